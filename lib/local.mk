@@ -1,0 +1,46 @@
+# libevkit.a: the library.  Included from the top Makefile.am.
+
+lib_LIBRARIES += lib/libevkit.a
+
+lib_libevkit_a_SOURCES = \
+	lib/event.c \
+	lib/evmap.c \
+	lib/epoll.c \
+	lib/poll.c \
+	lib/select.c \
+	lib/signal.c \
+	lib/evthread.c \
+	lib/evthread_pthread.c \
+	lib/evutil.c \
+	lib/evutil_time.c \
+	lib/evutil_rand.c \
+	lib/log.c \
+	lib/mm.c
+
+noinst_HEADERS += \
+	lib/event-internal.h \
+	lib/evmap-internal.h \
+	lib/evsignal-internal.h \
+	lib/evthread-internal.h \
+	lib/minheap-internal.h \
+	lib/mm-internal.h \
+	lib/log-internal.h \
+	lib/util-internal.h \
+	lib/time-internal.h
+
+# Public headers: the umbrella compat headers at the top of $(includedir),
+# the rest under event2/ as libevent installs them.
+include_HEADERS = \
+	lib/include/event.h \
+	lib/include/evutil.h
+
+event2includedir = $(includedir)/event2
+event2include_HEADERS = \
+	lib/include/event2/event.h \
+	lib/include/event2/event_compat.h \
+	lib/include/event2/event_struct.h \
+	lib/include/event2/event-config.h \
+	lib/include/event2/keyvalq_struct.h \
+	lib/include/event2/thread.h \
+	lib/include/event2/util.h \
+	lib/include/event2/visibility.h
