@@ -4,6 +4,7 @@ lib_LIBRARIES += lib/libevkit.a
 
 lib_libevkit_a_SOURCES = \
 	lib/event.c \
+	lib/event_debug.c \
 	lib/evmap.c \
 	lib/epoll.c \
 	lib/poll.c \

@@ -1,0 +1,1 @@
+# owned by its part; included from Makefile.am

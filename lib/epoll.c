@@ -1,0 +1,282 @@
+/*
+ * epoll.c: the epoll(7) backend.
+ *
+ * The fd map tells us the kernel's interest and the wanted one, so a change
+ * is one epoll_ctl.  A registration the kernel may have dropped behind our
+ * back (the program closed the fd and opened another with the same number)
+ * is repaired on the spot: MOD that finds nothing becomes ADD, and ADD that
+ * finds something becomes MOD.
+ *
+ * Precise timers: epoll_wait counts milliseconds, so with
+ * EVENT_BASE_FLAG_PRECISE_TIMER a timerfd in the epoll set is armed with
+ * the exact timeout instead (created before the signal pipe, so that a
+ * program sees the same fd numbers as with libevent).
+ */
+#include "config.h"
+
+#ifdef HAVE_SYS_EPOLL_H
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_TIMERFD_H
+#include <sys/timerfd.h>
+#endif
+
+#include <event2/event.h>
+
+#include "event-internal.h"
+#include "evthread-internal.h"
+#include "log-internal.h"
+#include "mm-internal.h"
+#include "time-internal.h"
+#include "util-internal.h"
+
+#define INITIAL_NEVENT 32
+#define MAX_NEVENT 4096
+/* Old kernels misbehave with timeouts past about 35 minutes. */
+#define MAX_EPOLL_TIMEOUT_MSEC (35 * 60 * 1000)
+
+struct epollop {
+	struct epoll_event *events;
+	int nevents;
+	int epfd;
+	int timerfd; /* -1 unless the timer must be precise */
+};
+
+/* Puts a timerfd in the epoll set; without one, timeouts are in ms. */
+static void
+setup_precise_timer(struct epollop *op)
+{
+#ifdef HAVE_TIMERFD_CREATE
+	struct epoll_event epev;
+
+	op->timerfd =
+	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (op->timerfd < 0)
+		return;
+	memset(&epev, 0, sizeof(epev));
+	epev.data.fd = op->timerfd;
+	epev.events = EPOLLIN;
+	if (epoll_ctl(op->epfd, EPOLL_CTL_ADD, op->timerfd, &epev) == 0)
+		return;
+	event_warn("epoll_ctl(timerfd)");
+	close(op->timerfd);
+	op->timerfd = -1;
+#endif
+}
+
+static void *
+epoll_init(struct event_base *base)
+{
+	struct epollop *op = mm_calloc(1, sizeof(*op));
+
+	if (op == NULL)
+		return NULL;
+	op->timerfd = -1;
+	op->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (op->epfd == -1) {
+		if (errno != ENOSYS)
+			event_warn("epoll_create1");
+		mm_free(op);
+		return NULL;
+	}
+	op->events = mm_calloc(INITIAL_NEVENT, sizeof(struct epoll_event));
+	if (op->events == NULL) {
+		close(op->epfd);
+		mm_free(op);
+		return NULL;
+	}
+	op->nevents = INITIAL_NEVENT;
+	if (base->flags & EVENT_BASE_FLAG_PRECISE_TIMER)
+		setup_precise_timer(op);
+	return op;
+}
+
+static ev_uint32_t
+epoll_mask(short what)
+{
+	ev_uint32_t mask = 0;
+
+	if (what & EV_READ)
+		mask |= EPOLLIN;
+	if (what & EV_WRITE)
+		mask |= EPOLLOUT;
+	if (what & EV_CLOSED)
+		mask |= EPOLLRDHUP;
+	if (what & EV_ET)
+		mask |= EPOLLET;
+	return mask;
+}
+
+static const char *
+op_name(int op)
+{
+	return op == EPOLL_CTL_ADD ? "ADD"
+	    : op == EPOLL_CTL_MOD  ? "MOD"
+	                           : "DEL";
+}
+
+static int
+epoll_change(struct event_base *base, evutil_socket_t fd, short old,
+    short wanted, void *fdinfo)
+{
+	struct epollop *op = base->evbase;
+	struct epoll_event epev;
+	int ctl;
+
+	memset(&epev, 0, sizeof(epev));
+	epev.data.fd = fd;
+	epev.events = epoll_mask(wanted);
+	if (!(wanted & (EV_READ | EV_WRITE | EV_CLOSED))) {
+		if (!(old & (EV_READ | EV_WRITE | EV_CLOSED)))
+			return 0;
+		/* ENOENT/EBADF: the fd was closed and the kernel forgot it. */
+		if (epoll_ctl(op->epfd, EPOLL_CTL_DEL, fd, &epev) == 0 ||
+		    errno == ENOENT || errno == EBADF || errno == EPERM)
+			return 0;
+		event_warn("Epoll DEL on fd %d failed", (int)fd);
+		return -1;
+	}
+	ctl = (old & (EV_READ | EV_WRITE | EV_CLOSED)) ? EPOLL_CTL_MOD
+	                                               : EPOLL_CTL_ADD;
+	if (epoll_ctl(op->epfd, ctl, fd, &epev) == 0)
+		return 0;
+	if (ctl == EPOLL_CTL_MOD && errno == ENOENT)
+		ctl = EPOLL_CTL_ADD;
+	else if (ctl == EPOLL_CTL_ADD && errno == EEXIST)
+		ctl = EPOLL_CTL_MOD;
+	else
+		goto fail;
+	if (epoll_ctl(op->epfd, ctl, fd, &epev) == 0)
+		return 0;
+fail:
+	event_warn("Epoll %s(%d) on fd %d failed", op_name(ctl),
+	    (int)epev.events, (int)fd);
+	return -1;
+}
+
+static int
+epoll_wait_for(struct epollop *op, struct timeval *tv)
+{
+	long msec = -1;
+
+#ifdef HAVE_TIMERFD_CREATE
+	if (op->timerfd >= 0) {
+		struct itimerspec is;
+		memset(&is, 0, sizeof(is));
+		if (tv && (tv->tv_sec || tv->tv_usec)) {
+			is.it_value.tv_sec = tv->tv_sec;
+			is.it_value.tv_nsec = tv->tv_usec * 1000;
+		}
+		/* A zero timeout stays a zero-time poll; no timer needed. */
+		if (tv && !is.it_value.tv_sec && !is.it_value.tv_nsec)
+			msec = 0;
+		else if (timerfd_settime(op->timerfd, 0, &is, NULL) < 0)
+			event_warn("timerfd_settime");
+		return epoll_wait(op->epfd, op->events, op->nevents, (int)msec);
+	}
+#endif
+	if (tv) {
+		msec = evutil_tv_to_msec_(tv);
+		if (msec < 0 || msec > MAX_EPOLL_TIMEOUT_MSEC)
+			msec = MAX_EPOLL_TIMEOUT_MSEC;
+	}
+	return epoll_wait(op->epfd, op->events, op->nevents, (int)msec);
+}
+
+static short
+epoll_to_ev(ev_uint32_t what)
+{
+	short ev = 0;
+
+	if (what & EPOLLERR)
+		return EV_READ | EV_WRITE;
+	if ((what & EPOLLHUP) && !(what & EPOLLRDHUP))
+		return EV_READ | EV_WRITE;
+	if (what & EPOLLIN)
+		ev |= EV_READ;
+	if (what & EPOLLOUT)
+		ev |= EV_WRITE;
+	if (what & EPOLLRDHUP)
+		ev |= EV_CLOSED;
+	return ev;
+}
+
+static int
+epoll_dispatch(struct event_base *base, struct timeval *tv)
+{
+	struct epollop *op = base->evbase;
+	int i, res;
+
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	res = epoll_wait_for(op, tv);
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+
+	if (res == -1) {
+		if (errno != EINTR) {
+			event_warn("epoll_wait");
+			return -1;
+		}
+		return 0;
+	}
+
+	for (i = 0; i < res; i++) {
+		short ev = epoll_to_ev(op->events[i].events);
+		int fd = op->events[i].data.fd;
+
+		if (EVUTIL_UNLIKELY(fd == op->timerfd && fd >= 0)) {
+			ev_uint64_t expirations;
+			if (read(fd, &expirations, sizeof(expirations)) < 0 &&
+			    errno != EAGAIN)
+				event_warn("read(timerfd)");
+			continue;
+		}
+		if (ev)
+			evmap_io_active_(base, fd, ev | EV_ET);
+	}
+
+	if (res == op->nevents && op->nevents < MAX_NEVENT) {
+		/* A full batch: more may be waiting, so take more next time. */
+		int n = op->nevents * 2;
+		struct epoll_event *events =
+		    mm_realloc(op->events, (size_t)n * sizeof(*events));
+		if (events) {
+			op->events = events;
+			op->nevents = n;
+		}
+	}
+	return 0;
+}
+
+static void
+epoll_dealloc(struct event_base *base)
+{
+	struct epollop *op = base->evbase;
+
+	if (op == NULL)
+		return;
+	mm_free(op->events);
+	if (op->epfd >= 0)
+		close(op->epfd);
+	if (op->timerfd >= 0)
+		close(op->timerfd);
+	mm_free(op);
+	base->evbase = NULL;
+}
+
+const struct eventop epollops = {
+	"epoll",
+	epoll_init,
+	epoll_change,
+	epoll_dispatch,
+	epoll_dealloc,
+	1, /* the epoll fd is shared with a forked child: make a new one */
+	EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE,
+	0,
+	-1,
+};
+
+#endif /* HAVE_SYS_EPOLL_H */

@@ -1,0 +1,255 @@
+/*
+ * event-internal.h: struct event_base, struct eventop and what the core
+ * shares with the backends, the fd/signal maps and the signal code.
+ */
+#ifndef EVENT_INTERNAL_H_INCLUDED_
+#define EVENT_INTERNAL_H_INCLUDED_
+
+#include <sys/time.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "evmap-internal.h"
+#include "evsignal-internal.h"
+#include "minheap-internal.h"
+#include "time-internal.h"
+
+/* Short names for the fields of struct event that the core uses a lot. */
+#define ev_flags ev_evcallback.evcb_flags
+#define ev_pri ev_evcallback.evcb_pri
+#define ev_closure ev_evcallback.evcb_closure
+#define ev_callback ev_evcallback.evcb_cb_union.evcb_callback
+#define ev_arg ev_evcallback.evcb_arg
+#define ev_io_timeout ev_.ev_io.ev_timeout
+#define ev_ncalls ev_.ev_signal.ev_ncalls
+#define ev_pncalls ev_.ev_signal.ev_pncalls
+
+/* How the loop runs a callback: evcb_closure. */
+enum ev_closure_kind {
+	EV_CLOSURE_EVENT = 0,
+	EV_CLOSURE_EVENT_SIGNAL = 1,
+	EV_CLOSURE_EVENT_PERSIST = 2,
+	EV_CLOSURE_CB_SELF = 3,
+	EV_CLOSURE_CB_FINALIZE = 4,
+	EV_CLOSURE_EVENT_FINALIZE = 5,
+	EV_CLOSURE_EVENT_FINALIZE_FREE = 6
+};
+
+/*
+ * A backend.  change() is told the interest the kernel has now and the one
+ * wanted (EV_READ|EV_WRITE|EV_CLOSED|EV_ET); the fd map works out both, so
+ * a backend keeps no per-fd table of its own.  fdinfo points at
+ * fdinfo_len bytes the map keeps per fd for the backend.
+ */
+struct eventop {
+	const char *name;
+	void *(*init)(struct event_base *base);
+	int (*change)(struct event_base *base, evutil_socket_t fd, short old,
+	    short wanted, void *fdinfo);
+	/* Wait at most tv (NULL: forever) and activate what is ready. */
+	int (*dispatch)(struct event_base *base, struct timeval *tv);
+	void (*dealloc)(struct event_base *base);
+	/* 1 when a forked child must make a new kernel object. */
+	int need_reinit;
+	enum event_method_feature features;
+	size_t fdinfo_len;
+	/* Largest fd the backend can watch, or -1 for no limit. */
+	int max_fd;
+};
+
+#define EVENT_DEL_NOBLOCK 0
+#define EVENT_DEL_BLOCK 1
+#define EVENT_DEL_AUTOBLOCK 2
+#define EVENT_DEL_EVEN_IF_FINALIZING 3
+
+/* Common timeouts keep their queue index in the high bits of tv_usec. */
+#define MICROSECONDS_MASK 0x000fffff
+#define COMMON_TIMEOUT_IDX_MASK 0x0ff00000
+#define COMMON_TIMEOUT_IDX_SHIFT 20
+#define COMMON_TIMEOUT_MASK 0xf0000000
+#define COMMON_TIMEOUT_MAGIC 0x50000000
+#define MAX_COMMON_TIMEOUTS 256
+
+struct callback_queue {
+	struct event_callback *tqh_first;
+	struct event_callback **tqh_last;
+};
+
+struct event_queue {
+	struct event *tqh_first;
+	struct event **tqh_last;
+};
+
+/* Events sharing one duration: a FIFO is already in deadline order. */
+struct common_timeout_list {
+	struct event_queue events;
+	struct timeval duration;
+	struct event timeout_event;
+	struct event_base *base;
+};
+
+struct event_once;
+
+struct event_config_entry {
+	struct event_config_entry *next;
+	char *avoid_method;
+};
+
+struct event_config {
+	struct event_config_entry *entries;
+	int n_cpus_hint;
+	struct timeval max_dispatch_interval;
+	int max_dispatch_callbacks;
+	int limit_callbacks_after_prio;
+	enum event_method_feature require_features;
+	enum event_base_config_flag flags;
+};
+
+struct event_base {
+	const struct eventop *evsel;
+	void *evbase;
+
+	/* Kernel interest, per fd and per signal. */
+	struct event_io_map io;
+	struct event_signal_map sigmap;
+	struct evsig_info sig;
+
+	/* Counts as event_base_get_num_events reports them. */
+	int event_count;
+	int event_count_max;
+	int event_count_active;
+	int event_count_active_max;
+	int virtual_event_count;
+	int virtual_event_count_max;
+
+	/* Loop control. */
+	int event_gotterm;
+	int event_break;
+	int event_continue;
+	int event_running_priority;
+	int running_loop;
+	int n_deferreds_queued;
+
+	/* Callbacks ready to run, one queue per priority. */
+	struct callback_queue *activequeues;
+	int nactivequeues;
+	struct callback_queue active_later_queue;
+
+	/* Dispatch limits (event_config_set_max_dispatch_interval). */
+	struct timeval max_dispatch_time;
+	int max_dispatch_callbacks;
+	int limit_callbacks_after_prio;
+
+	/* Timers. */
+	struct common_timeout_list **common_timeout_queues;
+	int n_common_timeouts;
+	int n_common_timeouts_allocated;
+	struct min_heap timeheap;
+
+	/* Time: the cache is valid while the loop runs callbacks. */
+	struct timeval tv_cache;
+	struct evutil_monotonic_timer monotonic_timer;
+	struct timeval tv_clock_diff; /* wall clock minus monotonic */
+	time_t last_updated_clock_diff;
+
+	/* Threads. */
+	unsigned long th_owner_id;
+	void *th_base_lock;
+	void *current_event_cond;
+	int current_event_waiters;
+	struct event_callback *current_event;
+	int is_notify_pending;
+	evutil_socket_t th_notify_fd[2];
+	struct event th_notify;
+	int (*th_notify_fn)(struct event_base *base);
+
+	/* event_base_once records, freed with the base if never run. */
+	struct event_once *once_events;
+
+	enum event_base_config_flag flags;
+};
+
+/* 1 when the caller is not the loop's thread and the loop may sleep. */
+#define EVBASE_NEED_NOTIFY(base)                            \
+	((base)->running_loop && evthread_id_fn_ != NULL && \
+	    (base)->th_owner_id != evthread_id_fn_())
+
+#define N_ACTIVE_CALLBACKS(base) ((base)->event_count_active)
+
+static inline struct event_callback *
+event_to_event_callback(struct event *ev)
+{
+	return &ev->ev_evcallback;
+}
+
+static inline struct event *
+event_callback_to_event(struct event_callback *evcb)
+{
+	return (struct event *)evcb;
+}
+
+/* Core entry points the maps, backends, signals and threads call. */
+int event_add_nolock_(struct event *ev, const struct timeval *tv,
+    int tv_is_absolute);
+int event_del_nolock_(struct event *ev, int blocking);
+void event_active_nolock_(struct event *ev, int res, short count);
+int event_callback_activate_nolock_(struct event_base *base,
+    struct event_callback *evcb);
+int event_callback_activate_(struct event_base *base,
+    struct event_callback *evcb);
+void event_callback_activate_later_nolock_(struct event_base *base,
+    struct event_callback *evcb);
+int event_callback_cancel_nolock_(struct event_base *base,
+    struct event_callback *evcb, int even_if_finalizing);
+int event_callback_cancel_(struct event_base *base,
+    struct event_callback *evcb);
+void event_callback_init_(struct event_base *base, struct event_callback *evcb);
+void event_callback_finalize_(struct event_base *base, unsigned flags,
+    struct event_callback *evcb, void (*cb)(struct event_callback *, void *));
+int event_callback_finalize_many_(struct event_base *base, int n_cbs,
+    struct event_callback **evcbs, void (*cb)(struct event_callback *, void *));
+void event_active_later_(struct event *ev, int res);
+void event_active_later_nolock_(struct event *ev, int res);
+int event_remove_timer_nolock_(struct event *ev);
+
+/* Deferred callbacks: the later layers (buffers) run their work there. */
+void event_deferred_cb_init_(struct event_callback *cb, ev_uint8_t priority,
+    void (*fn)(struct event_callback *, void *), void *arg);
+void event_deferred_cb_set_priority_(struct event_callback *cb,
+    ev_uint8_t priority);
+void event_deferred_cb_cancel_(struct event_base *base,
+    struct event_callback *cb);
+int event_deferred_cb_schedule_(struct event_base *base,
+    struct event_callback *cb);
+
+struct event_base *event_base_get_deferred_cb_queue_(struct event_base *base);
+int evthread_make_base_notifiable_nolock_(struct event_base *base);
+int event_base_del_virtual_(struct event_base *base);
+void event_base_add_virtual_(struct event_base *base);
+int event_base_assert_ok_(struct event_base *base);
+
+/* The monotonic "now" of the base, cached while callbacks run. */
+int event_base_gettime_(struct event_base *base, struct timeval *tv);
+
+/* Debug mode (event_debug.c).  Every check is free while it is off. */
+extern int event_debug_mode_on_;
+void event_debug_note_setup_(const struct event *ev);
+void event_debug_note_teardown_(const struct event *ev);
+void event_debug_note_add_(const struct event *ev);
+void event_debug_note_del_(const struct event *ev);
+void event_debug_assert_is_setup_(const struct event *ev, const char *caller);
+void event_debug_assert_not_added_(const struct event *ev, const char *caller);
+void event_debug_assert_socket_nonblocking_(evutil_socket_t fd);
+void event_disable_debug_mode_(void);
+
+/* The backends, in event.c's order of preference. */
+extern const struct eventop epollops;
+extern const struct eventop pollops;
+extern const struct eventop selectops;
+
+/* evthread.c: called by libevent_global_shutdown. */
+void evthread_free_globals_(void);
+void evsig_free_globals_(void);
+
+#endif /* EVENT_INTERNAL_H_INCLUDED_ */

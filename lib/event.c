@@ -1,0 +1,2806 @@
+/*
+ * event.c: event_base, event_config, events, timers and the loop.
+ *
+ * An iteration of the loop: work out how long to sleep from the earliest
+ * timer; let the fd map hand the backend any interest lowered since the
+ * last wait; wait in the backend, which activates the ready fds' events;
+ * activate the timers that are due; then run the active callbacks of the
+ * most urgent priority that has any.  What happened (activation) is kept
+ * apart from what to do (running callbacks), so a callback may add, delete
+ * or free any event, itself included.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/event_compat.h>
+#include <event2/event_struct.h>
+#include <event2/thread.h>
+#include <event2/util.h>
+
+#include "event-internal.h"
+#include "evmap-internal.h"
+#include "evsignal-internal.h"
+#include "evthread-internal.h"
+#include "log-internal.h"
+#include "minheap-internal.h"
+#include "mm-internal.h"
+#include "time-internal.h"
+#include "util-internal.h"
+
+/* Backends in order of preference. */
+static const struct eventop *const eventops[] = {
+#ifdef HAVE_SYS_EPOLL_H
+	&epollops,
+#endif
+#ifdef HAVE_POLL_H
+	&pollops,
+#endif
+#ifdef HAVE_SYS_SELECT_H
+	&selectops,
+#endif
+	NULL,
+};
+
+/* The base of the 1.4 API (event_init, event_set, event_dispatch...). */
+struct event_base *event_global_current_base_ = NULL;
+#define current_base event_global_current_base_
+
+/* event_self_cbarg() returns this address; event_assign swaps it. */
+static void *event_self_cbarg_ptr_ = NULL;
+
+/* The wall-clock offset is refreshed this often (seconds). */
+#define CLOCK_SYNC_INTERVAL 5
+/* Deferred callbacks run now until this many, then next iteration. */
+#define MAX_DEFERREDS_QUEUED 32
+/* Set in an event_finalize flag word: free the event afterwards. */
+#define EVENT_FINALIZE_FREE_ 0x10000
+
+struct event_once {
+	struct event_once *next;
+	struct event_once **prevp;
+	struct event ev;
+	void (*cb)(evutil_socket_t, short, void *);
+	void *arg;
+};
+
+static void event_queue_insert_timeout(struct event_base *, struct event *);
+static void event_queue_remove_timeout(struct event_base *, struct event *);
+static int evthread_notify_base(struct event_base *base);
+
+/* ------------------------------------------------------------------ */
+/* Small intrusive queues.                                             */
+
+#define CBQ_INIT(q)                              \
+	do {                                     \
+		(q)->tqh_first = NULL;           \
+		(q)->tqh_last = &(q)->tqh_first; \
+	} while (0)
+
+static inline void
+cbq_push(struct callback_queue *q, struct event_callback *evcb)
+{
+	evcb->evcb_active_next.tqe_next = NULL;
+	evcb->evcb_active_next.tqe_prev = q->tqh_last;
+	*q->tqh_last = evcb;
+	q->tqh_last = &evcb->evcb_active_next.tqe_next;
+}
+
+static inline void
+cbq_remove(struct callback_queue *q, struct event_callback *evcb)
+{
+	struct event_callback *next = evcb->evcb_active_next.tqe_next;
+
+	if (next)
+		next->evcb_active_next.tqe_prev =
+		    evcb->evcb_active_next.tqe_prev;
+	else
+		q->tqh_last = evcb->evcb_active_next.tqe_prev;
+	*evcb->evcb_active_next.tqe_prev = next;
+}
+
+#define TO_NEXT(ev) ((ev)->ev_timeout_pos.ev_next_with_common_timeout)
+
+static inline void
+evq_insert_after(struct event_queue *q, struct event *after, struct event *ev)
+{
+	struct event **slot = after ? &TO_NEXT(after).tqe_next : &q->tqh_first;
+
+	TO_NEXT(ev).tqe_next = *slot;
+	if (*slot)
+		TO_NEXT(*slot).tqe_prev = &TO_NEXT(ev).tqe_next;
+	else
+		q->tqh_last = &TO_NEXT(ev).tqe_next;
+	*slot = ev;
+	TO_NEXT(ev).tqe_prev = slot;
+}
+
+static inline void
+evq_remove(struct event_queue *q, struct event *ev)
+{
+	struct event *next = TO_NEXT(ev).tqe_next;
+
+	if (next)
+		TO_NEXT(next).tqe_prev = TO_NEXT(ev).tqe_prev;
+	else
+		q->tqh_last = TO_NEXT(ev).tqe_prev;
+	*TO_NEXT(ev).tqe_prev = next;
+}
+
+/* The element before ev, or NULL (tqe_prev points into it). */
+static inline struct event *
+evq_prev(struct event_queue *q, struct event *ev)
+{
+	struct event **prevp = TO_NEXT(ev).tqe_prev;
+
+	if (prevp == &q->tqh_first)
+		return NULL;
+	return EVUTIL_UPCAST(prevp, struct event,
+	    ev_timeout_pos.ev_next_with_common_timeout.tqe_next);
+}
+
+static inline struct event *
+evq_last(struct event_queue *q)
+{
+	if (q->tqh_first == NULL)
+		return NULL;
+	return EVUTIL_UPCAST(q->tqh_last, struct event,
+	    ev_timeout_pos.ev_next_with_common_timeout.tqe_next);
+}
+
+/* ------------------------------------------------------------------ */
+/* Time.                                                               */
+
+/* Monotonic now: the cached value while callbacks run, else the clock. */
+static inline int
+gettime(struct event_base *base, struct timeval *tp)
+{
+	if (base->tv_cache.tv_sec) {
+		*tp = base->tv_cache;
+		return 0;
+	}
+	if (evutil_gettime_monotonic_(&base->monotonic_timer, tp) == -1)
+		return -1;
+	if (EVUTIL_UNLIKELY(
+	        base->last_updated_clock_diff + CLOCK_SYNC_INTERVAL <
+	        tp->tv_sec)) {
+		struct timeval wall;
+		evutil_gettimeofday(&wall, NULL);
+		evutil_timersub(&wall, tp, &base->tv_clock_diff);
+		base->last_updated_clock_diff = tp->tv_sec;
+	}
+	return 0;
+}
+
+int
+event_base_gettime_(struct event_base *base, struct timeval *tv)
+{
+	return gettime(base, tv);
+}
+
+static inline void
+clear_time_cache(struct event_base *base)
+{
+	base->tv_cache.tv_sec = 0;
+}
+
+static inline void
+update_time_cache(struct event_base *base)
+{
+	base->tv_cache.tv_sec = 0;
+	if (!(base->flags & EVENT_BASE_FLAG_NO_CACHE_TIME))
+		gettime(base, &base->tv_cache);
+}
+
+int
+event_base_gettimeofday_cached(struct event_base *base, struct timeval *tv)
+{
+	int r = 0;
+
+	if (base == NULL) {
+		base = current_base;
+		if (base == NULL)
+			return evutil_gettimeofday(tv, NULL);
+	}
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (base->tv_cache.tv_sec == 0)
+		r = evutil_gettimeofday(tv, NULL);
+	else
+		evutil_timeradd(&base->tv_cache, &base->tv_clock_diff, tv);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+int
+event_base_update_cache_time(struct event_base *base)
+{
+	if (base == NULL) {
+		base = current_base;
+		if (base == NULL)
+			return -1;
+	}
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (base->running_loop)
+		update_time_cache(base);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return 0;
+}
+
+int
+event_gettime_monotonic(struct event_base *base, struct timeval *tv)
+{
+	int r = -1;
+
+	if (base && tv) {
+		EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+		r = evutil_gettime_monotonic_(&base->monotonic_timer, tv);
+		EVBASE_RELEASE_LOCK(base, th_base_lock);
+	}
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* event_config.                                                       */
+
+struct event_config *
+event_config_new(void)
+{
+	struct event_config *cfg = mm_calloc(1, sizeof(*cfg));
+
+	if (cfg == NULL)
+		return NULL;
+	cfg->max_dispatch_interval.tv_sec = -1;
+	cfg->max_dispatch_callbacks = INT_MAX;
+	cfg->limit_callbacks_after_prio = 1;
+	return cfg;
+}
+
+void
+event_config_free(struct event_config *cfg)
+{
+	struct event_config_entry *entry, *next;
+
+	if (cfg == NULL)
+		return;
+	for (entry = cfg->entries; entry; entry = next) {
+		next = entry->next;
+		mm_free(entry->avoid_method);
+		mm_free(entry);
+	}
+	mm_free(cfg);
+}
+
+int
+event_config_avoid_method(struct event_config *cfg, const char *method)
+{
+	struct event_config_entry *entry;
+
+	if (cfg == NULL || method == NULL)
+		return -1;
+	entry = mm_malloc(sizeof(*entry));
+	if (entry == NULL)
+		return -1;
+	entry->avoid_method = mm_strdup(method);
+	if (entry->avoid_method == NULL) {
+		mm_free(entry);
+		return -1;
+	}
+	entry->next = cfg->entries;
+	cfg->entries = entry;
+	return 0;
+}
+
+int
+event_config_require_features(struct event_config *cfg, int features)
+{
+	if (cfg == NULL)
+		return -1;
+	cfg->require_features = (enum event_method_feature)features;
+	return 0;
+}
+
+int
+event_config_set_flag(struct event_config *cfg, int flag)
+{
+	if (cfg == NULL)
+		return -1;
+	cfg->flags |= (enum event_base_config_flag)flag;
+	return 0;
+}
+
+int
+event_config_set_num_cpus_hint(struct event_config *cfg, int cpus)
+{
+	if (cfg == NULL)
+		return -1;
+	cfg->n_cpus_hint = cpus;
+	return 0;
+}
+
+int
+event_config_set_max_dispatch_interval(struct event_config *cfg,
+    const struct timeval *max_interval, int max_callbacks, int min_priority)
+{
+	if (cfg == NULL)
+		return -1;
+	if (max_interval)
+		cfg->max_dispatch_interval = *max_interval;
+	else
+		cfg->max_dispatch_interval.tv_sec = -1;
+	cfg->max_dispatch_callbacks =
+	    max_callbacks >= 0 ? max_callbacks : INT_MAX;
+	cfg->limit_callbacks_after_prio = min_priority < 0 ? 0 : min_priority;
+	return 0;
+}
+
+static int
+config_avoids(const struct event_config *cfg, const char *method)
+{
+	const struct event_config_entry *entry;
+
+	for (entry = cfg->entries; entry; entry = entry->next) {
+		if (entry->avoid_method && !strcmp(entry->avoid_method, method))
+			return 1;
+	}
+	return 0;
+}
+
+/* EVENT_NO<METHOD> in the environment turns a backend off. */
+static int
+method_disabled_by_env(const char *name)
+{
+	char var[64];
+	size_t i;
+
+	evutil_snprintf(var, sizeof(var), "EVENT_NO%s", name);
+	for (i = 8; var[i]; i++)
+		var[i] = EVUTIL_TOUPPER_(var[i]);
+	return evutil_getenv_(var) != NULL;
+}
+
+const char **
+event_get_supported_methods(void)
+{
+	static const char *methods[sizeof(eventops) / sizeof(eventops[0])];
+	size_t i;
+
+	for (i = 0; eventops[i]; i++)
+		methods[i] = eventops[i]->name;
+	methods[i] = NULL;
+	return methods;
+}
+
+/* ------------------------------------------------------------------ */
+/* event_base.                                                         */
+
+static void
+base_apply_config(struct event_base *base, const struct event_config *cfg)
+{
+	base->max_dispatch_time.tv_sec = -1;
+	base->limit_callbacks_after_prio = 1;
+	base->max_dispatch_callbacks = INT_MAX;
+	if (cfg) {
+		base->max_dispatch_time = cfg->max_dispatch_interval;
+		base->limit_callbacks_after_prio =
+		    cfg->limit_callbacks_after_prio;
+		if (cfg->max_dispatch_callbacks >= 0)
+			base->max_dispatch_callbacks =
+			    cfg->max_dispatch_callbacks;
+	}
+	/* Without any limit, no priority needs the limited path. */
+	if (base->max_dispatch_callbacks == INT_MAX &&
+	    base->max_dispatch_time.tv_sec == -1)
+		base->limit_callbacks_after_prio = INT_MAX;
+}
+
+static void
+base_setup_clock(struct event_base *base, int check_env)
+{
+	struct timeval now;
+	int precise = (base->flags & EVENT_BASE_FLAG_PRECISE_TIMER) != 0;
+
+	if (check_env && !precise && evutil_getenv_("EVENT_PRECISE_TIMER")) {
+		precise = 1;
+		base->flags |= EVENT_BASE_FLAG_PRECISE_TIMER;
+	}
+	evutil_configure_monotonic_time_(&base->monotonic_timer,
+	    precise ? EV_MONOT_PRECISE : 0);
+	gettime(base, &now);
+}
+
+/* Tries each backend in order; 0 when one started. */
+static int
+base_pick_backend(struct event_base *base, const struct event_config *cfg,
+    int check_env)
+{
+	int i;
+
+	for (i = 0; eventops[i] && !base->evbase; i++) {
+		if (cfg && config_avoids(cfg, eventops[i]->name))
+			continue;
+		if (cfg &&
+		    (eventops[i]->features & cfg->require_features) !=
+		        cfg->require_features)
+			continue;
+		if (check_env && method_disabled_by_env(eventops[i]->name))
+			continue;
+		base->evsel = eventops[i];
+		base->evbase = base->evsel->init(base);
+	}
+	if (base->evbase == NULL) {
+		base->evsel = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+struct event_base *
+event_base_new_with_config(const struct event_config *cfg)
+{
+	struct event_base *base;
+	int check_env;
+
+	base = mm_calloc(1, sizeof(*base));
+	if (base == NULL) {
+		event_warn("%s: calloc", __func__);
+		return NULL;
+	}
+	if (cfg)
+		base->flags = cfg->flags;
+	check_env = !(base->flags & EVENT_BASE_FLAG_IGNORE_ENV);
+	base_setup_clock(base, check_env);
+	min_heap_ctor_(&base->timeheap);
+	base->sig.ev_signal_pair[0] = base->sig.ev_signal_pair[1] = -1;
+	base->th_notify_fd[0] = base->th_notify_fd[1] = -1;
+	base->event_running_priority = -1;
+	CBQ_INIT(&base->active_later_queue);
+	evmap_io_initmap_(&base->io);
+	evmap_signal_initmap_(&base->sigmap);
+	base_apply_config(base, cfg);
+
+	if (base_pick_backend(base, cfg, check_env) == -1) {
+		event_warnx("%s: no event mechanism available", __func__);
+		goto err;
+	}
+	if (evutil_getenv_("EVENT_SHOW_METHOD"))
+		event_msgx("libevent using: %s", base->evsel->name);
+	if (evsig_init_(base) == -1)
+		goto err;
+	if (event_base_priority_init(base, 1) < 0)
+		goto err;
+
+	if (EVTHREAD_LOCKING_ENABLED() &&
+	    !(base->flags & EVENT_BASE_FLAG_NOLOCK)) {
+		EVTHREAD_ALLOC_LOCK(base->th_base_lock, 0);
+		EVTHREAD_ALLOC_COND(base->current_event_cond);
+		if (base->th_base_lock == NULL ||
+		    evthread_make_base_notifiable(base) < 0) {
+			event_warnx("%s: Unable to make base notifiable.",
+			    __func__);
+			goto err;
+		}
+	}
+	return base;
+err:
+	event_base_free(base);
+	return NULL;
+}
+
+struct event_base *
+event_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base = NULL;
+
+	if (cfg) {
+		base = event_base_new_with_config(cfg);
+		event_config_free(cfg);
+	}
+	return base;
+}
+
+struct event_base *
+event_init(void)
+{
+	struct event_base *base = event_base_new_with_config(NULL);
+
+	if (base == NULL) {
+		event_errx(1, "%s: Unable to construct event_base", __func__);
+		return NULL;
+	}
+	current_base = base;
+	return base;
+}
+
+const char *
+event_base_get_method(const struct event_base *base)
+{
+	if (base == NULL || base->evsel == NULL)
+		return NULL;
+	return base->evsel->name;
+}
+
+const char *
+event_get_method(void)
+{
+	return event_base_get_method(current_base);
+}
+
+int
+event_base_get_features(const struct event_base *base)
+{
+	if (base == NULL || base->evsel == NULL)
+		return 0;
+	return base->evsel->features;
+}
+
+int
+event_base_priority_init(struct event_base *base, int npriorities)
+{
+	struct callback_queue *queues;
+	int i, r = -1;
+
+	if (base == NULL)
+		base = current_base;
+	if (base == NULL)
+		return -1;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (N_ACTIVE_CALLBACKS(base) || npriorities < 1 ||
+	    npriorities >= EVENT_MAX_PRIORITIES)
+		goto done;
+	if (npriorities == base->nactivequeues) {
+		r = 0;
+		goto done;
+	}
+	queues = mm_calloc((size_t)npriorities, sizeof(*queues));
+	if (queues == NULL) {
+		event_warn("%s: calloc", __func__);
+		goto done;
+	}
+	mm_free(base->activequeues);
+	base->activequeues = queues;
+	base->nactivequeues = npriorities;
+	for (i = 0; i < npriorities; i++)
+		CBQ_INIT(&base->activequeues[i]);
+	r = 0;
+done:
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+int
+event_priority_init(int npriorities)
+{
+	return event_base_priority_init(current_base, npriorities);
+}
+
+int
+event_base_get_npriorities(struct event_base *base)
+{
+	int n;
+
+	if (base == NULL)
+		base = current_base;
+	if (base == NULL)
+		return -1;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	n = base->nactivequeues;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Waking a loop that sleeps in another thread.                        */
+
+static int
+notify_by_eventfd(struct event_base *base)
+{
+	ev_uint64_t one = 1;
+
+	if (write(base->th_notify_fd[0], &one, sizeof(one)) < 0 &&
+	    errno != EAGAIN)
+		return -1;
+	return 0;
+}
+
+static int
+notify_by_pipe(struct event_base *base)
+{
+	char byte = 0;
+
+	if (write(base->th_notify_fd[1], &byte, 1) < 0 && errno != EAGAIN)
+		return -1;
+	return 0;
+}
+
+static void
+drain_notify_fd(evutil_socket_t fd, short what, void *arg)
+{
+	struct event_base *base = arg;
+	unsigned char buf[1024];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	base->is_notify_pending = 0;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+}
+
+static int
+evthread_notify_base(struct event_base *base)
+{
+	if (base->th_notify_fn == NULL)
+		return -1;
+	if (base->is_notify_pending)
+		return 0;
+	base->is_notify_pending = 1;
+	return base->th_notify_fn(base);
+}
+
+int
+evthread_make_base_notifiable_nolock_(struct event_base *base)
+{
+	if (base->th_notify_fn != NULL)
+		return 0;
+	base->th_notify_fd[0] =
+	    evutil_eventfd_(0, EVUTIL_EFD_CLOEXEC | EVUTIL_EFD_NONBLOCK);
+	if (base->th_notify_fd[0] >= 0) {
+		base->th_notify_fn = notify_by_eventfd;
+	} else if (evutil_make_internal_pipe_(base->th_notify_fd) == 0) {
+		base->th_notify_fn = notify_by_pipe;
+	} else {
+		return -1;
+	}
+	event_assign(&base->th_notify, base, base->th_notify_fd[0],
+	    EV_READ | EV_PERSIST, drain_notify_fd, base);
+	base->th_notify.ev_flags |= EVLIST_INTERNAL;
+	event_priority_set(&base->th_notify, 0);
+	return event_add_nolock_(&base->th_notify, NULL, 0);
+}
+
+int
+evthread_make_base_notifiable(struct event_base *base)
+{
+	int r;
+
+	if (base == NULL)
+		return -1;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	r = evthread_make_base_notifiable_nolock_(base);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queues an event can be on, and the counts they keep.                */
+
+static inline void
+count_in(struct event_base *base, short flags)
+{
+	if (!(flags & EVLIST_INTERNAL)) {
+		if (++base->event_count > base->event_count_max)
+			base->event_count_max = base->event_count;
+	}
+}
+
+static inline void
+count_out(struct event_base *base, short flags)
+{
+	if (!(flags & EVLIST_INTERNAL))
+		base->event_count--;
+}
+
+static void
+event_queue_insert_inserted(struct event_base *base, struct event *ev)
+{
+	if (EVUTIL_UNLIKELY(ev->ev_flags & EVLIST_INSERTED)) {
+		event_errx(1, "%s: %p(fd %d) already inserted", __func__,
+		    (void *)ev, (int)ev->ev_fd);
+		return;
+	}
+	count_in(base, ev->ev_flags);
+	ev->ev_flags |= EVLIST_INSERTED;
+}
+
+static void
+event_queue_remove_inserted(struct event_base *base, struct event *ev)
+{
+	if (EVUTIL_UNLIKELY(!(ev->ev_flags & EVLIST_INSERTED))) {
+		event_errx(1, "%s: %p(fd %d) not on queue %x", __func__,
+		    (void *)ev, (int)ev->ev_fd, EVLIST_INSERTED);
+		return;
+	}
+	count_out(base, ev->ev_flags);
+	ev->ev_flags &= ~EVLIST_INSERTED;
+}
+
+static inline void
+event_queue_insert_active(struct event_base *base, struct event_callback *evcb)
+{
+	if (evcb->evcb_flags & EVLIST_ACTIVE)
+		return;
+	count_in(base, evcb->evcb_flags);
+	evcb->evcb_flags |= EVLIST_ACTIVE;
+	if (++base->event_count_active > base->event_count_active_max)
+		base->event_count_active_max = base->event_count_active;
+	cbq_push(&base->activequeues[evcb->evcb_pri], evcb);
+}
+
+static inline void
+event_queue_remove_active(struct event_base *base, struct event_callback *evcb)
+{
+	if (EVUTIL_UNLIKELY(!(evcb->evcb_flags & EVLIST_ACTIVE))) {
+		event_errx(1, "%s: %p not on queue %x", __func__, (void *)evcb,
+		    EVLIST_ACTIVE);
+		return;
+	}
+	count_out(base, evcb->evcb_flags);
+	evcb->evcb_flags &= ~EVLIST_ACTIVE;
+	base->event_count_active--;
+	cbq_remove(&base->activequeues[evcb->evcb_pri], evcb);
+}
+
+static void
+event_queue_insert_active_later(struct event_base *base,
+    struct event_callback *evcb)
+{
+	if (evcb->evcb_flags & (EVLIST_ACTIVE_LATER | EVLIST_ACTIVE))
+		return;
+	count_in(base, evcb->evcb_flags);
+	evcb->evcb_flags |= EVLIST_ACTIVE_LATER;
+	if (++base->event_count_active > base->event_count_active_max)
+		base->event_count_active_max = base->event_count_active;
+	cbq_push(&base->active_later_queue, evcb);
+}
+
+static void
+event_queue_remove_active_later(struct event_base *base,
+    struct event_callback *evcb)
+{
+	if (EVUTIL_UNLIKELY(!(evcb->evcb_flags & EVLIST_ACTIVE_LATER))) {
+		event_errx(1, "%s: %p not on queue %x", __func__, (void *)evcb,
+		    EVLIST_ACTIVE_LATER);
+		return;
+	}
+	count_out(base, evcb->evcb_flags);
+	evcb->evcb_flags &= ~EVLIST_ACTIVE_LATER;
+	base->event_count_active--;
+	cbq_remove(&base->active_later_queue, evcb);
+}
+
+/* Callbacks scheduled "for next time" join the active queues. */
+static void
+event_queue_make_later_events_active(struct event_base *base)
+{
+	struct event_callback *evcb;
+
+	while ((evcb = base->active_later_queue.tqh_first) != NULL) {
+		cbq_remove(&base->active_later_queue, evcb);
+		evcb->evcb_flags =
+		    (evcb->evcb_flags & ~EVLIST_ACTIVE_LATER) | EVLIST_ACTIVE;
+		cbq_push(&base->activequeues[evcb->evcb_pri], evcb);
+		base->n_deferreds_queued +=
+		    (evcb->evcb_closure == EV_CLOSURE_CB_SELF);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Common timeouts.                                                    */
+
+#define COMMON_TIMEOUT_IDX(tv) \
+	(((tv)->tv_usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT)
+
+static inline int
+is_common_timeout(const struct timeval *tv, const struct event_base *base)
+{
+	if ((tv->tv_usec & COMMON_TIMEOUT_MASK) != COMMON_TIMEOUT_MAGIC)
+		return 0;
+	return COMMON_TIMEOUT_IDX(tv) < base->n_common_timeouts;
+}
+
+static inline struct common_timeout_list *
+get_common_timeout_list(struct event_base *base, const struct timeval *tv)
+{
+	return base->common_timeout_queues[COMMON_TIMEOUT_IDX(tv)];
+}
+
+/* Arms the list's internal timer for the deadline of its first event. */
+static void
+common_timeout_schedule(struct common_timeout_list *ctl, struct event *head)
+{
+	struct timeval deadline = head->ev_timeout;
+
+	deadline.tv_usec &= MICROSECONDS_MASK;
+	event_add_nolock_(&ctl->timeout_event, &deadline, 1);
+}
+
+static void
+common_timeout_callback(evutil_socket_t fd, short what, void *arg)
+{
+	struct common_timeout_list *ctl = arg;
+	struct event_base *base = ctl->base;
+	struct event *ev;
+	struct timeval now;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	gettime(base, &now);
+	while ((ev = ctl->events.tqh_first) != NULL) {
+		if (ev->ev_timeout.tv_sec > now.tv_sec ||
+		    (ev->ev_timeout.tv_sec == now.tv_sec &&
+		        (ev->ev_timeout.tv_usec & MICROSECONDS_MASK) >
+		            now.tv_usec))
+			break;
+		event_del_nolock_(ev, EVENT_DEL_NOBLOCK);
+		event_active_nolock_(ev, EV_TIMEOUT, 1);
+	}
+	if (ev)
+		common_timeout_schedule(ctl, ev);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+}
+
+static int
+grow_common_timeouts(struct event_base *base)
+{
+	int n = base->n_common_timeouts_allocated
+	    ? base->n_common_timeouts_allocated * 2
+	    : 16;
+	struct common_timeout_list **queues;
+
+	if (n > MAX_COMMON_TIMEOUTS)
+		n = MAX_COMMON_TIMEOUTS;
+	queues = mm_realloc(base->common_timeout_queues,
+	    (size_t)n * sizeof(*queues));
+	if (queues == NULL) {
+		event_warn("%s: realloc", __func__);
+		return -1;
+	}
+	base->common_timeout_queues = queues;
+	base->n_common_timeouts_allocated = n;
+	return 0;
+}
+
+const struct timeval *
+event_base_init_common_timeout(struct event_base *base,
+    const struct timeval *duration)
+{
+	struct timeval tv;
+	const struct timeval *result = NULL;
+	struct common_timeout_list *ctl;
+	int i;
+
+	if (base == NULL || duration == NULL)
+		return NULL;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (duration->tv_usec > 1000000) {
+		tv = *duration;
+		if (is_common_timeout(duration, base))
+			tv.tv_usec &= MICROSECONDS_MASK;
+		tv.tv_sec += tv.tv_usec / 1000000;
+		tv.tv_usec %= 1000000;
+		duration = &tv;
+	}
+	for (i = 0; i < base->n_common_timeouts; i++) {
+		ctl = base->common_timeout_queues[i];
+		if (duration->tv_sec == ctl->duration.tv_sec &&
+		    duration->tv_usec ==
+		        (ctl->duration.tv_usec & MICROSECONDS_MASK)) {
+			result = &ctl->duration;
+			goto done;
+		}
+	}
+	if (base->n_common_timeouts == MAX_COMMON_TIMEOUTS) {
+		event_warnx("%s: Too many common timeouts already in use; "
+		            "we only support %d per event_base",
+		    __func__, MAX_COMMON_TIMEOUTS);
+		goto done;
+	}
+	if (base->n_common_timeouts == base->n_common_timeouts_allocated &&
+	    grow_common_timeouts(base) == -1)
+		goto done;
+	ctl = mm_calloc(1, sizeof(*ctl));
+	if (ctl == NULL) {
+		event_warn("%s: calloc", __func__);
+		goto done;
+	}
+	ctl->events.tqh_first = NULL;
+	ctl->events.tqh_last = &ctl->events.tqh_first;
+	ctl->duration.tv_sec = duration->tv_sec;
+	ctl->duration.tv_usec = duration->tv_usec | COMMON_TIMEOUT_MAGIC |
+	    (base->n_common_timeouts << COMMON_TIMEOUT_IDX_SHIFT);
+	evtimer_assign(&ctl->timeout_event, base, common_timeout_callback, ctl);
+	ctl->timeout_event.ev_flags |= EVLIST_INTERNAL;
+	event_priority_set(&ctl->timeout_event, 0);
+	ctl->base = base;
+	base->common_timeout_queues[base->n_common_timeouts++] = ctl;
+	result = &ctl->duration;
+done:
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return result;
+}
+
+/* Durations are equal, so the queue is sorted if we insert from the back. */
+static void
+insert_common_timeout_inorder(struct common_timeout_list *ctl, struct event *ev)
+{
+	struct event *e;
+
+	for (e = evq_last(&ctl->events); e; e = evq_prev(&ctl->events, e)) {
+		if (evutil_timercmp(&ev->ev_timeout, &e->ev_timeout, >=)) {
+			evq_insert_after(&ctl->events, e, ev);
+			return;
+		}
+	}
+	evq_insert_after(&ctl->events, NULL, ev);
+}
+
+static void
+event_queue_insert_timeout(struct event_base *base, struct event *ev)
+{
+	if (EVUTIL_UNLIKELY(ev->ev_flags & EVLIST_TIMEOUT)) {
+		event_errx(1, "%s: %p(fd %d) already on timeout", __func__,
+		    (void *)ev, (int)ev->ev_fd);
+		return;
+	}
+	count_in(base, ev->ev_flags);
+	ev->ev_flags |= EVLIST_TIMEOUT;
+	if (is_common_timeout(&ev->ev_timeout, base))
+		insert_common_timeout_inorder(get_common_timeout_list(base,
+		                                  &ev->ev_timeout),
+		    ev);
+	else
+		min_heap_push_(&base->timeheap, ev);
+}
+
+static void
+event_queue_remove_timeout(struct event_base *base, struct event *ev)
+{
+	if (EVUTIL_UNLIKELY(!(ev->ev_flags & EVLIST_TIMEOUT))) {
+		event_errx(1, "%s: %p(fd %d) not on queue %x", __func__,
+		    (void *)ev, (int)ev->ev_fd, EVLIST_TIMEOUT);
+		return;
+	}
+	count_out(base, ev->ev_flags);
+	ev->ev_flags &= ~EVLIST_TIMEOUT;
+	if (is_common_timeout(&ev->ev_timeout, base))
+		evq_remove(&get_common_timeout_list(base, &ev->ev_timeout)
+		                ->events,
+		    ev);
+	else
+		min_heap_erase_(&base->timeheap, ev);
+}
+
+/* ------------------------------------------------------------------ */
+/* Setting up events.                                                  */
+
+int
+event_assign(struct event *ev, struct event_base *base, evutil_socket_t fd,
+    short events, void (*callback)(evutil_socket_t, short, void *), void *arg)
+{
+	if (base == NULL)
+		base = current_base;
+	if (arg == &event_self_cbarg_ptr_)
+		arg = ev;
+	if (!(events & EV_SIGNAL))
+		event_debug_assert_socket_nonblocking_(fd);
+	event_debug_assert_not_added_(ev, __func__);
+
+	ev->ev_base = base;
+	ev->ev_callback = callback;
+	ev->ev_arg = arg;
+	ev->ev_fd = fd;
+	ev->ev_events = events;
+	ev->ev_res = 0;
+	ev->ev_flags = EVLIST_INIT;
+	ev->ev_ncalls = 0;
+	ev->ev_pncalls = NULL;
+	evmap_assign_gen_++;
+
+	if (events & EV_SIGNAL) {
+		if (events & (EV_READ | EV_WRITE | EV_CLOSED)) {
+			event_warnx("%s: EV_SIGNAL is not compatible with "
+			            "EV_READ, EV_WRITE or EV_CLOSED",
+			    __func__);
+			return -1;
+		}
+		ev->ev_closure = EV_CLOSURE_EVENT_SIGNAL;
+	} else if (events & EV_PERSIST) {
+		evutil_timerclear(&ev->ev_io_timeout);
+		ev->ev_closure = EV_CLOSURE_EVENT_PERSIST;
+	} else {
+		ev->ev_closure = EV_CLOSURE_EVENT;
+	}
+	min_heap_elem_init_(ev);
+	/* New events start in the middle priority. */
+	if (base != NULL)
+		ev->ev_pri = (ev_uint8_t)(base->nactivequeues / 2);
+	event_debug_note_setup_(ev);
+	return 0;
+}
+
+void
+event_set(struct event *ev, evutil_socket_t fd, short events,
+    void (*callback)(evutil_socket_t, short, void *), void *arg)
+{
+	int r = event_assign(ev, current_base, fd, events, callback, arg);
+
+	(void)r;
+}
+
+int
+event_base_set(struct event_base *base, struct event *ev)
+{
+	/* Only an event that is set up and nowhere else may move. */
+	if (base == NULL || ev->ev_flags != EVLIST_INIT)
+		return -1;
+	event_debug_assert_is_setup_(ev, __func__);
+	ev->ev_base = base;
+	ev->ev_pri = (ev_uint8_t)(base->nactivequeues / 2);
+	return 0;
+}
+
+void *
+event_self_cbarg(void)
+{
+	return &event_self_cbarg_ptr_;
+}
+
+struct event *
+event_new(struct event_base *base, evutil_socket_t fd, short events,
+    void (*cb)(evutil_socket_t, short, void *), void *arg)
+{
+	struct event *ev = mm_malloc(sizeof(struct event));
+
+	if (ev == NULL)
+		return NULL;
+	if (event_assign(ev, base, fd, events, cb, arg) < 0) {
+		mm_free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+void
+event_free(struct event *ev)
+{
+	if (ev == NULL)
+		return;
+	event_debug_assert_is_setup_(ev, __func__);
+	/* Make sure it cannot come back to a freed event. */
+	event_del(ev);
+	event_debug_note_teardown_(ev);
+	mm_free(ev);
+}
+
+size_t
+event_get_struct_event_size(void)
+{
+	return sizeof(struct event);
+}
+
+int
+event_priority_set(struct event *ev, int pri)
+{
+	event_debug_assert_is_setup_(ev, __func__);
+	if (ev->ev_flags & EVLIST_ACTIVE)
+		return -1;
+	if (ev->ev_base == NULL || pri < 0 || pri >= ev->ev_base->nactivequeues)
+		return -1;
+	ev->ev_pri = (ev_uint8_t)pri;
+	return 0;
+}
+
+int
+event_initialized(const struct event *ev)
+{
+	return (ev->ev_flags & EVLIST_INIT) ? 1 : 0;
+}
+
+void
+event_get_assignment(const struct event *ev, struct event_base **base_out,
+    evutil_socket_t *fd_out, short *events_out, event_callback_fn *callback_out,
+    void **arg_out)
+{
+	event_debug_assert_is_setup_(ev, __func__);
+	if (base_out)
+		*base_out = ev->ev_base;
+	if (fd_out)
+		*fd_out = ev->ev_fd;
+	if (events_out)
+		*events_out = ev->ev_events;
+	if (callback_out)
+		*callback_out = ev->ev_callback;
+	if (arg_out)
+		*arg_out = ev->ev_arg;
+}
+
+evutil_socket_t
+event_get_fd(const struct event *ev)
+{
+	event_debug_assert_is_setup_(ev, __func__);
+	return ev->ev_fd;
+}
+
+struct event_base *
+event_get_base(const struct event *ev)
+{
+	event_debug_assert_is_setup_(ev, __func__);
+	return ev->ev_base;
+}
+
+short
+event_get_events(const struct event *ev)
+{
+	event_debug_assert_is_setup_(ev, __func__);
+	return ev->ev_events;
+}
+
+event_callback_fn
+event_get_callback(const struct event *ev)
+{
+	event_debug_assert_is_setup_(ev, __func__);
+	return ev->ev_callback;
+}
+
+void *
+event_get_callback_arg(const struct event *ev)
+{
+	event_debug_assert_is_setup_(ev, __func__);
+	return ev->ev_arg;
+}
+
+int
+event_get_priority(const struct event *ev)
+{
+	event_debug_assert_is_setup_(ev, __func__);
+	return ev->ev_pri;
+}
+
+int
+event_pending(const struct event *ev, short event, struct timeval *tv)
+{
+	int flags = 0;
+
+	if (EVUTIL_UNLIKELY(ev->ev_base == NULL)) {
+		event_warnx("%s: event has no event_base set.", __func__);
+		return 0;
+	}
+	EVBASE_ACQUIRE_LOCK(ev->ev_base, th_base_lock);
+	event_debug_assert_is_setup_(ev, __func__);
+	if (ev->ev_flags & EVLIST_INSERTED)
+		flags |= ev->ev_events &
+		    (EV_READ | EV_WRITE | EV_CLOSED | EV_SIGNAL);
+	if (ev->ev_flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER))
+		flags |= ev->ev_res;
+	if (ev->ev_flags & EVLIST_TIMEOUT)
+		flags |= EV_TIMEOUT;
+	event &= EV_TIMEOUT | EV_READ | EV_WRITE | EV_CLOSED | EV_SIGNAL;
+	/* Report the deadline on the wall clock, as callers expect. */
+	if (tv != NULL && (flags & event & EV_TIMEOUT)) {
+		struct timeval deadline = ev->ev_timeout;
+		deadline.tv_usec &= MICROSECONDS_MASK;
+		evutil_timeradd(&ev->ev_base->tv_clock_diff, &deadline, tv);
+	}
+	EVBASE_RELEASE_LOCK(ev->ev_base, th_base_lock);
+	return flags & event;
+}
+
+/* ------------------------------------------------------------------ */
+/* Adding, deleting, activating.                                       */
+
+/* A signal callback in another thread must finish before we touch it. */
+static void
+wait_for_running_callback(struct event_base *base)
+{
+	++base->current_event_waiters;
+	EVTHREAD_COND_WAIT(base->current_event_cond, base->th_base_lock);
+}
+
+static void
+set_deadline(struct event_base *base, struct event *ev,
+    const struct timeval *tv, int tv_is_absolute, const struct timeval *now)
+{
+	if (tv_is_absolute) {
+		ev->ev_timeout = *tv;
+	} else if (is_common_timeout(tv, base)) {
+		struct timeval relative = *tv;
+		relative.tv_usec &= MICROSECONDS_MASK;
+		evutil_timeradd(now, &relative, &ev->ev_timeout);
+		ev->ev_timeout.tv_usec |= tv->tv_usec & ~MICROSECONDS_MASK;
+	} else {
+		evutil_timeradd(now, tv, &ev->ev_timeout);
+	}
+}
+
+/* Schedules ev's timeout; 1 when a sleeping loop must wake earlier. */
+static int
+event_add_timeout(struct event_base *base, struct event *ev,
+    const struct timeval *tv, int tv_is_absolute)
+{
+	struct timeval now;
+
+	/* A persistent event re-arms with the interval it was added with. */
+	if (ev->ev_closure == EV_CLOSURE_EVENT_PERSIST && !tv_is_absolute)
+		ev->ev_io_timeout = *tv;
+	if (ev->ev_flags & EVLIST_TIMEOUT)
+		event_queue_remove_timeout(base, ev);
+	/* Rescheduling a timeout that already fired cancels that firing. */
+	if ((ev->ev_flags & EVLIST_ACTIVE) && (ev->ev_res & EV_TIMEOUT)) {
+		if ((ev->ev_events & EV_SIGNAL) && ev->ev_ncalls &&
+		    ev->ev_pncalls)
+			*ev->ev_pncalls = 0;
+		event_queue_remove_active(base, event_to_event_callback(ev));
+	}
+
+	gettime(base, &now);
+	set_deadline(base, ev, tv, tv_is_absolute, &now);
+	event_queue_insert_timeout(base, ev);
+
+	if (is_common_timeout(&ev->ev_timeout, base)) {
+		struct common_timeout_list *ctl =
+		    get_common_timeout_list(base, &ev->ev_timeout);
+		if (ev == ctl->events.tqh_first)
+			common_timeout_schedule(ctl, ev);
+		return 0;
+	}
+	if (min_heap_elt_is_top_(ev))
+		return 1;
+	/* The clock may have jumped (suspend): a due top needs a wake-up. */
+	return min_heap_top_key_(&base->timeheap) < min_heap_key_(&now);
+}
+
+int
+event_add_nolock_(struct event *ev, const struct timeval *tv,
+    int tv_is_absolute)
+{
+	struct event_base *base = ev->ev_base;
+	int res = 0, notify = 0;
+
+	if (EVUTIL_UNLIKELY(base == NULL)) {
+		event_warnx("%s: event has no event_base set.", __func__);
+		return -1;
+	}
+	event_debug_assert_is_setup_(ev, __func__);
+	if (ev->ev_flags & EVLIST_FINALIZING)
+		return -1;
+
+	/* Reserve heap space first, so a failure changes nothing. */
+	if (tv != NULL && !(ev->ev_flags & EVLIST_TIMEOUT) &&
+	    min_heap_reserve_(&base->timeheap,
+	        1 + min_heap_size_(&base->timeheap)) == -1)
+		return -1;
+
+	if (base->current_event == event_to_event_callback(ev) &&
+	    (ev->ev_events & EV_SIGNAL) && !EVBASE_IN_THREAD(base))
+		wait_for_running_callback(base);
+
+	if ((ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED | EV_SIGNAL)) &&
+	    !(ev->ev_flags &
+	        (EVLIST_INSERTED | EVLIST_ACTIVE | EVLIST_ACTIVE_LATER))) {
+		if (ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED))
+			res = evmap_io_add_(base, ev->ev_fd, ev);
+		else
+			res = evmap_signal_add_(base, (int)ev->ev_fd, ev);
+		if (res != -1)
+			event_queue_insert_inserted(base, ev);
+		if (res == 1) {
+			notify = 1;
+			res = 0;
+		}
+	}
+
+	if (res != -1 && tv != NULL)
+		notify |= event_add_timeout(base, ev, tv, tv_is_absolute);
+
+	if (res != -1 && notify && EVBASE_NEED_NOTIFY(base))
+		evthread_notify_base(base);
+	if (res != -1)
+		event_debug_note_add_(ev);
+	return res;
+}
+
+int
+event_add(struct event *ev, const struct timeval *tv)
+{
+	int res;
+
+	if (EVUTIL_UNLIKELY(ev == NULL || ev->ev_base == NULL)) {
+		event_warnx("%s: event has no event_base set.", __func__);
+		return -1;
+	}
+	EVBASE_ACQUIRE_LOCK(ev->ev_base, th_base_lock);
+	res = event_add_nolock_(ev, tv, 0);
+	EVBASE_RELEASE_LOCK(ev->ev_base, th_base_lock);
+	return res;
+}
+
+static inline int
+event_haveevents(struct event_base *base)
+{
+	return base->virtual_event_count > 0 || base->event_count > 0;
+}
+
+int
+event_del_nolock_(struct event *ev, int blocking)
+{
+	struct event_base *base = ev->ev_base;
+	int res = 0, notify = 0;
+
+	if (EVUTIL_UNLIKELY(base == NULL)) {
+		event_warnx("%s: event has no event_base set.", __func__);
+		return -1;
+	}
+	if (blocking != EVENT_DEL_EVEN_IF_FINALIZING &&
+	    (ev->ev_flags & EVLIST_FINALIZING))
+		return 0;
+
+	/* Stop the rest of a signal callback's repeated calls. */
+	if ((ev->ev_events & EV_SIGNAL) && ev->ev_ncalls && ev->ev_pncalls)
+		*ev->ev_pncalls = 0;
+	if (ev->ev_flags & EVLIST_TIMEOUT)
+		event_queue_remove_timeout(base, ev);
+	if (ev->ev_flags & EVLIST_ACTIVE)
+		event_queue_remove_active(base, event_to_event_callback(ev));
+	else if (ev->ev_flags & EVLIST_ACTIVE_LATER)
+		event_queue_remove_active_later(base,
+		    event_to_event_callback(ev));
+
+	if (ev->ev_flags & EVLIST_INSERTED) {
+		event_queue_remove_inserted(base, ev);
+		if (ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED))
+			res = evmap_io_del_(base, ev->ev_fd, ev);
+		else
+			res = evmap_signal_del_(base, (int)ev->ev_fd, ev);
+		if (res == 1) {
+			notify = 1;
+			res = 0;
+		}
+		/* An empty base lets a sleeping loop return. */
+		if (!event_haveevents(base) && !N_ACTIVE_CALLBACKS(base))
+			notify = 1;
+	}
+
+	if (res != -1 && notify && EVBASE_NEED_NOTIFY(base))
+		evthread_notify_base(base);
+	if (event_debug_mode_on_)
+		event_debug_note_del_(ev);
+
+	/* So that the caller may free the callback's argument on return. */
+	if (blocking != EVENT_DEL_NOBLOCK &&
+	    base->current_event == event_to_event_callback(ev) &&
+	    !EVBASE_IN_THREAD(base) &&
+	    (blocking == EVENT_DEL_BLOCK || !(ev->ev_events & EV_FINALIZE)))
+		wait_for_running_callback(base);
+	return res;
+}
+
+static int
+event_del_(struct event *ev, int blocking)
+{
+	int res;
+
+	if (EVUTIL_UNLIKELY(ev == NULL || ev->ev_base == NULL)) {
+		event_warnx("%s: event has no event_base set.", __func__);
+		return -1;
+	}
+	EVBASE_ACQUIRE_LOCK(ev->ev_base, th_base_lock);
+	res = event_del_nolock_(ev, blocking);
+	EVBASE_RELEASE_LOCK(ev->ev_base, th_base_lock);
+	return res;
+}
+
+int
+event_del(struct event *ev)
+{
+	return event_del_(ev, EVENT_DEL_AUTOBLOCK);
+}
+
+int
+event_del_block(struct event *ev)
+{
+	return event_del_(ev, EVENT_DEL_BLOCK);
+}
+
+int
+event_del_noblock(struct event *ev)
+{
+	return event_del_(ev, EVENT_DEL_NOBLOCK);
+}
+
+int
+event_remove_timer_nolock_(struct event *ev)
+{
+	struct event_base *base = ev->ev_base;
+
+	if (EVUTIL_UNLIKELY(base == NULL)) {
+		event_warnx("%s: event has no event_base set.", __func__);
+		return -1;
+	}
+	if (ev->ev_flags & EVLIST_TIMEOUT) {
+		event_queue_remove_timeout(base, ev);
+		evutil_timerclear(&ev->ev_io_timeout);
+	}
+	return 0;
+}
+
+int
+event_remove_timer(struct event *ev)
+{
+	int res;
+
+	if (EVUTIL_UNLIKELY(ev == NULL || ev->ev_base == NULL)) {
+		event_warnx("%s: event has no event_base set.", __func__);
+		return -1;
+	}
+	EVBASE_ACQUIRE_LOCK(ev->ev_base, th_base_lock);
+	res = event_remove_timer_nolock_(ev);
+	EVBASE_RELEASE_LOCK(ev->ev_base, th_base_lock);
+	return res;
+}
+
+int
+event_callback_activate_nolock_(struct event_base *base,
+    struct event_callback *evcb)
+{
+	int r = 1;
+
+	if (evcb->evcb_flags & EVLIST_FINALIZING)
+		return 0;
+	if (evcb->evcb_flags & EVLIST_ACTIVE)
+		return 0;
+	if (evcb->evcb_flags & EVLIST_ACTIVE_LATER) {
+		event_queue_remove_active_later(base, evcb);
+		r = 0;
+	}
+	event_queue_insert_active(base, evcb);
+	if (EVBASE_NEED_NOTIFY(base))
+		evthread_notify_base(base);
+	return r;
+}
+
+int
+event_callback_activate_(struct event_base *base, struct event_callback *evcb)
+{
+	int r;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	r = event_callback_activate_nolock_(base, evcb);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+void
+event_active_nolock_(struct event *ev, int res, short ncalls)
+{
+	struct event_base *base = ev->ev_base;
+
+	if (ev->ev_flags & EVLIST_FINALIZING)
+		return;
+	if (ev->ev_flags & EVLIST_ACTIVE) {
+		/* Already queued: just remember the extra reason. */
+		ev->ev_res |= (short)res;
+		return;
+	}
+	if (ev->ev_flags & EVLIST_ACTIVE_LATER)
+		ev->ev_res |= (short)res;
+	else
+		ev->ev_res = (short)res;
+
+	/* A more urgent callback than the running queue's: look again. */
+	if (ev->ev_pri < base->event_running_priority)
+		base->event_continue = 1;
+	if (ev->ev_events & EV_SIGNAL) {
+		if (base->current_event == event_to_event_callback(ev) &&
+		    !EVBASE_IN_THREAD(base))
+			wait_for_running_callback(base);
+		ev->ev_ncalls = ncalls;
+		ev->ev_pncalls = NULL;
+	}
+	event_callback_activate_nolock_(base, event_to_event_callback(ev));
+}
+
+void
+event_active(struct event *ev, int res, short ncalls)
+{
+	if (EVUTIL_UNLIKELY(ev == NULL || ev->ev_base == NULL)) {
+		event_warnx("%s: event has no event_base set.", __func__);
+		return;
+	}
+	EVBASE_ACQUIRE_LOCK(ev->ev_base, th_base_lock);
+	event_debug_assert_is_setup_(ev, __func__);
+	event_active_nolock_(ev, res, ncalls);
+	EVBASE_RELEASE_LOCK(ev->ev_base, th_base_lock);
+}
+
+void
+event_callback_activate_later_nolock_(struct event_base *base,
+    struct event_callback *evcb)
+{
+	if (evcb->evcb_flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER))
+		return;
+	event_queue_insert_active_later(base, evcb);
+	if (EVBASE_NEED_NOTIFY(base))
+		evthread_notify_base(base);
+}
+
+void
+event_active_later_nolock_(struct event *ev, int res)
+{
+	struct event_base *base = ev->ev_base;
+
+	if (ev->ev_flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)) {
+		ev->ev_res |= (short)res;
+		return;
+	}
+	ev->ev_res = (short)res;
+	event_callback_activate_later_nolock_(base,
+	    event_to_event_callback(ev));
+}
+
+void
+event_active_later_(struct event *ev, int res)
+{
+	EVBASE_ACQUIRE_LOCK(ev->ev_base, th_base_lock);
+	event_active_later_nolock_(ev, res);
+	EVBASE_RELEASE_LOCK(ev->ev_base, th_base_lock);
+}
+
+int
+event_callback_cancel_nolock_(struct event_base *base,
+    struct event_callback *evcb, int even_if_finalizing)
+{
+	if ((evcb->evcb_flags & EVLIST_FINALIZING) && !even_if_finalizing)
+		return 0;
+	if (evcb->evcb_flags & EVLIST_INIT)
+		return event_del_nolock_(event_callback_to_event(evcb),
+		    even_if_finalizing ? EVENT_DEL_EVEN_IF_FINALIZING
+		                       : EVENT_DEL_AUTOBLOCK);
+	if (evcb->evcb_flags & EVLIST_ACTIVE)
+		event_queue_remove_active(base, evcb);
+	else if (evcb->evcb_flags & EVLIST_ACTIVE_LATER)
+		event_queue_remove_active_later(base, evcb);
+	return 0;
+}
+
+int
+event_callback_cancel_(struct event_base *base, struct event_callback *evcb)
+{
+	int r;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	r = event_callback_cancel_nolock_(base, evcb, 0);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+void
+event_callback_init_(struct event_base *base, struct event_callback *evcb)
+{
+	memset(evcb, 0, sizeof(*evcb));
+	evcb->evcb_pri = (ev_uint8_t)(base->nactivequeues - 1);
+}
+
+void
+event_deferred_cb_init_(struct event_callback *cb, ev_uint8_t priority,
+    void (*fn)(struct event_callback *, void *), void *arg)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->evcb_cb_union.evcb_selfcb = fn;
+	cb->evcb_arg = arg;
+	cb->evcb_pri = priority;
+	cb->evcb_closure = EV_CLOSURE_CB_SELF;
+}
+
+void
+event_deferred_cb_set_priority_(struct event_callback *cb, ev_uint8_t priority)
+{
+	cb->evcb_pri = priority;
+}
+
+void
+event_deferred_cb_cancel_(struct event_base *base, struct event_callback *cb)
+{
+	if (base == NULL)
+		base = current_base;
+	if (base)
+		event_callback_cancel_(base, cb);
+}
+
+int
+event_deferred_cb_schedule_(struct event_base *base, struct event_callback *cb)
+{
+	int r = 1;
+
+	if (base == NULL)
+		base = current_base;
+	if (base == NULL)
+		return 0;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	/* Past a burst, deferred work waits for the next iteration so that
+	 * I/O gets its turn. */
+	if (base->n_deferreds_queued > MAX_DEFERREDS_QUEUED) {
+		event_callback_activate_later_nolock_(base, cb);
+	} else {
+		r = event_callback_activate_nolock_(base, cb);
+		if (r)
+			++base->n_deferreds_queued;
+	}
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Finalizers.                                                         */
+
+static void
+event_finalize_nolock_(struct event_base *base, unsigned flags,
+    struct event *ev, event_finalize_callback_fn cb)
+{
+	ev_uint8_t closure = (flags & EVENT_FINALIZE_FREE_)
+	    ? EV_CLOSURE_EVENT_FINALIZE_FREE
+	    : EV_CLOSURE_EVENT_FINALIZE;
+
+	event_del_nolock_(ev, EVENT_DEL_NOBLOCK);
+	ev->ev_closure = closure;
+	ev->ev_evcallback.evcb_cb_union.evcb_evfinalize = cb;
+	event_active_nolock_(ev, EV_FINALIZE, 1);
+	ev->ev_flags |= EVLIST_FINALIZING;
+}
+
+static int
+event_finalize_impl_(unsigned flags, struct event *ev,
+    event_finalize_callback_fn cb)
+{
+	struct event_base *base = ev ? ev->ev_base : NULL;
+
+	if (EVUTIL_UNLIKELY(base == NULL)) {
+		event_warnx("%s: event has no event_base set.", __func__);
+		return -1;
+	}
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	event_finalize_nolock_(base, flags, ev, cb);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return 0;
+}
+
+int
+event_finalize(unsigned flags, struct event *ev, event_finalize_callback_fn cb)
+{
+	return event_finalize_impl_(flags, ev, cb);
+}
+
+int
+event_free_finalize(unsigned flags, struct event *ev,
+    event_finalize_callback_fn cb)
+{
+	return event_finalize_impl_(flags | EVENT_FINALIZE_FREE_, ev, cb);
+}
+
+static void
+event_callback_finalize_nolock_(struct event_base *base, unsigned flags,
+    struct event_callback *evcb, void (*cb)(struct event_callback *, void *))
+{
+	if (evcb->evcb_flags & EVLIST_INIT) {
+		event_finalize_nolock_(base, flags,
+		    event_callback_to_event(evcb),
+		    (event_finalize_callback_fn)(void (*)(void))cb);
+		return;
+	}
+	event_callback_cancel_nolock_(base, evcb, 0);
+	evcb->evcb_closure = EV_CLOSURE_CB_FINALIZE;
+	evcb->evcb_cb_union.evcb_cbfinalize = cb;
+	event_callback_activate_nolock_(base, evcb);
+	evcb->evcb_flags |= EVLIST_FINALIZING;
+}
+
+void
+event_callback_finalize_(struct event_base *base, unsigned flags,
+    struct event_callback *evcb, void (*cb)(struct event_callback *, void *))
+{
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	event_callback_finalize_nolock_(base, flags, evcb, cb);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+}
+
+/* Finalizes a group: the finalizer runs once, after any of them that is
+ * running right now has returned. */
+int
+event_callback_finalize_many_(struct event_base *base, int n_cbs,
+    struct event_callback **evcbs, void (*cb)(struct event_callback *, void *))
+{
+	int i, n_pending = 0;
+
+	if (base == NULL)
+		base = current_base;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	for (i = 0; i < n_cbs; i++) {
+		if (evcbs[i] == base->current_event) {
+			event_callback_finalize_nolock_(base, 0, evcbs[i], cb);
+			++n_pending;
+		} else {
+			event_callback_cancel_nolock_(base, evcbs[i], 0);
+		}
+	}
+	if (n_pending == 0)
+		event_callback_finalize_nolock_(base, 0, evcbs[0], cb);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Virtual events keep a loop alive without any fd (evdns, listeners). */
+
+void
+event_base_add_virtual_(struct event_base *base)
+{
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (++base->virtual_event_count > base->virtual_event_count_max)
+		base->virtual_event_count_max = base->virtual_event_count;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+}
+
+int
+event_base_del_virtual_(struct event_base *base)
+{
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (base->virtual_event_count > 0)
+		base->virtual_event_count--;
+	if (base->virtual_event_count == 0 && EVBASE_NEED_NOTIFY(base))
+		evthread_notify_base(base);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running callbacks.                                                  */
+
+/* A persistent event with a timeout re-arms before its callback runs. */
+static void
+rearm_persistent_timeout(struct event_base *base, struct event *ev)
+{
+	struct timeval run_at, relative_to, delay, now;
+	ev_uint32_t usec_magic = 0;
+
+	gettime(base, &now);
+	delay = ev->ev_io_timeout;
+	if (is_common_timeout(&ev->ev_timeout, base)) {
+		usec_magic = (ev_uint32_t)(delay.tv_usec & ~MICROSECONDS_MASK);
+		delay.tv_usec &= MICROSECONDS_MASK;
+	}
+	/* From the scheduled time when the timer fired, so that a periodic
+	 * timer does not drift; from now when I/O woke the event. */
+	if (ev->ev_res & EV_TIMEOUT) {
+		relative_to = ev->ev_timeout;
+		relative_to.tv_usec &= MICROSECONDS_MASK;
+	} else {
+		relative_to = now;
+	}
+	evutil_timeradd(&relative_to, &delay, &run_at);
+	if (evutil_timercmp(&run_at, &now, <))
+		evutil_timeradd(&now, &delay, &run_at);
+	run_at.tv_usec |= usec_magic;
+	event_add_nolock_(ev, &run_at, 1);
+}
+
+static void
+run_persist_closure(struct event_base *base, struct event *ev)
+{
+	event_callback_fn cb;
+	evutil_socket_t fd;
+	short res;
+	void *arg;
+
+	if (ev->ev_io_timeout.tv_sec || ev->ev_io_timeout.tv_usec)
+		rearm_persistent_timeout(base, ev);
+	/* Read the event before unlocking: another thread may change it. */
+	cb = ev->ev_callback;
+	fd = ev->ev_fd;
+	res = ev->ev_res;
+	arg = ev->ev_arg;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	cb(fd, res, arg);
+}
+
+/*
+ * ev_pncalls points at the local ncalls only while this function runs; it
+ * is cleared on every way out.
+ */
+#if defined(__GNUC__) && __GNUC__ >= 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
+static void
+run_signal_closure(struct event_base *base, struct event *ev)
+{
+	short ncalls = ev->ev_ncalls;
+	int should_break;
+
+	/* ev_pncalls lets event_del from the callback stop the repeats. */
+	if (ncalls != 0)
+		ev->ev_pncalls = &ncalls;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	while (ncalls) {
+		ncalls--;
+		ev->ev_ncalls = ncalls;
+		if (ncalls == 0)
+			ev->ev_pncalls = NULL;
+		ev->ev_callback(ev->ev_fd, ev->ev_res, ev->ev_arg);
+
+		EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+		should_break = base->event_break;
+		EVBASE_RELEASE_LOCK(base, th_base_lock);
+		if (should_break) {
+			if (ncalls != 0)
+				ev->ev_pncalls = NULL;
+			return;
+		}
+	}
+}
+#if defined(__GNUC__) && __GNUC__ >= 12
+#pragma GCC diagnostic pop
+#endif
+
+static void
+run_event_finalizer(struct event_base *base, struct event *ev)
+{
+	event_finalize_callback_fn fin =
+	    ev->ev_evcallback.evcb_cb_union.evcb_evfinalize;
+	int free_it = ev->ev_closure == EV_CLOSURE_EVENT_FINALIZE_FREE;
+
+	base->current_event = NULL;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	event_debug_note_teardown_(ev);
+	fin(ev, ev->ev_arg);
+	if (free_it)
+		mm_free(ev);
+}
+
+/* Takes evcb off its queue the way the loop does before running it. */
+static inline void
+dequeue_for_run(struct event_base *base, struct event_callback *evcb)
+{
+	if (evcb->evcb_flags & EVLIST_INIT) {
+		struct event *ev = event_callback_to_event(evcb);
+		/* A one-shot event is done once it runs. */
+		if ((ev->ev_events & EV_PERSIST) ||
+		    (ev->ev_flags & EVLIST_FINALIZING))
+			event_queue_remove_active(base, evcb);
+		else
+			event_del_nolock_(ev, EVENT_DEL_NOBLOCK);
+	} else {
+		event_queue_remove_active(base, evcb);
+	}
+}
+
+static void
+run_callback(struct event_base *base, struct event_callback *evcb)
+{
+	struct event *ev = event_callback_to_event(evcb);
+
+	switch (evcb->evcb_closure) {
+	case EV_CLOSURE_EVENT_PERSIST:
+		run_persist_closure(base, ev);
+		break;
+	case EV_CLOSURE_EVENT: {
+		event_callback_fn cb = ev->ev_callback;
+		short res = ev->ev_res;
+		EVBASE_RELEASE_LOCK(base, th_base_lock);
+		cb(ev->ev_fd, res, ev->ev_arg);
+		break;
+	}
+	case EV_CLOSURE_EVENT_SIGNAL:
+		run_signal_closure(base, ev);
+		break;
+	case EV_CLOSURE_CB_SELF: {
+		void (*cb)(struct event_callback *, void *) =
+		    evcb->evcb_cb_union.evcb_selfcb;
+		EVBASE_RELEASE_LOCK(base, th_base_lock);
+		cb(evcb, evcb->evcb_arg);
+		break;
+	}
+	case EV_CLOSURE_EVENT_FINALIZE:
+	case EV_CLOSURE_EVENT_FINALIZE_FREE:
+		run_event_finalizer(base, ev);
+		break;
+	case EV_CLOSURE_CB_FINALIZE: {
+		void (*cb)(struct event_callback *, void *) =
+		    evcb->evcb_cb_union.evcb_cbfinalize;
+		base->current_event = NULL;
+		EVBASE_RELEASE_LOCK(base, th_base_lock);
+		cb(evcb, evcb->evcb_arg);
+		break;
+	}
+	default:
+		EVUTIL_ASSERT(0);
+	}
+}
+
+/*
+ * Runs the callbacks of one queue until it is empty, a limit is reached or
+ * the loop is told to break.  Returns how many non-internal callbacks ran,
+ * or -1 on loopbreak.
+ */
+static int
+process_queue(struct event_base *base, struct callback_queue *q,
+    int max_to_process, const struct timeval *endtime)
+{
+	struct event_callback *evcb;
+	int count = 0;
+
+	while ((evcb = q->tqh_first) != NULL) {
+		dequeue_for_run(base, evcb);
+		if (!(evcb->evcb_flags & EVLIST_INTERNAL))
+			++count;
+		base->current_event = evcb;
+		base->current_event_waiters = 0;
+		run_callback(base, evcb);
+
+		EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+		base->current_event = NULL;
+		if (base->current_event_waiters) {
+			base->current_event_waiters = 0;
+			EVTHREAD_COND_BROADCAST(base->current_event_cond);
+		}
+		if (base->event_break)
+			return -1;
+		if (count >= max_to_process)
+			return count;
+		if (count && endtime) {
+			struct timeval now;
+			update_time_cache(base);
+			gettime(base, &now);
+			if (evutil_timercmp(&now, endtime, >=))
+				return count;
+		}
+		if (base->event_continue)
+			break;
+	}
+	return count;
+}
+
+/*
+ * Runs the most urgent priority that has work.  Lower priorities wait for
+ * a later iteration unless only internal callbacks ran.
+ */
+static int
+event_process_active(struct event_base *base)
+{
+	const struct timeval *endtime = NULL;
+	struct timeval tv;
+	int i, c = 0;
+
+	if (base->max_dispatch_time.tv_sec >= 0) {
+		update_time_cache(base);
+		gettime(base, &tv);
+		evutil_timeradd(&base->max_dispatch_time, &tv, &tv);
+		endtime = &tv;
+	}
+	for (i = 0; i < base->nactivequeues; ++i) {
+		struct callback_queue *q = &base->activequeues[i];
+		if (q->tqh_first == NULL)
+			continue;
+		base->event_running_priority = i;
+		if (i < base->limit_callbacks_after_prio)
+			c = process_queue(base, q, INT_MAX, NULL);
+		else
+			c = process_queue(base, q, base->max_dispatch_callbacks,
+			    endtime);
+		if (c != 0)
+			break;
+	}
+	base->event_running_priority = -1;
+	return c;
+}
+
+/* Activates every timer that is due. */
+static void
+timeout_process(struct event_base *base)
+{
+	struct timeval now;
+	uint64_t now_key;
+	struct event *ev;
+
+	if (min_heap_empty_(&base->timeheap))
+		return;
+	gettime(base, &now);
+	now_key = min_heap_key_(&now);
+	while (!min_heap_empty_(&base->timeheap) &&
+	    min_heap_top_key_(&base->timeheap) <= now_key) {
+		ev = min_heap_top_(&base->timeheap);
+		event_del_nolock_(ev, EVENT_DEL_NOBLOCK);
+		event_active_nolock_(ev, EV_TIMEOUT, 1);
+	}
+}
+
+/* How long the backend may sleep: NULL for no timer at all. */
+static int
+timeout_next(struct event_base *base, struct timeval **tv_p)
+{
+	struct timeval now, *tv = *tv_p;
+	struct event *ev = min_heap_top_(&base->timeheap);
+
+	if (ev == NULL) {
+		*tv_p = NULL;
+		return 0;
+	}
+	if (gettime(base, &now) == -1)
+		return -1;
+	if (evutil_timercmp(&ev->ev_timeout, &now, <=)) {
+		evutil_timerclear(tv);
+		return 0;
+	}
+	evutil_timersub(&ev->ev_timeout, &now, tv);
+	return 0;
+}
+
+int
+event_base_loop(struct event_base *base, int flags)
+{
+	const struct eventop *evsel;
+	struct timeval tv, *tv_p;
+	int res, done = 0, retval = 0;
+
+	if (base == NULL)
+		base = current_base;
+	if (EVUTIL_UNLIKELY(base == NULL)) {
+		event_warnx("%s: no event base", __func__);
+		return -1;
+	}
+	evsel = base->evsel;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (base->running_loop) {
+		event_warnx("%s: reentrant invocation.  Only one "
+		            "event_base_loop can run on each event_base at "
+		            "once.",
+		    __func__);
+		EVBASE_RELEASE_LOCK(base, th_base_lock);
+		return -1;
+	}
+	base->running_loop = 1;
+	clear_time_cache(base);
+	if (base->sig.ev_signal_added && base->sig.ev_n_signals_added)
+		evsig_set_base_(base);
+	base->th_owner_id = EVTHREAD_GET_ID();
+	base->event_gotterm = base->event_break = 0;
+
+	while (!done) {
+		base->event_continue = 0;
+		base->n_deferreds_queued = 0;
+		if (base->event_gotterm || base->event_break)
+			break;
+
+		tv_p = &tv;
+		if (!N_ACTIVE_CALLBACKS(base) && !(flags & EVLOOP_NONBLOCK))
+			timeout_next(base, &tv_p);
+		else
+			evutil_timerclear(&tv);
+
+		if (!(flags & EVLOOP_NO_EXIT_ON_EMPTY) &&
+		    !event_haveevents(base) && !N_ACTIVE_CALLBACKS(base)) {
+			event_debug(("%s: no events registered.", __func__));
+			retval = 1;
+			goto done;
+		}
+
+		event_queue_make_later_events_active(base);
+		clear_time_cache(base);
+		if (evmap_has_changes_(&base->io))
+			evmap_flush_changes_(base);
+		res = evsel->dispatch(base, tv_p);
+		if (res == -1) {
+			event_debug(("%s: dispatch returned unsuccessfully.",
+			    __func__));
+			retval = -1;
+			goto done;
+		}
+		update_time_cache(base);
+		timeout_process(base);
+
+		if (N_ACTIVE_CALLBACKS(base)) {
+			int n = event_process_active(base);
+			if ((flags & EVLOOP_ONCE) &&
+			    N_ACTIVE_CALLBACKS(base) == 0 && n != 0)
+				done = 1;
+		} else if (flags & EVLOOP_NONBLOCK) {
+			done = 1;
+		}
+	}
+	event_debug(("%s: asked to terminate loop.", __func__));
+done:
+	clear_time_cache(base);
+	base->running_loop = 0;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return retval;
+}
+
+int
+event_base_dispatch(struct event_base *base)
+{
+	return event_base_loop(base, 0);
+}
+
+int
+event_loop(int flags)
+{
+	return event_base_loop(current_base, flags);
+}
+
+int
+event_dispatch(void)
+{
+	return event_loop(0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Loop control.                                                       */
+
+static void
+event_loopexit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct event_base *base = arg;
+
+	base->event_gotterm = 1;
+}
+
+int
+event_base_loopexit(struct event_base *base, const struct timeval *tv)
+{
+	return event_base_once(base, -1, EV_TIMEOUT, event_loopexit_cb, base,
+	    tv);
+}
+
+int
+event_loopexit(const struct timeval *tv)
+{
+	return event_base_loopexit(current_base, tv);
+}
+
+int
+event_base_loopbreak(struct event_base *base)
+{
+	int r = 0;
+
+	if (base == NULL)
+		return -1;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	base->event_break = 1;
+	if (EVBASE_NEED_NOTIFY(base))
+		r = evthread_notify_base(base);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+int
+event_loopbreak(void)
+{
+	return event_base_loopbreak(current_base);
+}
+
+int
+event_base_loopcontinue(struct event_base *base)
+{
+	if (base == NULL)
+		return -1;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	base->event_continue = 1;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return 0;
+}
+
+int
+event_base_got_break(struct event_base *base)
+{
+	int r;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	r = base->event_break;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+int
+event_base_got_exit(struct event_base *base)
+{
+	int r;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	r = base->event_gotterm;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* event_base_once.                                                    */
+
+static void
+once_unlink(struct event_once *eonce)
+{
+	if (eonce->next)
+		eonce->next->prevp = eonce->prevp;
+	*eonce->prevp = eonce->next;
+}
+
+static void
+event_once_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct event_once *eonce = arg;
+	struct event_base *base = eonce->ev.ev_base;
+
+	eonce->cb(fd, events, eonce->arg);
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	once_unlink(eonce);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	event_debug_unassign(&eonce->ev);
+	mm_free(eonce);
+}
+
+int
+event_base_once(struct event_base *base, evutil_socket_t fd, short events,
+    void (*callback)(evutil_socket_t, short, void *), void *arg,
+    const struct timeval *tv)
+{
+	struct event_once *eonce;
+	int res = 0, activate = 0;
+
+	if (base == NULL)
+		base = current_base;
+	if (base == NULL)
+		return -1;
+	/* A one-time callback cannot be a signal or persistent. */
+	if (events & (EV_SIGNAL | EV_PERSIST))
+		return -1;
+	eonce = mm_calloc(1, sizeof(*eonce));
+	if (eonce == NULL)
+		return -1;
+	eonce->cb = callback;
+	eonce->arg = arg;
+
+	if ((events &
+	        (EV_TIMEOUT | EV_SIGNAL | EV_READ | EV_WRITE | EV_CLOSED)) ==
+	    EV_TIMEOUT) {
+		evtimer_assign(&eonce->ev, base, event_once_cb, eonce);
+		/* "Run soon" is a common idiom: skip the timer heap. */
+		if (tv == NULL || !evutil_timerisset(tv))
+			activate = 1;
+	} else if (events & (EV_READ | EV_WRITE | EV_CLOSED)) {
+		events &= EV_READ | EV_WRITE | EV_CLOSED;
+		event_assign(&eonce->ev, base, fd, events, event_once_cb,
+		    eonce);
+	} else {
+		mm_free(eonce);
+		return -1;
+	}
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (activate)
+		event_active_nolock_(&eonce->ev, EV_TIMEOUT, 1);
+	else
+		res = event_add_nolock_(&eonce->ev, tv, 0);
+	if (res != 0) {
+		EVBASE_RELEASE_LOCK(base, th_base_lock);
+		event_debug_unassign(&eonce->ev);
+		mm_free(eonce);
+		return res;
+	}
+	eonce->next = base->once_events;
+	if (eonce->next)
+		eonce->next->prevp = &eonce->next;
+	base->once_events = eonce;
+	eonce->prevp = &base->once_events;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return 0;
+}
+
+int
+event_once(evutil_socket_t fd, short events,
+    void (*callback)(evutil_socket_t, short, void *), void *arg,
+    const struct timeval *tv)
+{
+	return event_base_once(current_base, fd, events, callback, arg, tv);
+}
+
+/* ------------------------------------------------------------------ */
+/* Inspecting a base.                                                  */
+
+static int
+event_base_foreach_event_nolock_(struct event_base *base,
+    event_base_foreach_event_cb fn, void *arg)
+{
+	int r, i;
+	unsigned u;
+	struct event *ev;
+
+	/* Added fd and signal events first... */
+	if ((r = evmap_foreach_event_(base, fn, arg)) != 0)
+		return r;
+	/* ...then timers not visited yet... */
+	for (u = 0; u < base->timeheap.n; u++) {
+		ev = base->timeheap.slots[u].ev;
+		if (ev->ev_flags & EVLIST_INSERTED)
+			continue;
+		if ((r = fn(base, ev, arg)) != 0)
+			return r;
+	}
+	for (i = 0; i < base->n_common_timeouts; i++) {
+		struct common_timeout_list *ctl =
+		    base->common_timeout_queues[i];
+		for (ev = ctl->events.tqh_first; ev;
+		     ev = TO_NEXT(ev).tqe_next) {
+			if (ev->ev_flags & EVLIST_INSERTED)
+				continue;
+			if ((r = fn(base, ev, arg)) != 0)
+				return r;
+		}
+	}
+	/* ...and last the active events that are on no other list. */
+	for (i = 0; i < base->nactivequeues; i++) {
+		struct event_callback *evcb;
+		for (evcb = base->activequeues[i].tqh_first; evcb;
+		     evcb = evcb->evcb_active_next.tqe_next) {
+			if ((evcb->evcb_flags &
+			        (EVLIST_INIT | EVLIST_INSERTED |
+			            EVLIST_TIMEOUT)) != EVLIST_INIT)
+				continue;
+			if ((r = fn(base, event_callback_to_event(evcb),
+			         arg)) != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int
+event_base_foreach_event(struct event_base *base,
+    event_base_foreach_event_cb fn, void *arg)
+{
+	int r;
+
+	if (base == NULL || fn == NULL)
+		return -1;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	r = event_base_foreach_event_nolock_(base, fn, arg);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+static const char *
+event_kind(const struct event *e)
+{
+	return (e->ev_events & EV_SIGNAL) ? "sig" : "fd ";
+}
+
+static int
+dump_inserted_event(const struct event_base *base, const struct event *e,
+    void *arg)
+{
+	FILE *out = arg;
+
+	if (!(e->ev_flags & (EVLIST_INSERTED | EVLIST_TIMEOUT)))
+		return 0;
+	fprintf(out, "  %p [%s %d]%s%s%s%s%s%s%s", (const void *)e,
+	    event_kind(e), (int)e->ev_fd,
+	    (e->ev_events & EV_READ) ? " Read" : "",
+	    (e->ev_events & EV_WRITE) ? " Write" : "",
+	    (e->ev_events & EV_CLOSED) ? " EOF" : "",
+	    (e->ev_events & EV_SIGNAL) ? " Signal" : "",
+	    (e->ev_events & EV_PERSIST) ? " Persist" : "",
+	    (e->ev_events & EV_ET) ? " ET" : "",
+	    (e->ev_flags & EVLIST_INTERNAL) ? " Internal" : "");
+	if (e->ev_flags & EVLIST_TIMEOUT) {
+		struct timeval tv = e->ev_timeout;
+		tv.tv_usec &= MICROSECONDS_MASK;
+		evutil_timeradd(&tv, &base->tv_clock_diff, &tv);
+		fprintf(out, " Timeout=%ld.%06d", (long)tv.tv_sec,
+		    (int)(tv.tv_usec & MICROSECONDS_MASK));
+	}
+	fputc('\n', out);
+	return 0;
+}
+
+static int
+dump_active_event(const struct event_base *base, const struct event *e,
+    void *arg)
+{
+	FILE *out = arg;
+
+	if (!(e->ev_flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)))
+		return 0;
+	fprintf(out, "  %p [%s %d, priority=%d]%s%s%s%s%s active%s%s\n",
+	    (const void *)e, event_kind(e), (int)e->ev_fd, e->ev_pri,
+	    (e->ev_res & EV_READ) ? " Read" : "",
+	    (e->ev_res & EV_WRITE) ? " Write" : "",
+	    (e->ev_res & EV_CLOSED) ? " EOF" : "",
+	    (e->ev_res & EV_SIGNAL) ? " Signal" : "",
+	    (e->ev_res & EV_TIMEOUT) ? " Timeout" : "",
+	    (e->ev_flags & EVLIST_INTERNAL) ? " [Internal]" : "",
+	    (e->ev_flags & EVLIST_ACTIVE_LATER) ? " [NextTime]" : "");
+	return 0;
+}
+
+void
+event_base_dump_events(struct event_base *base, FILE *output)
+{
+	if (base == NULL || output == NULL)
+		return;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	fprintf(output, "Inserted events:\n");
+	event_base_foreach_event_nolock_(base, dump_inserted_event, output);
+	fprintf(output, "Active events:\n");
+	event_base_foreach_event_nolock_(base, dump_active_event, output);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+}
+
+void
+event_base_active_by_fd(struct event_base *base, evutil_socket_t fd,
+    short events)
+{
+	if (base == NULL)
+		return;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (!(events & EV_TIMEOUT)) {
+		evmap_io_active_(base, fd,
+		    events & (EV_READ | EV_WRITE | EV_CLOSED));
+	} else {
+		int i;
+		unsigned u;
+		struct event *ev;
+		for (u = 0; u < base->timeheap.n; u++) {
+			ev = base->timeheap.slots[u].ev;
+			if (ev->ev_fd == fd)
+				event_active_nolock_(ev, EV_TIMEOUT, 1);
+		}
+		for (i = 0; i < base->n_common_timeouts; i++) {
+			struct common_timeout_list *ctl =
+			    base->common_timeout_queues[i];
+			for (ev = ctl->events.tqh_first; ev;
+			     ev = TO_NEXT(ev).tqe_next) {
+				if (ev->ev_fd == fd)
+					event_active_nolock_(ev, EV_TIMEOUT, 1);
+			}
+		}
+	}
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+}
+
+void
+event_base_active_by_signal(struct event_base *base, int sig)
+{
+	if (base == NULL)
+		return;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	evmap_signal_active_(base, sig, 1);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+}
+
+int
+event_base_get_num_events(struct event_base *base, unsigned int type)
+{
+	int r = 0;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (type & EVENT_BASE_COUNT_ACTIVE)
+		r += base->event_count_active;
+	if (type & EVENT_BASE_COUNT_VIRTUAL)
+		r += base->virtual_event_count;
+	if (type & EVENT_BASE_COUNT_ADDED)
+		r += base->event_count;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+int
+event_base_get_max_events(struct event_base *base, unsigned int type, int clear)
+{
+	int r = 0;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (type & EVENT_BASE_COUNT_ACTIVE) {
+		r += base->event_count_active_max;
+		if (clear)
+			base->event_count_active_max = 0;
+	}
+	if (type & EVENT_BASE_COUNT_VIRTUAL) {
+		r += base->virtual_event_count_max;
+		if (clear)
+			base->virtual_event_count_max = 0;
+	}
+	if (type & EVENT_BASE_COUNT_ADDED) {
+		r += base->event_count_max;
+		if (clear)
+			base->event_count_max = 0;
+	}
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return r;
+}
+
+struct event *
+event_base_get_running_event(struct event_base *base)
+{
+	struct event *ev = NULL;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (EVBASE_IN_THREAD(base) && base->current_event &&
+	    (base->current_event->evcb_flags & EVLIST_INIT))
+		ev = event_callback_to_event(base->current_event);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return ev;
+}
+
+/* ------------------------------------------------------------------ */
+/* Freeing a base, and starting over after fork().                     */
+
+/* Cancels one queued callback; 1 when it counts as a deleted event. */
+static int
+cancel_queued_callback(struct event_base *base, struct event_callback *evcb,
+    int run_finalizers)
+{
+	int result = 0;
+
+	if (evcb->evcb_flags & EVLIST_INIT) {
+		struct event *ev = event_callback_to_event(evcb);
+		if (!(ev->ev_flags & EVLIST_INTERNAL)) {
+			event_del_nolock_(ev, EVENT_DEL_EVEN_IF_FINALIZING);
+			result = 1;
+		}
+	} else {
+		event_callback_cancel_nolock_(base, evcb, 1);
+		result = 1;
+	}
+	if (run_finalizers && (evcb->evcb_flags & EVLIST_FINALIZING)) {
+		switch (evcb->evcb_closure) {
+		case EV_CLOSURE_EVENT_FINALIZE:
+		case EV_CLOSURE_EVENT_FINALIZE_FREE: {
+			struct event *ev = event_callback_to_event(evcb);
+			ev->ev_evcallback.evcb_cb_union.evcb_evfinalize(ev,
+			    ev->ev_arg);
+			if (evcb->evcb_closure ==
+			    EV_CLOSURE_EVENT_FINALIZE_FREE)
+				mm_free(ev);
+			break;
+		}
+		case EV_CLOSURE_CB_FINALIZE:
+			evcb->evcb_cb_union.evcb_cbfinalize(evcb,
+			    evcb->evcb_arg);
+			break;
+		default:
+			break;
+		}
+	}
+	return result;
+}
+
+static int
+cancel_queue(struct event_base *base, struct callback_queue *q,
+    int run_finalizers)
+{
+	struct event_callback *evcb, *next;
+	int deleted = 0;
+
+	for (evcb = q->tqh_first; evcb; evcb = next) {
+		next = evcb->evcb_active_next.tqe_next;
+		deleted += cancel_queued_callback(base, evcb, run_finalizers);
+	}
+	return deleted;
+}
+
+static int
+free_queues(struct event_base *base, int run_finalizers)
+{
+	int i, deleted = 0;
+
+	for (i = 0; i < base->nactivequeues; i++)
+		deleted +=
+		    cancel_queue(base, &base->activequeues[i], run_finalizers);
+	deleted +=
+	    cancel_queue(base, &base->active_later_queue, run_finalizers);
+	return deleted;
+}
+
+static void
+free_common_timeouts(struct event_base *base)
+{
+	int i;
+
+	for (i = 0; i < base->n_common_timeouts; i++) {
+		struct common_timeout_list *ctl =
+		    base->common_timeout_queues[i];
+		struct event *ev, *next;
+		event_del_nolock_(&ctl->timeout_event,
+		    EVENT_DEL_EVEN_IF_FINALIZING);
+		event_debug_unassign(&ctl->timeout_event);
+		for (ev = ctl->events.tqh_first; ev; ev = next) {
+			next = TO_NEXT(ev).tqe_next;
+			if (!(ev->ev_flags & EVLIST_INTERNAL))
+				event_del_nolock_(ev,
+				    EVENT_DEL_EVEN_IF_FINALIZING);
+		}
+		mm_free(ctl);
+	}
+	mm_free(base->common_timeout_queues);
+	base->common_timeout_queues = NULL;
+	base->n_common_timeouts = base->n_common_timeouts_allocated = 0;
+}
+
+static void
+free_notify(struct event_base *base)
+{
+	if (base->th_notify_fd[0] == -1)
+		return;
+	event_del_nolock_(&base->th_notify, EVENT_DEL_EVEN_IF_FINALIZING);
+	close(base->th_notify_fd[0]);
+	if (base->th_notify_fd[1] != -1)
+		close(base->th_notify_fd[1]);
+	base->th_notify_fd[0] = base->th_notify_fd[1] = -1;
+	base->th_notify_fn = NULL;
+	event_debug_unassign(&base->th_notify);
+}
+
+static void
+event_base_free_(struct event_base *base, int run_finalizers)
+{
+	struct event *ev;
+	int n_deleted = 0, i;
+
+	if (base == NULL)
+		base = current_base;
+	if (base == NULL) {
+		event_warnx("%s: no base to free", __func__);
+		return;
+	}
+	free_notify(base);
+	if (base->evsel)
+		evmap_delete_all_(base);
+	while ((ev = min_heap_top_(&base->timeheap)) != NULL) {
+		event_del_nolock_(ev, EVENT_DEL_EVEN_IF_FINALIZING);
+		++n_deleted;
+	}
+	free_common_timeouts(base);
+	while ((i = free_queues(base, run_finalizers)) != 0)
+		n_deleted += i;
+	if (n_deleted)
+		event_debug(("%s: %d events were still set in base", __func__,
+		    n_deleted));
+	while (base->once_events) {
+		struct event_once *eonce = base->once_events;
+		once_unlink(eonce);
+		event_debug_unassign(&eonce->ev);
+		mm_free(eonce);
+	}
+	if (base->evsel) {
+		evsig_dealloc_(base);
+		if (base->evsel->dealloc)
+			base->evsel->dealloc(base);
+	} else if (base->sig.ev_signal_pair[0] != -1) {
+		evsig_dealloc_(base);
+	}
+	if (base->sig.ev_signal.ev_flags & EVLIST_INIT)
+		event_debug_unassign(&base->sig.ev_signal);
+	min_heap_dtor_(&base->timeheap);
+	mm_free(base->activequeues);
+	evmap_io_clear_(&base->io);
+	evmap_signal_clear_(&base->sigmap);
+	EVTHREAD_FREE_LOCK(base->th_base_lock, 0);
+	EVTHREAD_FREE_COND(base->current_event_cond);
+	if (base == current_base)
+		current_base = NULL;
+	mm_free(base);
+}
+
+void
+event_base_free(struct event_base *base)
+{
+	event_base_free_(base, 1);
+}
+
+void
+event_base_free_nofinalize(struct event_base *base)
+{
+	event_base_free_(base, 0);
+}
+
+int
+event_reinit(struct event_base *base)
+{
+	const struct eventop *evsel;
+	int res = 0, had_signal_added = 0, was_notifiable = 0;
+
+	if (base == NULL)
+		return -1;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	evsel = base->evsel;
+
+	/*
+	 * The signal pipe and the notify fd are shared with the parent: a
+	 * byte written to them would wake either process.  Make new ones.
+	 * Deleting their events only queues changes for the fd map, which
+	 * are dropped below, so the parent's epoll set is left alone.
+	 */
+	if (base->sig.ev_signal_added) {
+		event_del_nolock_(&base->sig.ev_signal, EVENT_DEL_AUTOBLOCK);
+		base->sig.ev_signal_added = 0;
+		had_signal_added = 1;
+	}
+	event_debug_unassign(&base->sig.ev_signal);
+	if (base->sig.ev_signal_pair[0] != -1)
+		close(base->sig.ev_signal_pair[0]);
+	if (base->sig.ev_signal_pair[1] != -1)
+		close(base->sig.ev_signal_pair[1]);
+	base->sig.ev_signal_pair[0] = base->sig.ev_signal_pair[1] = -1;
+	if (base->th_notify_fn != NULL) {
+		was_notifiable = 1;
+		free_notify(base);
+	}
+
+	if (evsel->need_reinit) {
+		evsel->dealloc(base);
+		base->evbase = evsel->init(base);
+		if (base->evbase == NULL) {
+			event_errx(1,
+			    "%s: could not reinitialize event "
+			    "mechanism",
+			    __func__);
+			res = -1;
+			goto done;
+		}
+	}
+	{
+		/* evsig_init_ would forget the handlers we must restore. */
+		struct sigaction **sh_old = base->sig.sh_old;
+		int sh_old_max = base->sig.sh_old_max;
+		res = evsig_init_(base);
+		base->sig.sh_old = sh_old;
+		base->sig.sh_old_max = sh_old_max;
+		base->sig.ev_n_signals_added = 0;
+	}
+	if (evsel->need_reinit && evmap_reinit_(base) < 0)
+		res = -1;
+	if (res == 0 && had_signal_added) {
+		res = event_add_nolock_(&base->sig.ev_signal, NULL, 0);
+		if (res == 0)
+			base->sig.ev_signal_added = 1;
+	}
+	if (had_signal_added) {
+		int sig;
+		for (sig = 0; sig < base->sigmap.nentries; sig++) {
+			if (base->sigmap.entries[sig].events)
+				base->sig.ev_n_signals_added++;
+		}
+		evsig_set_base_(base);
+	}
+	if (was_notifiable && res == 0)
+		res = evthread_make_base_notifiable_nolock_(base);
+done:
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* Versions and global state.                                          */
+
+const char *
+event_get_version(void)
+{
+	return LIBEVENT_VERSION;
+}
+
+ev_uint32_t
+event_get_version_number(void)
+{
+	return LIBEVENT_VERSION_NUMBER;
+}
+
+void
+libevent_global_shutdown(void)
+{
+	event_disable_debug_mode_();
+	evsig_free_globals_();
+	evthread_free_globals_();
+	evutil_free_globals_();
+}

@@ -1,0 +1,97 @@
+/*
+ * evmap-internal.h: what the kernel is asked to watch, per fd and signal.
+ *
+ * The map keeps, for every fd, the events added on it, the interest they
+ * want together and the interest the backend has now.  Raising interest
+ * goes to the backend at once, so that event_add can report the kernel's
+ * refusal.  Lowering it is only noted: the fd is queued and the backend
+ * hears of it just before the next wait.  An event deleted and added again
+ * within one iteration (a persistent event's timeout, a bufferevent's
+ * disable/enable) therefore costs no system call at all.
+ */
+#ifndef EVMAP_INTERNAL_H_INCLUDED_
+#define EVMAP_INTERNAL_H_INCLUDED_
+
+#include <event2/util.h>
+
+struct event;
+struct event_base;
+
+/* The interest bits a backend sees. */
+#define EVMAP_IO_BITS (EV_READ | EV_WRITE | EV_CLOSED | EV_ET)
+
+struct evmap_io {
+	struct event *events; /* linked through ev_.ev_io.ev_io_next */
+	ev_uint16_t nread;
+	ev_uint16_t nwrite;
+	ev_uint16_t nclose;
+	ev_uint8_t wanted; /* union of the added events' interest */
+	ev_uint8_t kernel; /* what the backend was last told */
+	ev_uint8_t queued; /* 1 while on the change queue */
+	/*
+	 * The event whose deletion lowered the interest, and the assignment
+	 * count then: only that same event, not reassigned since, may take
+	 * the interest back without telling the kernel (the fd it names
+	 * cannot have been replaced by the program without an event_assign).
+	 */
+	const struct event *released_by;
+	ev_uint32_t released_gen;
+	int backend; /* one int of backend state per fd (poll's slot) */
+};
+
+struct event_io_map {
+	struct evmap_io *entries;
+	int nentries;
+	int *changes; /* fds whose interest was lowered */
+	int nchanges;
+	int changes_cap;
+};
+
+struct evmap_signal {
+	struct event *events; /* linked through ev_.ev_signal.ev_signal_next */
+};
+
+struct event_signal_map {
+	struct evmap_signal *entries;
+	int nentries;
+};
+
+void evmap_io_initmap_(struct event_io_map *map);
+void evmap_io_clear_(struct event_io_map *map);
+void evmap_signal_initmap_(struct event_signal_map *map);
+void evmap_signal_clear_(struct event_signal_map *map);
+
+/* 1 when the backend was told something, 0 when not, -1 on error. */
+int evmap_io_add_(struct event_base *base, evutil_socket_t fd,
+    struct event *ev);
+int evmap_io_del_(struct event_base *base, evutil_socket_t fd,
+    struct event *ev);
+void evmap_io_active_(struct event_base *base, evutil_socket_t fd,
+    short events);
+int *evmap_io_backend_slot_(struct event_base *base, evutil_socket_t fd);
+
+int evmap_signal_add_(struct event_base *base, int sig, struct event *ev);
+int evmap_signal_del_(struct event_base *base, int sig, struct event *ev);
+void evmap_signal_active_(struct event_base *base, int sig, int ncalls);
+
+/* Tells the backend about lowered interest; called before each wait. */
+void evmap_flush_changes_(struct event_base *base);
+static inline int
+evmap_has_changes_(const struct event_io_map *map)
+{
+	return map->nchanges != 0;
+}
+
+/* Registers everything again with a fresh backend (event_reinit). */
+int evmap_reinit_(struct event_base *base);
+/* Deletes every event that is not internal (event_base_free). */
+void evmap_delete_all_(struct event_base *base);
+/* Calls fn on every added fd and signal event until it returns non-zero. */
+int evmap_foreach_event_(struct event_base *base,
+    int (*fn)(const struct event_base *, const struct event *, void *),
+    void *arg);
+
+/* Bumped by every event_assign; see struct evmap_io's released_gen. */
+extern ev_uint32_t evmap_assign_gen_;
+
+#endif /* EVMAP_INTERNAL_H_INCLUDED_ */

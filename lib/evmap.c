@@ -1,0 +1,422 @@
+/*
+ * evmap.c: the fd and signal maps.  See evmap-internal.h for why lowered
+ * interest waits for the next iteration while raised interest does not.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "event-internal.h"
+#include "evmap-internal.h"
+#include "log-internal.h"
+#include "mm-internal.h"
+#include "util-internal.h"
+
+ev_uint32_t evmap_assign_gen_;
+
+#define io_next ev_.ev_io.ev_io_next
+#define sig_next ev_.ev_signal.ev_signal_next
+
+/* Doubly linked lists threaded through struct event, newest first. */
+#define EVENT_LIST_PUSH(headp, ev, field)                                 \
+	do {                                                              \
+		(ev)->field.le_next = *(headp);                           \
+		if (*(headp))                                             \
+			(*(headp))->field.le_prev = &(ev)->field.le_next; \
+		*(headp) = (ev);                                          \
+		(ev)->field.le_prev = (headp);                            \
+	} while (0)
+
+#define EVENT_LIST_REMOVE(ev, field)                         \
+	do {                                                 \
+		if ((ev)->field.le_next)                     \
+			(ev)->field.le_next->field.le_prev = \
+			    (ev)->field.le_prev;             \
+		*(ev)->field.le_prev = (ev)->field.le_next;  \
+	} while (0)
+
+void
+evmap_io_initmap_(struct event_io_map *map)
+{
+	memset(map, 0, sizeof(*map));
+}
+
+void
+evmap_io_clear_(struct event_io_map *map)
+{
+	mm_free(map->entries);
+	mm_free(map->changes);
+	memset(map, 0, sizeof(*map));
+}
+
+void
+evmap_signal_initmap_(struct event_signal_map *map)
+{
+	memset(map, 0, sizeof(*map));
+}
+
+void
+evmap_signal_clear_(struct event_signal_map *map)
+{
+	mm_free(map->entries);
+	memset(map, 0, sizeof(*map));
+}
+
+/* Makes entries[fd] exist; -1 when memory runs out. */
+static int
+io_map_grow(struct event_io_map *map, int fd)
+{
+	struct evmap_io *entries;
+	int n = map->nentries ? map->nentries : 32;
+	int i;
+
+	while (n <= fd)
+		n *= 2;
+	entries = mm_realloc(map->entries, (size_t)n * sizeof(*entries));
+	if (entries == NULL)
+		return -1;
+	memset(entries + map->nentries, 0,
+	    (size_t)(n - map->nentries) * sizeof(*entries));
+	for (i = map->nentries; i < n; i++)
+		entries[i].backend = -1;
+	map->entries = entries;
+	map->nentries = n;
+	return 0;
+}
+
+static int
+signal_map_grow(struct event_signal_map *map, int sig)
+{
+	struct evmap_signal *entries;
+	int n = map->nentries ? map->nentries : 32;
+
+	while (n <= sig)
+		n *= 2;
+	entries = mm_realloc(map->entries, (size_t)n * sizeof(*entries));
+	if (entries == NULL)
+		return -1;
+	memset(entries + map->nentries, 0,
+	    (size_t)(n - map->nentries) * sizeof(*entries));
+	map->entries = entries;
+	map->nentries = n;
+	return 0;
+}
+
+static short
+io_interest(int nread, int nwrite, int nclose)
+{
+	return (short)((nread ? EV_READ : 0) | (nwrite ? EV_WRITE : 0) |
+	    (nclose ? EV_CLOSED : 0));
+}
+
+static int
+queue_change(struct event_io_map *map, struct evmap_io *ctx, int fd)
+{
+	if (ctx->queued)
+		return 0;
+	if (map->nchanges == map->changes_cap) {
+		int cap = map->changes_cap ? map->changes_cap * 2 : 16;
+		int *changes =
+		    mm_realloc(map->changes, (size_t)cap * sizeof(int));
+		if (changes == NULL)
+			return -1;
+		map->changes = changes;
+		map->changes_cap = cap;
+	}
+	map->changes[map->nchanges++] = fd;
+	ctx->queued = 1;
+	return 0;
+}
+
+/*
+ * Whether adding `wanted` needs the backend.  It does when the kernel lacks
+ * a bit or the edge-trigger mode differs; and when interest lowered earlier
+ * this iteration comes back from anyone but the event that gave it up:
+ * the program may have closed the fd and opened another under the same
+ * number, which the kernel must hear about.
+ */
+static int
+io_add_needs_backend(const struct evmap_io *ctx, const struct event *ev,
+    short wanted)
+{
+	short regained = wanted & ctx->kernel & ~ctx->wanted & ~EV_ET;
+
+	if (wanted & ~ctx->kernel & ~EV_ET)
+		return 1;
+	if ((wanted ^ ctx->kernel) & EV_ET)
+		return 1;
+	if (regained &&
+	    (ctx->released_by != ev || ctx->released_gen != evmap_assign_gen_))
+		return 1;
+	return 0;
+}
+
+int
+evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
+{
+	struct event_io_map *map = &base->io;
+	const struct eventop *evsel = base->evsel;
+	struct evmap_io *ctx;
+	int nread, nwrite, nclose, retval = 0;
+	short wanted;
+
+	if (fd < 0)
+		return 0;
+	if (evsel->max_fd >= 0 && fd > evsel->max_fd) {
+		event_warnx("%s: fd %d is too large for the %s backend "
+		            "(limit %d)",
+		    __func__, (int)fd, evsel->name, evsel->max_fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (fd >= map->nentries && io_map_grow(map, fd) == -1)
+		return -1;
+	ctx = &map->entries[fd];
+
+	nread = ctx->nread + !!(ev->ev_events & EV_READ);
+	nwrite = ctx->nwrite + !!(ev->ev_events & EV_WRITE);
+	nclose = ctx->nclose + !!(ev->ev_events & EV_CLOSED);
+	if (ctx->events && (ctx->wanted & EV_ET) != (ev->ev_events & EV_ET)) {
+		event_warnx("Tried to mix edge-triggered and "
+		            "non-edge-triggered events on fd %d",
+		    (int)fd);
+		return -1;
+	}
+	if (nread > 0xffff || nwrite > 0xffff || nclose > 0xffff) {
+		event_warnx("Too many events reading or writing on fd %d",
+		    (int)fd);
+		return -1;
+	}
+	wanted = io_interest(nread, nwrite, nclose) | (ev->ev_events & EV_ET);
+
+	if (io_add_needs_backend(ctx, ev, wanted)) {
+		if (evsel->change(base, fd, ctx->kernel, wanted,
+		        &ctx->backend) == -1)
+			return -1;
+		ctx->kernel = (ev_uint8_t)wanted;
+		retval = 1;
+	}
+	ctx->nread = (ev_uint16_t)nread;
+	ctx->nwrite = (ev_uint16_t)nwrite;
+	ctx->nclose = (ev_uint16_t)nclose;
+	ctx->wanted = (ev_uint8_t)wanted;
+	ctx->released_by = NULL;
+	EVENT_LIST_PUSH(&ctx->events, ev, io_next);
+	return retval;
+}
+
+int
+evmap_io_del_(struct event_base *base, evutil_socket_t fd, struct event *ev)
+{
+	struct event_io_map *map = &base->io;
+	struct evmap_io *ctx;
+	short wanted;
+
+	if (fd < 0)
+		return 0;
+	if (fd >= map->nentries)
+		return -1;
+	ctx = &map->entries[fd];
+
+	if (ev->ev_events & EV_READ)
+		ctx->nread--;
+	if (ev->ev_events & EV_WRITE)
+		ctx->nwrite--;
+	if (ev->ev_events & EV_CLOSED)
+		ctx->nclose--;
+	EVENT_LIST_REMOVE(ev, io_next);
+
+	wanted = io_interest(ctx->nread, ctx->nwrite, ctx->nclose);
+	if (wanted)
+		wanted |= ctx->wanted & EV_ET;
+	if (wanted == ctx->wanted)
+		return 0;
+	ctx->wanted = (ev_uint8_t)wanted;
+	ctx->released_by = ev;
+	ctx->released_gen = evmap_assign_gen_;
+	if (queue_change(map, ctx, fd) == -1) {
+		/* No room to defer: tell the backend now. */
+		base->evsel->change(base, fd, ctx->kernel, wanted,
+		    &ctx->backend);
+		ctx->kernel = (ev_uint8_t)wanted;
+		return 1;
+	}
+	return 0;
+}
+
+void
+evmap_flush_changes_(struct event_base *base)
+{
+	struct event_io_map *map = &base->io;
+	int i;
+
+	for (i = 0; i < map->nchanges; i++) {
+		int fd = map->changes[i];
+		struct evmap_io *ctx = &map->entries[fd];
+
+		ctx->queued = 0;
+		ctx->released_by = NULL;
+		if (ctx->wanted == ctx->kernel)
+			continue;
+		/*
+		 * A failure here (the fd was closed, so the kernel already
+		 * forgot it) leaves nothing to undo.
+		 */
+		base->evsel->change(base, fd, ctx->kernel, ctx->wanted,
+		    &ctx->backend);
+		ctx->kernel = ctx->wanted;
+	}
+	map->nchanges = 0;
+}
+
+void
+evmap_io_active_(struct event_base *base, evutil_socket_t fd, short events)
+{
+	struct event_io_map *map = &base->io;
+	struct event *ev;
+
+	if (fd < 0 || fd >= map->nentries)
+		return;
+	for (ev = map->entries[fd].events; ev; ev = ev->io_next.le_next) {
+		if (ev->ev_events & events & ~EV_ET)
+			event_active_nolock_(ev, ev->ev_events & events, 1);
+	}
+}
+
+int *
+evmap_io_backend_slot_(struct event_base *base, evutil_socket_t fd)
+{
+	if (fd < 0 || fd >= base->io.nentries)
+		return NULL;
+	return &base->io.entries[fd].backend;
+}
+
+int
+evmap_signal_add_(struct event_base *base, int sig, struct event *ev)
+{
+	struct event_signal_map *map = &base->sigmap;
+	struct evmap_signal *ctx;
+
+	if (sig < 0 || sig >= NSIG) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sig >= map->nentries && signal_map_grow(map, sig) == -1)
+		return -1;
+	ctx = &map->entries[sig];
+	if (ctx->events == NULL && evsig_add_(base, sig) == -1)
+		return -1;
+	EVENT_LIST_PUSH(&ctx->events, ev, sig_next);
+	return 1;
+}
+
+int
+evmap_signal_del_(struct event_base *base, int sig, struct event *ev)
+{
+	struct event_signal_map *map = &base->sigmap;
+	struct evmap_signal *ctx;
+
+	if (sig < 0 || sig >= map->nentries)
+		return -1;
+	ctx = &map->entries[sig];
+	EVENT_LIST_REMOVE(ev, sig_next);
+	if (ctx->events == NULL && evsig_del_(base, sig) == -1)
+		return -1;
+	return 1;
+}
+
+void
+evmap_signal_active_(struct event_base *base, int sig, int ncalls)
+{
+	struct event_signal_map *map = &base->sigmap;
+	struct event *ev;
+
+	if (sig < 0 || sig >= map->nentries)
+		return;
+	for (ev = map->entries[sig].events; ev; ev = ev->sig_next.le_next)
+		event_active_nolock_(ev, EV_SIGNAL, (short)ncalls);
+}
+
+int
+evmap_reinit_(struct event_base *base)
+{
+	struct event_io_map *map = &base->io;
+	int fd, result = 0;
+
+	for (fd = 0; fd < map->nentries; fd++) {
+		struct evmap_io *ctx = &map->entries[fd];
+
+		ctx->queued = 0;
+		ctx->released_by = NULL;
+		ctx->kernel = 0;
+		ctx->backend = -1;
+		if (!ctx->wanted)
+			continue;
+		if (base->evsel->change(base, fd, 0, ctx->wanted,
+		        &ctx->backend) == -1) {
+			result = -1;
+			continue;
+		}
+		ctx->kernel = ctx->wanted;
+	}
+	map->nchanges = 0;
+	return result;
+}
+
+void
+evmap_delete_all_(struct event_base *base)
+{
+	int i;
+
+	for (i = 0; i < base->io.nentries; i++) {
+		struct event *ev = base->io.entries[i].events;
+		while (ev) {
+			struct event *next = ev->io_next.le_next;
+			if (!(ev->ev_flags & EVLIST_INTERNAL))
+				event_del_nolock_(ev,
+				    EVENT_DEL_EVEN_IF_FINALIZING);
+			ev = next;
+		}
+	}
+	for (i = 0; i < base->sigmap.nentries; i++) {
+		struct event *ev = base->sigmap.entries[i].events;
+		while (ev) {
+			struct event *next = ev->sig_next.le_next;
+			if (!(ev->ev_flags & EVLIST_INTERNAL))
+				event_del_nolock_(ev,
+				    EVENT_DEL_EVEN_IF_FINALIZING);
+			ev = next;
+		}
+	}
+}
+
+int
+evmap_foreach_event_(struct event_base *base,
+    int (*fn)(const struct event_base *, const struct event *, void *),
+    void *arg)
+{
+	int i, r;
+
+	for (i = 0; i < base->io.nentries; i++) {
+		const struct event *ev;
+		for (ev = base->io.entries[i].events; ev;
+		     ev = ev->io_next.le_next) {
+			if ((r = fn(base, ev, arg)) != 0)
+				return r;
+		}
+	}
+	for (i = 0; i < base->sigmap.nentries; i++) {
+		const struct event *ev;
+		for (ev = base->sigmap.entries[i].events; ev;
+		     ev = ev->sig_next.le_next) {
+			if ((r = fn(base, ev, arg)) != 0)
+				return r;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,336 @@
+/*
+ * tests/check_main.c: the Check runner over every suite, and the helpers
+ * declared in check-internal.h.
+ *
+ * Environment:
+ *   EVKIT_TEST_BACKEND  the backend run-backend.sh asked for; the runner
+ *                       refuses to run (exit 99) when a fresh base uses
+ *                       another method, and skips (exit 77) when the
+ *                       method is not compiled in.
+ *   EVKIT_TEST_DEBUG=1  event_enable_debug_mode() before anything else.
+ *   CK_FORK=no          run the tests in-process (for a debugger); each
+ *                       test runs in its own child otherwise.
+ *   CK_RUN_SUITE, CK_RUN_CASE, CK_TIMEOUT_MULTIPLIER: as in Check.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check-internal.h"
+
+struct event_base *evkit_base;
+evutil_socket_t evkit_pair[2] = { -1, -1 };
+
+const char *
+evkit_test_backend(void)
+{
+	const char *name = getenv("EVKIT_TEST_BACKEND");
+
+	return name && *name ? name : NULL;
+}
+
+const char *
+evkit_test_method(void)
+{
+	const char *name = evkit_test_backend();
+
+	if (name == NULL || !strcmp(name, "debug"))
+		return NULL;
+	/* libevent names the changelist variant apart. */
+	if (!strcmp(name, "epoll-changelist"))
+		return "epoll (with changelist)";
+	return name;
+}
+
+int
+evkit_test_debug(void)
+{
+	const char *v = getenv("EVKIT_TEST_DEBUG");
+
+	return v && !strcmp(v, "1");
+}
+
+int
+evkit_methods(const char **out, int max)
+{
+	const char **m = event_get_supported_methods();
+	int n;
+
+	for (n = 0; m[n] && n < max - 1; n++)
+		out[n] = m[n];
+	out[n] = NULL;
+	return n;
+}
+
+int
+evkit_has_features(struct event_base *base, int features)
+{
+	return (event_base_get_features(base) & features) == features;
+}
+
+double
+evkit_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+double
+evkit_wall_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return evkit_tv_ms(&tv);
+}
+
+double
+evkit_tv_ms(const struct timeval *tv)
+{
+	return tv->tv_sec * 1e3 + tv->tv_usec / 1e3;
+}
+
+struct timeval *
+evkit_ms_tv(struct timeval *tv, long ms)
+{
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+struct event_base *
+evkit_new_base(void)
+{
+	struct event_base *base = event_base_new();
+
+	ck_assert_msg(base != NULL, "event_base_new failed");
+	return base;
+}
+
+void
+evkit_free_base(struct event_base *base)
+{
+	int added, active;
+
+	added = event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED);
+	active = event_base_get_num_events(base, EVENT_BASE_COUNT_ACTIVE);
+	event_base_free(base);
+	ck_assert_msg(added == 0, "%d event(s) still added at teardown", added);
+	ck_assert_msg(active == 0, "%d event(s) still active at teardown",
+	    active);
+}
+
+void
+evkit_socketpair(evutil_socket_t pair[2])
+{
+	int i, flags;
+
+	ck_assert_msg(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0,
+	    "socketpair: %s", strerror(errno));
+	for (i = 0; i < 2; i++) {
+		flags = fcntl(pair[i], F_GETFL);
+		ck_assert_int_ne(flags, -1);
+		ck_assert_int_ne(fcntl(pair[i], F_SETFL, flags | O_NONBLOCK),
+		    -1);
+		ck_assert_int_ne(fcntl(pair[i], F_SETFD, FD_CLOEXEC), -1);
+	}
+}
+
+void
+evkit_close(evutil_socket_t *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
+void
+evkit_write(evutil_socket_t fd, const char *data)
+{
+	size_t len = strlen(data);
+	ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+	ck_assert_msg(n == (ssize_t)len, "send: %s",
+	    n < 0 ? strerror(errno) : "short write");
+}
+
+void
+evkit_drain(evutil_socket_t fd)
+{
+	char buf[4096];
+
+	while (recv(fd, buf, sizeof(buf), 0) > 0)
+		continue;
+}
+
+void
+evkit_setup(void)
+{
+	evkit_base = evkit_new_base();
+	evkit_socketpair(evkit_pair);
+}
+
+void
+evkit_teardown(void)
+{
+	struct event_base *base = evkit_base;
+
+	evkit_base = NULL;
+	evkit_close(&evkit_pair[0]);
+	evkit_close(&evkit_pair[1]);
+	if (base)
+		evkit_free_base(base);
+}
+
+static void
+until_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	*(int *)arg = 1;
+}
+
+int
+evkit_loop_until(struct event_base *base, const volatile int *flag,
+    int max_iterations, int timeout_ms)
+{
+	struct event *guard;
+	struct timeval tv;
+	int timed_out = 0, n = 0;
+
+	guard = evtimer_new(base, until_timeout_cb, &timed_out);
+	ck_assert_ptr_nonnull(guard);
+	ck_assert_int_eq(evtimer_add(guard, evkit_ms_tv(&tv, timeout_ms)), 0);
+	while (!*flag && !timed_out &&
+	    (max_iterations <= 0 || n < max_iterations)) {
+		if (event_base_loop(base, EVLOOP_ONCE) < 0)
+			break;
+		n++;
+	}
+	event_free(guard);
+	return *flag ? 0 : -1;
+}
+
+/*
+ * Makes sure the matrix tests what it claims: a fresh base must use the
+ * method the wrapper asked for.  Returns an exit status, or -1 to go on.
+ *
+ * The base is made in a child process: the runner itself must create no
+ * base, because in debug mode libevent refuses evthread_use_pthreads()
+ * once any base exists, and every test is forked from this process.
+ */
+static int
+check_backend(void)
+{
+	const char *backend = evkit_test_backend();
+	const char *want = evkit_test_method();
+	const char *compiled; /* the name in event_get_supported_methods() */
+	const char *m[16];
+	pid_t pid;
+	int i, found = 0, status;
+
+	if (backend == NULL)
+		return -1;
+	if (strcmp(backend, "epoll") && strcmp(backend, "epoll-changelist") &&
+	    strcmp(backend, "poll") && strcmp(backend, "select") &&
+	    strcmp(backend, "debug")) {
+		fprintf(stderr, "check_evkit: unknown EVKIT_TEST_BACKEND %s\n",
+		    backend);
+		return 99;
+	}
+	evkit_methods(m, 16);
+	if (want == NULL)
+		want = m[0]; /* debug: the default method */
+	compiled = strcmp(backend, "epoll-changelist") ? want : "epoll";
+	for (i = 0; m[i]; i++)
+		found |= !strcmp(m[i], compiled);
+	if (!found) {
+		printf("check_evkit: method %s not available, skipping\n",
+		    compiled);
+		return 77;
+	}
+	if (!strcmp(backend, "epoll-changelist") &&
+	    getenv("EVENT_EPOLL_USE_CHANGELIST") == NULL) {
+		fprintf(stderr, "check_evkit: epoll-changelist asked for, but "
+				"EVENT_EPOLL_USE_CHANGELIST is not set\n");
+		return 99;
+	}
+	if (!strcmp(backend, "debug") && !evkit_test_debug()) {
+		fprintf(stderr, "check_evkit: debug backend asked for, but "
+				"EVKIT_TEST_DEBUG is not 1\n");
+		return 99;
+	}
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == -1) {
+		perror("check_evkit: fork");
+		return 99;
+	}
+	if (pid == 0) {
+		struct event_base *base = event_base_new();
+		const char *got;
+
+		if (base == NULL) {
+			fprintf(stderr, "check_evkit: event_base_new failed\n");
+			_exit(1);
+		}
+		got = event_base_get_method(base);
+		if (got == NULL || strcmp(got, want)) {
+			fprintf(stderr,
+			    "check_evkit: asked for backend %s (method %s), "
+			    "but a new base uses %s: the backend matrix is "
+			    "broken\n",
+			    backend, want, got ? got : "(null)");
+			_exit(1);
+		}
+		event_base_free(base);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return 99;
+	printf("check_evkit: backend %s, method %s%s\n", backend, want,
+	    evkit_test_debug() ? ", debug mode" : "");
+	return -1;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	const char *fork_env = getenv("CK_FORK");
+	int status, failed;
+
+	/* Debug mode must be on before any event or base exists. */
+	if (evkit_test_debug())
+		event_enable_debug_mode();
+	status = check_backend();
+	if (status >= 0)
+		return status;
+
+	sr = srunner_create(event_suite());
+	srunner_add_suite(sr, loop_suite());
+	srunner_add_suite(sr, timer_suite());
+	srunner_add_suite(sr, compat_suite());
+	srunner_add_suite(sr, signal_suite());
+	srunner_add_suite(sr, thread_suite());
+	srunner_add_suite(sr, util_suite());
+	srunner_add_suite(sr, scale_suite());
+#ifndef EVKIT_REFERENCE
+	srunner_add_suite(sr, minheap_suite());
+#endif
+	srunner_set_fork_status(sr,
+	    fork_env && !strcmp(fork_env, "no") ? CK_NOFORK : CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,727 @@
+/*
+ * tests/check_timer.c: timers: one-shot and persistent, deadline order
+ * (also with 100,000 of them), re-adding and deleting, zero and NULL
+ * timeouts, common timeouts, timeouts on I/O events and the deadline
+ * event_pending() reports.
+ *
+ * Timing bounds allow one tick of a 4 ms coarse clock early (libevent
+ * reads CLOCK_MONOTONIC_COARSE) and generous lateness (loaded CI, ASan).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check-internal.h"
+
+#define EARLY_MS 4 /* one coarse clock tick */
+
+struct tprobe {
+	char tag;
+	int calls;
+	short what;
+	double at; /* monotonic ms of the last call */
+	struct event *ev;
+	int stop_after; /* event_del(ev) after that many calls */
+	int sleep_ms;	/* nanosleep this long in each call */
+};
+
+#define TPROBE(c) { .tag = (c) }
+
+static char order[256];
+static size_t norder;
+
+static void
+tprobe_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tprobe *p = arg;
+
+	p->calls++;
+	p->what = what;
+	p->at = evkit_now_ms();
+	if (norder < sizeof(order) - 1) {
+		order[norder++] = p->tag;
+		order[norder] = '\0';
+	}
+	if (p->stop_after && p->calls >= p->stop_after)
+		ck_assert_int_eq(event_del(p->ev), 0);
+	if (p->sleep_ms) {
+		struct timespec ts = { 0, p->sleep_ms * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void
+setup(void)
+{
+	evkit_setup();
+	norder = 0;
+	order[0] = '\0';
+}
+
+static void
+noop_cb(evutil_socket_t fd, short what, void *arg)
+{
+}
+
+static void
+spin_ms(double ms)
+{
+	double end = evkit_now_ms() + ms;
+
+	while (evkit_now_ms() < end)
+		continue;
+}
+
+/* ---- basics ---- */
+
+START_TEST(test_oneshot)
+{
+	struct tprobe p = TPROBE('t');
+	struct timeval tv;
+	double t0;
+
+	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
+	ck_assert_ptr_nonnull(p.ev);
+	ck_assert_int_eq(evtimer_initialized(p.ev), 1);
+	t0 = evkit_now_ms();
+	ck_assert_int_eq(evtimer_add(p.ev, evkit_ms_tv(&tv, 20)), 0);
+	ck_assert_int_eq(evtimer_pending(p.ev, NULL), EV_TIMEOUT);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(p.what, EV_TIMEOUT);
+	ck_assert_double_ge(p.at - t0, 20 - EARLY_MS);
+	ck_assert_int_eq(evtimer_pending(p.ev, NULL), 0);
+	event_free(p.ev);
+}
+END_TEST
+
+START_TEST(test_persistent)
+{
+	struct tprobe p = TPROBE('p');
+	struct timeval tv;
+	double t0;
+
+	p.ev = event_new(evkit_base, -1, EV_PERSIST, tprobe_cb, &p);
+	p.stop_after = 5;
+	t0 = evkit_now_ms();
+	ck_assert_int_eq(event_add(p.ev, evkit_ms_tv(&tv, 10)), 0);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(p.calls, 5);
+	ck_assert_int_eq(p.what, EV_TIMEOUT);
+	ck_assert_double_ge(p.at - t0, 50 - EARLY_MS);
+	ck_assert_double_lt(p.at - t0, 50 + 500);
+	event_free(p.ev);
+}
+END_TEST
+
+START_TEST(test_persistent_no_drift)
+{
+	struct tprobe p = TPROBE('p');
+	struct timeval tv;
+	double t0, dt;
+
+	/*
+	 * A persistent timer is re-armed from its scheduled time, not from
+	 * when its callback ran or finished: 20 periods of 10 ms take about
+	 * 200 ms even though each callback takes 4 ms (a drifting timer
+	 * would need at least 20 * 14 = 280 ms).
+	 */
+	p.ev = event_new(evkit_base, -1, EV_PERSIST, tprobe_cb, &p);
+	p.stop_after = 20;
+	p.sleep_ms = 4;
+	t0 = evkit_now_ms();
+	event_add(p.ev, evkit_ms_tv(&tv, 10));
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	dt = p.at - t0;
+	ck_assert_int_eq(p.calls, 20);
+	ck_assert_double_ge(dt, 200 - EARLY_MS);
+	ck_assert_msg(dt < 250, "20 periods of 10 ms took %.1f ms", dt);
+	event_free(p.ev);
+}
+END_TEST
+
+START_TEST(test_lateness)
+{
+	struct tprobe p = TPROBE('l');
+	struct timeval tv;
+	double t0;
+
+	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
+	t0 = evkit_now_ms();
+	evtimer_add(p.ev, evkit_ms_tv(&tv, 50));
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_double_ge(p.at - t0, 50 - EARLY_MS);
+	ck_assert_double_lt(p.at - t0, 250);
+	event_free(p.ev);
+}
+END_TEST
+
+START_TEST(test_deadline_order)
+{
+	struct tprobe a = TPROBE('a'), b = TPROBE('b'), c = TPROBE('c');
+	struct event *ea, *eb, *ec;
+	struct timeval tv;
+
+	ea = evtimer_new(evkit_base, tprobe_cb, &a);
+	eb = evtimer_new(evkit_base, tprobe_cb, &b);
+	ec = evtimer_new(evkit_base, tprobe_cb, &c);
+	evtimer_add(ec, evkit_ms_tv(&tv, 30));
+	evtimer_add(ea, evkit_ms_tv(&tv, 10));
+	evtimer_add(eb, evkit_ms_tv(&tv, 20));
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_str_eq(order, "abc");
+
+	/* All three expired before the loop starts: one pass runs them, in
+	 * deadline order. */
+	norder = 0;
+	evtimer_add(ec, evkit_ms_tv(&tv, 3));
+	evtimer_add(ea, evkit_ms_tv(&tv, 1));
+	evtimer_add(eb, evkit_ms_tv(&tv, 2));
+	spin_ms(15);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_str_eq(order, "abc");
+	event_free(ea);
+	event_free(eb);
+	event_free(ec);
+}
+END_TEST
+
+/* ---- many timers ---- */
+
+#define NTIMERS 100000
+
+struct many {
+	struct event *evs;
+	double *deadline; /* absolute, from event_pending() */
+	double last;
+	int fired, bad;
+};
+
+static void
+many_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct event *ev = event_base_get_running_event(evkit_base);
+	struct many *m = arg;
+	double d = m->deadline[ev - m->evs];
+
+	if (d < m->last)
+		m->bad++;
+	m->last = d;
+	m->fired++;
+}
+
+static void
+many_start_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct many *m = arg;
+	struct timeval tv;
+	int *perm, i, j, t;
+
+	/* Distinct timeouts 0..999.99 ms in 10 us steps, in random order;
+	 * added from a callback, so all against the same loop time. */
+	perm = malloc(NTIMERS * sizeof(*perm));
+	ck_assert_ptr_nonnull(perm);
+	for (i = 0; i < NTIMERS; i++)
+		perm[i] = i;
+	srandom(4242);
+	for (i = NTIMERS - 1; i > 0; i--) {
+		j = (int)(random() % (i + 1));
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (i = 0; i < NTIMERS; i++) {
+		tv.tv_sec = 0;
+		tv.tv_usec = perm[i] * 10;
+		ck_assert_int_eq(evtimer_assign(&m->evs[i], evkit_base, many_cb,
+				     m),
+		    0);
+		ck_assert_int_eq(evtimer_add(&m->evs[i], &tv), 0);
+		ck_assert_int_eq(evtimer_pending(&m->evs[i], &tv), EV_TIMEOUT);
+		m->deadline[i] = evkit_tv_ms(&tv);
+	}
+	free(perm);
+}
+
+START_TEST(test_many_timers)
+{
+	struct many m;
+	struct event *start;
+	struct timeval zero = { 0, 0 };
+	double t0, dt;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	m.evs = calloc(NTIMERS, sizeof(struct event));
+	m.deadline = calloc(NTIMERS, sizeof(double));
+	ck_assert_ptr_nonnull(m.evs);
+	ck_assert_ptr_nonnull(m.deadline);
+	start = evtimer_new(evkit_base, many_start_cb, &m);
+	evtimer_add(start, &zero);
+	t0 = evkit_now_ms();
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	dt = evkit_now_ms() - t0;
+	ck_assert_int_eq(m.fired, NTIMERS);
+	ck_assert_msg(m.bad == 0, "%d timers fired before an earlier one",
+	    m.bad);
+	ck_assert_double_ge(dt, 1000 - 10 - EARLY_MS);
+	ck_assert_msg(dt < 10000, "100,000 timers took %.0f ms", dt);
+	for (i = 0; i < NTIMERS; i++)
+		event_debug_unassign(&m.evs[i]);
+	event_free(start);
+	free(m.evs);
+	free(m.deadline);
+}
+END_TEST
+
+struct same {
+	struct event *evs[20];
+	struct tprobe p[20];
+};
+
+static void
+same_start_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct same *s = arg;
+	struct timeval tv = { 0, 20000 };
+	int i;
+
+	for (i = 0; i < 20; i++)
+		evtimer_add(s->evs[i], &tv);
+}
+
+START_TEST(test_equal_timeouts)
+{
+	struct same s;
+	struct event *start;
+	struct timeval zero = { 0, 0 };
+	int i;
+
+	/*
+	 * Equal deadlines (added in one callback, against one loop time)
+	 * all fire in the same pass.  libevent's heap gives no order among
+	 * them, so none is asserted; common timeouts (below) keep FIFO.
+	 */
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < 20; i++) {
+		s.p[i].tag = (char)('a' + i);
+		s.evs[i] = evtimer_new(evkit_base, tprobe_cb, &s.p[i]);
+	}
+	start = evtimer_new(evkit_base, same_start_cb, &s);
+	evtimer_add(start, &zero);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_uint_eq(norder, 0);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_uint_eq(norder, 20);
+	for (i = 0; i < 20; i++) {
+		ck_assert_int_eq(s.p[i].calls, 1);
+		event_free(s.evs[i]);
+	}
+	event_free(start);
+}
+END_TEST
+
+/* ---- add, re-add, del ---- */
+
+START_TEST(test_null_timeout)
+{
+	struct tprobe p = TPROBE('n');
+	struct timeval tv;
+
+	/* A pure timer added without a timeout is not pending at all. */
+	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
+	ck_assert_int_eq(event_add(p.ev, NULL), 0);
+	ck_assert_int_eq(evtimer_pending(p.ev, NULL), 0);
+	ck_assert_int_eq(
+	    event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ADDED), 0);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(p.calls, 0);
+
+	/* Re-adding a pending timer with NULL keeps its timeout. */
+	evtimer_add(p.ev, evkit_ms_tv(&tv, 10));
+	ck_assert_int_eq(event_add(p.ev, NULL), 0);
+	ck_assert_int_eq(evtimer_pending(p.ev, NULL), EV_TIMEOUT);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(p.calls, 1);
+	event_free(p.ev);
+}
+END_TEST
+
+START_TEST(test_readd_reschedules)
+{
+	struct tprobe p = TPROBE('r'), g = TPROBE('g');
+	struct event *guard;
+	struct timeval tv, when1, when2;
+	double t0;
+
+	/* Later to sooner. */
+	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
+	evtimer_add(p.ev, evkit_ms_tv(&tv, 10000));
+	evtimer_pending(p.ev, &when1);
+	t0 = evkit_now_ms();
+	evtimer_add(p.ev, evkit_ms_tv(&tv, 20));
+	evtimer_pending(p.ev, &when2);
+	ck_assert_double_lt(evkit_tv_ms(&when2), evkit_tv_ms(&when1) - 9000);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_double_ge(p.at - t0, 20 - EARLY_MS);
+	ck_assert_double_lt(p.at - t0, 5000);
+
+	/* Sooner to later: not run at the first deadline. */
+	guard = evtimer_new(evkit_base, tprobe_cb, &g);
+	evtimer_add(p.ev, evkit_ms_tv(&tv, 10));
+	evtimer_add(p.ev, evkit_ms_tv(&tv, 10000));
+	evtimer_add(guard, evkit_ms_tv(&tv, 60));
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(evtimer_pending(p.ev, NULL), EV_TIMEOUT);
+	event_free(p.ev);
+	event_free(guard);
+}
+END_TEST
+
+START_TEST(test_del_pending)
+{
+	struct tprobe p = TPROBE('d'), g = TPROBE('g');
+	struct event *guard;
+	struct timeval tv;
+
+	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
+	guard = evtimer_new(evkit_base, tprobe_cb, &g);
+	evtimer_add(p.ev, evkit_ms_tv(&tv, 10));
+	evtimer_add(guard, evkit_ms_tv(&tv, 40));
+	ck_assert_int_eq(evtimer_del(p.ev), 0);
+	ck_assert_int_eq(evtimer_pending(p.ev, NULL), 0);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(p.calls, 0);
+	event_free(p.ev);
+	event_free(guard);
+}
+END_TEST
+
+START_TEST(test_zero_timeout)
+{
+	struct tprobe p = TPROBE('z');
+	struct timeval zero = { 0, 0 };
+
+	/* Due at once: the first nonblocking pass runs it. */
+	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
+	ck_assert_int_eq(evtimer_add(p.ev, &zero), 0);
+	ck_assert_int_eq(evtimer_pending(p.ev, NULL), EV_TIMEOUT);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
+	ck_assert_int_eq(p.calls, 1);
+	event_free(p.ev);
+}
+END_TEST
+
+START_TEST(test_pending_deadline)
+{
+	struct event *ev;
+	struct timeval tv, when;
+	double before, after;
+
+	ev = evtimer_new(evkit_base, noop_cb, NULL);
+	before = evkit_wall_ms();
+	evtimer_add(ev, evkit_ms_tv(&tv, 2500));
+	after = evkit_wall_ms();
+	ck_assert_int_eq(evtimer_pending(ev, &when), EV_TIMEOUT);
+	/* Absolute, on the wall clock (not a monotonic time, not the
+	 * remaining time). */
+	ck_assert_double_ge(evkit_tv_ms(&when), before + 2500 - 50);
+	ck_assert_double_le(evkit_tv_ms(&when), after + 2500 + 50);
+	event_free(ev);
+}
+END_TEST
+
+/* ---- common timeouts ---- */
+
+START_TEST(test_common_basic)
+{
+	struct timeval d100 = { 0, 100000 }, d200 = { 0, 200000 };
+	const struct timeval *c1, *c2, *c3;
+	struct tprobe p = TPROBE('c');
+	struct timeval when;
+	double t0, w0;
+
+	c1 = event_base_init_common_timeout(evkit_base, &d100);
+	ck_assert_ptr_nonnull(c1);
+	c2 = event_base_init_common_timeout(evkit_base, &d100);
+	ck_assert_ptr_eq(c1, c2); /* same duration, same magic tv */
+	c3 = event_base_init_common_timeout(evkit_base, &d200);
+	ck_assert_ptr_nonnull(c3);
+	ck_assert_ptr_ne(c1, c3);
+
+	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
+	t0 = evkit_now_ms();
+	w0 = evkit_wall_ms();
+	ck_assert_int_eq(evtimer_add(p.ev, c1), 0);
+	ck_assert_int_eq(evtimer_pending(p.ev, &when), EV_TIMEOUT);
+	/* The reported deadline is a plain absolute time. */
+	ck_assert_double_ge(evkit_tv_ms(&when), w0 + 100 - 50);
+	ck_assert_double_le(evkit_tv_ms(&when), w0 + 100 + 50);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_double_ge(p.at - t0, 100 - EARLY_MS);
+	ck_assert_double_lt(p.at - t0, 600);
+	event_free(p.ev);
+}
+END_TEST
+
+struct fifo {
+	struct event *evs[10];
+	struct tprobe p[10];
+	const struct timeval *common;
+};
+
+static void
+fifo_start_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fifo *f = arg;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(evtimer_add(f->evs[i], f->common), 0);
+	/* Deleting from the middle keeps the rest in order. */
+	evtimer_del(f->evs[3]);
+	evtimer_del(f->evs[7]);
+}
+
+START_TEST(test_common_fifo)
+{
+	struct fifo f;
+	struct event *start;
+	struct timeval d = { 0, 20000 }, zero = { 0, 0 };
+	int i;
+
+	/* Equal deadlines on one common timeout run in insertion order. */
+	memset(&f, 0, sizeof(f));
+	f.common = event_base_init_common_timeout(evkit_base, &d);
+	ck_assert_ptr_nonnull(f.common);
+	for (i = 0; i < 10; i++) {
+		f.p[i].tag = (char)('0' + i);
+		f.evs[i] = evtimer_new(evkit_base, tprobe_cb, &f.p[i]);
+	}
+	start = evtimer_new(evkit_base, fifo_start_cb, &f);
+	evtimer_add(start, &zero);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_str_eq(order, "01245689");
+
+	/* Added one after the other outside the loop: same. */
+	norder = 0;
+	for (i = 9; i >= 0; i--)
+		evtimer_add(f.evs[i], f.common);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_str_eq(order, "9876543210");
+	for (i = 0; i < 10; i++)
+		event_free(f.evs[i]);
+	event_free(start);
+}
+END_TEST
+
+START_TEST(test_common_mixed)
+{
+	struct timeval d30 = { 0, 30000 }, tv;
+	const struct timeval *c30;
+	struct tprobe p[6] = { TPROBE('A'), TPROBE('B'), TPROBE('C'),
+		TPROBE('D'), TPROBE('E'), TPROBE('F') };
+	struct event *ev[6];
+	int i;
+
+	c30 = event_base_init_common_timeout(evkit_base, &d30);
+	for (i = 0; i < 6; i++)
+		ev[i] = evtimer_new(evkit_base, tprobe_cb, &p[i]);
+	/* Common 30 ms: A, B.  Plain: C 10, D 45, E 20, F 60 ms. */
+	evtimer_add(ev[0], c30);
+	evtimer_add(ev[1], c30);
+	evtimer_add(ev[2], evkit_ms_tv(&tv, 10));
+	evtimer_add(ev[3], evkit_ms_tv(&tv, 45));
+	evtimer_add(ev[4], evkit_ms_tv(&tv, 20));
+	evtimer_add(ev[5], evkit_ms_tv(&tv, 60));
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_str_eq(order, "CEABDF");
+	for (i = 0; i < 6; i++)
+		event_free(ev[i]);
+}
+END_TEST
+
+START_TEST(test_common_persistent)
+{
+	struct timeval d = { 0, 10000 };
+	const struct timeval *c;
+	struct tprobe p = TPROBE('p');
+	double t0;
+
+	c = event_base_init_common_timeout(evkit_base, &d);
+	p.ev = event_new(evkit_base, -1, EV_PERSIST, tprobe_cb, &p);
+	p.stop_after = 5;
+	t0 = evkit_now_ms();
+	evtimer_add(p.ev, c);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(p.calls, 5);
+	ck_assert_double_ge(p.at - t0, 50 - EARLY_MS);
+	ck_assert_double_lt(p.at - t0, 550);
+	event_free(p.ev);
+}
+END_TEST
+
+START_TEST(test_common_too_many)
+{
+	const struct timeval *c[256], *extra;
+	struct timeval d;
+	struct tprobe p = TPROBE('x');
+	int i;
+
+	/* libevent allows 256 distinct durations per base. */
+	for (i = 0; i < 256; i++) {
+		d.tv_sec = 1;
+		d.tv_usec = i * 1000;
+		c[i] = event_base_init_common_timeout(evkit_base, &d);
+		ck_assert_msg(c[i] != NULL, "common timeout %d failed", i);
+	}
+	d.tv_sec = 2;
+	d.tv_usec = 0;
+	extra = event_base_init_common_timeout(evkit_base, &d);
+	ck_assert_ptr_null(extra);
+	/* Known durations still resolve, and plain timers still work. */
+	d.tv_sec = 1;
+	d.tv_usec = 5000;
+	ck_assert_ptr_eq(event_base_init_common_timeout(evkit_base, &d), c[5]);
+	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
+	evtimer_add(p.ev, evkit_ms_tv(&d, 5));
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(p.calls, 1);
+	event_free(p.ev);
+}
+END_TEST
+
+/* ---- timeouts on I/O events ---- */
+
+START_TEST(test_io_timeout)
+{
+	struct tprobe p = TPROBE('i');
+	struct timeval tv;
+	double t0;
+
+	p.ev = event_new(evkit_base, evkit_pair[0], EV_READ, tprobe_cb, &p);
+	t0 = evkit_now_ms();
+	ck_assert_int_eq(event_add(p.ev, evkit_ms_tv(&tv, 20)), 0);
+	ck_assert_int_eq(event_pending(p.ev, EV_READ | EV_TIMEOUT, NULL),
+	    EV_READ | EV_TIMEOUT);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(p.what, EV_TIMEOUT);
+	ck_assert_double_ge(p.at - t0, 20 - EARLY_MS);
+	ck_assert_int_eq(event_pending(p.ev, EV_READ | EV_TIMEOUT, NULL), 0);
+
+	/* Data first: EV_READ, and the timeout is gone with the event. */
+	event_add(p.ev, evkit_ms_tv(&tv, 5000));
+	evkit_write(evkit_pair[1], "x");
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(p.calls, 2);
+	ck_assert_int_eq(p.what, EV_READ);
+	event_free(p.ev);
+}
+END_TEST
+
+struct iot {
+	struct event *ev;
+	short what[8];
+	double at[8];
+	int n;
+};
+
+static void
+iot_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct iot *t = arg;
+
+	t->what[t->n] = what;
+	t->at[t->n] = evkit_now_ms();
+	if (what & EV_READ)
+		evkit_drain(fd);
+	if (++t->n == 4)
+		event_del(t->ev);
+}
+
+START_TEST(test_io_timeout_persistent)
+{
+	struct iot t;
+	struct timeval tv;
+	double t0;
+
+	/* Persistent EV_READ with a 30 ms timeout: timeouts repeat while
+	 * idle, and a read restarts the timeout from the read. */
+	memset(&t, 0, sizeof(t));
+	t.ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
+	    iot_cb, &t);
+	t0 = evkit_now_ms();
+	event_add(t.ev, evkit_ms_tv(&tv, 30));
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_int_eq(t.n, 2);
+	ck_assert_int_eq(t.what[0], EV_TIMEOUT);
+	ck_assert_int_eq(t.what[1], EV_TIMEOUT);
+	ck_assert_double_ge(t.at[1] - t0, 60 - EARLY_MS);
+	spin_ms(10);
+	evkit_write(evkit_pair[1], "x");
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_int_eq(t.what[2], EV_READ);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_int_eq(t.what[3], EV_TIMEOUT);
+	ck_assert_double_ge(t.at[3] - t.at[2], 30 - EARLY_MS);
+	ck_assert_int_eq(event_pending(t.ev, EV_READ | EV_TIMEOUT, NULL), 0);
+	event_free(t.ev);
+}
+END_TEST
+
+Suite *
+timer_suite(void)
+{
+	Suite *s = suite_create("timer");
+	TCase *tc;
+
+	tc = tcase_create("basic");
+	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_oneshot);
+	tcase_add_test(tc, test_persistent);
+	tcase_add_test(tc, test_persistent_no_drift);
+	tcase_add_test(tc, test_lateness);
+	tcase_add_test(tc, test_deadline_order);
+	tcase_add_test(tc, test_equal_timeouts);
+	tcase_add_test(tc, test_null_timeout);
+	tcase_add_test(tc, test_readd_reschedules);
+	tcase_add_test(tc, test_del_pending);
+	tcase_add_test(tc, test_zero_timeout);
+	tcase_add_test(tc, test_pending_deadline);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("many");
+	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_many_timers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("common");
+	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_common_basic);
+	tcase_add_test(tc, test_common_fifo);
+	tcase_add_test(tc, test_common_mixed);
+	tcase_add_test(tc, test_common_persistent);
+	tcase_add_test(tc, test_common_too_many);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("io");
+	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_io_timeout);
+	tcase_add_test(tc, test_io_timeout_persistent);
+	suite_add_tcase(s, tc);
+
+	return s;
+}

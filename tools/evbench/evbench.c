@@ -1,0 +1,47 @@
+/*
+ * evbench: measure the event loop with the workloads of workloads.c on
+ * one or more backends, and print a table (or CSV, or JSON).
+ *
+ * options.c reads the command line, run.c runs the jobs, report.c prints.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "evbench.h"
+
+int
+main(int argc, char **argv)
+{
+	struct evb_opts opts;
+	struct evb_job jobs[EVB_JOBS_MAX];
+	struct evb_report report;
+	int njobs;
+
+	/* A closed pipe to a reader of ours is an error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+
+	evb_parse_options(&opts, argc, argv);
+	njobs = evb_plan_jobs(&opts, jobs);
+	evb_run(&opts, jobs, njobs, &report);
+
+	switch (opts.format) {
+	case EVB_CSV:
+		evb_report_csv(stdout, &report);
+		break;
+	case EVB_JSON:
+		evb_report_json(stdout, &report);
+		break;
+	default:
+		evb_report_table(stdout, &report);
+		break;
+	}
+	evb_report_free(&report);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		cli_die("stdout");
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,286 @@
+/*
+ * evbench command line: options, usage (== the man page SYNOPSIS), and the
+ * plan of jobs they describe.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+
+#include "cli.h"
+#include "evbench.h"
+
+/* Keep equal to SYNOPSIS in man/evbench.1. */
+static const char usage[] =
+    "evbench [-hqVv] [-a active] [-n count] [-w writes] [--csv | --json]\n"
+    "               [--list-methods] [--method name] [--runs runs]\n"
+    "               [--timeouts | --no-timeouts] [--workload name]";
+
+static const char options_help[] =
+    "options:\n"
+    "  -a active        pipes: tokens in flight (default 100, at most n)\n"
+    "  -n count         socketpairs or timers (default: per workload)\n"
+    "  -w writes        pipes: times each token is passed on (default 100)\n"
+    "  --csv, --json    machine-readable output instead of the table\n"
+    "  --list-methods   print the supported backends and exit\n"
+    "  --method name    backend to measure; repeatable; 'all' for every\n"
+    "                   one (default: those EVENT_NO* does not disable)\n"
+    "  --runs runs      runs per figure; median, min, max (default 5)\n"
+    "  --timeouts       pipes: only the run with a timeout on each event\n"
+    "  --no-timeouts    pipes: only the run without (default: both)\n"
+    "  --workload name  workload to run; repeatable; 'all' for every one\n"
+    "  -q, -v           quieter; more verbose (progress, min-max)\n"
+    "  -h, -V           print this help; print the version\n";
+
+enum {
+	OPT_CSV = CLI_OPT_TOOL_FIRST,
+	OPT_JSON,
+	OPT_RUNS,
+	OPT_TIMEOUTS,
+	OPT_NO_TIMEOUTS,
+	OPT_WORKLOAD,
+};
+
+static const struct option tool_options[] = {
+	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "runs", required_argument, NULL, OPT_RUNS },
+	{ "timeouts", no_argument, NULL, OPT_TIMEOUTS },
+	{ "no-timeouts", no_argument, NULL, OPT_NO_TIMEOUTS },
+	{ "workload", required_argument, NULL, OPT_WORKLOAD },
+	{ "active", required_argument, NULL, 'a' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "writes", required_argument, NULL, 'w' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Largest -n: ten million timers is about 2 GB of events. */
+#define EVB_N_MAX 10000000
+/* Descriptors kept aside for stdio, the backend and its wakeup pair. */
+#define EVB_FD_RESERVE 64
+
+static const char *
+help_text(void)
+{
+	static char buf[2048];
+	const struct wl_workload *w;
+	size_t len;
+
+	len = (size_t)snprintf(buf, sizeof(buf),
+	    "workloads (default: pipes timers):\n");
+	for (w = wl_workloads; w->name != NULL && len < sizeof(buf); w++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+		    "  %-8s %s\n", w->name, w->summary);
+	if (len < sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - len, "%s", options_help);
+	return buf;
+}
+
+static void
+add_workload(struct evb_opts *o, const char *name)
+{
+	const struct wl_workload *w, *found = wl_find(name);
+	int i;
+
+	if (strcmp(name, "all") == 0) {
+		for (w = wl_workloads; w->name != NULL; w++)
+			add_workload(o, w->name);
+		return;
+	}
+	if (found == NULL) {
+		fprintf(stderr,
+		    "%s: unknown workload '%s' (available:", cli_prog(), name);
+		for (w = wl_workloads; w->name != NULL; w++)
+			fprintf(stderr, " %s", w->name);
+		fprintf(stderr, " all)\n");
+		exit(CLI_EXIT_USAGE);
+	}
+	for (i = 0; i < o->nworkloads; i++)
+		if (o->workloads[i] == found)
+			return;
+	o->workloads[o->nworkloads++] = found;
+}
+
+/* Without --method: every supported method that EVENT_NO* leaves on. */
+static void
+default_methods(struct evb_opts *o)
+{
+	const char **m;
+
+	for (m = cli_methods_supported(); *m != NULL; m++)
+		if (!cli_method_env_disabled(*m) &&
+		    o->nmethods < EVB_METHODS_MAX)
+			o->methods[o->nmethods++] = *m;
+	if (o->nmethods == 0)
+		cli_diex("every method is disabled by EVENT_NO* variables");
+}
+
+void
+evb_parse_options(struct evb_opts *o, int argc, char **argv)
+{
+	struct option *longopts;
+	const char *shortopts;
+	int ch, i;
+
+	memset(o, 0, sizeof(*o));
+	o->n = o->active = o->writes = -1;
+	o->runs = 5;
+	cli_init(argv[0], usage, help_text());
+	longopts = cli_long_options(tool_options);
+	shortopts = cli_optstring(longopts);
+	while (
+	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (cli_handle_option(ch, optarg, argv))
+			continue;
+		switch (ch) {
+		case 'a':
+			o->active = (int)cli_number("-a", optarg, 1, EVB_N_MAX);
+			break;
+		case 'n':
+			o->n = (int)cli_number("-n", optarg, 1, EVB_N_MAX);
+			break;
+		case 'w':
+			o->writes = (int)cli_number("-w", optarg, 0, EVB_N_MAX);
+			break;
+		case OPT_CSV:
+		case OPT_JSON:
+			if (o->format != EVB_TABLE)
+				cli_usage_error("--csv and --json conflict");
+			o->format = ch == OPT_CSV ? EVB_CSV : EVB_JSON;
+			break;
+		case OPT_RUNS:
+			o->runs = (int)cli_number("--runs", optarg, 1, 1000);
+			break;
+		case OPT_TIMEOUTS:
+		case OPT_NO_TIMEOUTS:
+			if (o->timeouts != EVB_TIMEOUTS_BOTH)
+				cli_usage_error(
+				    "--timeouts and --no-timeouts conflict");
+			o->timeouts = ch == OPT_TIMEOUTS ? EVB_TIMEOUTS_ONLY
+			                                 : EVB_TIMEOUTS_NONE;
+			break;
+		case OPT_WORKLOAD:
+			add_workload(o, optarg);
+			break;
+		default:
+			cli_usage_error("unhandled option");
+		}
+	}
+	free(longopts);
+	if (optind != argc)
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->nworkloads == 0) {
+		add_workload(o, "pipes");
+		add_workload(o, "timers");
+	}
+	for (i = 0; i < cli_method_count(); i++)
+		o->methods[o->nmethods++] = cli_method_at(i);
+	if (o->nmethods == 0)
+		default_methods(o);
+}
+
+/* How many units of n the open-files limit leaves room for. */
+static int
+fd_budget(int fds_per_n)
+{
+	struct rlimit rl;
+	long long avail;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return EVB_N_MAX;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > EVB_N_MAX)
+		return EVB_N_MAX;
+	avail = ((long long)rl.rlim_cur - EVB_FD_RESERVE) / fds_per_n;
+	return avail < 1 ? 1 : (int)avail;
+}
+
+static int
+uses_select(const struct evb_opts *o)
+{
+	int m;
+
+	for (m = 0; m < o->nmethods; m++)
+		if (strcmp(o->methods[m], "select") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * n for workload w.  Every method gets the same n so that a row compares
+ * like with like, hence the cap for select applies to all of them: a
+ * select backend may not watch a descriptor at or above FD_SETSIZE (a
+ * libevent built with _FORTIFY_SOURCE aborts on one).
+ */
+static int
+plan_size(const struct evb_opts *o, const struct wl_workload *w)
+{
+	int n = o->n > 0 ? o->n : w->default_n;
+	int max, sel;
+
+	if (w->fds_per_n == 0)
+		return n;
+	max = fd_budget(w->fds_per_n);
+	if (n > max) {
+		cli_note("%s: n capped to %d by the open-files limit", w->name,
+		    max);
+		n = max;
+	}
+	sel = (FD_SETSIZE - EVB_FD_RESERVE) / w->fds_per_n;
+	if (uses_select(o) && n > sel) {
+		cli_note("%s: n capped to %d for every method: select cannot "
+		         "watch descriptors from FD_SETSIZE (%d) up",
+		    w->name, sel, FD_SETSIZE);
+		n = sel;
+	}
+	return n;
+}
+
+int
+evb_plan_jobs(const struct evb_opts *o, struct evb_job *jobs)
+{
+	const struct wl_workload *w;
+	int i, v, nv, n, njobs = 0;
+	struct evb_job *j;
+
+	for (i = 0; i < o->nworkloads; i++) {
+		w = o->workloads[i];
+		/* pipes runs without and/or with timeouts: two row groups. */
+		nv = strcmp(w->name, "pipes") == 0 &&
+		        o->timeouts == EVB_TIMEOUTS_BOTH
+		    ? 2
+		    : 1;
+		n = plan_size(o, w);
+		for (v = 0; v < nv && njobs < EVB_JOBS_MAX; v++) {
+			j = &jobs[njobs++];
+			memset(j, 0, sizeof(*j));
+			j->wl = w;
+			j->params.n = n;
+			j->params.active = o->active > 0 ? o->active : 100;
+			j->params.writes = o->writes >= 0 ? o->writes : 100;
+			j->params.timeouts = strcmp(w->name, "pipes") == 0 &&
+			    (o->timeouts == EVB_TIMEOUTS_ONLY || v == 1);
+			if (j->params.active > j->params.n) {
+				if (o->active > 0 &&
+				    strcmp(w->name, "pipes") == 0)
+					cli_usage_error("-a %d is more than "
+					                "the %d "
+					                "socketpairs of %s",
+					    o->active, j->params.n, w->name);
+				j->params.active = j->params.n;
+			}
+			snprintf(j->label, sizeof(j->label), "%s%s", w->name,
+			    j->params.timeouts ? "+timeouts" : "");
+		}
+	}
+	return njobs;
+}

@@ -1,0 +1,122 @@
+/*
+ * evbench runner: every job on every method, opts->runs times, reduced to
+ * median, min and max.  The methods take turns within each round of runs,
+ * so that a slow drift of the machine (frequency, other load) spreads over
+ * all of them instead of favouring the first.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "cli.h"
+#include "evbench.h"
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct evb_cell
+reduce(double *v, int n)
+{
+	struct evb_cell c;
+
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	c.min = v[0];
+	c.max = v[n - 1];
+	c.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return c;
+}
+
+static size_t
+cell_index(int job, int metric, int method)
+{
+	return ((size_t)job * WL_METRICS_MAX + (size_t)metric) *
+	    EVB_METHODS_MAX +
+	    (size_t)method;
+}
+
+const struct evb_cell *
+evb_cell(const struct evb_report *report, int job, int metric, int method)
+{
+	return &report->cells[cell_index(job, metric, method)];
+}
+
+/* One run; the sample for metric k lands in samples[k * runs + run]. */
+static void
+run_once(const struct evb_job *job, const char *method,
+    struct event_config *cfg, double *samples, int run, int runs)
+{
+	struct wl_result res;
+	int k;
+
+	memset(&res, 0, sizeof(res));
+	if (cli_verbosity() > 0)
+		cli_note("%s on %s: run %d of %d", job->label, method, run + 1,
+		    runs);
+	if (job->wl->run(cfg, &job->params, &res) != 0)
+		cli_diex("%s on %s: %s", job->label, method, res.error);
+	if (res.method == NULL || !cli_method_matches(res.method, method))
+		cli_diex("%s: asked for method %s, the base uses %s",
+		    job->label, method, res.method ? res.method : "none");
+	for (k = 0; k < job->wl->nmetrics; k++)
+		samples[k * runs + run] = res.value[k];
+}
+
+void
+evb_run(const struct evb_opts *o, const struct evb_job *jobs, int njobs,
+    struct evb_report *report)
+{
+	struct event_config *cfg[EVB_METHODS_MAX];
+	double *samples;
+	int j, m, r, k, runs = o->runs;
+
+	report->opts = o;
+	report->jobs = jobs;
+	report->njobs = njobs;
+	report->cells =
+	    cli_xcalloc(cell_index(njobs, 0, 0), sizeof(struct evb_cell));
+	/* samples[(method * WL_METRICS_MAX + metric) * runs + run] */
+	samples =
+	    cli_xcalloc((size_t)o->nmethods * WL_METRICS_MAX * (size_t)runs,
+	        sizeof(*samples));
+	for (m = 0; m < o->nmethods; m++)
+		cfg[m] = cli_method_config(o->methods[m]);
+
+	for (j = 0; j < njobs; j++) {
+		for (r = 0; r < runs; r++)
+			for (m = 0; m < o->nmethods; m++) {
+				if (r == 0)
+					cli_show_method(o->methods[m]);
+				run_once(&jobs[j], o->methods[m], cfg[m],
+				    samples + (size_t)m * WL_METRICS_MAX * runs,
+				    r, runs);
+			}
+		for (m = 0; m < o->nmethods; m++)
+			for (k = 0; k < jobs[j].wl->nmetrics; k++)
+				report->cells[cell_index(j, k, m)] =
+				    reduce(samples +
+				            ((size_t)m * WL_METRICS_MAX + k) *
+				                runs,
+				        runs);
+	}
+
+	for (m = 0; m < o->nmethods; m++)
+		event_config_free(cfg[m]);
+	free(samples);
+}
+
+void
+evb_report_free(struct evb_report *report)
+{
+	free(report->cells);
+	report->cells = NULL;
+}
