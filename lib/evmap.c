@@ -84,6 +84,11 @@ io_map_grow(struct event_io_map *map, int fd)
 	    (size_t)(n - map->nentries) * sizeof(*entries));
 	for (i = map->nentries; i < n; i++)
 		entries[i].backend = -1;
+	/* The first event of each list points back into the array. */
+	for (i = 0; i < map->nentries; i++) {
+		if (entries[i].events)
+			entries[i].events->io_next.le_prev = &entries[i].events;
+	}
 	map->entries = entries;
 	map->nentries = n;
 	return 0;
@@ -94,6 +99,7 @@ signal_map_grow(struct event_signal_map *map, int sig)
 {
 	struct evmap_signal *entries;
 	int n = map->nentries ? map->nentries : 32;
+	int i;
 
 	while (n <= sig)
 		n *= 2;
@@ -102,6 +108,10 @@ signal_map_grow(struct event_signal_map *map, int sig)
 		return -1;
 	memset(entries + map->nentries, 0,
 	    (size_t)(n - map->nentries) * sizeof(*entries));
+	for (i = 0; i < map->nentries; i++) {
+		if (entries[i].events)
+			entries[i].events->sig_next.le_prev = &entries[i].events;
+	}
 	map->entries = entries;
 	map->nentries = n;
 	return 0;
