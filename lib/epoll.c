@@ -90,6 +90,15 @@ epoll_init(struct event_base *base)
 		return NULL;
 	}
 	op->nevents = INITIAL_NEVENT;
+	/*
+	 * The fd map always batches lowered interest, which is what
+	 * libevent's changelist mode is for; asking for it only changes the
+	 * name the base reports, as programs check that name.
+	 */
+	if ((base->flags & EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) ||
+	    (!(base->flags & EVENT_BASE_FLAG_IGNORE_ENV) &&
+		evutil_getenv_("EVENT_EPOLL_USE_CHANGELIST") != NULL))
+		base->evsel = &epollops_changelist;
 	if (base->flags & EVENT_BASE_FLAG_PRECISE_TIMER)
 		setup_precise_timer(op);
 	return op;
@@ -274,6 +283,18 @@ const struct eventop epollops = {
 	epoll_dispatch,
 	epoll_dealloc,
 	1, /* the epoll fd is shared with a forked child: make a new one */
+	EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE,
+	0,
+	-1,
+};
+
+const struct eventop epollops_changelist = {
+	"epoll (with changelist)",
+	epoll_init,
+	epoll_change,
+	epoll_dispatch,
+	epoll_dealloc,
+	1,
 	EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE,
 	0,
 	-1,

@@ -245,6 +245,7 @@ void event_disable_debug_mode_(void);
 
 /* The backends, in event.c's order of preference. */
 extern const struct eventop epollops;
+extern const struct eventop epollops_changelist;
 extern const struct eventop pollops;
 extern const struct eventop selectops;
 

@@ -1,0 +1,316 @@
+/*
+ * check_minheap.c: the timer heap (lib/minheap-internal.h) on its own,
+ * and the fd map's system-call saving seen through a counting backend.
+ *
+ * Internal: built only into the evkit runner, never against libevent.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "check-internal.h"
+
+#include "event-internal.h"
+#include "evmap-internal.h"
+#include "minheap-internal.h"
+
+static struct event *
+make_events(int n)
+{
+	struct event *evs = calloc((size_t)n, sizeof(*evs));
+	int i;
+
+	ck_assert_ptr_nonnull(evs);
+	for (i = 0; i < n; i++)
+		min_heap_elem_init_(&evs[i]);
+	return evs;
+}
+
+static void
+set_deadline(struct event *ev, long usec)
+{
+	ev->ev_timeout.tv_sec = usec / 1000000;
+	ev->ev_timeout.tv_usec = usec % 1000000;
+}
+
+/* Every slot's key is no earlier than its parent's, and idx is right. */
+static void
+assert_heap_ok(const struct min_heap *h)
+{
+	unsigned i;
+
+	for (i = 0; i < h->n; i++) {
+		ck_assert_int_eq(h->slots[i].ev->ev_timeout_pos.min_heap_idx,
+		    (int)i);
+		ck_assert(h->slots[i].key ==
+		    min_heap_key_(&h->slots[i].ev->ev_timeout));
+		if (i > 0)
+			ck_assert(h->slots[(i - 1) / 2].key <= h->slots[i].key);
+	}
+}
+
+START_TEST(test_heap_pops_in_order)
+{
+	enum { N = 20000 };
+	struct min_heap h;
+	struct event *evs = make_events(N);
+	uint64_t last = 0;
+	int i;
+
+	srand(7);
+	min_heap_ctor_(&h);
+	ck_assert_int_eq(min_heap_reserve_(&h, N), 0);
+	for (i = 0; i < N; i++) {
+		set_deadline(&evs[i], rand() % 5000000);
+		min_heap_push_(&h, &evs[i]);
+	}
+	assert_heap_ok(&h);
+	ck_assert_uint_eq(min_heap_size_(&h), N);
+	for (i = 0; i < N; i++) {
+		struct event *ev = min_heap_pop_(&h);
+		uint64_t key = min_heap_key_(&ev->ev_timeout);
+		ck_assert(key >= last);
+		ck_assert_int_eq(ev->ev_timeout_pos.min_heap_idx, -1);
+		last = key;
+	}
+	ck_assert(min_heap_empty_(&h));
+	ck_assert_ptr_null(min_heap_pop_(&h));
+	min_heap_dtor_(&h);
+	free(evs);
+}
+END_TEST
+
+START_TEST(test_heap_erase_middle)
+{
+	enum { N = 5000 };
+	struct min_heap h;
+	struct event *evs = make_events(N);
+	uint64_t last = 0;
+	int i, left = 0;
+
+	srand(11);
+	min_heap_ctor_(&h);
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(min_heap_reserve_(&h, h.n + 1), 0);
+		set_deadline(&evs[i], rand() % 100000);
+		min_heap_push_(&h, &evs[i]);
+	}
+	/* Erase every third event wherever it sits. */
+	for (i = 0; i < N; i += 3)
+		ck_assert_int_eq(min_heap_erase_(&h, &evs[i]), 0);
+	ck_assert_int_eq(min_heap_erase_(&h, &evs[0]), -1);
+	assert_heap_ok(&h);
+	while (!min_heap_empty_(&h)) {
+		struct event *ev = min_heap_pop_(&h);
+		ck_assert((ev - evs) % 3 != 0);
+		ck_assert(min_heap_key_(&ev->ev_timeout) >= last);
+		last = min_heap_key_(&ev->ev_timeout);
+		left++;
+	}
+	ck_assert_int_eq(left, N - (N + 2) / 3);
+	min_heap_dtor_(&h);
+	free(evs);
+}
+END_TEST
+
+/*
+ * Equal deadlines leave the heap in libevent's order: the first pushed,
+ * then the rest from the last pushed back.  Programs see this order when
+ * several timers are added within one tick of the coarse clock.
+ */
+START_TEST(test_heap_equal_keys_order)
+{
+	enum { N = 10 };
+	struct min_heap h;
+	struct event *evs = make_events(N);
+	int expect[N], i;
+
+	expect[0] = 0;
+	for (i = 1; i < N; i++)
+		expect[i] = N - i;
+	min_heap_ctor_(&h);
+	ck_assert_int_eq(min_heap_reserve_(&h, N), 0);
+	for (i = 0; i < N; i++) {
+		set_deadline(&evs[i], 1000);
+		min_heap_push_(&h, &evs[i]);
+	}
+	for (i = 0; i < N; i++)
+		ck_assert_int_eq((int)(min_heap_pop_(&h) - evs), expect[i]);
+	min_heap_dtor_(&h);
+	free(evs);
+}
+END_TEST
+
+/* ---- the fd map, through a backend that only counts ---- */
+
+static int n_changes;
+static short last_old, last_wanted;
+
+static int
+counting_change(struct event_base *base, evutil_socket_t fd, short old,
+    short wanted, void *fdinfo)
+{
+	n_changes++;
+	last_old = old;
+	last_wanted = wanted;
+	return 0;
+}
+
+static const struct eventop counting_ops = {
+	"counting",
+	NULL,
+	counting_change,
+	NULL,
+	NULL,
+	0,
+	0,
+	0,
+	-1,
+};
+
+/* A fake base: only what the fd map touches. */
+static struct event_base *
+fake_base(void)
+{
+	struct event_base *base = calloc(1, sizeof(*base));
+
+	ck_assert_ptr_nonnull(base);
+	base->evsel = &counting_ops;
+	evmap_io_initmap_(&base->io);
+	n_changes = 0;
+	return base;
+}
+
+static void
+free_fake_base(struct event_base *base)
+{
+	evmap_io_clear_(&base->io);
+	free(base);
+}
+
+START_TEST(test_evmap_readd_same_event_costs_nothing)
+{
+	struct event_base *base = fake_base();
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ev_events = EV_READ;
+	ev.ev_fd = 5;
+	ck_assert_int_eq(evmap_io_add_(base, 5, &ev), 1);
+	ck_assert_int_eq(n_changes, 1);
+	ck_assert_int_eq(last_wanted, EV_READ);
+
+	/* Delete and re-add within one iteration: no backend call. */
+	ck_assert_int_eq(evmap_io_del_(base, 5, &ev), 0);
+	ck_assert_int_eq(evmap_io_add_(base, 5, &ev), 0);
+	ck_assert_int_eq(n_changes, 1);
+	evmap_flush_changes_(base);
+	ck_assert_int_eq(n_changes, 1);
+
+	/* Delete and flush: the backend hears of it once. */
+	ck_assert_int_eq(evmap_io_del_(base, 5, &ev), 0);
+	evmap_flush_changes_(base);
+	ck_assert_int_eq(n_changes, 2);
+	ck_assert_int_eq(last_old, EV_READ);
+	ck_assert_int_eq(last_wanted, 0);
+	free_fake_base(base);
+}
+END_TEST
+
+START_TEST(test_evmap_reassigned_event_refreshes_kernel)
+{
+	struct event_base *base = fake_base();
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ev_events = EV_READ;
+	ev.ev_fd = 7;
+	ck_assert_int_eq(evmap_io_add_(base, 7, &ev), 1);
+	ck_assert_int_eq(evmap_io_del_(base, 7, &ev), 0);
+	/* event_assign in between: the fd may be a new file now. */
+	evmap_assign_gen_++;
+	ck_assert_int_eq(evmap_io_add_(base, 7, &ev), 1);
+	ck_assert_int_eq(n_changes, 2);
+	ck_assert_int_eq(last_old, EV_READ);
+	ck_assert_int_eq(last_wanted, EV_READ);
+	ck_assert_int_eq(evmap_io_del_(base, 7, &ev), 0);
+	evmap_flush_changes_(base);
+	free_fake_base(base);
+}
+END_TEST
+
+START_TEST(test_evmap_raise_is_immediate)
+{
+	struct event_base *base = fake_base();
+	struct event r, w;
+
+	memset(&r, 0, sizeof(r));
+	memset(&w, 0, sizeof(w));
+	r.ev_events = EV_READ;
+	w.ev_events = EV_WRITE;
+	ck_assert_int_eq(evmap_io_add_(base, 3, &r), 1);
+	ck_assert_int_eq(evmap_io_add_(base, 3, &w), 1);
+	ck_assert_int_eq(n_changes, 2);
+	ck_assert_int_eq(last_wanted, EV_READ | EV_WRITE);
+	/* Mixing edge- and level-triggered events on one fd is refused. */
+	{
+		struct event et;
+		memset(&et, 0, sizeof(et));
+		et.ev_events = EV_READ | EV_ET;
+		ck_assert_int_eq(evmap_io_add_(base, 3, &et), -1);
+	}
+	ck_assert_int_eq(evmap_io_del_(base, 3, &w), 0);
+	ck_assert_int_eq(evmap_io_del_(base, 3, &r), 0);
+	evmap_flush_changes_(base);
+	ck_assert_int_eq(n_changes, 3);
+	ck_assert_int_eq(last_wanted, 0);
+	free_fake_base(base);
+}
+END_TEST
+
+START_TEST(test_evmap_grow_keeps_lists)
+{
+	struct event_base *base = fake_base();
+	struct event evs[3];
+	int i;
+
+	memset(evs, 0, sizeof(evs));
+	for (i = 0; i < 3; i++)
+		evs[i].ev_events = EV_READ;
+	ck_assert_int_eq(evmap_io_add_(base, 1, &evs[0]), 1);
+	/* Growing the map moves the list heads; deleting must still work. */
+	ck_assert_int_eq(evmap_io_add_(base, 5000, &evs[1]), 1);
+	ck_assert_int_eq(evmap_io_add_(base, 1, &evs[2]), 0);
+	ck_assert_int_eq(evmap_io_del_(base, 1, &evs[0]), 0);
+	ck_assert_int_eq(evmap_io_del_(base, 1, &evs[2]), 0);
+	ck_assert_ptr_null(base->io.entries[1].events);
+	ck_assert_int_eq(evmap_io_del_(base, 5000, &evs[1]), 0);
+	evmap_flush_changes_(base);
+	free_fake_base(base);
+}
+END_TEST
+
+Suite *
+minheap_suite(void)
+{
+	Suite *s = suite_create("minheap");
+	TCase *tc = tcase_create("heap");
+	TCase *map = tcase_create("evmap");
+
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_heap_pops_in_order);
+	tcase_add_test(tc, test_heap_erase_middle);
+	tcase_add_test(tc, test_heap_equal_keys_order);
+	suite_add_tcase(s, tc);
+
+	tcase_set_timeout(map, 10);
+	tcase_add_test(map, test_evmap_readd_same_event_costs_nothing);
+	tcase_add_test(map, test_evmap_reassigned_event_refreshes_kernel);
+	tcase_add_test(map, test_evmap_raise_is_immediate);
+	tcase_add_test(map, test_evmap_grow_keeps_lists);
+	suite_add_tcase(s, map);
+	return s;
+}
