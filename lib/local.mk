@@ -45,3 +45,8 @@ event2include_HEADERS = \
 	lib/include/event2/thread.h \
 	lib/include/event2/util.h \
 	lib/include/event2/visibility.h
+
+# The buffered I/O layer keeps its own fragments.
+include lib/buffer.mk
+include lib/bufferevent.mk
+include lib/listener.mk

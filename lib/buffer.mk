@@ -1,0 +1,1 @@
+# Build rules for this part; included from lib/local.mk or Makefile.am.
