@@ -1,1 +1,20 @@
-# owned by its part; included from Makefile.am
+# Benchmarks against the system libevent.  Included from the top
+# Makefile.am.  They are run by hand, never by `make check`:
+#
+#	make bench            # = bench/vs-libevent on the built libevkit.a
+#	bench/vs-libevent -h  # options: runs, backends, sections
+#
+# bench-core.c is compiled by the script itself, twice, together with
+# tools/evbench/workloads.c: once against libevkit, once against libevent.
+
+EXTRA_DIST += \
+	bench/vs-libevent \
+	bench/bench-core.c
+
+BENCH_FLAGS =
+
+bench: lib/libevkit.a
+	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
+	    $(SHELL) '$(top_srcdir)/bench/vs-libevent' $(BENCH_FLAGS)
+
+.PHONY: bench

@@ -97,7 +97,7 @@ epoll_init(struct event_base *base)
 	 */
 	if ((base->flags & EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) ||
 	    (!(base->flags & EVENT_BASE_FLAG_IGNORE_ENV) &&
-		evutil_getenv_("EVENT_EPOLL_USE_CHANGELIST") != NULL))
+	        evutil_getenv_("EVENT_EPOLL_USE_CHANGELIST") != NULL))
 		base->evsel = &epollops_changelist;
 	if (base->flags & EVENT_BASE_FLAG_PRECISE_TIMER)
 		setup_precise_timer(op);
@@ -196,11 +196,14 @@ epoll_wait_for(struct epollop *op, struct timeval *tv)
 	return epoll_wait(op->epfd, op->events, op->nevents, (int)msec);
 }
 
-static short
+static inline short
 epoll_to_ev(ev_uint32_t what)
 {
 	short ev = 0;
 
+	/* The common case, without branches: EPOLLIN is 1, EPOLLOUT 4. */
+	if (EVUTIL_LIKELY(!(what & (EPOLLERR | EPOLLHUP | EPOLLRDHUP))))
+		return (short)(((what & EPOLLIN) << 1) | (what & EPOLLOUT));
 	if (what & EPOLLERR)
 		return EV_READ | EV_WRITE;
 	if ((what & EPOLLHUP) && !(what & EPOLLRDHUP))
@@ -218,11 +221,14 @@ static int
 epoll_dispatch(struct event_base *base, struct timeval *tv)
 {
 	struct epollop *op = base->evbase;
-	int i, res;
+	struct evmap_ready_ctx ready;
+	struct epoll_event *ready_events;
+	int i, res, timerfd;
 
 	EVBASE_RELEASE_LOCK(base, th_base_lock);
 	res = epoll_wait_for(op, tv);
 	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	timerfd = op->timerfd;
 
 	if (res == -1) {
 		if (errno != EINTR) {
@@ -232,11 +238,13 @@ epoll_dispatch(struct event_base *base, struct timeval *tv)
 		return 0;
 	}
 
+	evmap_ready_begin_(base, &ready);
+	ready_events = op->events;
 	for (i = 0; i < res; i++) {
-		short ev = epoll_to_ev(op->events[i].events);
-		int fd = op->events[i].data.fd;
+		short ev = epoll_to_ev(ready_events[i].events);
+		int fd = ready_events[i].data.fd;
 
-		if (EVUTIL_UNLIKELY(fd == op->timerfd && fd >= 0)) {
+		if (EVUTIL_UNLIKELY(fd == timerfd)) {
 			ev_uint64_t expirations;
 			if (read(fd, &expirations, sizeof(expirations)) < 0 &&
 			    errno != EAGAIN)
@@ -244,8 +252,9 @@ epoll_dispatch(struct event_base *base, struct timeval *tv)
 			continue;
 		}
 		if (ev)
-			evmap_io_active_(base, fd, ev | EV_ET);
+			evmap_io_ready_(&ready, fd, ev | EV_ET);
 	}
+	evmap_ready_end_(base, &ready);
 
 	if (res == op->nevents && op->nevents < MAX_NEVENT) {
 		/* A full batch: more may be waiting, so take more next time. */

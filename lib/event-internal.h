@@ -125,8 +125,14 @@ struct event_base {
 
 	/* Loop control. */
 	int event_gotterm;
-	int event_break;
-	int event_continue;
+	/* Read together after every callback: one load tests both. */
+	union {
+		struct {
+			ev_uint8_t event_break_;
+			ev_uint8_t event_continue_;
+		} bits;
+		ev_uint16_t any;
+	} loop_stop;
 	int event_running_priority;
 	int running_loop;
 	int n_deferreds_queued;
@@ -175,6 +181,9 @@ struct event_base {
 	((base)->running_loop && evthread_id_fn_ != NULL && \
 	    (base)->th_owner_id != evthread_id_fn_())
 
+#define event_break loop_stop.bits.event_break_
+#define event_continue loop_stop.bits.event_continue_
+
 #define N_ACTIVE_CALLBACKS(base) ((base)->event_count_active)
 
 static inline struct event_callback *
@@ -189,11 +198,96 @@ event_callback_to_event(struct event_callback *evcb)
 	return (struct event *)evcb;
 }
 
+/*
+ * The backends' hot path: an fd is ready, activate its events.  This runs
+ * in the loop's own thread with no callback running, so the checks of
+ * event_active_nolock_ for other threads and for a running priority do
+ * not apply; anything unusual (already active, finalizing) takes the full
+ * path.
+ */
+void event_active_nolock_(struct event *ev, int res, short count);
+
+static inline int
+event_active_from_backend_(struct callback_queue *queues, struct event *ev,
+    short res)
+{
+	struct event_callback *evcb = &ev->ev_evcallback;
+	struct callback_queue *q;
+
+	if (__builtin_expect((evcb->evcb_flags &
+	                         (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER |
+	                             EVLIST_FINALIZING | EVLIST_INTERNAL)) != 0,
+	        0)) {
+		event_active_nolock_(ev, res, 1);
+		return 0;
+	}
+	ev->ev_res = res;
+	evcb->evcb_flags |= EVLIST_ACTIVE;
+	q = &queues[evcb->evcb_pri];
+	evcb->evcb_active_next.tqe_next = NULL;
+	evcb->evcb_active_next.tqe_prev = q->tqh_last;
+	*q->tqh_last = evcb;
+	q->tqh_last = &evcb->evcb_active_next.tqe_next;
+	return 1; /* counted later by event_count_activated_ */
+}
+
+/*
+ * What a backend's dispatch uses to activate the events of ready fds.
+ * The map and the queues are read once per wait into a struct the
+ * compiler can keep in registers (activation stores would otherwise make
+ * it reload them for every fd): nothing adds or removes fds meanwhile.
+ */
+struct evmap_ready_ctx {
+	struct evmap_io *entries;
+	unsigned nentries;
+	struct callback_queue *queues;
+	int queued; /* events whose counts event_count_activated_ adds */
+};
+
+static inline void
+evmap_ready_begin_(struct event_base *base, struct evmap_ready_ctx *ctx)
+{
+	ctx->entries = base->io.entries;
+	ctx->nentries = (unsigned)base->io.nentries;
+	ctx->queues = base->activequeues;
+	ctx->queued = 0;
+}
+
+/* fd is ready for events (EV_READ, EV_WRITE, EV_CLOSED, EV_ET). */
+static inline void
+evmap_io_ready_(struct evmap_ready_ctx *ctx, evutil_socket_t fd, short events)
+{
+	struct event *ev;
+
+	if (__builtin_expect((unsigned)fd >= ctx->nentries, 0))
+		return;
+	for (ev = ctx->entries[fd].events; ev;
+	     ev = ev->ev_.ev_io.ev_io_next.le_next) {
+		short res = ev->ev_events & events;
+		if (res & ~EV_ET)
+			ctx->queued +=
+			    event_active_from_backend_(ctx->queues, ev, res);
+	}
+}
+
+/* Adds the counts of what evmap_io_ready_ queued; once per wait. */
+static inline void
+evmap_ready_end_(struct event_base *base, struct evmap_ready_ctx *ctx)
+{
+	int n = ctx->queued;
+
+	base->event_count += n;
+	if (base->event_count > base->event_count_max)
+		base->event_count_max = base->event_count;
+	base->event_count_active += n;
+	if (base->event_count_active > base->event_count_active_max)
+		base->event_count_active_max = base->event_count_active;
+}
+
 /* Core entry points the maps, backends, signals and threads call. */
 int event_add_nolock_(struct event *ev, const struct timeval *tv,
     int tv_is_absolute);
 int event_del_nolock_(struct event *ev, int blocking);
-void event_active_nolock_(struct event *ev, int res, short count);
 int event_callback_activate_nolock_(struct event_base *base,
     struct event_callback *evcb);
 int event_callback_activate_(struct event_base *base,
@@ -242,6 +336,8 @@ void event_debug_assert_is_setup_(const struct event *ev, const char *caller);
 void event_debug_assert_not_added_(const struct event *ev, const char *caller);
 void event_debug_assert_socket_nonblocking_(evutil_socket_t fd);
 void event_disable_debug_mode_(void);
+void event_debug_setup_lock_(void);
+void event_debug_free_lock_(void);
 
 /* The backends, in event.c's order of preference. */
 extern const struct eventop epollops;

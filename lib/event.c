@@ -1927,38 +1927,112 @@ run_callback(struct event_base *base, struct event_callback *evcb)
  * the loop is told to break.  Returns how many non-internal callbacks ran,
  * or -1 on loopbreak.
  */
+/*
+ * The common case of dequeue_for_run + run_callback: a persistent fd or
+ * timer event that is not internal, not finalizing and has no timeout to
+ * re-arm.  Returns 0 when the event needs the general path.
+ */
+static inline int
+run_plain_persistent(struct event_base *base, struct callback_queue *q,
+    struct event_callback *evcb)
+{
+	struct event *ev = event_callback_to_event(evcb);
+	struct event_callback *next;
+	event_callback_fn cb;
+
+	if ((evcb->evcb_flags &
+	        (EVLIST_INIT | EVLIST_INTERNAL | EVLIST_FINALIZING)) !=
+	        EVLIST_INIT ||
+	    evcb->evcb_closure != EV_CLOSURE_EVENT_PERSIST ||
+	    (ev->ev_io_timeout.tv_sec | ev->ev_io_timeout.tv_usec))
+		return 0;
+	/* Pop the head of the queue. */
+	next = evcb->evcb_active_next.tqe_next;
+	q->tqh_first = next;
+	if (next)
+		next->evcb_active_next.tqe_prev = &q->tqh_first;
+	else
+		q->tqh_last = &q->tqh_first;
+	evcb->evcb_flags &= ~EVLIST_ACTIVE;
+	base->event_count--;
+	base->event_count_active--;
+
+	base->current_event = evcb;
+	cb = ev->ev_callback;
+	cb(ev->ev_fd, ev->ev_res, ev->ev_arg);
+	return 1;
+}
+
+/* After a callback: tell threads waiting in event_del that it is done. */
+static void
+callback_done_locked(struct event_base *base)
+{
+	EVLOCK_LOCK(base->th_base_lock, 0);
+	base->current_event = NULL;
+	if (base->current_event_waiters) {
+		base->current_event_waiters = 0;
+		EVTHREAD_COND_BROADCAST(base->current_event_cond);
+	}
+}
+
+/* Whether process_queue must stop after count callbacks. */
+static int
+queue_should_stop(struct event_base *base, int count, int max_to_process,
+    const struct timeval *endtime)
+{
+	if (count >= max_to_process)
+		return 1;
+	if (count && endtime) {
+		struct timeval now;
+		update_time_cache(base);
+		gettime(base, &now);
+		if (evutil_timercmp(&now, endtime, >=))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 process_queue(struct event_base *base, struct callback_queue *q,
     int max_to_process, const struct timeval *endtime)
 {
 	struct event_callback *evcb;
 	int count = 0;
+	const int limited = max_to_process != INT_MAX || endtime != NULL;
+
+	/* Without locks, the plain persistent event takes a short path. */
+	if (base->th_base_lock == NULL && !limited) {
+		while ((evcb = q->tqh_first) != NULL) {
+			if (run_plain_persistent(base, q, evcb)) {
+				count++;
+			} else {
+				dequeue_for_run(base, evcb);
+				count += !(evcb->evcb_flags & EVLIST_INTERNAL);
+				base->current_event = evcb;
+				run_callback(base, evcb);
+			}
+			base->current_event = NULL;
+			if (EVUTIL_UNLIKELY(base->loop_stop.any)) {
+				if (base->event_break)
+					return -1;
+				break;
+			}
+		}
+		return count;
+	}
 
 	while ((evcb = q->tqh_first) != NULL) {
 		dequeue_for_run(base, evcb);
-		if (!(evcb->evcb_flags & EVLIST_INTERNAL))
-			++count;
+		count += !(evcb->evcb_flags & EVLIST_INTERNAL);
 		base->current_event = evcb;
 		base->current_event_waiters = 0;
 		run_callback(base, evcb);
-
-		EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-		base->current_event = NULL;
-		if (base->current_event_waiters) {
-			base->current_event_waiters = 0;
-			EVTHREAD_COND_BROADCAST(base->current_event_cond);
-		}
+		callback_done_locked(base);
 		if (base->event_break)
 			return -1;
-		if (count >= max_to_process)
+		if (limited &&
+		    queue_should_stop(base, count, max_to_process, endtime))
 			return count;
-		if (count && endtime) {
-			struct timeval now;
-			update_time_cache(base);
-			gettime(base, &now);
-			if (evutil_timercmp(&now, endtime, >=))
-				return count;
-		}
 		if (base->event_continue)
 			break;
 	}

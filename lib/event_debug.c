@@ -136,13 +136,25 @@ event_disable_debug_mode_(void)
 	slots = NULL;
 	nslots = nused = 0;
 	EVLOCK_UNLOCK(debug_map_lock, 0);
+	event_debug_free_lock_();
 	event_debug_mode_on_ = 0;
 	event_debug_mode_too_late = 0;
 }
 
-/* The debug map is shared by every base: it needs its own lock. */
-static void
-debug_map_setup_lock(void)
+/*
+ * The debug map is shared by every base: it needs its own lock, made when
+ * the program installs lock callbacks (so that it is not counted against
+ * the first base a program makes).
+ */
+void
+event_debug_free_lock_(void)
+{
+	EVTHREAD_FREE_LOCK(debug_map_lock, EVTHREAD_LOCKTYPE_RECURSIVE);
+	debug_map_lock = NULL;
+}
+
+void
+event_debug_setup_lock_(void)
 {
 	if (debug_map_lock == NULL && EVTHREAD_LOCKING_ENABLED())
 		EVTHREAD_ALLOC_LOCK(debug_map_lock,
@@ -161,7 +173,6 @@ event_debug_note_setup_(const struct event *ev)
 		event_debug_mode_too_late = 1;
 		return;
 	}
-	debug_map_setup_lock();
 	EVLOCK_LOCK(debug_map_lock, 0);
 	{
 		struct debug_slot *s = find_slot(ev);

@@ -110,7 +110,8 @@ signal_map_grow(struct event_signal_map *map, int sig)
 	    (size_t)(n - map->nentries) * sizeof(*entries));
 	for (i = 0; i < map->nentries; i++) {
 		if (entries[i].events)
-			entries[i].events->sig_next.le_prev = &entries[i].events;
+			entries[i].events->sig_next.le_prev =
+			    &entries[i].events;
 	}
 	map->entries = entries;
 	map->nentries = n;
@@ -173,7 +174,7 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	const struct eventop *evsel = base->evsel;
 	struct evmap_io *ctx;
 	int nread, nwrite, nclose, retval = 0;
-	short wanted;
+	short wanted, et;
 
 	if (fd < 0)
 		return 0;
@@ -191,18 +192,29 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	nread = ctx->nread + !!(ev->ev_events & EV_READ);
 	nwrite = ctx->nwrite + !!(ev->ev_events & EV_WRITE);
 	nclose = ctx->nclose + !!(ev->ev_events & EV_CLOSED);
-	if (ctx->events && (ctx->wanted & EV_ET) != (ev->ev_events & EV_ET)) {
-		event_warnx("Tried to mix edge-triggered and "
-		            "non-edge-triggered events on fd %d",
-		    (int)fd);
-		return -1;
-	}
 	if (nread > 0xffff || nwrite > 0xffff || nclose > 0xffff) {
 		event_warnx("Too many events reading or writing on fd %d",
 		    (int)fd);
 		return -1;
 	}
-	wanted = io_interest(nread, nwrite, nclose) | (ev->ev_events & EV_ET);
+	wanted = io_interest(nread, nwrite, nclose);
+	et = ev->ev_events & EV_ET;
+	if (ctx->events && (ctx->wanted & EV_ET) != et) {
+		/*
+		 * Only debug mode refuses this, as in libevent; otherwise the
+		 * kernel registration takes the mode of whichever event
+		 * changes it, and an event adding nothing new changes nothing.
+		 */
+		if (event_debug_mode_on_) {
+			event_warnx("Tried to mix edge-triggered and "
+			            "non-edge-triggered events on fd %d",
+			    (int)fd);
+			return -1;
+		}
+		if (!(wanted & ~ctx->wanted))
+			et = ctx->wanted & EV_ET;
+	}
+	wanted |= et;
 
 	if (io_add_needs_backend(ctx, ev, wanted)) {
 		if (evsel->change(base, fd, ctx->kernel, wanted,

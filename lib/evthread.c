@@ -70,6 +70,7 @@ evthread_set_lock_callbacks(const struct evthread_lock_callbacks *cbs)
 	}
 	if (cbs->alloc && cbs->free && cbs->lock && cbs->unlock) {
 		*target = *cbs;
+		event_debug_setup_lock_();
 		return 0;
 	}
 	return -1;
@@ -261,11 +262,15 @@ evthread_enable_lock_debugging(void)
 
 	if (evthread_lock_debugging_enabled_)
 		return;
+	/* A global lock made with the old callbacks is remade with the
+	 * debugging ones, which expect their own wrapper. */
+	event_debug_free_lock_();
 	original_lock_fns = evthread_lock_fns_;
 	evthread_lock_fns_ = debug_fns;
 	original_cond_fns = evthread_cond_fns_;
 	evthread_cond_fns_.wait_condition = debug_cond_wait;
 	evthread_lock_debugging_enabled_ = 1;
+	event_debug_setup_lock_();
 }
 
 /* The old spelling, kept because programs call it. */

@@ -1,1 +1,5 @@
-# Build rules for this part; included from lib/local.mk or Makefile.am.
+# evconnlistener: accepting connections on the core loop.  Included from
+# lib/local.mk.
+
+lib_libevkit_a_SOURCES += lib/listener.c
+event2include_HEADERS += lib/include/event2/listener.h

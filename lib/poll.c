@@ -135,6 +135,7 @@ poll_dispatch(struct event_base *base, struct timeval *tv)
 {
 	struct pollop *op = base->evbase;
 	struct pollfd *fds = op->fds;
+	struct evmap_ready_ctx ready;
 	int nfds = op->nfds, i, res, msec = -1;
 
 	if (tv) {
@@ -160,6 +161,7 @@ poll_dispatch(struct event_base *base, struct timeval *tv)
 		}
 		return 0;
 	}
+	evmap_ready_begin_(base, &ready);
 	for (i = 0; i < nfds && res > 0; i++) {
 		short ev;
 
@@ -168,8 +170,9 @@ poll_dispatch(struct event_base *base, struct timeval *tv)
 		res--;
 		ev = poll_to_ev(fds[i].revents);
 		if (ev)
-			evmap_io_active_(base, fds[i].fd, ev);
+			evmap_io_ready_(&ready, fds[i].fd, ev);
 	}
+	evmap_ready_end_(base, &ready);
 	return 0;
 }
 

@@ -79,6 +79,7 @@ static int
 select_dispatch(struct event_base *base, struct timeval *tv)
 {
 	struct selectop *op = base->evbase;
+	struct evmap_ready_ctx ready;
 	int nfds = op->maxfd + 1, res, fd;
 
 	op->readset_out = op->readset;
@@ -95,6 +96,7 @@ select_dispatch(struct event_base *base, struct timeval *tv)
 		}
 		return 0;
 	}
+	evmap_ready_begin_(base, &ready);
 	for (fd = 0; fd < nfds && res > 0; fd++) {
 		short ev = 0;
 
@@ -107,8 +109,9 @@ select_dispatch(struct event_base *base, struct timeval *tv)
 			res--;
 		}
 		if (ev)
-			evmap_io_active_(base, fd, ev);
+			evmap_io_ready_(&ready, fd, ev);
 	}
+	evmap_ready_end_(base, &ready);
 	return 0;
 }
 

@@ -270,30 +270,11 @@ cli_long_options(const struct option *tool)
 }
 
 const char *
-cli_optstring(const struct option *longopts)
+cli_optstring(const char *tool)
 {
-	/* ':' first: a missing argument is reported as ':' not '?'. */
-	static char buf[2 + 3 * 128];
-	size_t len = 0;
-	const struct option *o;
+	static char buf[128];
 
-	buf[len++] = ':';
-	for (o = longopts; o->name != NULL; o++) {
-		if (o->flag != NULL || o->val <= 0 || o->val > 127 ||
-		    !isalnum(o->val) || strchr(buf + 1, o->val) != NULL)
-			continue;
-		if (len + 3 >= sizeof(buf))
-			break;
-		buf[len++] = (char)o->val;
-		if (o->has_arg == required_argument)
-			buf[len++] = ':';
-		else if (o->has_arg == optional_argument) {
-			buf[len++] = ':';
-			buf[len++] = ':';
-		}
-		buf[len] = '\0';
-	}
-	buf[len] = '\0';
+	snprintf(buf, sizeof(buf), ":%shqVv", tool != NULL ? tool : "");
 	return buf;
 }
 

@@ -60,13 +60,11 @@ const char *cli_package_version(void);
 int cli_verbosity(void);
 
 /*
- * Build the getopt short-option string from a long-option table: every
- * entry whose val is a letter or digit becomes a short option, with ':'
- * when it takes an argument.  The string starts with ':' so that a missing
- * argument is told apart from an unknown option.  The result stays valid
- * until the next call.
+ * The getopt short-option string: ':' first (so that a missing argument is
+ * told apart from an unknown option), then the tool's own short options
+ * (e.g. "n:w:"), then the common ones, "hqVv".  Static storage.
  */
-const char *cli_optstring(const struct option *longopts);
+const char *cli_optstring(const char *tool);
 
 /*
  * Handle the options common to all tools (see cli_long_options()), plus

@@ -53,9 +53,6 @@ static const struct option tool_options[] = {
 	{ "timeouts", no_argument, NULL, OPT_TIMEOUTS },
 	{ "no-timeouts", no_argument, NULL, OPT_NO_TIMEOUTS },
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
-	{ "active", required_argument, NULL, 'a' },
-	{ "count", required_argument, NULL, 'n' },
-	{ "writes", required_argument, NULL, 'w' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -132,7 +129,7 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 	o->runs = 5;
 	cli_init(argv[0], usage, help_text());
 	longopts = cli_long_options(tool_options);
-	shortopts = cli_optstring(longopts);
+	shortopts = cli_optstring("a:n:w:");
 	while (
 	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (cli_handle_option(ch, optarg, argv))

@@ -554,9 +554,7 @@ const struct wl_workload wl_workloads[] = {
 	{ "cascade", "one token along a chain of n socketpairs", 1000, 2, 2,
 	    { { "setup", "ns/event" }, { "dispatch", "ns/hop" } },
 	    cascade_run },
-	{ "churn",
-	    "n callbacks on one socketpair, each deleting and re-adding its "
-	    "event",
+	{ "churn", "one socketpair, n callbacks that each delete and re-add it",
 	    10000, 0, 1, { { "dispatch", "ns/callback" } }, churn_run },
 	{ NULL, NULL, 0, 0, 0, { { NULL, NULL } }, NULL },
 };
