@@ -326,15 +326,49 @@ int event_base_assert_ok_(struct event_base *base);
 /* The monotonic "now" of the base, cached while callbacks run. */
 int event_base_gettime_(struct event_base *base, struct timeval *tv);
 
-/* Debug mode (event_debug.c).  Every check is free while it is off. */
+/*
+ * Debug mode (event_debug.c).  The checks are inline tests of one flag, so
+ * that they cost a load and a branch while debug mode is off.  Setting up
+ * and tearing down always call out: they also note that it is too late to
+ * turn debug mode on.
+ */
 extern int event_debug_mode_on_;
 void event_debug_note_setup_(const struct event *ev);
 void event_debug_note_teardown_(const struct event *ev);
-void event_debug_note_add_(const struct event *ev);
-void event_debug_note_del_(const struct event *ev);
-void event_debug_assert_is_setup_(const struct event *ev, const char *caller);
-void event_debug_assert_not_added_(const struct event *ev, const char *caller);
-void event_debug_assert_socket_nonblocking_(evutil_socket_t fd);
+void event_debug_note_add_slow_(const struct event *ev);
+void event_debug_note_del_slow_(const struct event *ev);
+void event_debug_assert_is_setup_slow_(const struct event *ev,
+    const char *caller);
+void event_debug_assert_not_added_slow_(const struct event *ev,
+    const char *caller);
+void event_debug_assert_socket_nonblocking_slow_(evutil_socket_t fd);
+
+#define EVENT_DEBUG_MODE_ON_() __builtin_expect(event_debug_mode_on_, 0)
+#define event_debug_note_add_(ev)                       \
+	do {                                            \
+		if (EVENT_DEBUG_MODE_ON_())             \
+			event_debug_note_add_slow_(ev); \
+	} while (0)
+#define event_debug_note_del_(ev)                       \
+	do {                                            \
+		if (EVENT_DEBUG_MODE_ON_())             \
+			event_debug_note_del_slow_(ev); \
+	} while (0)
+#define event_debug_assert_is_setup_(ev, caller)                           \
+	do {                                                               \
+		if (EVENT_DEBUG_MODE_ON_())                                \
+			event_debug_assert_is_setup_slow_((ev), (caller)); \
+	} while (0)
+#define event_debug_assert_not_added_(ev, caller)                           \
+	do {                                                                \
+		if (EVENT_DEBUG_MODE_ON_())                                 \
+			event_debug_assert_not_added_slow_((ev), (caller)); \
+	} while (0)
+#define event_debug_assert_socket_nonblocking_(fd)                       \
+	do {                                                             \
+		if (EVENT_DEBUG_MODE_ON_())                              \
+			event_debug_assert_socket_nonblocking_slow_(fd); \
+	} while (0)
 void event_disable_debug_mode_(void);
 void event_debug_setup_lock_(void);
 void event_debug_free_lock_(void);

@@ -72,7 +72,6 @@ struct event_once {
 	void *arg;
 };
 
-static void event_queue_insert_timeout(struct event_base *, struct event *);
 static void event_queue_remove_timeout(struct event_base *, struct event *);
 static int evthread_notify_base(struct event_base *base);
 
@@ -942,24 +941,6 @@ insert_common_timeout_inorder(struct common_timeout_list *ctl, struct event *ev)
 }
 
 static void
-event_queue_insert_timeout(struct event_base *base, struct event *ev)
-{
-	if (EVUTIL_UNLIKELY(ev->ev_flags & EVLIST_TIMEOUT)) {
-		event_errx(1, "%s: %p(fd %d) already on timeout", __func__,
-		    (void *)ev, (int)ev->ev_fd);
-		return;
-	}
-	count_in(base, ev->ev_flags);
-	ev->ev_flags |= EVLIST_TIMEOUT;
-	if (is_common_timeout(&ev->ev_timeout, base))
-		insert_common_timeout_inorder(get_common_timeout_list(base,
-		                                  &ev->ev_timeout),
-		    ev);
-	else
-		min_heap_push_(&base->timeheap, ev);
-}
-
-static void
 event_queue_remove_timeout(struct event_base *base, struct event *ev)
 {
 	if (EVUTIL_UNLIKELY(!(ev->ev_flags & EVLIST_TIMEOUT))) {
@@ -1203,13 +1184,12 @@ wait_for_running_callback(struct event_base *base)
 	EVTHREAD_COND_WAIT(base->current_event_cond, base->th_base_lock);
 }
 
-static void
-set_deadline(struct event_base *base, struct event *ev,
-    const struct timeval *tv, int tv_is_absolute, const struct timeval *now)
+/* A relative timeout from now; a common one keeps its queue bits. */
+static inline void
+set_deadline(struct event *ev, const struct timeval *tv, int common,
+    const struct timeval *now)
 {
-	if (tv_is_absolute) {
-		ev->ev_timeout = *tv;
-	} else if (is_common_timeout(tv, base)) {
+	if (EVUTIL_UNLIKELY(common)) {
 		struct timeval relative = *tv;
 		relative.tv_usec &= MICROSECONDS_MASK;
 		evutil_timeradd(now, &relative, &ev->ev_timeout);
@@ -1219,12 +1199,28 @@ set_deadline(struct event_base *base, struct event *ev,
 	}
 }
 
-/* Schedules ev's timeout; 1 when a sleeping loop must wake earlier. */
+/* Whether ev's new deadline is earlier than what a sleeping loop waits for. */
 static int
+timeout_needs_wakeup(struct event_base *base, struct event *ev)
+{
+	struct timeval now;
+
+	if (is_common_timeout(&ev->ev_timeout, base))
+		return 0;
+	if (min_heap_elt_is_top_(ev))
+		return 1;
+	/* The clock may have jumped (suspend): a due top needs a wake-up. */
+	gettime(base, &now);
+	return min_heap_top_key_(&base->timeheap) < min_heap_key_(&now);
+}
+
+/* Schedules ev's timeout (heap space is reserved). */
+static void
 event_add_timeout(struct event_base *base, struct event *ev,
     const struct timeval *tv, int tv_is_absolute)
 {
 	struct timeval now;
+	int common;
 
 	/* A persistent event re-arms with the interval it was added with. */
 	if (ev->ev_closure == EV_CLOSURE_EVENT_PERSIST && !tv_is_absolute)
@@ -1239,21 +1235,25 @@ event_add_timeout(struct event_base *base, struct event *ev,
 		event_queue_remove_active(base, event_to_event_callback(ev));
 	}
 
-	gettime(base, &now);
-	set_deadline(base, ev, tv, tv_is_absolute, &now);
-	event_queue_insert_timeout(base, ev);
+	common = is_common_timeout(tv, base);
+	if (tv_is_absolute) {
+		ev->ev_timeout = *tv;
+	} else {
+		gettime(base, &now);
+		set_deadline(ev, tv, common, &now);
+	}
 
-	if (is_common_timeout(&ev->ev_timeout, base)) {
+	count_in(base, ev->ev_flags);
+	ev->ev_flags |= EVLIST_TIMEOUT;
+	if (common) {
 		struct common_timeout_list *ctl =
 		    get_common_timeout_list(base, &ev->ev_timeout);
+		insert_common_timeout_inorder(ctl, ev);
 		if (ev == ctl->events.tqh_first)
 			common_timeout_schedule(ctl, ev);
-		return 0;
+	} else {
+		min_heap_push_(&base->timeheap, ev);
 	}
-	if (min_heap_elt_is_top_(ev))
-		return 1;
-	/* The clock may have jumped (suspend): a due top needs a wake-up. */
-	return min_heap_top_key_(&base->timeheap) < min_heap_key_(&now);
 }
 
 int
@@ -1296,8 +1296,11 @@ event_add_nolock_(struct event *ev, const struct timeval *tv,
 		}
 	}
 
-	if (res != -1 && tv != NULL)
-		notify |= event_add_timeout(base, ev, tv, tv_is_absolute);
+	if (res != -1 && tv != NULL) {
+		event_add_timeout(base, ev, tv, tv_is_absolute);
+		if (EVBASE_NEED_NOTIFY(base) && timeout_needs_wakeup(base, ev))
+			notify = 1;
+	}
 
 	if (res != -1 && notify && EVBASE_NEED_NOTIFY(base))
 		evthread_notify_base(base);
@@ -1306,18 +1309,64 @@ event_add_nolock_(struct event *ev, const struct timeval *tv,
 	return res;
 }
 
+/*
+ * The most frequent event_add: (re)arming the timeout of a timer, or of an
+ * fd event that is already added, on a base without locks or debug mode.
+ * It does what the general path does for that case, in one function,
+ * because timers are added and re-added far more often than anything else
+ * (every bufferevent timeout, every idle timer).  Returns -1 when the
+ * general path must decide.
+ */
+static inline int
+event_add_timer_quick(struct event_base *base, struct event *ev,
+    const struct timeval *tv)
+{
+	short flags = ev->ev_flags;
+	struct timeval now;
+
+	if ((flags &
+	        (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING |
+	            EVLIST_INTERNAL)) ||
+	    ((ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED | EV_SIGNAL)) &&
+	        !(flags & EVLIST_INSERTED)) ||
+	    (tv->tv_usec & COMMON_TIMEOUT_MASK) == COMMON_TIMEOUT_MAGIC)
+		return -1;
+	if (flags & EVLIST_TIMEOUT) {
+		if (is_common_timeout(&ev->ev_timeout, base))
+			return -1;
+		min_heap_erase_(&base->timeheap, ev);
+	} else {
+		if (min_heap_reserve_(&base->timeheap, base->timeheap.n + 1))
+			return -1;
+		ev->ev_flags = flags | EVLIST_TIMEOUT;
+		if (++base->event_count > base->event_count_max)
+			base->event_count_max = base->event_count;
+	}
+	if (ev->ev_closure == EV_CLOSURE_EVENT_PERSIST)
+		ev->ev_io_timeout = *tv;
+	gettime(base, &now);
+	evutil_timeradd(&now, tv, &ev->ev_timeout);
+	min_heap_push_(&base->timeheap, ev);
+	return 0;
+}
+
 int
 event_add(struct event *ev, const struct timeval *tv)
 {
+	struct event_base *base;
 	int res;
 
 	if (EVUTIL_UNLIKELY(ev == NULL || ev->ev_base == NULL)) {
 		event_warnx("%s: event has no event_base set.", __func__);
 		return -1;
 	}
-	EVBASE_ACQUIRE_LOCK(ev->ev_base, th_base_lock);
+	base = ev->ev_base;
+	if (tv && base->th_base_lock == NULL && !EVENT_DEBUG_MODE_ON_() &&
+	    event_add_timer_quick(base, ev, tv) == 0)
+		return 0;
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
 	res = event_add_nolock_(ev, tv, 0);
-	EVBASE_RELEASE_LOCK(ev->ev_base, th_base_lock);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
 	return res;
 }
 
@@ -1369,8 +1418,7 @@ event_del_nolock_(struct event *ev, int blocking)
 
 	if (res != -1 && notify && EVBASE_NEED_NOTIFY(base))
 		evthread_notify_base(base);
-	if (event_debug_mode_on_)
-		event_debug_note_del_(ev);
+	event_debug_note_del_(ev);
 
 	/* So that the caller may free the callback's argument on return. */
 	if (blocking != EVENT_DEL_NOBLOCK &&
@@ -1396,9 +1444,30 @@ event_del_(struct event *ev, int blocking)
 	return res;
 }
 
+/*
+ * The counterpart of event_add_timer_quick: deleting a plain timer that is
+ * only in the heap, on a base without locks or debug mode.  Returns -1
+ * when the general path must decide.
+ */
+static inline int
+event_del_timer_quick(struct event_base *base, struct event *ev)
+{
+	if (ev->ev_flags != (EVLIST_INIT | EVLIST_TIMEOUT) ||
+	    is_common_timeout(&ev->ev_timeout, base))
+		return -1;
+	min_heap_erase_(&base->timeheap, ev);
+	ev->ev_flags = EVLIST_INIT;
+	base->event_count--;
+	return 0;
+}
+
 int
 event_del(struct event *ev)
 {
+	if (EVUTIL_LIKELY(ev != NULL && ev->ev_base != NULL &&
+	        ev->ev_base->th_base_lock == NULL && !EVENT_DEBUG_MODE_ON_()) &&
+	    event_del_timer_quick(ev->ev_base, ev) == 0)
+		return 0;
 	return event_del_(ev, EVENT_DEL_AUTOBLOCK);
 }
 

@@ -221,19 +221,19 @@ note_added(const struct event *ev, int added, const char *what)
 }
 
 void
-event_debug_note_add_(const struct event *ev)
+event_debug_note_add_slow_(const struct event *ev)
 {
 	note_added(ev, 1, "an add");
 }
 
 void
-event_debug_note_del_(const struct event *ev)
+event_debug_note_del_slow_(const struct event *ev)
 {
 	note_added(ev, 0, "a del");
 }
 
 void
-event_debug_assert_is_setup_(const struct event *ev, const char *caller)
+event_debug_assert_is_setup_slow_(const struct event *ev, const char *caller)
 {
 	struct debug_slot *s;
 
@@ -249,7 +249,7 @@ event_debug_assert_is_setup_(const struct event *ev, const char *caller)
 }
 
 void
-event_debug_assert_not_added_(const struct event *ev, const char *caller)
+event_debug_assert_not_added_slow_(const struct event *ev, const char *caller)
 {
 	struct debug_slot *s;
 	int added;
@@ -268,7 +268,7 @@ event_debug_assert_not_added_(const struct event *ev, const char *caller)
 
 /* Debug mode insists on non-blocking fds: a blocking one hangs the loop. */
 void
-event_debug_assert_socket_nonblocking_(evutil_socket_t fd)
+event_debug_assert_socket_nonblocking_slow_(evutil_socket_t fd)
 {
 	int flags;
 

@@ -10,6 +10,7 @@
 #ifdef HAVE_SYS_SELECT_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/select.h>
 
@@ -75,27 +76,42 @@ select_change(struct event_base *base, evutil_socket_t fd, short old,
 	return 0;
 }
 
+/*
+ * select fails as a whole when one watched fd was closed behind our back.
+ * Rather than fail the loop, report each closed fd as readable and
+ * writable, the way poll reports POLLNVAL (its callbacks see the error on
+ * their next read or write and can delete the event), and look at the
+ * other fds once more without waiting.
+ */
 static int
-select_dispatch(struct event_base *base, struct timeval *tv)
+select_report_bad_fds(struct event_base *base, struct selectop *op, int nfds)
 {
-	struct selectop *op = base->evbase;
 	struct evmap_ready_ctx ready;
-	int nfds = op->maxfd + 1, res, fd;
+	int fd;
 
 	op->readset_out = op->readset;
 	op->writeset_out = op->writeset;
-
-	EVBASE_RELEASE_LOCK(base, th_base_lock);
-	res = select(nfds, &op->readset_out, &op->writeset_out, NULL, tv);
-	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-
-	if (res == -1) {
-		if (errno != EINTR) {
-			event_warn("select");
-			return -1;
+	evmap_ready_begin_(base, &ready);
+	for (fd = 0; fd < nfds; fd++) {
+		if ((FD_ISSET(fd, &op->readset) ||
+		        FD_ISSET(fd, &op->writeset)) &&
+		    fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+			FD_CLR(fd, &op->readset_out);
+			FD_CLR(fd, &op->writeset_out);
+			evmap_io_ready_(&ready, fd, EV_READ | EV_WRITE);
 		}
-		return 0;
 	}
+	evmap_ready_end_(base, &ready);
+	return 0;
+}
+
+/* Activates the events of the fds select left in the output sets. */
+static void
+select_activate(struct event_base *base, struct selectop *op, int nfds, int res)
+{
+	struct evmap_ready_ctx ready;
+	int fd;
+
 	evmap_ready_begin_(base, &ready);
 	for (fd = 0; fd < nfds && res > 0; fd++) {
 		short ev = 0;
@@ -112,6 +128,35 @@ select_dispatch(struct event_base *base, struct timeval *tv)
 			evmap_io_ready_(&ready, fd, ev);
 	}
 	evmap_ready_end_(base, &ready);
+}
+
+static int
+select_dispatch(struct event_base *base, struct timeval *tv)
+{
+	struct selectop *op = base->evbase;
+	int nfds = op->maxfd + 1, res;
+
+	op->readset_out = op->readset;
+	op->writeset_out = op->writeset;
+
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	res = select(nfds, &op->readset_out, &op->writeset_out, NULL, tv);
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+
+	if (res == -1 && errno == EBADF) {
+		struct timeval zero = { 0, 0 };
+		select_report_bad_fds(base, op, nfds);
+		res = select(nfds, &op->readset_out, &op->writeset_out, NULL,
+		    &zero);
+	}
+	if (res == -1) {
+		if (errno != EINTR) {
+			event_warn("select");
+			return -1;
+		}
+		return 0;
+	}
+	select_activate(base, op, nfds, res);
 	return 0;
 }
 
