@@ -276,7 +276,9 @@ const struct sockaddr *bufferevent_socket_get_conn_address_(
  * when given an evdns_base.  evdns installs its getaddrinfo and cancel
  * functions here; until it does (or with a NULL evdns_base), lookups are
  * made with a blocking evutil_getaddrinfo().  The getaddrinfo function
- * may call cb before it returns, and then returns NULL.
+ * may call cb before it returns, and then returns NULL.  The cancel
+ * function must still call cb, with EVUTIL_EAI_CANCEL (at once or later):
+ * the lookup holds a reference on the bufferevent until cb runs.
  */
 struct evdns_getaddrinfo_request;
 typedef struct evdns_getaddrinfo_request *(

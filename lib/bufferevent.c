@@ -243,9 +243,8 @@ run_deferred_unlocked(struct event_callback *cb, void *arg)
 /* Setup, references, teardown.                                        */
 
 int
-bufferevent_init_common_(struct bufferevent_private *p,
-    struct event_base *base, const struct bufferevent_ops *ops,
-    enum bufferevent_options options)
+bufferevent_init_common_(struct bufferevent_private *p, struct event_base *base,
+    const struct bufferevent_ops *ops, enum bufferevent_options options)
 {
 	struct bufferevent *bufev = &p->bev;
 	void (*runner)(struct event_callback *, void *);
@@ -600,12 +599,12 @@ bufferevent_setwatermark(struct bufferevent *bufev, short events,
 			/* Watch the input so that reading stops at the
 			 * mark, and apply the mark to what is there now. */
 			if (p->read_watermarks_cb == NULL)
-				p->read_watermarks_cb = evbuffer_add_cb(
-				    bufev->input, inbuf_watermark_cb, bufev);
+				p->read_watermarks_cb =
+				    evbuffer_add_cb(bufev->input,
+				        inbuf_watermark_cb, bufev);
 			if (p->read_watermarks_cb)
 				evbuffer_cb_set_flags(bufev->input,
-				    p->read_watermarks_cb,
-				    EVBUFFER_CB_ENABLED);
+				    p->read_watermarks_cb, EVBUFFER_CB_ENABLED);
 			if (evbuffer_get_length(bufev->input) >= highmark)
 				bufferevent_suspend_read_(bufev,
 				    BEV_SUSPEND_WM);
@@ -615,8 +614,7 @@ bufferevent_setwatermark(struct bufferevent *bufev, short events,
 		} else {
 			if (p->read_watermarks_cb)
 				evbuffer_cb_clear_flags(bufev->input,
-				    p->read_watermarks_cb,
-				    EVBUFFER_CB_ENABLED);
+				    p->read_watermarks_cb, EVBUFFER_CB_ENABLED);
 			bufferevent_unsuspend_read_(bufev, BEV_SUSPEND_WM);
 		}
 	}
@@ -667,7 +665,8 @@ void
 bufferevent_trigger(struct bufferevent *bufev, short iotype, int options)
 {
 	bufferevent_incref_and_lock_(bufev);
-	bufferevent_trigger_nolock_(bufev, iotype, options & BEV_TRIG_ALL_OPTS_);
+	bufferevent_trigger_nolock_(bufev, iotype,
+	    options & BEV_TRIG_ALL_OPTS_);
 	bufferevent_decref_and_unlock_(bufev);
 }
 
@@ -710,8 +709,8 @@ bufferevent_getfd(struct bufferevent *bufev)
 	if (bufev->be_ops->ctrl)
 		r = bufev->be_ops->ctrl(bufev, BEV_CTRL_GET_FD, &d);
 	if (r)
-		event_debug(("%s: cannot get fd for %p", __func__,
-		    (void *)bufev));
+		event_debug(
+		    ("%s: cannot get fd for %p", __func__, (void *)bufev));
 	BEV_UNLOCK(bufev);
 	return r < 0 ? -1 : d.fd;
 }

@@ -76,7 +76,8 @@ struct evbuffer_multicast_parent {
 	struct evbuffer_chain *parent; /* holds a reference on it */
 };
 
-#define EVBUFFER_CHAIN_EXTRA(t, c) ((t *)(void *)((struct evbuffer_chain *)(c) + 1))
+#define EVBUFFER_CHAIN_EXTRA(t, c) \
+	((t *)(void *)((struct evbuffer_chain *)(c) + 1))
 
 struct evbuffer_file_segment {
 	void *lock;

@@ -89,7 +89,25 @@ struct common_timeout_list {
 	struct event_base *base;
 };
 
-struct event_once;
+/* An event_base_once record: freed when it runs or with its base. */
+struct event_once {
+	struct event_once *next;
+	struct event_once **prevp;
+	struct event ev;
+	void (*cb)(evutil_socket_t, short, void *);
+	void *arg;
+};
+
+static inline void
+once_unlink(struct event_once *eonce)
+{
+	if (eonce->next)
+		eonce->next->prevp = eonce->prevp;
+	*eonce->prevp = eonce->next;
+}
+
+/* The link of an event in a common-timeout queue. */
+#define TO_NEXT(ev) ((ev)->ev_timeout_pos.ev_next_with_common_timeout)
 
 struct event_config_entry {
 	struct event_config_entry *next;
@@ -372,6 +390,10 @@ void event_debug_assert_socket_nonblocking_slow_(evutil_socket_t fd);
 void event_disable_debug_mode_(void);
 void event_debug_setup_lock_(void);
 void event_debug_free_lock_(void);
+
+/* The base of the 1.4 API (event_init, event_set, event_dispatch...). */
+extern struct event_base *event_global_current_base_;
+#define current_base event_global_current_base_
 
 /* The backends, in event.c's order of preference. */
 extern const struct eventop epollops;

@@ -52,7 +52,6 @@ static const struct eventop *const eventops[] = {
 
 /* The base of the 1.4 API (event_init, event_set, event_dispatch...). */
 struct event_base *event_global_current_base_ = NULL;
-#define current_base event_global_current_base_
 
 /* event_self_cbarg() returns this address; event_assign swaps it. */
 static void *event_self_cbarg_ptr_ = NULL;
@@ -64,13 +63,6 @@ static void *event_self_cbarg_ptr_ = NULL;
 /* Set in an event_finalize flag word: free the event afterwards. */
 #define EVENT_FINALIZE_FREE_ 0x10000
 
-struct event_once {
-	struct event_once *next;
-	struct event_once **prevp;
-	struct event ev;
-	void (*cb)(evutil_socket_t, short, void *);
-	void *arg;
-};
 
 static void event_queue_remove_timeout(struct event_base *, struct event *);
 static int evthread_notify_base(struct event_base *base);
@@ -106,7 +98,6 @@ cbq_remove(struct callback_queue *q, struct event_callback *evcb)
 	*evcb->evcb_active_next.tqe_prev = next;
 }
 
-#define TO_NEXT(ev) ((ev)->ev_timeout_pos.ev_next_with_common_timeout)
 
 static inline void
 evq_insert_after(struct event_queue *q, struct event *after, struct event *ev)
@@ -248,97 +239,6 @@ event_gettime_monotonic(struct event_base *base, struct timeval *tv)
 
 /* ------------------------------------------------------------------ */
 /* event_config.                                                       */
-
-struct event_config *
-event_config_new(void)
-{
-	struct event_config *cfg = mm_calloc(1, sizeof(*cfg));
-
-	if (cfg == NULL)
-		return NULL;
-	cfg->max_dispatch_interval.tv_sec = -1;
-	cfg->max_dispatch_callbacks = INT_MAX;
-	cfg->limit_callbacks_after_prio = 1;
-	return cfg;
-}
-
-void
-event_config_free(struct event_config *cfg)
-{
-	struct event_config_entry *entry, *next;
-
-	if (cfg == NULL)
-		return;
-	for (entry = cfg->entries; entry; entry = next) {
-		next = entry->next;
-		mm_free(entry->avoid_method);
-		mm_free(entry);
-	}
-	mm_free(cfg);
-}
-
-int
-event_config_avoid_method(struct event_config *cfg, const char *method)
-{
-	struct event_config_entry *entry;
-
-	if (cfg == NULL || method == NULL)
-		return -1;
-	entry = mm_malloc(sizeof(*entry));
-	if (entry == NULL)
-		return -1;
-	entry->avoid_method = mm_strdup(method);
-	if (entry->avoid_method == NULL) {
-		mm_free(entry);
-		return -1;
-	}
-	entry->next = cfg->entries;
-	cfg->entries = entry;
-	return 0;
-}
-
-int
-event_config_require_features(struct event_config *cfg, int features)
-{
-	if (cfg == NULL)
-		return -1;
-	cfg->require_features = (enum event_method_feature)features;
-	return 0;
-}
-
-int
-event_config_set_flag(struct event_config *cfg, int flag)
-{
-	if (cfg == NULL)
-		return -1;
-	cfg->flags |= (enum event_base_config_flag)flag;
-	return 0;
-}
-
-int
-event_config_set_num_cpus_hint(struct event_config *cfg, int cpus)
-{
-	if (cfg == NULL)
-		return -1;
-	cfg->n_cpus_hint = cpus;
-	return 0;
-}
-
-int
-event_config_set_max_dispatch_interval(struct event_config *cfg,
-    const struct timeval *max_interval, int max_callbacks, int min_priority)
-{
-	if (cfg == NULL)
-		return -1;
-	if (max_interval)
-		cfg->max_dispatch_interval = *max_interval;
-	else
-		cfg->max_dispatch_interval.tv_sec = -1;
-	cfg->max_dispatch_callbacks =
-	    max_callbacks >= 0 ? max_callbacks : INT_MAX;
-	cfg->limit_callbacks_after_prio = min_priority < 0 ? 0 : min_priority;
-	return 0;
-}
 
 static int
 config_avoids(const struct event_config *cfg, const char *method)
@@ -506,31 +406,12 @@ event_base_new(void)
 	return base;
 }
 
-struct event_base *
-event_init(void)
-{
-	struct event_base *base = event_base_new_with_config(NULL);
-
-	if (base == NULL) {
-		event_errx(1, "%s: Unable to construct event_base", __func__);
-		return NULL;
-	}
-	current_base = base;
-	return base;
-}
-
 const char *
 event_base_get_method(const struct event_base *base)
 {
 	if (base == NULL || base->evsel == NULL)
 		return NULL;
 	return base->evsel->name;
-}
-
-const char *
-event_get_method(void)
-{
-	return event_base_get_method(current_base);
 }
 
 int
@@ -573,12 +454,6 @@ event_base_priority_init(struct event_base *base, int npriorities)
 done:
 	EVBASE_RELEASE_LOCK(base, th_base_lock);
 	return r;
-}
-
-int
-event_priority_init(int npriorities)
-{
-	return event_base_priority_init(current_base, npriorities);
 }
 
 int
@@ -1004,15 +879,6 @@ event_assign(struct event *ev, struct event_base *base, evutil_socket_t fd,
 		ev->ev_pri = (ev_uint8_t)(base->nactivequeues / 2);
 	event_debug_note_setup_(ev);
 	return 0;
-}
-
-void
-event_set(struct event *ev, evutil_socket_t fd, short events,
-    void (*callback)(evutil_socket_t, short, void *), void *arg)
-{
-	int r = event_assign(ev, current_base, fd, events, callback, arg);
-
-	(void)r;
 }
 
 int
@@ -2269,18 +2135,6 @@ event_base_dispatch(struct event_base *base)
 	return event_base_loop(base, 0);
 }
 
-int
-event_loop(int flags)
-{
-	return event_base_loop(current_base, flags);
-}
-
-int
-event_dispatch(void)
-{
-	return event_loop(0);
-}
-
 /* ------------------------------------------------------------------ */
 /* Loop control.                                                       */
 
@@ -2300,12 +2154,6 @@ event_base_loopexit(struct event_base *base, const struct timeval *tv)
 }
 
 int
-event_loopexit(const struct timeval *tv)
-{
-	return event_base_loopexit(current_base, tv);
-}
-
-int
 event_base_loopbreak(struct event_base *base)
 {
 	int r = 0;
@@ -2318,12 +2166,6 @@ event_base_loopbreak(struct event_base *base)
 		r = evthread_notify_base(base);
 	EVBASE_RELEASE_LOCK(base, th_base_lock);
 	return r;
-}
-
-int
-event_loopbreak(void)
-{
-	return event_base_loopbreak(current_base);
 }
 
 int
@@ -2362,13 +2204,6 @@ event_base_got_exit(struct event_base *base)
 /* ------------------------------------------------------------------ */
 /* event_base_once.                                                    */
 
-static void
-once_unlink(struct event_once *eonce)
-{
-	if (eonce->next)
-		eonce->next->prevp = eonce->prevp;
-	*eonce->prevp = eonce->next;
-}
 
 static void
 event_once_cb(evutil_socket_t fd, short events, void *arg)
@@ -2439,489 +2274,6 @@ event_base_once(struct event_base *base, evutil_socket_t fd, short events,
 	eonce->prevp = &base->once_events;
 	EVBASE_RELEASE_LOCK(base, th_base_lock);
 	return 0;
-}
-
-int
-event_once(evutil_socket_t fd, short events,
-    void (*callback)(evutil_socket_t, short, void *), void *arg,
-    const struct timeval *tv)
-{
-	return event_base_once(current_base, fd, events, callback, arg, tv);
-}
-
-/* ------------------------------------------------------------------ */
-/* Inspecting a base.                                                  */
-
-static int
-event_base_foreach_event_nolock_(struct event_base *base,
-    event_base_foreach_event_cb fn, void *arg)
-{
-	int r, i;
-	unsigned u;
-	struct event *ev;
-
-	/* Added fd and signal events first... */
-	if ((r = evmap_foreach_event_(base, fn, arg)) != 0)
-		return r;
-	/* ...then timers not visited yet... */
-	for (u = 0; u < base->timeheap.n; u++) {
-		ev = base->timeheap.slots[u].ev;
-		if (ev->ev_flags & EVLIST_INSERTED)
-			continue;
-		if ((r = fn(base, ev, arg)) != 0)
-			return r;
-	}
-	for (i = 0; i < base->n_common_timeouts; i++) {
-		struct common_timeout_list *ctl =
-		    base->common_timeout_queues[i];
-		for (ev = ctl->events.tqh_first; ev;
-		     ev = TO_NEXT(ev).tqe_next) {
-			if (ev->ev_flags & EVLIST_INSERTED)
-				continue;
-			if ((r = fn(base, ev, arg)) != 0)
-				return r;
-		}
-	}
-	/* ...and last the active events that are on no other list. */
-	for (i = 0; i < base->nactivequeues; i++) {
-		struct event_callback *evcb;
-		for (evcb = base->activequeues[i].tqh_first; evcb;
-		     evcb = evcb->evcb_active_next.tqe_next) {
-			if ((evcb->evcb_flags &
-			        (EVLIST_INIT | EVLIST_INSERTED |
-			            EVLIST_TIMEOUT)) != EVLIST_INIT)
-				continue;
-			if ((r = fn(base, event_callback_to_event(evcb),
-			         arg)) != 0)
-				return r;
-		}
-	}
-	return 0;
-}
-
-int
-event_base_foreach_event(struct event_base *base,
-    event_base_foreach_event_cb fn, void *arg)
-{
-	int r;
-
-	if (base == NULL || fn == NULL)
-		return -1;
-	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-	r = event_base_foreach_event_nolock_(base, fn, arg);
-	EVBASE_RELEASE_LOCK(base, th_base_lock);
-	return r;
-}
-
-static const char *
-event_kind(const struct event *e)
-{
-	return (e->ev_events & EV_SIGNAL) ? "sig" : "fd ";
-}
-
-static int
-dump_inserted_event(const struct event_base *base, const struct event *e,
-    void *arg)
-{
-	FILE *out = arg;
-
-	if (!(e->ev_flags & (EVLIST_INSERTED | EVLIST_TIMEOUT)))
-		return 0;
-	fprintf(out, "  %p [%s %d]%s%s%s%s%s%s%s", (const void *)e,
-	    event_kind(e), (int)e->ev_fd,
-	    (e->ev_events & EV_READ) ? " Read" : "",
-	    (e->ev_events & EV_WRITE) ? " Write" : "",
-	    (e->ev_events & EV_CLOSED) ? " EOF" : "",
-	    (e->ev_events & EV_SIGNAL) ? " Signal" : "",
-	    (e->ev_events & EV_PERSIST) ? " Persist" : "",
-	    (e->ev_events & EV_ET) ? " ET" : "",
-	    (e->ev_flags & EVLIST_INTERNAL) ? " Internal" : "");
-	if (e->ev_flags & EVLIST_TIMEOUT) {
-		struct timeval tv = e->ev_timeout;
-		tv.tv_usec &= MICROSECONDS_MASK;
-		evutil_timeradd(&tv, &base->tv_clock_diff, &tv);
-		fprintf(out, " Timeout=%ld.%06d", (long)tv.tv_sec,
-		    (int)(tv.tv_usec & MICROSECONDS_MASK));
-	}
-	fputc('\n', out);
-	return 0;
-}
-
-static int
-dump_active_event(const struct event_base *base, const struct event *e,
-    void *arg)
-{
-	FILE *out = arg;
-
-	if (!(e->ev_flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER)))
-		return 0;
-	fprintf(out, "  %p [%s %d, priority=%d]%s%s%s%s%s active%s%s\n",
-	    (const void *)e, event_kind(e), (int)e->ev_fd, e->ev_pri,
-	    (e->ev_res & EV_READ) ? " Read" : "",
-	    (e->ev_res & EV_WRITE) ? " Write" : "",
-	    (e->ev_res & EV_CLOSED) ? " EOF" : "",
-	    (e->ev_res & EV_SIGNAL) ? " Signal" : "",
-	    (e->ev_res & EV_TIMEOUT) ? " Timeout" : "",
-	    (e->ev_flags & EVLIST_INTERNAL) ? " [Internal]" : "",
-	    (e->ev_flags & EVLIST_ACTIVE_LATER) ? " [NextTime]" : "");
-	return 0;
-}
-
-void
-event_base_dump_events(struct event_base *base, FILE *output)
-{
-	if (base == NULL || output == NULL)
-		return;
-	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-	fprintf(output, "Inserted events:\n");
-	event_base_foreach_event_nolock_(base, dump_inserted_event, output);
-	fprintf(output, "Active events:\n");
-	event_base_foreach_event_nolock_(base, dump_active_event, output);
-	EVBASE_RELEASE_LOCK(base, th_base_lock);
-}
-
-void
-event_base_active_by_fd(struct event_base *base, evutil_socket_t fd,
-    short events)
-{
-	if (base == NULL)
-		return;
-	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-	if (!(events & EV_TIMEOUT)) {
-		evmap_io_active_(base, fd,
-		    events & (EV_READ | EV_WRITE | EV_CLOSED));
-	} else {
-		int i;
-		unsigned u;
-		struct event *ev;
-		for (u = 0; u < base->timeheap.n; u++) {
-			ev = base->timeheap.slots[u].ev;
-			if (ev->ev_fd == fd)
-				event_active_nolock_(ev, EV_TIMEOUT, 1);
-		}
-		for (i = 0; i < base->n_common_timeouts; i++) {
-			struct common_timeout_list *ctl =
-			    base->common_timeout_queues[i];
-			for (ev = ctl->events.tqh_first; ev;
-			     ev = TO_NEXT(ev).tqe_next) {
-				if (ev->ev_fd == fd)
-					event_active_nolock_(ev, EV_TIMEOUT, 1);
-			}
-		}
-	}
-	EVBASE_RELEASE_LOCK(base, th_base_lock);
-}
-
-void
-event_base_active_by_signal(struct event_base *base, int sig)
-{
-	if (base == NULL)
-		return;
-	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-	evmap_signal_active_(base, sig, 1);
-	EVBASE_RELEASE_LOCK(base, th_base_lock);
-}
-
-int
-event_base_get_num_events(struct event_base *base, unsigned int type)
-{
-	int r = 0;
-
-	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-	if (type & EVENT_BASE_COUNT_ACTIVE)
-		r += base->event_count_active;
-	if (type & EVENT_BASE_COUNT_VIRTUAL)
-		r += base->virtual_event_count;
-	if (type & EVENT_BASE_COUNT_ADDED)
-		r += base->event_count;
-	EVBASE_RELEASE_LOCK(base, th_base_lock);
-	return r;
-}
-
-int
-event_base_get_max_events(struct event_base *base, unsigned int type, int clear)
-{
-	int r = 0;
-
-	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-	if (type & EVENT_BASE_COUNT_ACTIVE) {
-		r += base->event_count_active_max;
-		if (clear)
-			base->event_count_active_max = 0;
-	}
-	if (type & EVENT_BASE_COUNT_VIRTUAL) {
-		r += base->virtual_event_count_max;
-		if (clear)
-			base->virtual_event_count_max = 0;
-	}
-	if (type & EVENT_BASE_COUNT_ADDED) {
-		r += base->event_count_max;
-		if (clear)
-			base->event_count_max = 0;
-	}
-	EVBASE_RELEASE_LOCK(base, th_base_lock);
-	return r;
-}
-
-struct event *
-event_base_get_running_event(struct event_base *base)
-{
-	struct event *ev = NULL;
-
-	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-	if (EVBASE_IN_THREAD(base) && base->current_event &&
-	    (base->current_event->evcb_flags & EVLIST_INIT))
-		ev = event_callback_to_event(base->current_event);
-	EVBASE_RELEASE_LOCK(base, th_base_lock);
-	return ev;
-}
-
-/* ------------------------------------------------------------------ */
-/* Freeing a base, and starting over after fork().                     */
-
-/* Cancels one queued callback; 1 when it counts as a deleted event. */
-static int
-cancel_queued_callback(struct event_base *base, struct event_callback *evcb,
-    int run_finalizers)
-{
-	int result = 0;
-
-	if (evcb->evcb_flags & EVLIST_INIT) {
-		struct event *ev = event_callback_to_event(evcb);
-		if (!(ev->ev_flags & EVLIST_INTERNAL)) {
-			event_del_nolock_(ev, EVENT_DEL_EVEN_IF_FINALIZING);
-			result = 1;
-		}
-	} else {
-		event_callback_cancel_nolock_(base, evcb, 1);
-		result = 1;
-	}
-	if (run_finalizers && (evcb->evcb_flags & EVLIST_FINALIZING)) {
-		switch (evcb->evcb_closure) {
-		case EV_CLOSURE_EVENT_FINALIZE:
-		case EV_CLOSURE_EVENT_FINALIZE_FREE: {
-			struct event *ev = event_callback_to_event(evcb);
-			ev->ev_evcallback.evcb_cb_union.evcb_evfinalize(ev,
-			    ev->ev_arg);
-			if (evcb->evcb_closure ==
-			    EV_CLOSURE_EVENT_FINALIZE_FREE)
-				mm_free(ev);
-			break;
-		}
-		case EV_CLOSURE_CB_FINALIZE:
-			evcb->evcb_cb_union.evcb_cbfinalize(evcb,
-			    evcb->evcb_arg);
-			break;
-		default:
-			break;
-		}
-	}
-	return result;
-}
-
-static int
-cancel_queue(struct event_base *base, struct callback_queue *q,
-    int run_finalizers)
-{
-	struct event_callback *evcb, *next;
-	int deleted = 0;
-
-	for (evcb = q->tqh_first; evcb; evcb = next) {
-		next = evcb->evcb_active_next.tqe_next;
-		deleted += cancel_queued_callback(base, evcb, run_finalizers);
-	}
-	return deleted;
-}
-
-static int
-free_queues(struct event_base *base, int run_finalizers)
-{
-	int i, deleted = 0;
-
-	for (i = 0; i < base->nactivequeues; i++)
-		deleted +=
-		    cancel_queue(base, &base->activequeues[i], run_finalizers);
-	deleted +=
-	    cancel_queue(base, &base->active_later_queue, run_finalizers);
-	return deleted;
-}
-
-static void
-free_common_timeouts(struct event_base *base)
-{
-	int i;
-
-	for (i = 0; i < base->n_common_timeouts; i++) {
-		struct common_timeout_list *ctl =
-		    base->common_timeout_queues[i];
-		struct event *ev, *next;
-		event_del_nolock_(&ctl->timeout_event,
-		    EVENT_DEL_EVEN_IF_FINALIZING);
-		event_debug_unassign(&ctl->timeout_event);
-		for (ev = ctl->events.tqh_first; ev; ev = next) {
-			next = TO_NEXT(ev).tqe_next;
-			if (!(ev->ev_flags & EVLIST_INTERNAL))
-				event_del_nolock_(ev,
-				    EVENT_DEL_EVEN_IF_FINALIZING);
-		}
-		mm_free(ctl);
-	}
-	mm_free(base->common_timeout_queues);
-	base->common_timeout_queues = NULL;
-	base->n_common_timeouts = base->n_common_timeouts_allocated = 0;
-}
-
-static void
-free_notify(struct event_base *base)
-{
-	if (base->th_notify_fd[0] == -1)
-		return;
-	event_del_nolock_(&base->th_notify, EVENT_DEL_EVEN_IF_FINALIZING);
-	close(base->th_notify_fd[0]);
-	if (base->th_notify_fd[1] != -1)
-		close(base->th_notify_fd[1]);
-	base->th_notify_fd[0] = base->th_notify_fd[1] = -1;
-	base->th_notify_fn = NULL;
-	event_debug_unassign(&base->th_notify);
-}
-
-static void
-event_base_free_(struct event_base *base, int run_finalizers)
-{
-	struct event *ev;
-	int n_deleted = 0, i;
-
-	if (base == NULL)
-		base = current_base;
-	if (base == NULL) {
-		event_warnx("%s: no base to free", __func__);
-		return;
-	}
-	free_notify(base);
-	if (base->evsel)
-		evmap_delete_all_(base);
-	while ((ev = min_heap_top_(&base->timeheap)) != NULL) {
-		event_del_nolock_(ev, EVENT_DEL_EVEN_IF_FINALIZING);
-		++n_deleted;
-	}
-	free_common_timeouts(base);
-	while ((i = free_queues(base, run_finalizers)) != 0)
-		n_deleted += i;
-	if (n_deleted)
-		event_debug(("%s: %d events were still set in base", __func__,
-		    n_deleted));
-	while (base->once_events) {
-		struct event_once *eonce = base->once_events;
-		once_unlink(eonce);
-		event_debug_unassign(&eonce->ev);
-		mm_free(eonce);
-	}
-	if (base->evsel) {
-		evsig_dealloc_(base);
-		if (base->evsel->dealloc)
-			base->evsel->dealloc(base);
-	} else if (base->sig.ev_signal_pair[0] != -1) {
-		evsig_dealloc_(base);
-	}
-	if (base->sig.ev_signal.ev_flags & EVLIST_INIT)
-		event_debug_unassign(&base->sig.ev_signal);
-	min_heap_dtor_(&base->timeheap);
-	mm_free(base->activequeues);
-	evmap_io_clear_(&base->io);
-	evmap_signal_clear_(&base->sigmap);
-	EVTHREAD_FREE_LOCK(base->th_base_lock, 0);
-	EVTHREAD_FREE_COND(base->current_event_cond);
-	if (base == current_base)
-		current_base = NULL;
-	mm_free(base);
-}
-
-void
-event_base_free(struct event_base *base)
-{
-	event_base_free_(base, 1);
-}
-
-void
-event_base_free_nofinalize(struct event_base *base)
-{
-	event_base_free_(base, 0);
-}
-
-int
-event_reinit(struct event_base *base)
-{
-	const struct eventop *evsel;
-	int res = 0, had_signal_added = 0, was_notifiable = 0;
-
-	if (base == NULL)
-		return -1;
-	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-	evsel = base->evsel;
-
-	/*
-	 * The signal pipe and the notify fd are shared with the parent: a
-	 * byte written to them would wake either process.  Make new ones.
-	 * Deleting their events only queues changes for the fd map, which
-	 * are dropped below, so the parent's epoll set is left alone.
-	 */
-	if (base->sig.ev_signal_added) {
-		event_del_nolock_(&base->sig.ev_signal, EVENT_DEL_AUTOBLOCK);
-		base->sig.ev_signal_added = 0;
-		had_signal_added = 1;
-	}
-	event_debug_unassign(&base->sig.ev_signal);
-	if (base->sig.ev_signal_pair[0] != -1)
-		close(base->sig.ev_signal_pair[0]);
-	if (base->sig.ev_signal_pair[1] != -1)
-		close(base->sig.ev_signal_pair[1]);
-	base->sig.ev_signal_pair[0] = base->sig.ev_signal_pair[1] = -1;
-	if (base->th_notify_fn != NULL) {
-		was_notifiable = 1;
-		free_notify(base);
-	}
-
-	if (evsel->need_reinit) {
-		evsel->dealloc(base);
-		base->evbase = evsel->init(base);
-		if (base->evbase == NULL) {
-			event_errx(1,
-			    "%s: could not reinitialize event "
-			    "mechanism",
-			    __func__);
-			res = -1;
-			goto done;
-		}
-	}
-	{
-		/* evsig_init_ would forget the handlers we must restore. */
-		struct sigaction **sh_old = base->sig.sh_old;
-		int sh_old_max = base->sig.sh_old_max;
-		res = evsig_init_(base);
-		base->sig.sh_old = sh_old;
-		base->sig.sh_old_max = sh_old_max;
-		base->sig.ev_n_signals_added = 0;
-	}
-	if (evsel->need_reinit && evmap_reinit_(base) < 0)
-		res = -1;
-	if (res == 0 && had_signal_added) {
-		res = event_add_nolock_(&base->sig.ev_signal, NULL, 0);
-		if (res == 0)
-			base->sig.ev_signal_added = 1;
-	}
-	if (had_signal_added) {
-		int sig;
-		for (sig = 0; sig < base->sigmap.nentries; sig++) {
-			if (base->sigmap.entries[sig].events)
-				base->sig.ev_n_signals_added++;
-		}
-		evsig_set_base_(base);
-	}
-	if (was_notifiable && res == 0)
-		res = evthread_make_base_notifiable_nolock_(base);
-done:
-	EVBASE_RELEASE_LOCK(base, th_base_lock);
-	return res;
 }
 
 /* ------------------------------------------------------------------ */

@@ -4,7 +4,11 @@ lib_LIBRARIES += lib/libevkit.a
 
 lib_libevkit_a_SOURCES = \
 	lib/event.c \
+	lib/event_compat.c \
+	lib/event_config.c \
 	lib/event_debug.c \
+	lib/event_free.c \
+	lib/event_inspect.c \
 	lib/evmap.c \
 	lib/epoll.c \
 	lib/poll.c \
