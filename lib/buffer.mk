@@ -1,1 +1,12 @@
-# Build rules for this part; included from lib/local.mk or Makefile.am.
+# evbuffer: event2/buffer.h and buffer_compat.h.  Included from lib/local.mk.
+
+lib_libevkit_a_SOURCES += \
+	lib/buffer.c \
+	lib/buffer_file.c
+
+event2include_HEADERS += \
+	lib/include/event2/buffer.h \
+	lib/include/event2/buffer_compat.h
+
+noinst_HEADERS += \
+	lib/evbuffer-internal.h

@@ -7,6 +7,8 @@
  * bufferevent_ops; rate limits live in bufferevent_ratelim.c.  See
  * bufferevent-internal.h for the lifetime rules.
  */
+#include "config.h"
+
 #include <string.h>
 #include <sys/time.h>
 
@@ -18,6 +20,7 @@
 
 #include "bufferevent-internal.h"
 #include "event-internal.h"
+#include "evbuffer-internal.h"
 #include "evthread-internal.h"
 #include "log-internal.h"
 #include "mm-internal.h"
@@ -280,6 +283,9 @@ bufferevent_init_common_(struct bufferevent_private *p, struct event_base *base,
 	event_deferred_cb_init_(&p->deferred,
 	    (ev_uint8_t)(npri > 0 ? npri / 2 : 0), runner, p);
 	p->options = options;
+	/* Deferred buffer callbacks keep the bufferevent alive. */
+	evbuffer_set_parent_(bufev->input, bufev);
+	evbuffer_set_parent_(bufev->output, bufev);
 	return 0;
 
 err:
@@ -385,8 +391,8 @@ int
 bufferevent_decref_and_unlock_(struct bufferevent *bufev)
 {
 	struct bufferevent_private *p = BEV_UPCAST(bufev);
-	struct event_callback *cbs[4];
-	int n = 0;
+	struct event_callback *cbs[8];
+	int n = 0, k;
 
 	EVUTIL_ASSERT(p->refcnt > 0);
 	if (--p->refcnt > 0) {
@@ -404,6 +410,10 @@ bufferevent_decref_and_unlock_(struct bufferevent *bufev)
 	if (p->rate_limiting &&
 	    event_initialized(&p->rate_limiting->refill_bucket_event))
 		cbs[n++] = &p->rate_limiting->refill_bucket_event.ev_evcallback;
+	if ((k = evbuffer_get_callbacks_(bufev->input, cbs + n, 8 - n)) > 0)
+		n += k;
+	if ((k = evbuffer_get_callbacks_(bufev->output, cbs + n, 8 - n)) > 0)
+		n += k;
 	event_callback_finalize_many_(bufev->ev_base, n, cbs,
 	    finalize_bufferevent);
 	BEV_UNLOCK(bufev);
@@ -604,7 +614,8 @@ bufferevent_setwatermark(struct bufferevent *bufev, short events,
 				        inbuf_watermark_cb, bufev);
 			if (p->read_watermarks_cb)
 				evbuffer_cb_set_flags(bufev->input,
-				    p->read_watermarks_cb, EVBUFFER_CB_ENABLED);
+				    p->read_watermarks_cb,
+				    EVBUFFER_CB_ENABLED | EVBUFFER_CB_NODEFER);
 			if (evbuffer_get_length(bufev->input) >= highmark)
 				bufferevent_suspend_read_(bufev,
 				    BEV_SUSPEND_WM);

@@ -150,8 +150,8 @@ process_output(struct bufferevent_filtered *bevf,
 			if (state == BEV_NORMAL && u->wm_write.high)
 				limit = (ev_ssize_t)u->wm_write.high -
 				    (ev_ssize_t)evbuffer_get_length(u->output);
-			res = bevf->process_out(bufev->output, u->output,
-			    limit, state, bevf->context);
+			res = bevf->process_out(bufev->output, u->output, limit,
+			    state, bevf->context);
 			if (res == BEV_OK)
 				processed = *processed_out = 1;
 		} while (res == BEV_OK && (bufev->enabled & EV_WRITE) &&

@@ -12,6 +12,8 @@
  * whether it worked, and the event callback gets BEV_EVENT_CONNECTED or
  * BEV_EVENT_ERROR (with errno set to the connect error).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>

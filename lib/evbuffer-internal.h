@@ -203,7 +203,6 @@ int evbuffer_read_setup_vecs_(struct evbuffer *buf, ev_ssize_t howmuch,
 #define EVBUFFER_CHAIN_MAX ((size_t)EV_SSIZE_MAX)
 
 /* buffer_file.c: used by buffer.c. */
-void evbuffer_file_segment_release_(struct evbuffer_file_segment *seg);
 int evbuffer_write_sendfile_(struct evbuffer *buffer, evutil_socket_t fd,
     ev_ssize_t howmuch);
 /* Inserts a chain at the end (freeing trailing empty chains). */

@@ -1216,6 +1216,22 @@ event_add_timer_quick(struct event_base *base, struct event *ev,
 	return 0;
 }
 
+/*
+ * Adding an fd event with no timeout that is on no list at all, on a base
+ * without locks or debug mode: the fd map and the count are all there is
+ * to update.  A bufferevent's enable does this on every read.
+ */
+static inline int
+event_add_io_quick(struct event_base *base, struct event *ev)
+{
+	if (evmap_io_add_(base, ev->ev_fd, ev) == -1)
+		return -1;
+	ev->ev_flags = EVLIST_INIT | EVLIST_INSERTED;
+	if (++base->event_count > base->event_count_max)
+		base->event_count_max = base->event_count;
+	return 0;
+}
+
 int
 event_add(struct event *ev, const struct timeval *tv)
 {
@@ -1227,9 +1243,13 @@ event_add(struct event *ev, const struct timeval *tv)
 		return -1;
 	}
 	base = ev->ev_base;
-	if (tv && base->th_base_lock == NULL && !EVENT_DEBUG_MODE_ON_() &&
-	    event_add_timer_quick(base, ev, tv) == 0)
-		return 0;
+	if (base->th_base_lock == NULL && !EVENT_DEBUG_MODE_ON_()) {
+		if (tv && event_add_timer_quick(base, ev, tv) == 0)
+			return 0;
+		if (!tv && ev->ev_flags == EVLIST_INIT &&
+		    (ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED)))
+			return event_add_io_quick(base, ev);
+	}
 	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
 	res = event_add_nolock_(ev, tv, 0);
 	EVBASE_RELEASE_LOCK(base, th_base_lock);
@@ -1311,17 +1331,25 @@ event_del_(struct event *ev, int blocking)
 }
 
 /*
- * The counterpart of event_add_timer_quick: deleting a plain timer that is
- * only in the heap, on a base without locks or debug mode.  Returns -1
- * when the general path must decide.
+ * The counterpart of the quick adds: deleting a plain timer that is only
+ * in the heap, or an fd event without a timeout that is not active, on a
+ * base without locks or debug mode.  Returns -1 when the general path
+ * must decide.
  */
 static inline int
-event_del_timer_quick(struct event_base *base, struct event *ev)
+event_del_quick(struct event_base *base, struct event *ev)
 {
-	if (ev->ev_flags != (EVLIST_INIT | EVLIST_TIMEOUT) ||
-	    is_common_timeout(&ev->ev_timeout, base))
+	if (ev->ev_flags == (EVLIST_INIT | EVLIST_TIMEOUT)) {
+		if (is_common_timeout(&ev->ev_timeout, base))
+			return -1;
+		min_heap_erase_(&base->timeheap, ev);
+	} else if (ev->ev_flags == (EVLIST_INIT | EVLIST_INSERTED) &&
+	    (ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED))) {
+		/* Deferred by the fd map: it cannot fail. */
+		evmap_io_del_(base, ev->ev_fd, ev);
+	} else {
 		return -1;
-	min_heap_erase_(&base->timeheap, ev);
+	}
 	ev->ev_flags = EVLIST_INIT;
 	base->event_count--;
 	return 0;
@@ -1332,7 +1360,7 @@ event_del(struct event *ev)
 {
 	if (EVUTIL_LIKELY(ev != NULL && ev->ev_base != NULL &&
 	        ev->ev_base->th_base_lock == NULL && !EVENT_DEBUG_MODE_ON_()) &&
-	    event_del_timer_quick(ev->ev_base, ev) == 0)
+	    event_del_quick(ev->ev_base, ev) == 0)
 		return 0;
 	return event_del_(ev, EVENT_DEL_AUTOBLOCK);
 }

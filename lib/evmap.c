@@ -173,8 +173,8 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	struct event_io_map *map = &base->io;
 	const struct eventop *evsel = base->evsel;
 	struct evmap_io *ctx;
-	int nread, nwrite, nclose, retval = 0;
-	short wanted, et;
+	int retval = 0;
+	short wanted, et, kinds;
 
 	if (fd < 0)
 		return 0;
@@ -189,17 +189,17 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 		return -1;
 	ctx = &map->entries[fd];
 
-	nread = ctx->nread + !!(ev->ev_events & EV_READ);
-	nwrite = ctx->nwrite + !!(ev->ev_events & EV_WRITE);
-	nclose = ctx->nclose + !!(ev->ev_events & EV_CLOSED);
-	if (nread > 0xffff || nwrite > 0xffff || nclose > 0xffff) {
+	kinds = ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED);
+	if (EVUTIL_UNLIKELY(((kinds & EV_READ) && ctx->nread == 0xffff) ||
+	        ((kinds & EV_WRITE) && ctx->nwrite == 0xffff) ||
+	        ((kinds & EV_CLOSED) && ctx->nclose == 0xffff))) {
 		event_warnx("Too many events reading or writing on fd %d",
 		    (int)fd);
 		return -1;
 	}
-	wanted = io_interest(nread, nwrite, nclose);
+	wanted = (ctx->wanted & ~EV_ET) | kinds;
 	et = ev->ev_events & EV_ET;
-	if (ctx->events && (ctx->wanted & EV_ET) != et) {
+	if (EVUTIL_UNLIKELY(ctx->events && (ctx->wanted & EV_ET) != et)) {
 		/*
 		 * Only debug mode refuses this, as in libevent; otherwise the
 		 * kernel registration takes the mode of whichever event
@@ -223,9 +223,9 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 		ctx->kernel = (ev_uint8_t)wanted;
 		retval = 1;
 	}
-	ctx->nread = (ev_uint16_t)nread;
-	ctx->nwrite = (ev_uint16_t)nwrite;
-	ctx->nclose = (ev_uint16_t)nclose;
+	ctx->nread += !!(kinds & EV_READ);
+	ctx->nwrite += !!(kinds & EV_WRITE);
+	ctx->nclose += !!(kinds & EV_CLOSED);
 	ctx->wanted = (ev_uint8_t)wanted;
 	ctx->released_by = NULL;
 	EVENT_LIST_PUSH(&ctx->events, ev, io_next);

@@ -1,0 +1,307 @@
+/*
+ * buffer_file.c: file segments in evbuffers, and sending them.
+ *
+ * A segment is a range of an open file.  Added to a buffer that drains to
+ * a file descriptor (EVBUFFER_FLAG_DRAINS_TO_FD), its chain stays on disk
+ * and evbuffer_write sends it with sendfile(2); added anywhere else, the
+ * segment is "materialized" first, mapped with mmap or, failing that,
+ * read into memory, so that its chains are ordinary immutable memory.
+ * Offsets are 64-bit, so segments may lie beyond 2 GiB.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "evbuffer-internal.h"
+#include "evthread-internal.h"
+#include "log-internal.h"
+#include "mm-internal.h"
+#include "util-internal.h"
+
+/* The most the fallback copies through memory per call. */
+#define FALLBACK_CHUNK 16384
+
+/*
+ * Puts the segment's bytes in memory: a private read-only mapping unless
+ * mapping is disabled or fails, else a copy read with pread.  Requires the
+ * segment's lock.
+ */
+static int
+segment_materialize(struct evbuffer_file_segment *seg)
+{
+	const ev_off_t length = seg->length;
+	const ev_off_t offset = seg->file_offset;
+	char *mem;
+	ev_off_t done = 0;
+
+	if (seg->contents)
+		return 0;
+
+	if (!(seg->flags & EVBUF_FS_DISABLE_MMAP)) {
+		/* mmap wants a page-aligned offset. */
+		long page = sysconf(_SC_PAGESIZE);
+		ev_off_t leftover = page > 0 ? offset % page : 0;
+		void *mapped = mmap(NULL, (size_t)(length + leftover),
+		    PROT_READ, MAP_PRIVATE, seg->fd, offset - leftover);
+		if (mapped == MAP_FAILED) {
+			event_warn("%s: mmap(%d, %d, %zu) failed", __func__,
+			    seg->fd, 0, (size_t)(offset + length));
+		} else {
+			seg->mapping = mapped;
+			seg->mapping_len = (size_t)(length + leftover);
+			seg->contents = (char *)mapped + leftover;
+			seg->is_mapping = 1;
+			return 0;
+		}
+	}
+
+	/* As libevent, an empty segment cannot be read into memory. */
+	mem = mm_malloc((size_t)length);
+	if (mem == NULL)
+		return -1;
+	while (done < length) {
+		ssize_t n = pread(seg->fd, mem + done, (size_t)(length - done),
+		    offset + done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = errno;
+			mm_free(mem);
+			/* A short file: as a read error. */
+			errno = n == 0 ? EINVAL : e;
+			return -1;
+		}
+		done += n;
+	}
+	seg->contents = mem;
+	return 0;
+}
+
+struct evbuffer_file_segment *
+evbuffer_file_segment_new(int fd, ev_off_t offset, ev_off_t length,
+    unsigned flags)
+{
+	struct evbuffer_file_segment *seg = mm_calloc(1, sizeof(*seg));
+
+	if (seg == NULL)
+		return NULL;
+	seg->refcnt = 1;
+	seg->fd = fd;
+	seg->flags = flags;
+	seg->file_offset = offset;
+	if (length == -1) {
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			goto err;
+		/* Unlike libevent, which takes the whole file's size and so
+		 * claims bytes past its end whenever offset is not 0: the
+		 * rest of the file. */
+		length = (ev_off_t)st.st_size - offset;
+	}
+	seg->length = length;
+	if (offset < 0 || length < 0 ||
+	    (ev_uint64_t)length > EVBUFFER_CHAIN_MAX ||
+	    (ev_uint64_t)offset > (ev_uint64_t)(EVBUFFER_CHAIN_MAX - length))
+		goto err;
+
+	if (!(flags & EVBUF_FS_DISABLE_SENDFILE))
+		seg->can_sendfile = 1; /* materialized when first needed */
+	else if (segment_materialize(seg) < 0)
+		goto err;
+
+	if (!(flags & EVBUF_FS_DISABLE_LOCKING))
+		EVTHREAD_ALLOC_LOCK(seg->lock, 0);
+	return seg;
+err:
+	mm_free(seg);
+	return NULL;
+}
+
+void
+evbuffer_file_segment_add_cleanup_cb(struct evbuffer_file_segment *seg,
+    evbuffer_file_segment_cleanup_cb cb, void *arg)
+{
+	EVUTIL_ASSERT(seg->refcnt > 0);
+	seg->cleanup_cb = cb;
+	seg->cleanup_cb_arg = arg;
+}
+
+void
+evbuffer_file_segment_free(struct evbuffer_file_segment *seg)
+{
+	int refcnt;
+
+	EVLOCK_LOCK(seg->lock, 0);
+	refcnt = --seg->refcnt;
+	EVLOCK_UNLOCK(seg->lock, 0);
+	if (refcnt > 0)
+		return;
+	EVUTIL_ASSERT(refcnt == 0);
+
+	if (seg->is_mapping) {
+		if (munmap(seg->mapping, seg->mapping_len) == -1)
+			event_warn("%s: munmap failed", __func__);
+	} else if (seg->contents) {
+		mm_free(seg->contents);
+	}
+	if ((seg->flags & EVBUF_FS_CLOSE_ON_FREE) && seg->fd >= 0)
+		close(seg->fd);
+	if (seg->cleanup_cb) {
+		seg->cleanup_cb(seg, (int)seg->flags, seg->cleanup_cb_arg);
+		seg->cleanup_cb = NULL;
+		seg->cleanup_cb_arg = NULL;
+	}
+	EVTHREAD_FREE_LOCK(seg->lock, 0);
+	mm_free(seg);
+}
+
+int
+evbuffer_add_file_segment(struct evbuffer *buf,
+    struct evbuffer_file_segment *seg, ev_off_t offset, ev_off_t length)
+{
+	struct evbuffer_chain *chain;
+	struct evbuffer_chain_file_segment *extra;
+	int can_use_sendfile = 0;
+
+	EVBUFFER_LOCK(buf);
+	EVLOCK_LOCK(seg->lock, 0);
+	if (buf->flags & EVBUFFER_FLAG_DRAINS_TO_FD) {
+		can_use_sendfile = 1;
+	} else if (segment_materialize(seg) < 0) {
+		EVLOCK_UNLOCK(seg->lock, 0);
+		EVBUFFER_UNLOCK(buf);
+		return -1;
+	}
+	EVLOCK_UNLOCK(seg->lock, 0);
+
+	if (buf->freeze_end)
+		goto err;
+	/* Unlike libevent, a negative offset is refused rather than read
+	 * before the segment. */
+	if (offset < 0 || offset > seg->length)
+		goto err;
+	if (length < 0)
+		length = seg->length - offset;
+	if (length > seg->length - offset)
+		goto err;
+	if ((ev_uint64_t)length > EV_SIZE_MAX - buf->total_len)
+		goto err;
+
+	chain = mm_calloc(1,
+	    sizeof(struct evbuffer_chain) +
+	        sizeof(struct evbuffer_chain_file_segment));
+	if (chain == NULL)
+		goto err;
+	chain->refcnt = 1;
+	extra = EVBUFFER_CHAIN_EXTRA(struct evbuffer_chain_file_segment, chain);
+	chain->flags = EVBUFFER_IMMUTABLE | EVBUFFER_FILESEGMENT;
+	chain->off = (size_t)length;
+	chain->buffer_len = (size_t)length;
+	if (can_use_sendfile && seg->can_sendfile) {
+		/* Left on disk; the data are at file_offset + misalign. */
+		chain->flags |= EVBUFFER_SENDFILE;
+		extra->file_offset = seg->file_offset + offset;
+	} else {
+		chain->buffer = (unsigned char *)seg->contents + offset;
+	}
+
+	EVLOCK_LOCK(seg->lock, 0);
+	++seg->refcnt;
+	EVLOCK_UNLOCK(seg->lock, 0);
+	extra->segment = seg;
+	buf->n_add_for_cb += (size_t)length;
+	evbuffer_chain_insert_(buf, chain);
+	evbuffer_invoke_callbacks_(buf);
+	EVBUFFER_UNLOCK(buf);
+	return 0;
+err:
+	EVBUFFER_UNLOCK(buf);
+	return -1;
+}
+
+int
+evbuffer_add_file(struct evbuffer *buf, int fd, ev_off_t offset,
+    ev_off_t length)
+{
+	struct evbuffer_file_segment *seg;
+	int r;
+
+	seg = evbuffer_file_segment_new(fd, offset, length,
+	    EVBUF_FS_CLOSE_ON_FREE);
+	if (seg == NULL)
+		return -1;
+	r = evbuffer_add_file_segment(buf, seg, 0, -1);
+	if (r < 0) {
+		/* As libevent, the caller keeps fd when adding fails; unlike
+		 * libevent, the segment is not leaked. */
+		seg->flags &= ~EVBUF_FS_CLOSE_ON_FREE;
+	}
+	evbuffer_file_segment_free(seg);
+	return r;
+}
+
+/*
+ * When the kernel will not sendfile between these descriptors: one chunk
+ * read with pread and written with write.
+ */
+static int
+send_by_copy(int dest_fd, int src_fd, ev_off_t offset, size_t count)
+{
+	char tmp[FALLBACK_CHUNK];
+	ssize_t n, w;
+
+	if (count > sizeof(tmp))
+		count = sizeof(tmp);
+	do {
+		n = pread(src_fd, tmp, count, offset);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return (int)n;
+	w = write(dest_fd, tmp, (size_t)n);
+	if (w < 0 && EVUTIL_ERR_RW_RETRIABLE(errno))
+		return 0;
+	return (int)w;
+}
+
+/*
+ * Sends the front chain, a file segment left on disk, with sendfile.
+ * Returns the number of bytes sent, 0 when fd would block, -1 on error.
+ * Requires the lock.
+ */
+int
+evbuffer_write_sendfile_(struct evbuffer *buffer, evutil_socket_t dest_fd,
+    ev_ssize_t howmuch)
+{
+	struct evbuffer_chain *chain = buffer->first;
+	struct evbuffer_chain_file_segment *info =
+	    EVBUFFER_CHAIN_EXTRA(struct evbuffer_chain_file_segment, chain);
+	const int source_fd = info->segment->fd;
+	off_t offset = (off_t)(info->file_offset + (ev_off_t)chain->misalign);
+	size_t count = chain->off;
+	ssize_t res;
+
+	ASSERT_EVBUFFER_LOCKED(buffer);
+	/* Unlike libevent, which sends the whole chain whatever howmuch
+	 * says, honour the limit (bufferevent rate limits rely on it). */
+	if (howmuch >= 0 && count > (size_t)howmuch)
+		count = (size_t)howmuch;
+	res = sendfile(dest_fd, source_fd, &offset, count);
+	if (res == -1) {
+		if (EVUTIL_ERR_RW_RETRIABLE(errno))
+			return 0;
+		if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
+			return send_by_copy(dest_fd, source_fd,
+			    info->file_offset + (ev_off_t)chain->misalign,
+			    count);
+		return -1;
+	}
+	return (int)res;
+}
