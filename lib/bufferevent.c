@@ -121,6 +121,7 @@ bufferevent_run_readcb_(struct bufferevent *bufev, int options)
 		schedule_deferred(p);
 	} else {
 		bufev->readcb(bufev, bufev->cbarg);
+		inbuf_watermark_check(bufev);
 	}
 }
 
@@ -156,6 +157,44 @@ bufferevent_run_eventcb_(struct bufferevent *bufev, short what, int options)
 }
 
 /*
+ * The read callback is not allowed to leave the input at its high
+ * watermark while reading is on: reading is stuck until the input
+ * drains, so the read callback runs again (deferred) until it drains.
+ */
+static void
+inbuf_watermark_check(struct bufferevent *bufev)
+{
+	if (bufev->wm_read.high == 0 || !(bufev->enabled & EV_READ))
+		return;
+	if (evbuffer_get_length(bufev->input) < bufev->wm_read.high)
+		return;
+	bufferevent_trigger(bufev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
+}
+
+/* Runs a user callback from the deferred runner, unlocked if asked. */
+static void
+call_data_cb(struct bufferevent *bufev, bufferevent_data_cb cb, void *arg,
+    int unlock_cbs)
+{
+	if (unlock_cbs)
+		BEV_UNLOCK(bufev);
+	cb(bufev, arg);
+	if (unlock_cbs)
+		BEV_LOCK(bufev);
+}
+
+static void
+call_event_cb(struct bufferevent *bufev, bufferevent_event_cb cb, short what,
+    void *arg, int unlock_cbs)
+{
+	if (unlock_cbs)
+		BEV_UNLOCK(bufev);
+	cb(bufev, what, arg);
+	if (unlock_cbs)
+		BEV_LOCK(bufev);
+}
+
+/*
  * The deferred runner.  A CONNECTED event goes first, since it happened
  * before any data could move; then read, write, and the other events
  * with the errno saved when they happened.  A callback that is pending
@@ -166,63 +205,31 @@ static void
 run_deferred(struct bufferevent_private *p, int unlock_cbs)
 {
 	struct bufferevent *bufev = &p->bev;
-	bufferevent_data_cb datacb;
-	bufferevent_event_cb eventcb;
-	void *arg;
 
 	BEV_LOCK(bufev);
 	if ((p->eventcb_pending & BEV_EVENT_CONNECTED) && bufev->errorcb) {
-		eventcb = bufev->errorcb;
-		arg = bufev->cbarg;
 		p->eventcb_pending &= ~BEV_EVENT_CONNECTED;
-		if (unlock_cbs) {
-			BEV_UNLOCK(bufev);
-			eventcb(bufev, BEV_EVENT_CONNECTED, arg);
-			BEV_LOCK(bufev);
-		} else {
-			eventcb(bufev, BEV_EVENT_CONNECTED, arg);
-		}
+		call_event_cb(bufev, bufev->errorcb, BEV_EVENT_CONNECTED,
+		    bufev->cbarg, unlock_cbs);
 	}
 	if (p->readcb_pending && bufev->readcb) {
-		datacb = bufev->readcb;
-		arg = bufev->cbarg;
 		p->readcb_pending = 0;
-		if (unlock_cbs) {
-			BEV_UNLOCK(bufev);
-			datacb(bufev, arg);
-			BEV_LOCK(bufev);
-		} else {
-			datacb(bufev, arg);
-		}
+		call_data_cb(bufev, bufev->readcb, bufev->cbarg, unlock_cbs);
+		inbuf_watermark_check(bufev);
 	}
 	if (p->writecb_pending && bufev->writecb) {
-		datacb = bufev->writecb;
-		arg = bufev->cbarg;
 		p->writecb_pending = 0;
-		if (unlock_cbs) {
-			BEV_UNLOCK(bufev);
-			datacb(bufev, arg);
-			BEV_LOCK(bufev);
-		} else {
-			datacb(bufev, arg);
-		}
+		call_data_cb(bufev, bufev->writecb, bufev->cbarg, unlock_cbs);
 	}
 	if (p->eventcb_pending && bufev->errorcb) {
 		short what = p->eventcb_pending;
 		int err = p->errno_pending;
 
-		eventcb = bufev->errorcb;
-		arg = bufev->cbarg;
 		p->eventcb_pending = 0;
 		p->errno_pending = 0;
 		EVUTIL_SET_SOCKET_ERROR(err);
-		if (unlock_cbs) {
-			BEV_UNLOCK(bufev);
-			eventcb(bufev, what, arg);
-			BEV_LOCK(bufev);
-		} else {
-			eventcb(bufev, what, arg);
-		}
+		call_event_cb(bufev, bufev->errorcb, what, bufev->cbarg,
+		    unlock_cbs);
 	}
 	/* Drops the reference taken when the runner was scheduled. */
 	bufferevent_decref_and_unlock_(bufev);

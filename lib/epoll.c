@@ -7,6 +7,15 @@
  * is repaired on the spot: MOD that finds nothing becomes ADD, and ADD that
  * finds something becomes MOD.
  *
+ * The opposite can happen too: epoll keys a registration by file and fd,
+ * so when the program closes an fd while another process or a dup() keeps
+ * the file open, a registration we had not yet deleted outlives the fd
+ * and can no longer be deleted by number.  Each registration therefore
+ * carries a generation (kept in the fd map's per-fd int) next to the fd in
+ * its epoll data; a report whose generation is not the fd's current one
+ * comes from such an orphan, and the epoll set is rebuilt without it (as
+ * libev does), instead of waking the loop for it forever.
+ *
  * Precise timers: epoll_wait counts milliseconds, so with
  * EVENT_BASE_FLAG_PRECISE_TIMER a timerfd in the epoll set is armed with
  * the exact timeout instead (created before the signal pipe, so that a
@@ -34,6 +43,14 @@
 #include "time-internal.h"
 #include "util-internal.h"
 
+/* The epoll data of a registration: the fd, and its generation above. */
+#define EPOLL_DATA(fd, gen)               \
+	((ev_uint64_t)(ev_uint32_t)(fd) | \
+	    ((ev_uint64_t)(ev_uint32_t)(gen) << 32))
+#define EPOLL_DATA_FD(u64) ((int)(ev_uint32_t)(u64))
+#define EPOLL_DATA_GEN(u64) ((ev_uint32_t)((u64) >> 32))
+#define TIMERFD_GEN 0xffffffffu
+
 #define INITIAL_NEVENT 32
 #define MAX_NEVENT 4096
 /* Old kernels misbehave with timeouts past about 35 minutes. */
@@ -58,7 +75,7 @@ setup_precise_timer(struct epollop *op)
 	if (op->timerfd < 0)
 		return;
 	memset(&epev, 0, sizeof(epev));
-	epev.data.fd = op->timerfd;
+	epev.data.u64 = EPOLL_DATA(op->timerfd, TIMERFD_GEN);
 	epev.events = EPOLLIN;
 	if (epoll_ctl(op->epfd, EPOLL_CTL_ADD, op->timerfd, &epev) == 0)
 		return;
@@ -128,22 +145,36 @@ op_name(int op)
 	                           : "DEL";
 }
 
+/* One epoll_ctl; ADD starts a new generation of the fd's registration. */
+static int
+epoll_ctl_gen(struct epollop *op, int ctl, evutil_socket_t fd,
+    ev_uint32_t events, int *gen)
+{
+	struct epoll_event epev;
+
+	if (ctl == EPOLL_CTL_ADD || *gen < 0)
+		*gen = (*gen + 1) & 0x7fffffff;
+	memset(&epev, 0, sizeof(epev));
+	epev.data.u64 = EPOLL_DATA(fd, *gen);
+	epev.events = events;
+	return epoll_ctl(op->epfd, ctl, fd, &epev);
+}
+
 static int
 epoll_change(struct event_base *base, evutil_socket_t fd, short old,
     short wanted, void *fdinfo)
 {
 	struct epollop *op = base->evbase;
-	struct epoll_event epev;
+	ev_uint32_t events = epoll_mask(wanted);
+	int *gen = fdinfo;
 	int ctl;
 
-	memset(&epev, 0, sizeof(epev));
-	epev.data.fd = fd;
-	epev.events = epoll_mask(wanted);
 	if (!(wanted & (EV_READ | EV_WRITE | EV_CLOSED))) {
+		struct epoll_event unused;
 		if (!(old & (EV_READ | EV_WRITE | EV_CLOSED)))
 			return 0;
 		/* ENOENT/EBADF: the fd was closed and the kernel forgot it. */
-		if (epoll_ctl(op->epfd, EPOLL_CTL_DEL, fd, &epev) == 0 ||
+		if (epoll_ctl(op->epfd, EPOLL_CTL_DEL, fd, &unused) == 0 ||
 		    errno == ENOENT || errno == EBADF || errno == EPERM)
 			return 0;
 		event_warn("Epoll DEL on fd %d failed", (int)fd);
@@ -151,7 +182,7 @@ epoll_change(struct event_base *base, evutil_socket_t fd, short old,
 	}
 	ctl = (old & (EV_READ | EV_WRITE | EV_CLOSED)) ? EPOLL_CTL_MOD
 	                                               : EPOLL_CTL_ADD;
-	if (epoll_ctl(op->epfd, ctl, fd, &epev) == 0)
+	if (epoll_ctl_gen(op, ctl, fd, events, gen) == 0)
 		return 0;
 	if (ctl == EPOLL_CTL_MOD && errno == ENOENT)
 		ctl = EPOLL_CTL_ADD;
@@ -159,12 +190,39 @@ epoll_change(struct event_base *base, evutil_socket_t fd, short old,
 		ctl = EPOLL_CTL_MOD;
 	else
 		goto fail;
-	if (epoll_ctl(op->epfd, ctl, fd, &epev) == 0)
+	if (epoll_ctl_gen(op, ctl, fd, events, gen) == 0)
 		return 0;
 fail:
-	event_warn("Epoll %s(%d) on fd %d failed", op_name(ctl),
-	    (int)epev.events, (int)fd);
+	event_warn("Epoll %s(%d) on fd %d failed", op_name(ctl), (int)events,
+	    (int)fd);
 	return -1;
+}
+
+/* Replaces the epoll set with one holding only what the fd map wants. */
+static void
+epoll_rebuild(struct event_base *base)
+{
+	struct epollop *op = base->evbase;
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+
+	if (epfd == -1) {
+		event_warn("epoll_create1");
+		return;
+	}
+	event_debug(("%s: a closed fd's registration outlived it; "
+	             "rebuilding the epoll set",
+	    __func__));
+	close(op->epfd);
+	op->epfd = epfd;
+	if (op->timerfd >= 0) {
+		struct epoll_event epev;
+		memset(&epev, 0, sizeof(epev));
+		epev.data.u64 = EPOLL_DATA(op->timerfd, TIMERFD_GEN);
+		epev.events = EPOLLIN;
+		if (epoll_ctl(op->epfd, EPOLL_CTL_ADD, op->timerfd, &epev) < 0)
+			event_warn("epoll_ctl(timerfd)");
+	}
+	evmap_reinit_(base);
 }
 
 static int
@@ -223,7 +281,7 @@ epoll_dispatch(struct event_base *base, struct timeval *tv)
 	struct epollop *op = base->evbase;
 	struct evmap_ready_ctx ready;
 	struct epoll_event *ready_events;
-	int i, res, timerfd;
+	int i, res, timerfd, orphans = 0;
 
 	EVBASE_RELEASE_LOCK(base, th_base_lock);
 	res = epoll_wait_for(op, tv);
@@ -242,7 +300,8 @@ epoll_dispatch(struct event_base *base, struct timeval *tv)
 	ready_events = op->events;
 	for (i = 0; i < res; i++) {
 		short ev = epoll_to_ev(ready_events[i].events);
-		int fd = ready_events[i].data.fd;
+		ev_uint64_t data = ready_events[i].data.u64;
+		int fd = EPOLL_DATA_FD(data);
 
 		if (EVUTIL_UNLIKELY(fd == timerfd)) {
 			ev_uint64_t expirations;
@@ -251,10 +310,19 @@ epoll_dispatch(struct event_base *base, struct timeval *tv)
 				event_warn("read(timerfd)");
 			continue;
 		}
+		/* A report from an orphaned registration: see the top. */
+		if (EVUTIL_UNLIKELY((unsigned)fd < ready.nentries &&
+		        (ev_uint32_t)ready.entries[fd].backend !=
+		            EPOLL_DATA_GEN(data))) {
+			orphans = 1;
+			continue;
+		}
 		if (ev)
 			evmap_io_ready_(&ready, fd, ev | EV_ET);
 	}
 	evmap_ready_end_(base, &ready);
+	if (EVUTIL_UNLIKELY(orphans))
+		epoll_rebuild(base);
 
 	if (res == op->nevents && op->nevents < MAX_NEVENT) {
 		/* A full batch: more may be waiting, so take more next time. */

@@ -301,12 +301,150 @@ START_TEST(test_evmap_grow_keeps_lists)
 }
 END_TEST
 
+/* ---- fd reuse: the deferred deletes must never lose or invent events ---- */
+
+#include <unistd.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+
+static void
+count_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int *n = arg;
+	char buf[64];
+
+	(*n)++;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void
+nb_pair(int sv[2])
+{
+	ck_assert_int_eq(socketpair(AF_UNIX,
+	                     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
+	    0);
+}
+
+/* Runs the loop for about ms milliseconds. */
+static void
+run_for(struct event_base *base, int ms)
+{
+	struct timeval tv = { 0, ms * 1000 };
+
+	ck_assert_int_eq(event_base_loopexit(base, &tv), 0);
+	ck_assert_int_ne(event_base_dispatch(base), -1);
+}
+
+/*
+ * Delete, close, and a new socket takes the same fd number before the loop
+ * runs again: the new event must see its data.
+ */
+START_TEST(test_reuse_fd_number_new_event)
+{
+	struct event_base *base = event_base_new();
+	int a[2], b[2], n_old = 0, n_new = 0;
+	struct event *old_ev, *new_ev;
+
+	nb_pair(a);
+	old_ev = event_new(base, a[0], EV_READ | EV_PERSIST, count_cb, &n_old);
+	ck_assert_int_eq(event_add(old_ev, NULL), 0);
+	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(event_del(old_ev), 0);
+	close(a[0]);
+	nb_pair(b);
+	ck_assert_int_eq(b[0], a[0]); /* the lowest free number comes back */
+	new_ev = event_new(base, b[0], EV_READ | EV_PERSIST, count_cb, &n_new);
+	ck_assert_int_eq(event_add(new_ev, NULL), 0);
+	ck_assert_int_eq(write(b[1], "x", 1), 1);
+	run_for(base, 100);
+	ck_assert_int_eq(n_new, 1);
+	ck_assert_int_eq(n_old, 0);
+	event_free(old_ev);
+	event_free(new_ev);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	event_base_free(base);
+}
+END_TEST
+
+/* The same, re-using the struct event through event_assign. */
+START_TEST(test_reuse_fd_number_reassigned)
+{
+	struct event_base *base = event_base_new();
+	int a[2], b[2], n = 0;
+	struct event ev;
+
+	nb_pair(a);
+	event_assign(&ev, base, a[0], EV_READ | EV_PERSIST, count_cb, &n);
+	ck_assert_int_eq(event_add(&ev, NULL), 0);
+	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(event_del(&ev), 0);
+	close(a[0]);
+	nb_pair(b);
+	ck_assert_int_eq(b[0], a[0]);
+	event_assign(&ev, base, b[0], EV_READ | EV_PERSIST, count_cb, &n);
+	ck_assert_int_eq(event_add(&ev, NULL), 0);
+	ck_assert_int_eq(write(b[1], "x", 1), 1);
+	run_for(base, 100);
+	ck_assert_int_eq(n, 1);
+	event_del(&ev);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	event_base_free(base);
+}
+END_TEST
+
+/*
+ * The file outlives the fd (a dup, or a child process, holds it) and has
+ * data waiting when the program deletes its event and closes the fd, and a
+ * new socket takes the number.  No callback may fire for the old file's
+ * data, and the loop must not spin on it.
+ */
+START_TEST(test_orphaned_registration)
+{
+	struct event_base *base = event_base_new();
+	int a[2], b[2], keep, n_old = 0, n_new = 0;
+	struct event *old_ev, *new_ev;
+
+	nb_pair(a);
+	keep = dup(a[0]);
+	ck_assert_int_ge(keep, 0);
+	old_ev = event_new(base, a[0], EV_READ | EV_PERSIST, count_cb, &n_old);
+	ck_assert_int_eq(event_add(old_ev, NULL), 0);
+	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(event_del(old_ev), 0);
+	close(a[0]);
+	ck_assert_int_eq(write(a[1], "old", 3), 3); /* never read */
+	nb_pair(b);
+	new_ev = event_new(base, b[0], EV_READ | EV_PERSIST, count_cb, &n_new);
+	ck_assert_int_eq(event_add(new_ev, NULL), 0);
+	run_for(base, 150);
+	ck_assert_int_eq(n_new, 0);
+	ck_assert_int_eq(n_old, 0);
+	/* And the new socket still works. */
+	ck_assert_int_eq(write(b[1], "x", 1), 1);
+	run_for(base, 100);
+	ck_assert_int_eq(n_new, 1);
+	event_free(old_ev);
+	event_free(new_ev);
+	close(keep);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	event_base_free(base);
+}
+END_TEST
+
 Suite *
 minheap_suite(void)
 {
 	Suite *s = suite_create("minheap");
 	TCase *tc = tcase_create("heap");
 	TCase *map = tcase_create("evmap");
+	TCase *reuse;
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_heap_pops_in_order);
@@ -320,5 +458,12 @@ minheap_suite(void)
 	tcase_add_test(map, test_evmap_raise_is_immediate);
 	tcase_add_test(map, test_evmap_grow_keeps_lists);
 	suite_add_tcase(s, map);
+
+	reuse = tcase_create("reuse");
+	tcase_set_timeout(reuse, 10);
+	tcase_add_test(reuse, test_reuse_fd_number_new_event);
+	tcase_add_test(reuse, test_reuse_fd_number_reassigned);
+	tcase_add_test(reuse, test_orphaned_registration);
+	suite_add_tcase(s, reuse);
 	return s;
 }
