@@ -290,15 +290,20 @@ chain_should_realign(const struct evbuffer_chain *chain, size_t datlen)
 	    chain->off <= MAX_TO_REALIGN_IN_EXPAND;
 }
 
-/* Moves last_with_datap over the data chains that follow it. */
+/* Moves last_with_datap to the last chain with data (empty chains may
+ * sit between data chains after chains were moved in). */
 static void
 advance_last_with_data(struct evbuffer *buf)
 {
-	if (*buf->last_with_datap == NULL)
+	struct evbuffer_chain **chainp = buf->last_with_datap;
+
+	if (*chainp == NULL)
 		return;
-	while ((*buf->last_with_datap)->next != NULL &&
-	    (*buf->last_with_datap)->next->off != 0)
-		buf->last_with_datap = &(*buf->last_with_datap)->next;
+	while ((*chainp)->next != NULL) {
+		chainp = &(*chainp)->next;
+		if ((*chainp)->off)
+			buf->last_with_datap = chainp;
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -101,6 +101,21 @@ inbuf_watermark_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 /* ------------------------------------------------------------------ */
 /* Callbacks.                                                          */
 
+/*
+ * The read callback is not allowed to leave the input at its high
+ * watermark while reading is on: reading is stuck until the input
+ * drains, so the read callback runs again (deferred) until it drains.
+ */
+static void
+inbuf_watermark_check(struct bufferevent *bufev)
+{
+	if (bufev->wm_read.high == 0 || !(bufev->enabled & EV_READ))
+		return;
+	if (evbuffer_get_length(bufev->input) < bufev->wm_read.high)
+		return;
+	bufferevent_trigger(bufev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
+}
+
 /* Queues the deferred runner; it holds a reference until it has run. */
 static void
 schedule_deferred(struct bufferevent_private *p)
@@ -154,21 +169,6 @@ bufferevent_run_eventcb_(struct bufferevent *bufev, short what, int options)
 	} else {
 		bufev->errorcb(bufev, what, bufev->cbarg);
 	}
-}
-
-/*
- * The read callback is not allowed to leave the input at its high
- * watermark while reading is on: reading is stuck until the input
- * drains, so the read callback runs again (deferred) until it drains.
- */
-static void
-inbuf_watermark_check(struct bufferevent *bufev)
-{
-	if (bufev->wm_read.high == 0 || !(bufev->enabled & EV_READ))
-		return;
-	if (evbuffer_get_length(bufev->input) < bufev->wm_read.high)
-		return;
-	bufferevent_trigger(bufev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
 }
 
 /* Runs a user callback from the deferred runner, unlocked if asked. */

@@ -108,9 +108,10 @@ epoll_init(struct event_base *base)
 	}
 	op->nevents = INITIAL_NEVENT;
 	/*
-	 * The fd map always batches lowered interest, which is what
-	 * libevent's changelist mode is for; asking for it only changes the
-	 * name the base reports, as programs check that name.
+	 * The fd map always batches lowered interest, which is most of what
+	 * libevent's changelist mode is for; asking for it also defers
+	 * additions (so event_add cannot see the kernel refuse an fd), and
+	 * changes the name the base reports, as libevent's does.
 	 */
 	if ((base->flags & EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) ||
 	    (!(base->flags & EVENT_BASE_FLAG_IGNORE_ENV) &&
@@ -363,6 +364,7 @@ const struct eventop epollops = {
 	EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE,
 	0,
 	-1,
+	0,
 };
 
 const struct eventop epollops_changelist = {
@@ -375,6 +377,7 @@ const struct eventop epollops_changelist = {
 	EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE,
 	0,
 	-1,
+	1,
 };
 
 #endif /* HAVE_SYS_EPOLL_H */

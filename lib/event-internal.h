@@ -56,6 +56,8 @@ struct eventop {
 	size_t fdinfo_len;
 	/* Largest fd the backend can watch, or -1 for no limit. */
 	int max_fd;
+	/* 1: additions wait for the next wait too (libevent's changelist). */
+	int defer_all;
 };
 
 #define EVENT_DEL_NOBLOCK 0

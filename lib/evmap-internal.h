@@ -28,6 +28,7 @@ struct evmap_io {
 	ev_uint8_t wanted; /* union of the added events' interest */
 	ev_uint8_t kernel; /* what the backend was last told */
 	ev_uint8_t queued; /* 1 while on the change queue */
+	ev_uint8_t force;  /* queued: tell the backend even if unchanged */
 	/*
 	 * The event whose deletion lowered the interest, and the assignment
 	 * count then: only that same event, not reassigned since, may take

@@ -216,7 +216,15 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	}
 	wanted |= et;
 
-	if (io_add_needs_backend(ctx, ev, wanted)) {
+	if (io_add_needs_backend(ctx, ev, wanted) &&
+	    EVUTIL_UNLIKELY(evsel->defer_all)) {
+		/* libevent's changelist mode: even additions wait for the
+		 * next iteration, and their errors are only logged then. */
+		if (queue_change(map, ctx, fd) == -1)
+			return -1;
+		ctx->force = 1;
+		retval = 1; /* a sleeping loop must wake to apply it */
+	} else if (io_add_needs_backend(ctx, ev, wanted)) {
 		if (evsel->change(base, fd, ctx->kernel, wanted,
 		        &ctx->backend) == -1)
 			return -1;
@@ -283,8 +291,9 @@ evmap_flush_changes_(struct event_base *base)
 
 		ctx->queued = 0;
 		ctx->released_by = NULL;
-		if (ctx->wanted == ctx->kernel)
+		if (ctx->wanted == ctx->kernel && !ctx->force)
 			continue;
+		ctx->force = 0;
 		/*
 		 * A failure here (the fd was closed, so the kernel already
 		 * forgot it) leaves nothing to undo.
@@ -374,6 +383,7 @@ evmap_reinit_(struct event_base *base)
 		struct evmap_io *ctx = &map->entries[fd];
 
 		ctx->queued = 0;
+		ctx->force = 0;
 		ctx->released_by = NULL;
 		ctx->kernel = 0;
 		ctx->backend = -1;

@@ -199,6 +199,7 @@ const struct eventop pollops = {
 	EV_FEATURE_FDS | EV_FEATURE_EARLY_CLOSE,
 	sizeof(int),
 	-1,
+	0,
 };
 
 #endif /* HAVE_POLL_H */

@@ -177,6 +177,7 @@ const struct eventop selectops = {
 	EV_FEATURE_FDS,
 	0,
 	FD_SETSIZE - 1,
+	0,
 };
 
 #endif /* HAVE_SYS_SELECT_H */

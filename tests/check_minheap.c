@@ -169,6 +169,7 @@ static const struct eventop counting_ops = {
 	0,
 	0,
 	-1,
+	0,
 };
 
 /* A fake base: only what the fd map touches. */
