@@ -33,7 +33,10 @@ struct probe {
 	void (*action)(struct probe *);
 };
 
-#define PROBE(c) { .tag = (c) }
+#define PROBE(c)           \
+	{                  \
+		.tag = (c) \
+	}
 
 static char order[256];
 static size_t norder;
@@ -97,8 +100,9 @@ START_TEST(test_new_accessors)
 	ck_assert_ptr_eq(event_get_callback_arg(ev), &p);
 	/* One priority by default, so the default priority is 0. */
 	ck_assert_int_eq(event_get_priority(ev), 0);
-	ck_assert_int_eq(
-	    event_pending(ev, EV_READ | EV_WRITE | EV_TIMEOUT, NULL), 0);
+	ck_assert_int_eq(event_pending(ev, EV_READ | EV_WRITE | EV_TIMEOUT,
+	                     NULL),
+	    0);
 	event_free(ev);
 	ck_assert_int_eq(p.calls, 0);
 }
@@ -116,8 +120,8 @@ START_TEST(test_assign_accessors)
 
 	memset(&ev, 0, sizeof(ev));
 	ck_assert_int_eq(event_initialized(&ev), 0);
-	ck_assert_int_eq(event_assign(&ev, evkit_base, evkit_pair[1],
-			     EV_WRITE, noop_cb, &x),
+	ck_assert_int_eq(event_assign(&ev, evkit_base, evkit_pair[1], EV_WRITE,
+	                     noop_cb, &x),
 	    0);
 	ck_assert_int_eq(event_initialized(&ev), 1);
 	event_get_assignment(&ev, &base, &fd, &events, &cb, &arg);
@@ -143,14 +147,14 @@ START_TEST(test_self_cbarg)
 {
 	struct event ev, *evp;
 
-	evp = event_new(evkit_base, -1, EV_TIMEOUT, noop_cb,
-	    event_self_cbarg());
+	evp =
+	    event_new(evkit_base, -1, EV_TIMEOUT, noop_cb, event_self_cbarg());
 	ck_assert_ptr_nonnull(evp);
 	ck_assert_ptr_eq(event_get_callback_arg(evp), evp);
 	event_free(evp);
 
 	ck_assert_int_eq(event_assign(&ev, evkit_base, -1, 0, noop_cb,
-			     event_self_cbarg()),
+	                     event_self_cbarg()),
 	    0);
 	ck_assert_ptr_eq(event_get_callback_arg(&ev), &ev);
 	event_debug_unassign(&ev);
@@ -169,14 +173,14 @@ START_TEST(test_bad_flags)
 {
 	struct event ev;
 
-	ck_assert_ptr_null(event_new(evkit_base, SIGUSR1, EV_SIGNAL | EV_READ,
+	ck_assert_ptr_null(
+	    event_new(evkit_base, SIGUSR1, EV_SIGNAL | EV_READ, noop_cb, NULL));
+	ck_assert_ptr_null(event_new(evkit_base, SIGUSR1, EV_SIGNAL | EV_WRITE,
 	    noop_cb, NULL));
-	ck_assert_ptr_null(event_new(evkit_base, SIGUSR1,
-	    EV_SIGNAL | EV_WRITE, noop_cb, NULL));
-	ck_assert_ptr_null(event_new(evkit_base, SIGUSR1,
-	    EV_SIGNAL | EV_CLOSED, noop_cb, NULL));
+	ck_assert_ptr_null(event_new(evkit_base, SIGUSR1, EV_SIGNAL | EV_CLOSED,
+	    noop_cb, NULL));
 	ck_assert_int_eq(event_assign(&ev, evkit_base, SIGUSR1,
-			     EV_SIGNAL | EV_READ | EV_PERSIST, noop_cb, NULL),
+	                     EV_SIGNAL | EV_READ | EV_PERSIST, noop_cb, NULL),
 	    -1);
 }
 END_TEST
@@ -243,13 +247,15 @@ START_TEST(test_del)
 	ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
 	    probe_cb, &p);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
-	ck_assert_int_eq(
-	    event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ADDED), 1);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED),
+	    1);
 	evkit_write(evkit_pair[1], "x");
 	ck_assert_int_eq(event_del(ev), 0);
 	ck_assert_int_eq(event_pending(ev, EV_READ, NULL), 0);
-	ck_assert_int_eq(
-	    event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ADDED), 0);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED),
+	    0);
 	/* Deleting an event that is not pending is harmless. */
 	ck_assert_int_eq(event_del(ev), 0);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
@@ -271,8 +277,9 @@ START_TEST(test_add_twice)
 	ev = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &p);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
-	ck_assert_int_eq(
-	    event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ADDED), 1);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED),
+	    1);
 	evkit_write(evkit_pair[1], "x");
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
 	ck_assert_int_eq(p.calls, 1);
@@ -310,8 +317,8 @@ START_TEST(test_combined_read_write)
 	struct probe p = PROBE('c');
 	struct event *ev;
 
-	ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_WRITE,
-	    probe_cb, &p);
+	ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_WRITE, probe_cb,
+	    &p);
 	evkit_write(evkit_pair[1], "x");
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
@@ -450,6 +457,33 @@ START_TEST(test_negative_fd)
 	ck_assert_int_eq(p.calls, 0);
 	ck_assert_int_eq(event_del(ev), 0);
 	event_free(ev);
+}
+END_TEST
+
+START_TEST(test_mix_edge_and_level)
+{
+	struct event *et, *lt, *wr;
+	/* libevent 2.1 refuses edge- and level-triggered events on one fd
+	 * only in debug mode; otherwise the adds succeed, and programs
+	 * written for 2.1 rely on that. */
+	int want = evkit_test_debug() ? -1 : 0;
+
+	et = event_new(evkit_base, evkit_pair[0], EV_READ | EV_ET, noop_cb,
+	    NULL);
+	lt = event_new(evkit_base, evkit_pair[0], EV_READ, noop_cb, NULL);
+	wr = event_new(evkit_base, evkit_pair[0], EV_WRITE, noop_cb, NULL);
+	ck_assert_int_eq(event_add(et, NULL), 0);
+	ck_assert_int_eq(event_add(lt, NULL), want);
+	ck_assert_int_eq(event_add(wr, NULL), want);
+	ck_assert_int_eq(event_pending(lt, EV_READ, NULL), want ? 0 : EV_READ);
+	event_del(et);
+	event_del(lt);
+	event_del(wr);
+	ck_assert_int_eq(event_add(lt, NULL), 0);
+	ck_assert_int_eq(event_add(et, NULL), want);
+	event_free(et);
+	event_free(lt);
+	event_free(wr);
 }
 END_TEST
 
@@ -634,11 +668,11 @@ START_TEST(test_active_res)
 	ev = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &p);
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		event_active(ev, kinds[i], 1);
-		ck_assert_int_eq(
-		    event_pending(ev, EV_READ | EV_WRITE | EV_TIMEOUT, NULL),
+		ck_assert_int_eq(event_pending(ev,
+		                     EV_READ | EV_WRITE | EV_TIMEOUT, NULL),
 		    kinds[i]);
 		ck_assert_int_eq(event_base_get_num_events(evkit_base,
-				     EVENT_BASE_COUNT_ACTIVE),
+		                     EVENT_BASE_COUNT_ACTIVE),
 		    1);
 		/* An active event is a reason to keep looping. */
 		ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK),
@@ -773,10 +807,11 @@ START_TEST(test_once_fd)
 
 	evkit_write(evkit_pair[1], "x");
 	ck_assert_int_eq(event_base_once(evkit_base, evkit_pair[0], EV_READ,
-			     probe_cb, &p, NULL),
+	                     probe_cb, &p, NULL),
 	    0);
-	ck_assert_int_eq(
-	    event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ADDED), 1);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED),
+	    1);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	ck_assert_int_eq(p.calls, 1);
 	ck_assert_int_eq(p.what, EV_READ);
@@ -790,18 +825,19 @@ START_TEST(test_once_timer)
 	struct timeval tv = { 0, 1000 };
 
 	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT, probe_cb,
-			     &c, &tv),
+	                     &c, &tv),
 	    0);
 	/* No timeout (or a zero one): active at once, in call order. */
 	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT, probe_cb,
-			     &a, NULL),
+	                     &a, NULL),
 	    0);
 	tv.tv_usec = 0;
 	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT, probe_cb,
-			     &b, &tv),
+	                     &b, &tv),
 	    0);
-	ck_assert_int_eq(
-	    event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ACTIVE), 2);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ACTIVE),
+	    2);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	ck_assert_str_eq(order, "ABC");
 	ck_assert_int_eq(a.what, EV_TIMEOUT);
@@ -815,16 +851,16 @@ START_TEST(test_once_bad)
 	struct probe p = PROBE('p');
 
 	ck_assert_int_eq(event_base_once(evkit_base, SIGUSR1, EV_SIGNAL,
-			     probe_cb, &p, NULL),
+	                     probe_cb, &p, NULL),
 	    -1);
 	ck_assert_int_eq(event_base_once(evkit_base, evkit_pair[0],
-			     EV_READ | EV_PERSIST, probe_cb, &p, NULL),
+	                     EV_READ | EV_PERSIST, probe_cb, &p, NULL),
 	    -1);
 	ck_assert_int_eq(event_base_once(evkit_base, -1,
-			     EV_TIMEOUT | EV_PERSIST, probe_cb, &p, NULL),
+	                     EV_TIMEOUT | EV_PERSIST, probe_cb, &p, NULL),
 	    -1);
 	ck_assert_int_eq(event_base_once(NULL, -1, EV_TIMEOUT, probe_cb, &p,
-			     NULL),
+	                     NULL),
 	    -1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
 	ck_assert_int_eq(p.calls, 0);
@@ -840,13 +876,13 @@ START_TEST(test_once_freed_with_base)
 	/* Never fire: the base owns them and frees them (ASan/valgrind
 	 * would report the leak otherwise). */
 	ck_assert_int_eq(event_base_once(base, -1, EV_TIMEOUT, probe_cb, &p,
-			     &tv),
+	                     &tv),
 	    0);
-	ck_assert_int_eq(event_base_once(base, evkit_pair[0], EV_READ,
-			     probe_cb, &p, &tv),
+	ck_assert_int_eq(event_base_once(base, evkit_pair[0], EV_READ, probe_cb,
+	                     &p, &tv),
 	    0);
 	ck_assert_int_eq(event_base_once(base, -1, EV_TIMEOUT, probe_cb, &p,
-			     NULL),
+	                     NULL),
 	    0);
 	event_base_free(base);
 	ck_assert_int_eq(p.calls, 0);
@@ -879,8 +915,7 @@ START_TEST(test_foreach_event)
 	struct timeval tv = { 10, 0 };
 	struct visit v = { 0, 0, evkit_base };
 
-	ck_assert_int_eq(event_base_foreach_event(evkit_base, visit_cb, &v),
-	    0);
+	ck_assert_int_eq(event_base_foreach_event(evkit_base, visit_cb, &v), 0);
 	ck_assert_int_eq(v.count, 0);
 	r = event_new(evkit_base, evkit_pair[0], EV_READ, noop_cb, NULL);
 	w = event_new(evkit_base, evkit_pair[1], EV_READ, noop_cb, NULL);
@@ -890,16 +925,14 @@ START_TEST(test_foreach_event)
 	event_add(w, &tv); /* inserted and timed: visited once */
 	event_add(t, &tv);
 	event_active(a, EV_TIMEOUT, 1); /* active only */
-	event_active(r, EV_READ, 1);	/* inserted and active: once */
+	event_active(r, EV_READ, 1);    /* inserted and active: once */
 
-	ck_assert_int_eq(event_base_foreach_event(evkit_base, visit_cb, &v),
-	    0);
+	ck_assert_int_eq(event_base_foreach_event(evkit_base, visit_cb, &v), 0);
 	ck_assert_int_eq(v.count, 4);
 	/* A non-zero return stops the walk and is passed back. */
 	v.count = 0;
 	v.stop_at = 2;
-	ck_assert_int_eq(event_base_foreach_event(evkit_base, visit_cb, &v),
-	    7);
+	ck_assert_int_eq(event_base_foreach_event(evkit_base, visit_cb, &v), 7);
 	ck_assert_int_eq(v.count, 2);
 	event_free(r);
 	event_free(w);
@@ -941,7 +974,7 @@ START_TEST(test_num_events)
 	ck_assert_int_eq(event_base_get_num_events(b, EVENT_BASE_COUNT_ADDED),
 	    0);
 	ck_assert_int_eq(event_base_get_max_events(b, EVENT_BASE_COUNT_ADDED,
-			     0),
+	                     0),
 	    0);
 	event_add(io, NULL);
 	ck_assert_int_eq(event_base_get_num_events(b, EVENT_BASE_COUNT_ADDED),
@@ -962,17 +995,17 @@ START_TEST(test_num_events)
 	ck_assert_int_eq(event_base_get_num_events(b, EVENT_BASE_COUNT_ADDED),
 	    5);
 	ck_assert_int_eq(event_base_get_num_events(b,
-			     EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE),
+	                     EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE),
 	    6);
 	ck_assert_int_eq(event_base_get_num_events(b, EVENT_BASE_COUNT_VIRTUAL),
 	    0);
 	ck_assert_int_eq(event_base_get_num_events(b, 0), 0);
 
 	ck_assert_int_eq(event_base_get_max_events(b, EVENT_BASE_COUNT_ADDED,
-			     0),
+	                     0),
 	    5);
 	ck_assert_int_eq(event_base_get_max_events(b, EVENT_BASE_COUNT_ACTIVE,
-			     0),
+	                     0),
 	    1);
 	event_del(io2);
 	event_del(tm);
@@ -981,14 +1014,14 @@ START_TEST(test_num_events)
 	/* The maximum stays until cleared; clearing returns the old value
 	 * and resets it to zero (not to the current count). */
 	ck_assert_int_eq(event_base_get_max_events(b, EVENT_BASE_COUNT_ADDED,
-			     1),
+	                     1),
 	    5);
 	ck_assert_int_eq(event_base_get_max_events(b, EVENT_BASE_COUNT_ADDED,
-			     0),
+	                     0),
 	    0);
 	ck_assert_int_eq(event_base_get_max_events(b,
-			     EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE,
-			     0),
+	                     EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE,
+	                     0),
 	    1);
 	/* io runs and, being one-shot, leaves: the base is empty. */
 	ck_assert_int_eq(event_base_loop(b, EVLOOP_NONBLOCK), 1);
@@ -1028,7 +1061,8 @@ END_TEST
 
 START_TEST(test_active_by_fd)
 {
-	struct probe r = PROBE('r'), w = PROBE('w'), o = PROBE('o'), t = PROBE('t');
+	struct probe r = PROBE('r'), w = PROBE('w'), o = PROBE('o'),
+	             t = PROBE('t');
 	struct event *evr, *evw, *evo, *evt;
 	struct timeval tv = { 10, 0 };
 
@@ -1099,7 +1133,8 @@ END_TEST
 
 START_TEST(test_active_order)
 {
-	struct probe p[5] = { PROBE('A'), PROBE('B'), PROBE('C'), PROBE('D'), PROBE('E') };
+	struct probe p[5] = { PROBE('A'), PROBE('B'), PROBE('C'), PROBE('D'),
+		PROBE('E') };
 	struct event *ev[5];
 	static const int act[5] = { 2, 0, 4, 1, 3 };
 	int i;
@@ -1133,6 +1168,29 @@ START_TEST(test_active_before_io)
 }
 END_TEST
 
+START_TEST(test_io_before_timer)
+{
+	struct probe r = PROBE('R'), t = PROBE('T');
+	struct event *evr, *evt;
+	struct timeval tv = { 0, 1000 };
+	double end;
+
+	/* Ready together: I/O is collected by the poll, timers after it. */
+	evr = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &r);
+	evt = evtimer_new(evkit_base, probe_cb, &t);
+	evtimer_add(evt, &tv);
+	event_add(evr, NULL);
+	evkit_write(evkit_pair[1], "x");
+	end = evkit_now_ms() + 10;
+	while (evkit_now_ms() < end)
+		continue;
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_str_eq(order, "RT");
+	event_free(evr);
+	event_free(evt);
+}
+END_TEST
+
 static void
 act_activate_other(struct probe *p)
 {
@@ -1156,8 +1214,9 @@ START_TEST(test_active_from_cb_same_iteration)
 	event_active(evb, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
 	ck_assert_str_eq(order, "ABC");
-	ck_assert_int_eq(
-	    event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ACTIVE), 0);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ACTIVE),
+	    0);
 	event_free(eva);
 	event_free(evb);
 	event_free(evc);
@@ -1195,10 +1254,10 @@ START_TEST(test_priority_misuse)
 
 	ck_assert_int_eq(event_base_priority_init(evkit_base, 0), -1);
 	ck_assert_int_eq(event_base_priority_init(evkit_base,
-			     EVENT_MAX_PRIORITIES),
+	                     EVENT_MAX_PRIORITIES),
 	    -1);
 	ck_assert_int_eq(event_base_priority_init(evkit_base,
-			     EVENT_MAX_PRIORITIES - 1),
+	                     EVENT_MAX_PRIORITIES - 1),
 	    0);
 	ck_assert_int_eq(event_base_get_npriorities(evkit_base),
 	    EVENT_MAX_PRIORITIES - 1);
@@ -1225,6 +1284,47 @@ START_TEST(test_priority_misuse)
 	ck_assert_int_eq(event_base_priority_init(evkit_base, 2), 0);
 	event_free(ev);
 	event_free(ev2);
+}
+END_TEST
+
+START_TEST(test_no_base)
+{
+	struct event ev;
+
+	/* No base given and no event_init(): assignable, not addable. */
+	ck_assert_int_eq(event_assign(&ev, NULL, -1, 0, noop_cb, NULL), 0);
+	ck_assert_ptr_null(event_get_base(&ev));
+	ck_assert_int_eq(event_add(&ev, NULL), -1);
+	ck_assert_int_eq(event_del(&ev), -1);
+	/* Freeing no base at all is a no-op. */
+	event_base_free(NULL);
+	event_debug_unassign(&ev);
+}
+END_TEST
+
+START_TEST(test_priority_with_added_events)
+{
+	struct event *ev;
+	struct timeval tv = { 10, 0 };
+
+	/* Added (not active) events do not block either call. */
+	ev = event_new(evkit_base, evkit_pair[0], EV_READ, noop_cb, NULL);
+	event_add(ev, &tv);
+	ck_assert_int_eq(event_base_priority_init(evkit_base, 4), 0);
+	ck_assert_int_eq(event_get_priority(ev), 0);
+	ck_assert_int_eq(event_priority_set(ev, 3), 0);
+	ck_assert_int_eq(event_get_priority(ev), 3);
+	event_free(ev);
+}
+END_TEST
+
+START_TEST(test_version)
+{
+	/* The library says what the headers say; 2.1 at least. */
+	ck_assert_str_eq(event_get_version(), LIBEVENT_VERSION);
+	ck_assert_uint_eq(event_get_version_number(), LIBEVENT_VERSION_NUMBER);
+	ck_assert_uint_ge(LIBEVENT_VERSION_NUMBER, 0x02010000);
+	ck_assert_uint_lt(LIBEVENT_VERSION_NUMBER, 0x02020000);
 }
 END_TEST
 
@@ -1259,6 +1359,7 @@ event_suite(void)
 	tcase_add_test(tc, test_closed);
 	tcase_add_test(tc, test_closed_by_close);
 	tcase_add_test(tc, test_negative_fd);
+	tcase_add_test(tc, test_mix_edge_and_level);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("in_callback");
@@ -1282,6 +1383,7 @@ event_suite(void)
 	tcase_add_test(tc, test_pending_timeout_tv);
 	tcase_add_test(tc, test_active_order);
 	tcase_add_test(tc, test_active_before_io);
+	tcase_add_test(tc, test_io_before_timer);
 	tcase_add_test(tc, test_active_from_cb_same_iteration);
 	suite_add_tcase(s, tc);
 
@@ -1310,6 +1412,9 @@ event_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_reentrant_loop);
 	tcase_add_test(tc, test_priority_misuse);
+	tcase_add_test(tc, test_no_base);
+	tcase_add_test(tc, test_priority_with_added_events);
+	tcase_add_test(tc, test_version);
 	suite_add_tcase(s, tc);
 
 	return s;

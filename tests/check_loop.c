@@ -28,7 +28,10 @@ struct probe {
 	struct event *other;
 };
 
-#define PROBE(c) { .tag = (c) }
+#define PROBE(c)           \
+	{                  \
+		.tag = (c) \
+	}
 
 static char order[256];
 static size_t norder;
@@ -108,8 +111,7 @@ config_only(const char *method)
 		if (strcmp(m[i], method))
 			ck_assert_int_eq(event_config_avoid_method(cfg, m[i]),
 			    0);
-	ck_assert_int_eq(event_config_set_flag(cfg,
-			     EVENT_BASE_FLAG_IGNORE_ENV),
+	ck_assert_int_eq(event_config_set_flag(cfg, EVENT_BASE_FLAG_IGNORE_ENV),
 	    0);
 	return cfg;
 }
@@ -157,7 +159,7 @@ START_TEST(test_supported_methods)
 	evkit_methods(m, 16);
 	ck_assert(method_known(event_base_get_method(evkit_base)) ||
 	    !strcmp(event_base_get_method(evkit_base),
-		"epoll (with changelist)"));
+	        "epoll (with changelist)"));
 	if (want)
 		ck_assert_str_eq(event_base_get_method(evkit_base), want);
 	/* The list is in preference order: ignoring the environment, a new
@@ -190,8 +192,8 @@ START_TEST(test_avoid_method)
 		base = event_base_new_with_config(cfg);
 		event_config_free(cfg);
 		if (base) {
-			ck_assert(!same_method(event_base_get_method(base),
-			    m[i]));
+			ck_assert(
+			    !same_method(event_base_get_method(base), m[i]));
 			event_base_free(base);
 		}
 	}
@@ -296,7 +298,8 @@ START_TEST(test_require_features)
 		ck_assert_ptr_nonnull(base);
 		ck_assert_str_eq(event_base_get_method(base), "epoll");
 		event_base_free(base);
-		base = base_requiring(EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE, 1);
+		base =
+		    base_requiring(EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE, 1);
 		ck_assert_ptr_nonnull(base);
 		ck_assert_str_eq(event_base_get_method(base), "epoll");
 		event_base_free(base);
@@ -441,9 +444,9 @@ START_TEST(test_env_no_method)
 	strcpy(name, "EVENT_NO");
 	/* "epoll (with changelist)" is disabled by EVENT_NOEPOLL. */
 	for (i = 0; cur[i] && cur[i] != ' '; i++)
-		name[8 + i] = (char)(cur[i] >= 'a' && cur[i] <= 'z' ?
-			cur[i] - 'a' + 'A' :
-			cur[i]);
+		name[8 + i] =
+		    (char)(cur[i] >= 'a' && cur[i] <= 'z' ? cur[i] - 'a' + 'A'
+		                                          : cur[i]);
 	name[8 + i] = '\0';
 	was_set = getenv(name) != NULL;
 	ck_assert_int_eq(was_set, 0);
@@ -532,7 +535,7 @@ START_TEST(test_loop_nonblock)
 	event_add(evr, NULL);
 	t0 = evkit_now_ms();
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
-	ck_assert_double_lt(evkit_now_ms() - t0, 500);
+	ck_assert_double_lt(evkit_now_ms() - t0, 5000); /* not the 10 s */
 	ck_assert_int_eq(a.calls, 0);
 	evkit_write(evkit_pair[1], "x");
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
@@ -568,7 +571,7 @@ START_TEST(test_no_exit_on_empty_nonblock)
 {
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
 	ck_assert_int_eq(event_base_loop(evkit_base,
-			     EVLOOP_NONBLOCK | EVLOOP_NO_EXIT_ON_EMPTY),
+	                     EVLOOP_NONBLOCK | EVLOOP_NO_EXIT_ON_EMPTY),
 	    0);
 }
 END_TEST
@@ -606,10 +609,10 @@ START_TEST(test_no_exit_on_empty_blocks)
 	evtimer_add(ev, &tv);
 	br.base = base;
 	br.delay_ms = 100;
-	ck_assert_int_eq(pthread_create(&th, NULL, break_later, &br), 0);
 	t0 = evkit_now_ms();
+	ck_assert_int_eq(pthread_create(&th, NULL, break_later, &br), 0);
 	ck_assert_int_eq(event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY), 0);
-	ck_assert_double_ge(evkit_now_ms() - t0, 90);
+	ck_assert_double_ge(evkit_now_ms() - t0, 100 - 1);
 	ck_assert_int_eq(event_base_got_break(base), 1);
 	ck_assert_int_eq(a.calls, 1);
 	pthread_join(th, NULL);
@@ -665,7 +668,7 @@ START_TEST(test_loopexit_delay)
 	/* Not before the delay (one tick of a 4 ms coarse clock allowed),
 	 * not much after it. */
 	ck_assert_double_ge(dt, 100 - 4);
-	ck_assert_double_lt(dt, 100 + 500);
+	ck_assert_double_lt(dt, 100 + 1000);
 	ck_assert_int_ge(t.calls, 5);
 	ck_assert_int_eq(event_base_got_exit(evkit_base), 1);
 	event_free(tick);
@@ -696,8 +699,9 @@ START_TEST(test_loopbreak)
 	ck_assert_str_eq(order, "a");
 	ck_assert_int_eq(event_base_got_break(evkit_base), 1);
 	ck_assert_int_eq(event_base_got_exit(evkit_base), 0);
-	ck_assert_int_eq(
-	    event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ACTIVE), 2);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ACTIVE),
+	    2);
 	/* The next loop clears the flag and runs them. */
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
 	ck_assert_str_eq(order, "abc");
@@ -744,6 +748,41 @@ START_TEST(test_loopexit_before_loop)
 	ck_assert_int_eq(event_base_got_exit(evkit_base), 1);
 	evtimer_del(ev);
 	event_free(ev);
+}
+END_TEST
+
+START_TEST(test_loopexit_twice)
+{
+	struct event *keep;
+	struct timeval tv = { 10, 0 }, t60 = { 0, 60000 }, t20 = { 0, 20000 };
+	double t0;
+
+	keep = evtimer_new(evkit_base, noop_cb, NULL);
+	evtimer_add(keep, &tv);
+	/* The earlier of two exits ends the loop; time it from before the
+	 * exits were scheduled, or a slow machine shortens the wait seen. */
+	t0 = evkit_now_ms();
+	ck_assert_int_eq(event_base_loopexit(evkit_base, &t60), 0);
+	ck_assert_int_eq(event_base_loopexit(evkit_base, &t20), 0);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
+	ck_assert_double_ge(evkit_now_ms() - t0, 20 - 4);
+	if (event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ADDED) ==
+	    1) {
+		/* Stalled 40 ms (loaded machine): both ran in one pass. */
+		event_free(keep);
+		return;
+	}
+	/* ... and the other is still pending: it ends the next loop. */
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED),
+	    2);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
+	ck_assert_double_ge(evkit_now_ms() - t0, 60 - 4);
+	ck_assert_int_eq(event_base_got_exit(evkit_base), 1);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED),
+	    1);
+	event_free(keep);
 }
 END_TEST
 
@@ -820,7 +859,7 @@ dispatch_limit(const struct timeval *max_interval, int max_callbacks,
 	struct event *eva, *evb, *evc, *evr;
 
 	ck_assert_int_eq(event_config_set_max_dispatch_interval(cfg,
-			     max_interval, max_callbacks, min_priority),
+	                     max_interval, max_callbacks, min_priority),
 	    0);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
@@ -958,6 +997,46 @@ START_TEST(test_priority_io)
 }
 END_TEST
 
+static void
+act_activate_other(struct probe *p)
+{
+	event_active(p->other, EV_TIMEOUT, 1);
+}
+
+START_TEST(test_priority_preempt)
+{
+	struct probe a = PROBE('a'), b = PROBE('b'), z = PROBE('z');
+	struct event *ea, *eb, *ez;
+
+	/* a and b wait at priority 1; a activates z at priority 0, which
+	 * cuts in before b. */
+	event_base_priority_init(evkit_base, 2);
+	ea = event_new(evkit_base, -1, 0, probe_cb, &a);
+	eb = event_new(evkit_base, -1, 0, probe_cb, &b);
+	ez = event_new(evkit_base, -1, 0, probe_cb, &z);
+	event_priority_set(ea, 1);
+	event_priority_set(eb, 1);
+	event_priority_set(ez, 0);
+	a.action = act_activate_other;
+	a.other = ez;
+	event_active(ea, EV_TIMEOUT, 1);
+	event_active(eb, EV_TIMEOUT, 1);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_str_eq(order, "azb");
+
+	/* Same priority: no cutting in, z queues behind b. */
+	norder = 0;
+	event_priority_set(ez, 1);
+	event_active(ea, EV_TIMEOUT, 1);
+	event_active(eb, EV_TIMEOUT, 1);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_str_eq(order, "abz");
+	event_free(ea);
+	event_free(eb);
+	event_free(ez);
+}
+END_TEST
+
 /* ---- fork ---- */
 
 static void
@@ -1085,19 +1164,20 @@ START_TEST(test_cached_time)
 	ck_assert_int_eq(event_base_gettimeofday_cached(evkit_base, &tv), 0);
 	now = evkit_wall_ms();
 	ck_assert_double_le(evkit_tv_ms(&tv), now + 20);
-	ck_assert_double_ge(evkit_tv_ms(&tv), now - 20);
+	ck_assert_double_ge(evkit_tv_ms(&tv), now - 1000);
 	spin_ms(10);
 	event_base_gettimeofday_cached(evkit_base, &tv);
 	ck_assert_double_ge(evkit_tv_ms(&tv), now + 5);
 	/* Updating the cache outside the loop is a harmless no-op. */
 	ck_assert_int_eq(event_base_update_cache_time(evkit_base), 0);
 
-	/* Inside a callback: frozen at the time of the last poll, close to
-	 * the wall clock, until event_base_update_cache_time(). */
+	/* Inside a callback: frozen at the time of the last poll, on the
+	 * wall clock (a loaded machine may run the callback a while after
+	 * the poll), until event_base_update_cache_time(). */
 	run_time_check(evkit_base, &t);
 	ck_assert_double_eq(t.first, t.second);
 	ck_assert_double_le(t.first, t.wall + 20);
-	ck_assert_double_ge(t.first, t.wall - 20);
+	ck_assert_double_ge(t.first, t.wall - 1000);
 	ck_assert_double_ge(t.updated, t.first + 15);
 }
 END_TEST
@@ -1184,6 +1264,7 @@ loop_suite(void)
 	tcase_add_test(tc, test_loopbreak);
 	tcase_add_test(tc, test_loopbreak_before_loop);
 	tcase_add_test(tc, test_loopexit_before_loop);
+	tcase_add_test(tc, test_loopexit_twice);
 	tcase_add_test(tc, test_loopcontinue);
 	suite_add_tcase(s, tc);
 
@@ -1194,6 +1275,7 @@ loop_suite(void)
 	tcase_add_test(tc, test_max_dispatch_interval);
 	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_priority_starvation);
+	tcase_add_test(tc, test_priority_preempt);
 	tcase_add_test(tc, test_priority_io);
 	suite_add_tcase(s, tc);
 

@@ -23,10 +23,13 @@ struct tprobe {
 	double at; /* monotonic ms of the last call */
 	struct event *ev;
 	int stop_after; /* event_del(ev) after that many calls */
-	int sleep_ms;	/* nanosleep this long in each call */
+	int sleep_ms;   /* nanosleep this long in each call */
 };
 
-#define TPROBE(c) { .tag = (c) }
+#define TPROBE(c)          \
+	{                  \
+		.tag = (c) \
+	}
 
 static char order[256];
 static size_t norder;
@@ -116,29 +119,67 @@ START_TEST(test_persistent)
 }
 END_TEST
 
+#define DRIFT_PERIOD 25 /* ms */
+#define DRIFT_CALLS 12
+
+struct drift {
+	struct event *ev;
+	double next[DRIFT_CALLS]; /* wall-clock deadline after each call */
+	double at[DRIFT_CALLS];
+	int n;
+};
+
+static void
+drift_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct drift *d = arg;
+	struct timeval tv;
+	struct timespec ts = { 0, 4000000 }; /* each call takes 4 ms */
+
+	d->at[d->n] = evkit_now_ms();
+	/* Already re-armed when the callback runs. */
+	ck_assert_int_eq(event_pending(d->ev, EV_TIMEOUT, &tv), EV_TIMEOUT);
+	d->next[d->n] = evkit_tv_ms(&tv);
+	if (++d->n == DRIFT_CALLS)
+		event_del(d->ev);
+	nanosleep(&ts, NULL);
+}
+
 START_TEST(test_persistent_no_drift)
 {
-	struct tprobe p = TPROBE('p');
+	struct drift d;
 	struct timeval tv;
-	double t0, dt;
+	double t0, dt, step;
+	int i, exact = 0;
 
 	/*
 	 * A persistent timer is re-armed from its scheduled time, not from
-	 * when its callback ran or finished: 20 periods of 10 ms take about
-	 * 200 ms even though each callback takes 4 ms (a drifting timer
-	 * would need at least 20 * 14 = 280 ms).
+	 * when its callback ran or finished: the deadlines stay exactly one
+	 * period apart although each callback takes 4 ms, and 12 periods of
+	 * 25 ms take about 300 ms (drifting: at least 12 * 29 = 348 ms).
+	 * Only a call more than a whole period late starts afresh from
+	 * "now", which a loaded machine may cause a few times: a majority of
+	 * exact steps is asked for (a drifting timer has none).
 	 */
-	p.ev = event_new(evkit_base, -1, EV_PERSIST, tprobe_cb, &p);
-	p.stop_after = 20;
-	p.sleep_ms = 4;
+	memset(&d, 0, sizeof(d));
+	d.ev = event_new(evkit_base, -1, EV_PERSIST, drift_cb, &d);
 	t0 = evkit_now_ms();
-	event_add(p.ev, evkit_ms_tv(&tv, 10));
+	event_add(d.ev, evkit_ms_tv(&tv, DRIFT_PERIOD));
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	dt = p.at - t0;
-	ck_assert_int_eq(p.calls, 20);
-	ck_assert_double_ge(dt, 200 - EARLY_MS);
-	ck_assert_msg(dt < 250, "20 periods of 10 ms took %.1f ms", dt);
-	event_free(p.ev);
+	ck_assert_int_eq(d.n, DRIFT_CALLS);
+	dt = d.at[DRIFT_CALLS - 1] - t0;
+	ck_assert_double_ge(dt, DRIFT_CALLS * DRIFT_PERIOD - EARLY_MS);
+	for (i = 1; i < DRIFT_CALLS; i++) {
+		step = d.next[i] - d.next[i - 1];
+		ck_assert_msg(step > DRIFT_PERIOD - 0.3,
+		    "deadline step %d: %.3f ms", i, step);
+		if (step < DRIFT_PERIOD + 0.3)
+			exact++;
+	}
+	ck_assert_msg(exact > (DRIFT_CALLS - 1) / 2,
+	    "only %d of %d deadline steps were one period (took %.1f ms)",
+	    exact, DRIFT_CALLS - 1, dt);
+	event_free(d.ev);
 }
 END_TEST
 
@@ -158,33 +199,134 @@ START_TEST(test_lateness)
 }
 END_TEST
 
+/* The tags of the three probes sorted by the deadline each one's event
+ * reports, i.e. the order they must run in. */
+static void
+by_deadline(struct event *ev[3], const char *tags, char out[4])
+{
+	struct timeval tv;
+	double d[3], td;
+	char tc;
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(evtimer_pending(ev[i], &tv), EV_TIMEOUT);
+		d[i] = evkit_tv_ms(&tv);
+		out[i] = tags[i];
+	}
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++)
+			if (d[j] < d[i]) {
+				td = d[i], d[i] = d[j], d[j] = td;
+				tc = out[i], out[i] = out[j], out[j] = tc;
+			}
+	out[3] = '\0';
+}
+
 START_TEST(test_deadline_order)
 {
 	struct tprobe a = TPROBE('a'), b = TPROBE('b'), c = TPROBE('c');
-	struct event *ea, *eb, *ec;
+	struct event *ev[3];
 	struct timeval tv;
+	char want[4];
 
-	ea = evtimer_new(evkit_base, tprobe_cb, &a);
-	eb = evtimer_new(evkit_base, tprobe_cb, &b);
-	ec = evtimer_new(evkit_base, tprobe_cb, &c);
-	evtimer_add(ec, evkit_ms_tv(&tv, 30));
-	evtimer_add(ea, evkit_ms_tv(&tv, 10));
-	evtimer_add(eb, evkit_ms_tv(&tv, 20));
+	ev[0] = evtimer_new(evkit_base, tprobe_cb, &a);
+	ev[1] = evtimer_new(evkit_base, tprobe_cb, &b);
+	ev[2] = evtimer_new(evkit_base, tprobe_cb, &c);
+	evtimer_add(ev[2], evkit_ms_tv(&tv, 90));
+	evtimer_add(ev[0], evkit_ms_tv(&tv, 30));
+	evtimer_add(ev[1], evkit_ms_tv(&tv, 60));
+	by_deadline(ev, "abc", want);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "abc");
+	ck_assert_str_eq(order, want);
+	ck_assert_str_eq(order, "abc"); /* unless adding took 30 ms */
 
 	/* All three expired before the loop starts: one pass runs them, in
 	 * deadline order. */
 	norder = 0;
-	evtimer_add(ec, evkit_ms_tv(&tv, 3));
-	evtimer_add(ea, evkit_ms_tv(&tv, 1));
-	evtimer_add(eb, evkit_ms_tv(&tv, 2));
+	evtimer_add(ev[2], evkit_ms_tv(&tv, 3));
+	evtimer_add(ev[0], evkit_ms_tv(&tv, 1));
+	evtimer_add(ev[1], evkit_ms_tv(&tv, 2));
+	by_deadline(ev, "abc", want);
 	spin_ms(15);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_str_eq(order, "abc");
-	event_free(ea);
-	event_free(eb);
-	event_free(ec);
+	ck_assert_str_eq(order, want);
+	event_free(ev[0]);
+	event_free(ev[1]);
+	event_free(ev[2]);
+}
+END_TEST
+
+START_TEST(test_active_pending_timer)
+{
+	struct tprobe p = TPROBE('a');
+	struct timeval tv;
+
+	/* Activating a pending one-shot timer runs it and removes it. */
+	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
+	evtimer_add(p.ev, evkit_ms_tv(&tv, 10000));
+	event_active(p.ev, EV_TIMEOUT, 1);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(evtimer_pending(p.ev, NULL), 0);
+	event_free(p.ev);
+}
+END_TEST
+
+START_TEST(test_persistent_active_reschedule)
+{
+	struct tprobe p = TPROBE('p');
+	struct timeval tv, when;
+	double w0, wa;
+
+	/*
+	 * A persistent timer run by event_active() is re-armed like after
+	 * a real timeout when told EV_TIMEOUT (one period after the deadline
+	 * it had), and from now when told anything else.
+	 */
+	p.ev = event_new(evkit_base, -1, EV_PERSIST, tprobe_cb, &p);
+	w0 = evkit_wall_ms();
+	evtimer_add(p.ev, evkit_ms_tv(&tv, 100));
+	event_active(p.ev, EV_TIMEOUT, 1);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(evtimer_pending(p.ev, &when), EV_TIMEOUT);
+	ck_assert_double_ge(evkit_tv_ms(&when) - w0, 200 - 50);
+	ck_assert_double_le(evkit_tv_ms(&when) - w0, 200 + 50);
+
+	evtimer_del(p.ev);
+	evtimer_add(p.ev, evkit_ms_tv(&tv, 100));
+	spin_ms(30);
+	wa = evkit_wall_ms();
+	event_active(p.ev, EV_READ, 1);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(p.calls, 2);
+	ck_assert_int_eq(p.what, EV_READ);
+	ck_assert_int_eq(evtimer_pending(p.ev, &when), EV_TIMEOUT);
+	ck_assert_double_ge(evkit_tv_ms(&when) - wa, 100 - 50);
+	ck_assert_double_le(evkit_tv_ms(&when) - wa, 100 + 50);
+	event_free(p.ev);
+}
+END_TEST
+
+START_TEST(test_huge_timeout)
+{
+	struct tprobe h = TPROBE('h'), s = TPROBE('s');
+	struct event *eh, *es;
+	struct timeval tv = { 86400L * 365 * 10, 0 };
+
+	/* Ten years: no overflow into "now" or into a busy loop. */
+	eh = evtimer_new(evkit_base, tprobe_cb, &h);
+	es = evtimer_new(evkit_base, tprobe_cb, &s);
+	ck_assert_int_eq(evtimer_add(eh, &tv), 0);
+	ck_assert_int_eq(evtimer_pending(eh, NULL), EV_TIMEOUT);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
+	evtimer_add(es, evkit_ms_tv(&tv, 20));
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_str_eq(order, "s");
+	ck_assert_int_eq(evtimer_pending(eh, NULL), EV_TIMEOUT);
+	event_free(eh);
+	event_free(es);
 }
 END_TEST
 
@@ -236,7 +378,7 @@ many_start_cb(evutil_socket_t fd, short what, void *arg)
 		tv.tv_sec = 0;
 		tv.tv_usec = perm[i] * 10;
 		ck_assert_int_eq(evtimer_assign(&m->evs[i], evkit_base, many_cb,
-				     m),
+		                     m),
 		    0);
 		ck_assert_int_eq(evtimer_add(&m->evs[i], &tv), 0);
 		ck_assert_int_eq(evtimer_pending(&m->evs[i], &tv), EV_TIMEOUT);
@@ -267,7 +409,9 @@ START_TEST(test_many_timers)
 	ck_assert_msg(m.bad == 0, "%d timers fired before an earlier one",
 	    m.bad);
 	ck_assert_double_ge(dt, 1000 - 10 - EARLY_MS);
-	ck_assert_msg(dt < 10000, "100,000 timers took %.0f ms", dt);
+	/* Generous for sanitizers on a loaded machine; a quadratic timer
+	 * queue would take minutes. */
+	ck_assert_msg(dt < 30000, "100,000 timers took %.0f ms", dt);
 	for (i = 0; i < NTIMERS; i++)
 		event_debug_unassign(&m.evs[i]);
 	event_free(start);
@@ -334,8 +478,9 @@ START_TEST(test_null_timeout)
 	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
 	ck_assert_int_eq(event_add(p.ev, NULL), 0);
 	ck_assert_int_eq(evtimer_pending(p.ev, NULL), 0);
-	ck_assert_int_eq(
-	    event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ADDED), 0);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED),
+	    0);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	ck_assert_int_eq(p.calls, 0);
 
@@ -418,6 +563,20 @@ START_TEST(test_zero_timeout)
 }
 END_TEST
 
+START_TEST(test_negative_timeout)
+{
+	struct tprobe p = TPROBE('n');
+	struct timeval neg = { -1, 0 };
+
+	/* A deadline in the past: due at once, like a zero timeout. */
+	p.ev = evtimer_new(evkit_base, tprobe_cb, &p);
+	ck_assert_int_eq(evtimer_add(p.ev, &neg), 0);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
+	ck_assert_int_eq(p.calls, 1);
+	event_free(p.ev);
+}
+END_TEST
+
 START_TEST(test_pending_deadline)
 {
 	struct event *ev;
@@ -445,7 +604,7 @@ START_TEST(test_common_basic)
 	const struct timeval *c1, *c2, *c3;
 	struct tprobe p = TPROBE('c');
 	struct timeval when;
-	double t0, w0;
+	double t0, w0, w1;
 
 	c1 = event_base_init_common_timeout(evkit_base, &d100);
 	ck_assert_ptr_nonnull(c1);
@@ -459,10 +618,11 @@ START_TEST(test_common_basic)
 	t0 = evkit_now_ms();
 	w0 = evkit_wall_ms();
 	ck_assert_int_eq(evtimer_add(p.ev, c1), 0);
+	w1 = evkit_wall_ms();
 	ck_assert_int_eq(evtimer_pending(p.ev, &when), EV_TIMEOUT);
 	/* The reported deadline is a plain absolute time. */
 	ck_assert_double_ge(evkit_tv_ms(&when), w0 + 100 - 50);
-	ck_assert_double_le(evkit_tv_ms(&when), w0 + 100 + 50);
+	ck_assert_double_le(evkit_tv_ms(&when), w1 + 100 + 50);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	ck_assert_int_eq(p.calls, 1);
 	ck_assert_double_ge(p.at - t0, 100 - EARLY_MS);
@@ -524,23 +684,28 @@ END_TEST
 
 START_TEST(test_common_mixed)
 {
-	struct timeval d30 = { 0, 30000 }, tv;
-	const struct timeval *c30;
+	struct timeval d60 = { 0, 60000 }, tv;
+	const struct timeval *c60;
 	struct tprobe p[6] = { TPROBE('A'), TPROBE('B'), TPROBE('C'),
 		TPROBE('D'), TPROBE('E'), TPROBE('F') };
 	struct event *ev[6];
 	int i;
 
-	c30 = event_base_init_common_timeout(evkit_base, &d30);
+	c60 = event_base_init_common_timeout(evkit_base, &d60);
 	for (i = 0; i < 6; i++)
 		ev[i] = evtimer_new(evkit_base, tprobe_cb, &p[i]);
-	/* Common 30 ms: A, B.  Plain: C 10, D 45, E 20, F 60 ms. */
-	evtimer_add(ev[0], c30);
-	evtimer_add(ev[1], c30);
+	/*
+	 * Common 60 ms: A, B.  Plain: C 10, D 120, E 30, F 180 ms.  (Timers
+	 * that expire in the same pass are another matter: there libevent
+	 * runs a common timeout's events after the plain ones, so the gaps
+	 * are wide enough for a loaded machine.)
+	 */
+	evtimer_add(ev[0], c60);
+	evtimer_add(ev[1], c60);
 	evtimer_add(ev[2], evkit_ms_tv(&tv, 10));
-	evtimer_add(ev[3], evkit_ms_tv(&tv, 45));
-	evtimer_add(ev[4], evkit_ms_tv(&tv, 20));
-	evtimer_add(ev[5], evkit_ms_tv(&tv, 60));
+	evtimer_add(ev[3], evkit_ms_tv(&tv, 120));
+	evtimer_add(ev[4], evkit_ms_tv(&tv, 30));
+	evtimer_add(ev[5], evkit_ms_tv(&tv, 180));
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	ck_assert_str_eq(order, "CEABDF");
 	for (i = 0; i < 6; i++)
@@ -651,30 +816,80 @@ START_TEST(test_io_timeout_persistent)
 {
 	struct iot t;
 	struct timeval tv;
-	double t0;
+	double t0, margin;
 
-	/* Persistent EV_READ with a 30 ms timeout: timeouts repeat while
-	 * idle, and a read restarts the timeout from the read. */
+	/* Persistent EV_READ with a 100 ms timeout: timeouts repeat while
+	 * idle, and a read restarts the timeout from the read (not from the
+	 * deadline it replaced). */
 	memset(&t, 0, sizeof(t));
 	t.ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
 	    iot_cb, &t);
 	t0 = evkit_now_ms();
-	event_add(t.ev, evkit_ms_tv(&tv, 30));
+	event_add(t.ev, evkit_ms_tv(&tv, 100));
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
 	ck_assert_int_eq(t.n, 2);
 	ck_assert_int_eq(t.what[0], EV_TIMEOUT);
 	ck_assert_int_eq(t.what[1], EV_TIMEOUT);
-	ck_assert_double_ge(t.at[1] - t0, 60 - EARLY_MS);
-	spin_ms(10);
+	ck_assert_double_ge(t.at[1] - t0, 200 - EARLY_MS);
+	spin_ms(20);
+	ck_assert_int_eq(event_pending(t.ev, EV_TIMEOUT, &tv), EV_TIMEOUT);
+	margin = evkit_tv_ms(&tv) - evkit_wall_ms();
 	evkit_write(evkit_pair[1], "x");
+	if (margin < 40) {
+		/* Stalled close to the next deadline (loaded machine): the
+		 * read and the timeout might coincide, which
+		 * test_io_timeout_coincide covers. */
+		event_free(t.ev);
+		return;
+	}
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
 	ck_assert_int_eq(t.what[2], EV_READ);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
 	ck_assert_int_eq(t.what[3], EV_TIMEOUT);
-	ck_assert_double_ge(t.at[3] - t.at[2], 30 - EARLY_MS);
+	ck_assert_double_ge(t.at[3] - t.at[2], 100 - EARLY_MS);
 	ck_assert_int_eq(event_pending(t.ev, EV_READ | EV_TIMEOUT, NULL), 0);
 	event_free(t.ev);
+}
+END_TEST
+
+START_TEST(test_io_timeout_coincide)
+{
+	struct tprobe p = TPROBE('o'), q = TPROBE('p');
+	struct event *evq;
+	struct timeval tv;
+
+	/*
+	 * Readable and timed out by the same pass: libevent reports the
+	 * timeout alone (the timeout removes the event, read activation and
+	 * all, before re-activating it).  A one-shot event is then gone; a
+	 * persistent one sees the data on the next pass.
+	 */
+	p.ev = event_new(evkit_base, evkit_pair[0], EV_READ, tprobe_cb, &p);
+	evq = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
+	    tprobe_cb, &q);
+	q.ev = evq;
+	q.stop_after = 2;
+	event_add(p.ev, evkit_ms_tv(&tv, 1));
+	event_add(evq, evkit_ms_tv(&tv, 1));
+	evkit_write(evkit_pair[1], "x");
+	spin_ms(10);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(p.what, EV_TIMEOUT);
+	ck_assert_int_eq(q.calls, 1);
+	ck_assert_int_eq(q.what, EV_TIMEOUT);
+	ck_assert_int_eq(event_pending(p.ev, EV_READ, NULL), 0);
+	/* Still added, timeout re-armed; with a long one, the data. */
+	ck_assert_int_eq(event_pending(evq, EV_READ | EV_TIMEOUT, NULL),
+	    EV_READ | EV_TIMEOUT);
+	event_add(evq, evkit_ms_tv(&tv, 10000));
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_int_eq(q.calls, 2);
+	ck_assert_int_eq(q.what, EV_READ);
+	ck_assert_int_eq(p.calls, 1);
+	event_free(p.ev);
+	event_free(evq);
 }
 END_TEST
 
@@ -697,12 +912,16 @@ timer_suite(void)
 	tcase_add_test(tc, test_readd_reschedules);
 	tcase_add_test(tc, test_del_pending);
 	tcase_add_test(tc, test_zero_timeout);
+	tcase_add_test(tc, test_negative_timeout);
 	tcase_add_test(tc, test_pending_deadline);
+	tcase_add_test(tc, test_active_pending_timer);
+	tcase_add_test(tc, test_persistent_active_reschedule);
+	tcase_add_test(tc, test_huge_timeout);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("many");
 	tcase_add_checked_fixture(tc, setup, evkit_teardown);
-	tcase_set_timeout(tc, 30);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_many_timers);
 	suite_add_tcase(s, tc);
 
@@ -721,6 +940,7 @@ timer_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_io_timeout);
 	tcase_add_test(tc, test_io_timeout_persistent);
+	tcase_add_test(tc, test_io_timeout_coincide);
 	suite_add_tcase(s, tc);
 
 	return s;

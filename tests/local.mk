@@ -54,3 +54,9 @@ EXTRA_DIST += \
 	tests/tools/evbench.sh \
 	tests/summary.sh \
 	tests/libevent-reference.sh
+
+# The same suites built against the system libevent, by hand: proves that
+# a test asserts libevent's behaviour and not ours.
+libevent-check:
+	$(SHELL) $(top_srcdir)/tests/libevent-reference.sh
+.PHONY: libevent-check
