@@ -200,8 +200,8 @@ int evbuffer_add_buffer_reference(struct evbuffer *outbuf,
     struct evbuffer *inbuf);
 
 /* Called once when the buffer no longer needs referenced memory. */
-typedef void (*evbuffer_ref_cleanup_cb)(const void *data, size_t datalen,
-    void *extra);
+typedef void (
+    *evbuffer_ref_cleanup_cb)(const void *data, size_t datalen, void *extra);
 
 /*
  * Appends datlen bytes at data without copying them.  The memory must stay
@@ -239,8 +239,9 @@ struct evbuffer_file_segment;
 #define EVBUF_FS_DISABLE_LOCKING 0x08
 
 /* Called when a segment is released, with the flags it was made with. */
-typedef void (*evbuffer_file_segment_cleanup_cb)(
-    struct evbuffer_file_segment const *seg, int flags, void *arg);
+typedef void (
+    *evbuffer_file_segment_cleanup_cb)(struct evbuffer_file_segment const *seg,
+    int flags, void *arg);
 
 /*
  * A segment for length bytes of fd from offset (length -1: to the end of
@@ -248,8 +249,8 @@ typedef void (*evbuffer_file_segment_cleanup_cb)(
  * while the segment lives.
  */
 EVENT2_EXPORT_SYMBOL
-struct evbuffer_file_segment *evbuffer_file_segment_new(int fd,
-    ev_off_t offset, ev_off_t length, unsigned flags);
+struct evbuffer_file_segment *evbuffer_file_segment_new(int fd, ev_off_t offset,
+    ev_off_t length, unsigned flags);
 
 /*
  * Drops the caller's reference; the segment goes away when no buffer uses
@@ -358,8 +359,7 @@ struct evbuffer_ptr evbuffer_search_eol(struct evbuffer *buffer,
  */
 EVENT2_EXPORT_SYMBOL
 int evbuffer_peek(struct evbuffer *buffer, ev_ssize_t len,
-    struct evbuffer_ptr *start_at, struct evbuffer_iovec *vec_out,
-    int n_vec);
+    struct evbuffer_ptr *start_at, struct evbuffer_iovec *vec_out, int n_vec);
 
 /* What changed since a buffer's callbacks last ran. */
 struct evbuffer_cb_info {
@@ -401,8 +401,8 @@ int evbuffer_remove_cb(struct evbuffer *buffer, evbuffer_cb_func cb,
 
 /* Set or clear EVBUFFER_CB_* flags of a callback. */
 EVENT2_EXPORT_SYMBOL
-int evbuffer_cb_set_flags(struct evbuffer *buffer,
-    struct evbuffer_cb_entry *cb, ev_uint32_t flags);
+int evbuffer_cb_set_flags(struct evbuffer *buffer, struct evbuffer_cb_entry *cb,
+    ev_uint32_t flags);
 EVENT2_EXPORT_SYMBOL
 int evbuffer_cb_clear_flags(struct evbuffer *buffer,
     struct evbuffer_cb_entry *cb, ev_uint32_t flags);
