@@ -266,7 +266,8 @@ int bufferevent_remove_from_rate_limit_group_internal_(struct bufferevent *bev,
 
 /*
  * The address a socket bufferevent connected to through
- * bufferevent_socket_connect_hostname(), or NULL.
+ * bufferevent_socket_connect_hostname(); its sa_family is AF_UNSPEC when
+ * there was none.
  */
 const struct sockaddr *bufferevent_socket_get_conn_address_(
     struct bufferevent *bev);

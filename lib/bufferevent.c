@@ -296,11 +296,7 @@ bufferevent_init_common_(struct bufferevent_private *p, struct event_base *base,
 	return 0;
 
 err:
-	if (p->own_lock) {
-		EVTHREAD_FREE_LOCK(p->lock, EVTHREAD_LOCKTYPE_RECURSIVE);
-		p->lock = NULL;
-		p->own_lock = 0;
-	}
+	/* The buffers first: they may use the lock. */
 	if (bufev->input) {
 		evbuffer_free(bufev->input);
 		bufev->input = NULL;
@@ -308,6 +304,11 @@ err:
 	if (bufev->output) {
 		evbuffer_free(bufev->output);
 		bufev->output = NULL;
+	}
+	if (p->own_lock) {
+		EVTHREAD_FREE_LOCK(p->lock, EVTHREAD_LOCKTYPE_RECURSIVE);
+		p->lock = NULL;
+		p->own_lock = 0;
 	}
 	return -1;
 }

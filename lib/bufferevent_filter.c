@@ -305,28 +305,32 @@ bufferevent_filter_new(struct bufferevent *underlying,
 		return NULL;
 	}
 	bev = downcast(bevf);
-	bevf->underlying = underlying;
+	/* The timers first: freeing needs them set up. */
+	bufferevent_init_generic_timeout_cbs_(bev);
 	bevf->process_in = input_filter;
 	bevf->process_out = output_filter;
+	bevf->inbuf_cb = evbuffer_add_cb(bev->input, filtered_inbuf_cb, bevf);
+	bevf->outbuf_cb =
+	    evbuffer_add_cb(bev->output, filtered_outbuf_cb, bevf);
+	if (bevf->inbuf_cb == NULL || bevf->outbuf_cb == NULL) {
+		/* Out of memory: nothing refers to underlying yet. */
+		bufferevent_free(bev);
+		return NULL;
+	}
+	evbuffer_cb_clear_flags(bev->input, bevf->inbuf_cb,
+	    EVBUFFER_CB_ENABLED);
+
+	bevf->underlying = underlying;
 	bevf->free_context = free_context;
 	bevf->context = ctx;
-	if ((options & BEV_OPT_THREADSAFE) &&
-	    bufferevent_enable_locking_(bev, NULL) < 0)
-		event_warnx("%s: cannot make the filter threadsafe", __func__);
+	/* Without lock callbacks this fails, and the filter goes unlocked,
+	 * as in libevent. */
+	if (options & BEV_OPT_THREADSAFE)
+		(void)bufferevent_enable_locking_(bev, NULL);
 
 	bufferevent_setcb(underlying, filter_readcb, filter_writecb,
 	    filter_eventcb, bevf);
-
-	bevf->inbuf_cb = evbuffer_add_cb(bev->input, filtered_inbuf_cb, bevf);
-	if (bevf->inbuf_cb)
-		evbuffer_cb_clear_flags(bev->input, bevf->inbuf_cb,
-		    EVBUFFER_CB_ENABLED);
-	bevf->outbuf_cb =
-	    evbuffer_add_cb(bev->output, filtered_outbuf_cb, bevf);
-
-	bufferevent_init_generic_timeout_cbs_(bev);
 	bufferevent_incref_(underlying);
-
 	bufferevent_enable(underlying, EV_READ | EV_WRITE);
 	bufferevent_suspend_read_(underlying, BEV_SUSPEND_FILT_READ);
 	return bev;
@@ -338,15 +342,17 @@ be_filter_unlink(struct bufferevent *bev)
 	struct bufferevent_filtered *bevf = upcast(bev);
 
 	EVUTIL_ASSERT(bevf);
+	if (bevf->underlying == NULL)
+		return; /* bufferevent_filter_new failed half-way */
 	if (bevf->bev.options & BEV_OPT_CLOSE_ON_FREE) {
 		/* Drops the program's reference to the underlying one; the
 		 * finalizer drops ours. */
 		if (BEV_UPCAST(bevf->underlying)->refcnt < 2)
-			event_warnx("BEV_OPT_CLOSE_ON_FREE set on a "
+			event_warnx("BEV_OPT_CLOSE_ON_FREE set on an "
 			            "bufferevent with too few references");
 		else
 			bufferevent_free(bevf->underlying);
-	} else if (bevf->underlying) {
+	} else {
 		/* Give the underlying bufferevent back, callbacks cleared. */
 		if (bevf->underlying->errorcb == filter_eventcb)
 			bufferevent_setcb(bevf->underlying, NULL, NULL, NULL,

@@ -147,11 +147,12 @@ pair_elt_new(struct event_base *base, int options)
 		mm_free(bp);
 		return NULL;
 	}
+	/* The timers first: freeing needs them set up. */
+	bufferevent_init_generic_timeout_cbs_(downcast(bp));
 	if (evbuffer_add_cb(downcast(bp)->output, pair_outbuf_cb, bp) == NULL) {
 		bufferevent_free(downcast(bp));
 		return NULL;
 	}
-	bufferevent_init_generic_timeout_cbs_(downcast(bp));
 	return bp;
 }
 

@@ -686,6 +686,9 @@ bufferevent_add_to_rate_limit_group(struct bufferevent *bev,
 	struct bufferevent_rate_limit *rl;
 	int rsuspend, wsuspend;
 
+	/* Documented as leaving the current group (libevent crashes). */
+	if (g == NULL)
+		return bufferevent_remove_from_rate_limit_group(bev);
 	BEV_LOCK(bev);
 	if ((rl = get_rate_limiting(bevp)) == NULL) {
 		BEV_UNLOCK(bev);

@@ -368,11 +368,8 @@ remember_conn_address(struct bufferevent_private *p, const struct sockaddr *sa,
 const struct sockaddr *
 bufferevent_socket_get_conn_address_(struct bufferevent *bev)
 {
-	struct bufferevent_private *p = BEV_UPCAST(bev);
-
-	if (p->conn_address.in.sin_family == 0)
-		return NULL;
-	return (const struct sockaddr *)&p->conn_address;
+	/* sa_family is AF_UNSPEC until a hostname connect resolved one. */
+	return (const struct sockaddr *)&BEV_UPCAST(bev)->conn_address;
 }
 
 /* The lookup of connect_hostname is over: connect, or report failure. */
@@ -545,7 +542,9 @@ static void
 be_socket_destruct(struct bufferevent *bufev)
 {
 	struct bufferevent_private *p = BEV_UPCAST(bufev);
-	evutil_socket_t fd = event_get_fd(&bufev->ev_read);
+	/* Read directly: from the finalizer, debug mode no longer counts
+	 * ev_read as set up. */
+	evutil_socket_t fd = bufev->ev_read.ev_fd;
 
 	if ((p->options & BEV_OPT_CLOSE_ON_FREE) && fd >= 0)
 		evutil_closesocket(fd);

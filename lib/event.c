@@ -1646,17 +1646,20 @@ event_free_finalize(unsigned flags, struct event *ev,
 	return event_finalize_impl_(flags | EVENT_FINALIZE_FREE_, ev, cb);
 }
 
+/*
+ * A callback (an event's too) finalized through this path runs cb with the
+ * callback itself, as libevent does; only event_finalize uses the event
+ * closures.
+ */
 static void
 event_callback_finalize_nolock_(struct event_base *base, unsigned flags,
     struct event_callback *evcb, void (*cb)(struct event_callback *, void *))
 {
-	if (evcb->evcb_flags & EVLIST_INIT) {
-		event_finalize_nolock_(base, flags,
-		    event_callback_to_event(evcb),
-		    (event_finalize_callback_fn)(void (*)(void))cb);
-		return;
-	}
-	event_callback_cancel_nolock_(base, evcb, 0);
+	if (evcb->evcb_flags & EVLIST_INIT)
+		event_del_nolock_(event_callback_to_event(evcb),
+		    EVENT_DEL_NOBLOCK);
+	else
+		event_callback_cancel_nolock_(base, evcb, 0);
 	evcb->evcb_closure = EV_CLOSURE_CB_FINALIZE;
 	evcb->evcb_cb_union.evcb_cbfinalize = cb;
 	event_callback_activate_nolock_(base, evcb);

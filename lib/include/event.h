@@ -21,5 +21,8 @@
 #include <event2/event_struct.h>
 #include <event2/event.h>
 #include <event2/event_compat.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_struct.h>
+#include <event2/bufferevent_compat.h>
 
 #endif /* EVENT1_EVENT_H_INCLUDED_ */

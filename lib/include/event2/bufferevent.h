@@ -316,7 +316,7 @@ bufferevent_rate_limit_group_set_min_share(struct bufferevent_rate_limit_group
 EVENT2_EXPORT_SYMBOL void bufferevent_rate_limit_group_free(
     struct bufferevent_rate_limit_group *);
 
-/* Moves bev into g (out of any other group first). */
+/* Moves bev into g (out of any other group first); g NULL: just leave. */
 EVENT2_EXPORT_SYMBOL int
 bufferevent_add_to_rate_limit_group(struct bufferevent *bev,
     struct bufferevent_rate_limit_group *g);
