@@ -3,7 +3,8 @@
 # tests.
 #
 #   ./build.sh bench     build, then run evbench over every backend
-#   ./build.sh test      build, run `make check`, print "N passed, N failed"
+#   ./build.sh test      build, run `make check` as built and again under
+#                        ASan+UBSan, print "N passed, N failed" for both
 #   ./build.sh sanitize  as test, in build-sanitize/ with --enable-sanitizers
 #   ./build.sh deps      only install the missing Debian packages
 #
@@ -15,7 +16,8 @@
 # Environment: CONFIGURE_FLAGS (extra ./configure arguments),
 # EVKIT_TEST_TIMEOUT (seconds allowed for a non-interactive make check,
 # default 1800),
-# EVKIT_NO_DEPS=1 (never touch packages).
+# EVKIT_NO_DEPS=1 (never touch packages), EVKIT_NO_SANITIZE=1 (test: skip
+# the sanitizer pass).
 
 set -u
 
@@ -157,7 +159,8 @@ build() {
 }
 
 # Runs make check in $1, prints the failed tests' logs, then the summary
-# line last; returns make check's status.
+# line last (after "$2: " when a label is given); returns make check's
+# status.
 run_tests() {
 	local builddir=$1 status
 	say "make check in $builddir"
@@ -175,7 +178,11 @@ run_tests() {
 		tail -n 300 "$builddir/test-suite.log"
 		echo "-----"
 	fi
-	"$top/tests/summary.sh" "$builddir"
+	if [ -n "${2:-}" ]; then
+		echo "$2: $("$top/tests/summary.sh" "$builddir" | tail -n 1)"
+	else
+		"$top/tests/summary.sh" "$builddir"
+	fi
 	return $status
 }
 
@@ -187,30 +194,8 @@ build_or_report() {
 	fi
 }
 
-[ $# -eq 1 ] || usage
-case $1 in
-deps)
-	ensure_deps
-	;;
-bench)
-	ensure_deps
-	ensure_configure_script
-	ensure_configured "$top" "$top"
-	build "$top"
-	[ -x tools/evbench/evbench ] || die "tools/evbench/evbench was not built"
-	./tools/evbench/evbench
-	;;
-test)
-	ensure_deps
-	ensure_configure_script
-	ensure_configured "$top" "$top"
-	build_or_report "$top"
-	run_tests "$top"
-	exit $?
-	;;
-sanitize)
-	ensure_deps
-	ensure_configure_script
+# Prepares and builds build-sanitize/ (ASan + UBSan); sets $sb.
+sanitize_build() {
 	sb=$top/build-sanitize
 	# automake refuses an out-of-tree build of a source tree that is
 	# itself configured (as ./build.sh test leaves it).  Then the build
@@ -237,6 +222,40 @@ sanitize)
 	fi
 	ensure_configured "$sb" "$src" --enable-sanitizers
 	build_or_report "$sb"
+}
+
+[ $# -eq 1 ] || usage
+case $1 in
+deps)
+	ensure_deps
+	;;
+bench)
+	ensure_deps
+	ensure_configure_script
+	ensure_configured "$top" "$top"
+	build "$top"
+	[ -x tools/evbench/evbench ] || die "tools/evbench/evbench was not built"
+	./tools/evbench/evbench
+	;;
+test)
+	# The whole suite: once as built, once more under ASan and UBSan.
+	ensure_deps
+	ensure_configure_script
+	ensure_configured "$top" "$top"
+	build_or_report "$top"
+	run_tests "$top" plain
+	status=$?
+	[ "${EVKIT_NO_SANITIZE:-}" = 1 ] || {
+		sanitize_build
+		run_tests "$sb" sanitizers || status=$?
+	}
+	"$top/tests/summary.sh" "$top" ${sb:+"$sb"}
+	exit $status
+	;;
+sanitize)
+	ensure_deps
+	ensure_configure_script
+	sanitize_build
 	run_tests "$sb"
 	exit $?
 	;;
