@@ -32,7 +32,7 @@ packages=(
 	autoconf automake libtool pkg-config make gcc g++ libc6-dev
 	check libsubunit-dev libedit-dev
 	mandoc clang-format libevent-dev
-	valgrind strace netcat-openbsd socat curl
+	valgrind strace netcat-openbsd socat ncat tmux time curl
 )
 
 say() {

@@ -92,10 +92,10 @@ listener_decref_and_unlock(struct evconnlistener *lev)
 		return 0;
 	}
 	/* Both events were deleted by evconnlistener_free(). */
-	event_debug_unassign(&lev->ev);
-	event_debug_unassign(&lev->retry);
 	if (lev->flags & LEV_OPT_CLOSE_ON_FREE)
 		evutil_closesocket(event_get_fd(&lev->ev));
+	event_debug_unassign(&lev->ev);
+	event_debug_unassign(&lev->retry);
 	UNLOCK(lev);
 	EVTHREAD_FREE_LOCK(lock, EVTHREAD_LOCKTYPE_RECURSIVE);
 	mm_free(lev);

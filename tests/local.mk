@@ -19,7 +19,8 @@ tests_check_evkit_SOURCES = \
 	tests/check_util.c \
 	tests/check_scale.c \
 	tests/check_minheap.c \
-	tests/check_bufferevent.c
+	tests/check_bufferevent.c \
+	tests/check_listener.c
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit.a $(CHECK_LIBS)
 

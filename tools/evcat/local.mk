@@ -1,1 +1,48 @@
-# Build rules for this part; included from lib/local.mk or Makefile.am.
+# evcat: a netcat on bufferevents.  Included from the top Makefile.am.
+
+bin_PROGRAMS += tools/evcat/evcat
+tools_evcat_evcat_SOURCES = \
+	tools/evcat/evcat.c \
+	tools/evcat/evcat.h \
+	tools/evcat/broker.c \
+	tools/evcat/hexdump.c \
+	tools/evcat/interactive.c \
+	tools/evcat/net.c \
+	tools/evcat/relay.c \
+	tools/evcat/scan.c \
+	tools/evcat/splice.c \
+	tools/evcat/stdio.c \
+	tools/evcat/udp.c
+tools_evcat_evcat_CPPFLAGS = $(TOOLS_CPPFLAGS)
+tools_evcat_evcat_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS)
+tools_evcat_evcat_LDADD = tools/common/libcli.a lib/libevkit.a $(LIBEDIT_LIBS)
+
+dist_man_MANS += man/evcat.1
+
+# Black-box tests with real peers (nc, socat, tmux; each skips without
+# its peer).  Every one runs on epoll, poll and select.
+TESTS += \
+	tests/tools/evcat-usage.sh \
+	tests/tools/evcat-transfer.sh \
+	tests/tools/evcat-halfclose.sh \
+	tests/tools/evcat-udp.sh \
+	tests/tools/evcat-unix.sh \
+	tests/tools/evcat-scan.sh \
+	tests/tools/evcat-timeout.sh \
+	tests/tools/evcat-broker.sh \
+	tests/tools/evcat-interactive.sh \
+	tests/tools/evcat-options.sh
+
+EXTRA_DIST += \
+	tests/tools/evcat-lib.sh \
+	tests/tools/evcat-usage.sh \
+	tests/tools/evcat-transfer.sh \
+	tests/tools/evcat-halfclose.sh \
+	tests/tools/evcat-udp.sh \
+	tests/tools/evcat-unix.sh \
+	tests/tools/evcat-scan.sh \
+	tests/tools/evcat-timeout.sh \
+	tests/tools/evcat-broker.sh \
+	tests/tools/evcat-interactive.sh \
+	tests/tools/evcat-options.sh \
+	bench/evcat-throughput

@@ -1,0 +1,140 @@
+# Helpers for the evcat tests (tests/tools/evcat-*.sh); sourced, not run.
+#
+# Every process a test starts in the background goes through `bg`, runs
+# under timeout(1), and is killed by PID at exit.  Listeners bind port 0
+# and the tests read the port from their stderr.
+#
+# Environment: EVCAT (the binary; default $top_builddir/tools/evcat/evcat),
+# EVCAT_TEST_METHODS (backends to run, default: epoll poll select, those
+# compiled in), EVCAT_TEST_MB (size of the bulk transfers).
+
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+EVCAT=${EVCAT:-$top_builddir/tools/evcat/evcat}
+LIMIT=20 # seconds any one command may take
+
+if [ ! -x "$EVCAT" ]; then
+	echo "SKIP: $EVCAT not built"
+	exit 77
+fi
+if ! command -v timeout >/dev/null 2>&1; then
+	echo "SKIP: timeout(1) not found"
+	exit 77
+fi
+
+# Nothing from the caller's environment may pick the backend.
+unset EVENT_NOEPOLL EVENT_NOPOLL EVENT_NOSELECT EVENT_NODEVPOLL \
+	EVENT_NOKQUEUE EVENT_NOEVPORT EVENT_NOWIN32 EVENT_SHOW_METHOD \
+	EVENT_PRECISE_TIMER EVENT_EPOLL_USE_CHANGELIST
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/evcat-test.XXXXXX") || exit 99
+pids=
+failures=0
+
+cleanup() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+METHODS=
+for m in ${EVCAT_TEST_METHODS:-epoll poll select}; do
+	if "$EVCAT" --list-methods 2>/dev/null | grep -qx "$m"; then
+		METHODS="$METHODS $m"
+	fi
+done
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+# show FILE...: a file's contents in a failure report.
+show() {
+	for f in "$@"; do
+		echo "--- $f"
+		head -c 2000 "$f" 2>/dev/null
+	done
+}
+
+# have CMD: whether a peer program is installed.
+have() {
+	command -v "$1" >/dev/null 2>&1
+}
+
+# bg CMD...: run CMD in the background, bounded by timeout; $bgpid is its
+# PID.  Redirections given to bg apply to CMD; stdin goes through fd 3
+# because a background command of a non-interactive shell otherwise reads
+# /dev/null.
+bg() {
+	{ timeout "$LIMIT" "$@" <&3 3<&- & } 3<&0
+	bgpid=$!
+	pids="$pids $bgpid"
+}
+
+# port_from FILE [SED]: wait up to 5 s until FILE shows a listening port
+# and print it.  The default expression reads evcat's "listening on
+# ADDR:PORT"; nc's "Listening on ADDR PORT" and socat's "listening on
+# AF=2 ADDR:PORT" are understood too.
+port_from() {
+	i=0
+	while [ $i -lt 50 ]; do
+		p=$(sed -n \
+		    -e 's/^.*[Ll]istening on .*:\([0-9][0-9]*\).*$/\1/p' \
+		    -e 's/^Listening on [^ ]* \([0-9][0-9]*\)$/\1/p' \
+		    -e 's/^Bound on [^ ]* \([0-9][0-9]*\)$/\1/p' \
+		    "$1" 2>/dev/null | head -n 1)
+		if [ -n "$p" ]; then
+			echo "$p"
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# finish PID SECONDS: wait for PID at most SECONDS; kill it if it is still
+# running.  $fstatus is its exit status (124 when it had to be killed).
+finish() {
+	n=$(($2 * 10))
+	while kill -0 "$1" 2>/dev/null && [ $n -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		fstatus=124
+		return 1
+	fi
+	wait "$1"
+	fstatus=$?
+	return 0
+}
+
+# now_ms: milliseconds on a clock good enough for timeouts.
+now_ms() {
+	date +%s%3N
+}
+
+# sum FILE: a checksum of FILE.
+sum() {
+	cksum <"$1" | cut -d' ' -f1,2
+}
+
+# done_tests: the exit status from the failure count.
+done_tests() {
+	if [ "$failures" -ne 0 ]; then
+		echo "$failures failure(s)"
+		exit 1
+	fi
+	exit 0
+}

@@ -1,0 +1,125 @@
+#!/bin/sh
+# evcat options not covered elsewhere, on every backend: -x (hex dump),
+# --rate (bufferevent rate limit), -k (clients in turn), -s/-p (source
+# address and port), -6 (IPv6 loopback), and that a listener without -k
+# refuses a second client.
+# An automake test: exit 0 pass, 1 fail, 77 skip.
+
+. "${top_srcdir:-.}/tests/tools/evcat-lib.sh"
+
+out=$tmp/out
+err=$tmp/err
+
+# listen ARGS...: an evcat listener on 127.0.0.1 port 0 (stdin /dev/null,
+# stdout $out); sets $lpid and $port.
+listen() {
+	rm -f "$err"
+	bg "$EVCAT" "$@" -l 127.0.0.1 0 </dev/null >"$out" 2>"$err"
+	lpid=$bgpid
+	port=$(port_from "$err")
+}
+
+for m in $METHODS; do
+	E="$EVCAT --method $m"
+
+	# -x: both directions dumped on stderr, data passed on unchanged.
+	rm -f "$tmp/l.err"
+	printf 'pong' >"$tmp/pong"
+	bg $E -l 127.0.0.1 0 <"$tmp/pong" >"$out" 2>"$tmp/l.err"
+	lpid=$bgpid
+	port=$(port_from "$tmp/l.err")
+	printf 'hello' | timeout 10 $E -x 127.0.0.1 "$port" >"$tmp/got" \
+	    2>"$err"
+	finish $lpid 5
+	if [ "$(cat "$out")" = hello ] && [ "$(cat "$tmp/got")" = pong ] &&
+	    grep -q '^> 00000000  68 65 6c 6c 6f .*|hello|$' "$err" &&
+	    grep -q '^< 00000000  70 6f 6e 67 .*|pong|$' "$err"; then
+		ok "$m: -x dumps both directions"
+	else
+		fail "$m: -x"
+		show "$out" "$tmp/got" "$err"
+	fi
+
+	# --rate 100K: 300 KiB take about three seconds (the first
+	# tick's worth goes at once), and arrive intact.
+	head -c 307200 /dev/urandom >"$tmp/data"
+	listen --method $m
+	t0=$(now_ms)
+	timeout 20 $E --rate 100K 127.0.0.1 "$port" <"$tmp/data" 2>"$tmp/err2"
+	finish $lpid 10
+	dt=$(($(now_ms) - t0))
+	if [ "$(sum "$out")" = "$(sum "$tmp/data")" ] && [ $dt -ge 2200 ] &&
+	    [ $dt -lt 6000 ]; then
+		ok "$m: --rate 100K: 300 KiB in $dt ms"
+	else
+		fail "$m: --rate 100K: 300 KiB in $dt ms"
+		show "$tmp/err2"
+	fi
+
+	# -k: two clients in turn; stdout keeps both.
+	listen --method $m -k
+	echo first | timeout 5 $E 127.0.0.1 "$port" 2>"$tmp/err2"
+	echo second | timeout 5 $E 127.0.0.1 "$port" 2>>"$tmp/err2"
+	sleep 0.2
+	kill $lpid
+	wait $lpid 2>/dev/null
+	if [ "$(cat "$out")" = "$(printf 'first\nsecond')" ]; then
+		ok "$m: -k serves clients in turn"
+	else
+		fail "$m: -k"
+		show "$out" "$err" "$tmp/err2"
+	fi
+
+	# Without -k the listening socket closes after the first client.
+	listen --method $m
+	sleep 2 | timeout 10 $E 127.0.0.1 "$port" >/dev/null 2>&1 &
+	c1=$!
+	pids="$pids $c1"
+	sleep 0.3
+	timeout 5 $E -d 127.0.0.1 "$port" >/dev/null 2>"$tmp/err2"
+	status=$?
+	kill $c1 2>/dev/null
+	kill $lpid 2>/dev/null
+	wait $lpid 2>/dev/null
+	if [ $status -eq 1 ] && grep -q refused "$tmp/err2"; then
+		ok "$m: second client refused without -k"
+	else
+		fail "$m: second client without -k (status $status)"
+		show "$tmp/err2"
+	fi
+
+	# -s and -p: the listener sees the source address and port.
+	listen --method $m -v
+	sp=$(($(port_from "$err") + 1))
+	[ $sp -gt 65535 ] && sp=40000
+	echo x | timeout 5 $E -s 127.0.0.1 -p $sp 127.0.0.1 "$port" \
+	    2>"$tmp/err2"
+	finish $lpid 5
+	if grep -q "connection from 127.0.0.1:$sp$" "$err"; then
+		ok "$m: -s 127.0.0.1 -p $sp"
+	else
+		fail "$m: -s -p"
+		show "$err" "$tmp/err2"
+	fi
+
+	# -6 on ::1, when the machine has it.
+	rm -f "$err"
+	bg $E -6 -l ::1 0 </dev/null >"$out" 2>"$err"
+	lpid=$bgpid
+	port=$(port_from "$err")
+	if [ -n "$port" ]; then
+		echo six | timeout 5 $E -6 ::1 "$port" 2>"$tmp/err2"
+		finish $lpid 5
+		if [ "$(cat "$out")" = six ] && grep -q '\[::1\]' "$err"; then
+			ok "$m: -6 on [::1]"
+		else
+			fail "$m: -6"
+			show "$err" "$tmp/err2"
+		fi
+	else
+		kill $lpid 2>/dev/null
+		echo "skip: no IPv6 loopback"
+	fi
+done
+
+done_tests

@@ -1,0 +1,193 @@
+/*
+ * evcat: a netcat for people who pipe data, on bufferevents.
+ *
+ *   evcat.c        main, the command line, connect and listen modes
+ *   net.c          resolving, sockets, asynchronous connect, addresses
+ *   stdio.c        what standard input and output are, nonblocking views
+ *   relay.c        one stream connection <-> stdin/stdout, end-of-transfer
+ *   splice.c       zero-copy pumps (splice(2), sendfile(2)) for relay.c
+ *   udp.c          -u: datagrams <-> stdin/stdout
+ *   broker.c       --broker: every client's data to all the others
+ *   scan.c         -z: many connects in flight, one line per port
+ *   interactive.c  -i: libedit line editing driven by the event loop
+ *   hexdump.c      -x: traffic as hex on stderr
+ */
+#ifndef EVCAT_H_INCLUDED_
+#define EVCAT_H_INCLUDED_
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <event2/util.h>
+
+struct event_base;
+struct evbuffer;
+struct bufferevent;
+struct evconnlistener;
+
+/*
+ * Back-pressure.  Each direction keeps at most about EVCAT_HIGH_WATER
+ * bytes in user space: above it, evcat stops reading the source until the
+ * sink has taken the buffer down to EVCAT_LOW_WATER.
+ */
+#define EVCAT_HIGH_WATER (512 * 1024)
+#define EVCAT_LOW_WATER (EVCAT_HIGH_WATER / 2)
+/* Largest single read or write on the buffered path. */
+#define EVCAT_IO_MAX (256 * 1024)
+/* Largest UDP payload read from stdin into one datagram (as nc). */
+#define EVCAT_DGRAM_MAX 16384
+
+struct evcat_opts {
+	int listen;      /* -l */
+	int keep;        /* -k */
+	int broker;      /* --broker */
+	int udp;         /* -u */
+	int family;      /* AF_UNSPEC, or AF_INET (-4), AF_INET6 (-6) */
+	int numeric;     /* -n: no name lookups */
+	int no_stdin;    /* -d */
+	int shutdown;    /* 1 (default, -N), 0 with --no-shutdown */
+	int interactive; /* -i */
+	int hexdump;     /* -x */
+	int scan;        /* -z */
+	int splice;      /* 1 unless --no-splice */
+	long long quit;  /* -q seconds after stdin EOF; -1: never */
+	long long wait;  /* -w seconds: connect and idle timeout; -1: none */
+	long long rate;  /* --rate bytes per second and direction; 0: none */
+	const char *unix_path;   /* -U */
+	const char *source;      /* -s */
+	const char *source_port; /* -p */
+	const char *host;        /* destination, or address to listen on */
+	const char *port;        /* destination or listening port */
+	char **ports;            /* -z: the port arguments */
+	int nports;
+	const char *method; /* --method */
+};
+
+/* Process-wide state. */
+struct evcat {
+	struct evcat_opts o;
+	struct event_base *base;
+	int status; /* exit status when the loop ends */
+};
+
+extern struct evcat ec;
+
+/* Ends the event loop with exit status `status` (the worst one wins). */
+void evcat_exit(int status);
+/* Runs the exit hooks (terminal, socket file, history) now; idempotent. */
+void evcat_cleanup(void);
+/* Called by listen modes so that -lU removes its socket file at exit. */
+void evcat_unlink_at_exit(const char *path);
+/* An accept succeeded: the next accept error is worth reporting. */
+void evcat_accept_ok(void);
+/* A note printed with -v only. */
+void evcat_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* net.c */
+struct evutil_addrinfo *net_resolve(const char *host, const char *port,
+    int socktype, int passive);
+const char *net_addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t size);
+/* The local address of fd, formatted. */
+const char *net_local_str(evutil_socket_t fd, char *buf, size_t size);
+/*
+ * A nonblocking, close-on-exec socket for ai, bound to -s/-p when given.
+ * Returns -1 with errno set.
+ */
+evutil_socket_t net_socket_for(const struct evutil_addrinfo *ai);
+/*
+ * Connects to each address of ai in turn, every attempt bounded by -w,
+ * then calls cb with the connected socket, or -1 and the last error.
+ */
+typedef void (*net_connect_cb)(evutil_socket_t fd, int err,
+    const struct sockaddr *sa, socklen_t len, void *arg);
+void net_connect(struct evutil_addrinfo *ai, net_connect_cb cb, void *arg);
+/* Connects a unix-domain stream socket to path; -1 with errno set. */
+evutil_socket_t net_unix_connect(const char *path);
+/* A bound, unlistened unix-domain socket at path; -1 with errno set. */
+evutil_socket_t net_unix_bind(const char *path, int type);
+
+/* stdio.c: standard input (fd 0) and output (fd 1). */
+enum stdio_kind {
+	STDIO_PIPE,   /* pipe or FIFO */
+	STDIO_TTY,    /* a terminal */
+	STDIO_SOCKET, /* a socket */
+	STDIO_FILE,   /* regular file */
+	STDIO_NULL,   /* /dev/null */
+	STDIO_OTHER,  /* other devices: not pollable with epoll */
+	STDIO_CLOSED  /* not open */
+};
+enum stdio_kind stdio_kind(int fd);
+const char *stdio_kind_name(enum stdio_kind kind);
+/* Pipes, terminals and sockets can be watched by any backend. */
+int stdio_pollable(enum stdio_kind kind);
+/*
+ * A nonblocking descriptor for fd 0 or 1 that does not change the open
+ * file the shell and other processes share where that can be avoided
+ * (pipes and terminals are reopened through /proc/self/fd); otherwise
+ * O_NONBLOCK is set on fd itself and cleared again at exit.
+ */
+int stdio_nonblocking(int fd);
+/* Closes standard output for good (readers see EOF); idempotent. */
+void stdio_close_stdout(void);
+/* Puts back what stdio_nonblocking changed; for the exit hooks. */
+void stdio_restore(void);
+
+/* relay.c: one stream connection. */
+struct relay;
+typedef void (*relay_done_cb)(struct relay *, int status, void *arg);
+/* Starts relaying on a connected stream socket (closed by relay_free). */
+struct relay *relay_new(evutil_socket_t fd, const char *peer,
+    relay_done_cb done, void *arg);
+void relay_free(struct relay *r);
+/* Whether standard input is used up (EOF seen, or -d). */
+int relay_stdin_done(void);
+/* Writes out what is still queued for stdout (at exit). */
+void relay_flush_stdout(void);
+
+/* splice.c: a one-way zero-copy pump. */
+struct pump;
+enum pump_result { PUMP_EOF, PUMP_ERROR };
+typedef void (*pump_cb)(struct pump *, enum pump_result, int err, void *arg);
+/*
+ * A pump from src to dst, or NULL when the kernel cannot move data between
+ * them without copying (then use the buffered path).  It calls cb once, on
+ * EOF from src with everything delivered, or on an error (err is errno;
+ * *err_on_dst says which side failed).
+ */
+struct pump *pump_new(int src, enum stdio_kind src_kind, int dst,
+    enum stdio_kind dst_kind, pump_cb cb, void *arg);
+void pump_start(struct pump *p);
+void pump_stop(struct pump *p);
+void pump_free(struct pump *p);
+int pump_error_on_dst(const struct pump *p);
+/* Bytes moved so far, for -v and the idle timeout. */
+unsigned long long pump_bytes(const struct pump *p);
+const char *pump_kind(const struct pump *p);
+
+/* udp.c */
+void udp_connect_mode(void);
+void udp_listen_mode(void);
+
+/* broker.c */
+void broker_start(struct evconnlistener *lev);
+
+/* scan.c */
+void scan_start(void);
+
+/* interactive.c (-i) */
+int interactive_available(void);
+/* Starts line editing; each line (with "\n") goes to line_cb, EOF as NULL. */
+void interactive_start(void (*line_cb)(const char *line, size_t len, void *arg),
+    void *arg);
+void interactive_pause(int paused);
+/* Writes socket data to the terminal without mangling the edited line. */
+void interactive_print(const char *data, size_t len);
+void interactive_stop(void);
+
+/* hexdump.c (-x): '>' for data sent, '<' for data received. */
+void hexdump_evbuffer(char dir, struct evbuffer *buf);
+void hexdump_bytes(char dir, const void *data, size_t len);
+
+#endif /* EVCAT_H_INCLUDED_ */
