@@ -9,7 +9,15 @@
 
 EXTRA_DIST += \
 	bench/vs-libevent \
-	bench/bench-core.c
+	bench/bench-core.c \
+	bench/evbuffer-bench.c \
+	bench/evbuffer-vs-libevent
+
+# evbuffer micro-benchmark against the system libevent's evbuffer.
+bench-evbuffer: lib/libevkit.a
+	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
+	    $(SHELL) '$(top_srcdir)/bench/evbuffer-vs-libevent'
+.PHONY: bench-evbuffer
 
 BENCH_FLAGS =
 

@@ -16,14 +16,12 @@
  * and from each buffer keeping one spare minimum-size chain so that a
  * buffer which is filled and emptied in turn stops allocating.
  *
- * File segments, sendfile and the fd-level helpers for them live in
- * buffer_file.c.
+ * Reading and writing file descriptors, file segments and sendfile live
+ * in buffer_file.c.
  */
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/ioctl.h>
-#include <sys/uio.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -63,17 +61,62 @@
 /* Slide at most this much data to the front of a chain to make room. */
 #define MAX_TO_REALIGN_IN_EXPAND 2048
 
-/* writev and readv extents per call (libevent's figures). */
-#define NUM_WRITE_IOVEC 128
-#define NUM_READ_IOVEC 4
-/* evbuffer_read never asks for more than this at once. */
-#define EVBUFFER_MAX_READ 4096
 
-#define CHAIN_SPACE_PTR(ch) ((ch)->buffer + (ch)->misalign + (ch)->off)
-#define CHAIN_SPACE_LEN(ch)                 \
-	(((ch)->flags & EVBUFFER_IMMUTABLE) \
-	        ? 0                         \
-	        : (ch)->buffer_len - ((ch)->misalign + (ch)->off))
+/*
+ * May a call skip the lock, the callbacks and the freeze checks?  True
+ * for the common unlocked buffer without callbacks; the hot paths below
+ * test it once and fall back to the general code otherwise.
+ */
+#define PLAIN_BUFFER(buf) ((buf)->lock == NULL && (buf)->callbacks == NULL)
+
+/*
+ * memcpy, with the short copies typical of protocol code done inline so
+ * that the hot paths make no call for them.
+ */
+static inline void
+copy_bytes(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if (n > 16) {
+		memcpy(d, s, n);
+	} else if (n >= 8) {
+		ev_uint64_t a, b;
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		ev_uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
+/*
+ * Returns x, hiding from the compiler that it did.  Used where data move
+ * from the front of a chain ("misalign += n; off -= n"): GCC otherwise
+ * merges the two updates into SSE shuffles that cost more than they save
+ * (drain was measurably slower that way).
+ */
+static inline size_t
+opaque(size_t x)
+{
+	__asm__("" : "+r"(x));
+	return x;
+}
+
+/* Can this chain become the buffer's spare once it holds no data? */
+#define CHAIN_REUSABLE(ch)                                                 \
+	((ch)->refcnt == 1 && !((ch)->flags & EVBUFFER_CHAIN_HAS_EXTRA) && \
+	    (ch)->buffer_len == MIN_CHAIN_LEN)
 
 #define PTR_NOT_FOUND(ptr)                         \
 	do {                                       \
@@ -713,8 +756,8 @@ evbuffer_setcb(struct evbuffer *buffer, evbuffer_cb cb, void *cbarg)
 /* ------------------------------------------------------------------ */
 /* Adding.                                                             */
 
-/* evbuffer_add when the data do not fit in the last chain with data. */
-static int
+/* evbuffer_add, the general case.  Requires the lock. */
+static __attribute__((noinline)) int
 add_slow(struct evbuffer *buf, const unsigned char *data, size_t datlen)
 {
 	struct evbuffer_chain *chain, *tmp;
@@ -780,44 +823,73 @@ add_slow(struct evbuffer *buf, const unsigned char *data, size_t datlen)
 
 	memcpy(tmp->buffer, data, datlen);
 	tmp->off = datlen;
-	evbuffer_chain_insert_(buf, tmp);
+	if (chain->next == NULL && chain->off != 0) {
+		/* After the last chain: what evbuffer_chain_insert_ would do,
+		 * with no empty chains to free. */
+		chain->next = tmp;
+		buf->last = tmp;
+		if (datlen)
+			buf->last_with_datap = &chain->next;
+		buf->total_len += datlen;
+	} else {
+		evbuffer_chain_insert_(buf, tmp);
+	}
 	buf->n_add_for_cb += datlen;
 out:
-	evbuffer_invoke_callbacks_(buf);
+	invoke_callbacks(buf);
 	return 0;
+}
+
+/* Out of line, so that the fast path of evbuffer_add stays a leaf. */
+static __attribute__((noinline)) int
+add_locked(struct evbuffer *buf, const void *data_in, size_t datlen)
+{
+	int r;
+
+	EVBUFFER_LOCK(buf);
+	r = add_slow(buf, data_in, datlen);
+	EVBUFFER_UNLOCK(buf);
+	return r;
 }
 
 int
 evbuffer_add(struct evbuffer *buf, const void *data_in, size_t datlen)
 {
 	struct evbuffer_chain *chain;
+	unsigned char *dst;
 	size_t newlen;
-	int r;
 
-	EVBUFFER_LOCK(buf);
-	chain = *buf->last_with_datap;
-	/* The usual case: the bytes fit after the last data. */
-	if (EVUTIL_LIKELY(chain != NULL && !buf->freeze_end &&
-	        !(chain->flags & EVBUFFER_IMMUTABLE) &&
-	        chain->buffer_len - chain->misalign - chain->off >= datlen &&
-	        !__builtin_add_overflow(buf->total_len, datlen, &newlen))) {
-		memcpy(chain->buffer + chain->misalign + chain->off, data_in,
-		    datlen);
+	/* The usual case: an unlocked buffer without callbacks, and bytes
+	 * that fit after the last data, or in the spare chain of an empty
+	 * buffer (where libevent would allocate the same size). */
+	if (EVUTIL_LIKELY(PLAIN_BUFFER(buf) && !buf->freeze_end)) {
+		chain = *buf->last_with_datap;
+		if (chain != NULL) {
+			size_t room =
+			    chain->buffer_len - chain->misalign - chain->off;
+			if (chain->flags & EVBUFFER_IMMUTABLE || room < datlen)
+				goto slow;
+			if (__builtin_add_overflow(buf->total_len, datlen,
+			        &newlen))
+				goto slow;
+		} else {
+			chain = buf->spare;
+			if (chain == NULL || datlen > MIN_CHAIN_LEN)
+				goto slow;
+			buf->spare = NULL;
+			buf->first = buf->last = chain;
+			newlen = datlen;
+		}
+		dst = chain->buffer + chain->misalign + chain->off;
 		chain->off += datlen;
 		buf->total_len = newlen;
-		if (EVUTIL_UNLIKELY(buf->callbacks != NULL)) {
-			buf->n_add_for_cb += datlen;
-			evbuffer_invoke_callbacks_(buf);
-		} else {
-			buf->n_add_for_cb = 0;
-			buf->n_del_for_cb = 0;
-		}
-		EVBUFFER_UNLOCK(buf);
+		buf->n_add_for_cb = 0;
+		buf->n_del_for_cb = 0;
+		copy_bytes(dst, data_in, datlen);
 		return 0;
 	}
-	r = add_slow(buf, data_in, datlen);
-	EVBUFFER_UNLOCK(buf);
-	return r;
+slow:
+	return add_locked(buf, data_in, datlen);
 }
 
 int
@@ -1198,13 +1270,13 @@ drain_chains(struct evbuffer *buf, size_t len)
 	}
 	buf->first = chain;
 	chain->misalign += len;
-	chain->off -= len;
+	chain->off -= opaque(len);
 }
 
-int
-evbuffer_drain(struct evbuffer *buf, size_t len)
+/* evbuffer_drain, the general case. */
+static __attribute__((noinline)) int
+drain_locked(struct evbuffer *buf, size_t len)
 {
-	struct evbuffer_chain *chain;
 	size_t old_len;
 	int result = 0;
 
@@ -1218,25 +1290,30 @@ evbuffer_drain(struct evbuffer *buf, size_t len)
 	}
 	if (len > old_len)
 		len = old_len;
-	chain = buf->first;
-	if (EVUTIL_LIKELY(len < chain->off)) {
-		/* Inside the first chain. */
-		chain->misalign += len;
-		chain->off -= len;
-		buf->total_len = old_len - len;
-	} else {
-		drain_chains(buf, len);
-	}
-	if (EVUTIL_UNLIKELY(buf->callbacks != NULL)) {
-		buf->n_del_for_cb += len;
-		evbuffer_invoke_callbacks_(buf);
-	} else {
-		buf->n_add_for_cb = 0;
-		buf->n_del_for_cb = 0;
-	}
+	drain_chains(buf, len);
+	buf->n_del_for_cb += len;
+	invoke_callbacks(buf);
 done:
 	EVBUFFER_UNLOCK(buf);
 	return result;
+}
+
+int
+evbuffer_drain(struct evbuffer *buf, size_t len)
+{
+	struct evbuffer_chain *chain = buf->first;
+
+	if (EVUTIL_LIKELY(PLAIN_BUFFER(buf) && !buf->freeze_start &&
+	        chain != NULL && len < chain->off)) {
+		/* Inside the first chain. */
+		chain->misalign += len;
+		chain->off -= opaque(len);
+		buf->total_len -= len;
+		buf->n_add_for_cb = 0;
+		buf->n_del_for_cb = 0;
+		return 0;
+	}
+	return drain_locked(buf, len);
 }
 
 /*
@@ -1311,10 +1388,10 @@ evbuffer_copyout(struct evbuffer *buf, void *data_out, size_t datlen)
 	return evbuffer_copyout_from(buf, NULL, data_out, datlen);
 }
 
-int
-evbuffer_remove(struct evbuffer *buf, void *data_out, size_t datlen)
+/* evbuffer_remove, the general case. */
+static __attribute__((noinline)) int
+remove_locked(struct evbuffer *buf, void *data_out, size_t datlen)
 {
-	struct evbuffer_chain *chain;
 	size_t n;
 
 	EVBUFFER_LOCK(buf);
@@ -1329,24 +1406,47 @@ evbuffer_remove(struct evbuffer *buf, void *data_out, size_t datlen)
 		EVBUFFER_UNLOCK(buf);
 		return -1;
 	}
-	chain = buf->first;
-	if (EVUTIL_LIKELY(n < chain->off)) {
-		memcpy(data_out, chain->buffer + chain->misalign, n);
-		chain->misalign += n;
-		chain->off -= n;
-		buf->total_len -= n;
-	} else {
-		copy_from_chains(chain, 0, data_out, n);
-		drain_chains(buf, n);
-	}
-	if (EVUTIL_UNLIKELY(buf->callbacks != NULL)) {
-		buf->n_del_for_cb += n;
-		evbuffer_invoke_callbacks_(buf);
-	} else {
-		buf->n_add_for_cb = 0;
-		buf->n_del_for_cb = 0;
-	}
+	copy_from_chains(buf->first, 0, data_out, n);
+	drain_chains(buf, n);
+	buf->n_del_for_cb += n;
+	invoke_callbacks(buf);
 	EVBUFFER_UNLOCK(buf);
+	return (int)n;
+}
+
+int
+evbuffer_remove(struct evbuffer *buf, void *data_out, size_t datlen)
+{
+	struct evbuffer_chain *chain = buf->first;
+	const unsigned char *src;
+	size_t n;
+
+	if (EVUTIL_UNLIKELY(
+	        !PLAIN_BUFFER(buf) || buf->freeze_start || chain == NULL))
+		return remove_locked(buf, data_out, datlen);
+	src = chain->buffer + chain->misalign;
+	if (datlen < chain->off) {
+		/* Inside the first chain. */
+		chain->misalign += datlen;
+		chain->off -= opaque(datlen);
+		buf->total_len -= datlen;
+		n = datlen;
+	} else if (chain->next == NULL && chain->off != 0 &&
+	    buf->spare == NULL && CHAIN_REUSABLE(chain)) {
+		/* Everything, from a single chain: it becomes the spare,
+		 * whose bytes stay put until the next add. */
+		n = chain->off;
+		chain->misalign = 0;
+		chain->off = 0;
+		chain->flags = 0;
+		buf->spare = chain;
+		zero_chain(buf);
+	} else {
+		return remove_locked(buf, data_out, datlen);
+	}
+	buf->n_add_for_cb = 0;
+	buf->n_del_for_cb = 0;
+	copy_bytes(data_out, src, n);
 	return (int)n;
 }
 
@@ -1769,9 +1869,10 @@ done:
 /* ------------------------------------------------------------------ */
 /* Positions, peeking and searching.                                   */
 
-int
-evbuffer_ptr_set(struct evbuffer *buf, struct evbuffer_ptr *pos,
-    size_t position, enum evbuffer_ptr_how how)
+/* evbuffer_ptr_set, the general case. */
+static __attribute__((noinline)) int
+ptr_set_locked(struct evbuffer *buf, struct evbuffer_ptr *pos, size_t position,
+    enum evbuffer_ptr_how how)
 {
 	size_t left = position;
 	struct evbuffer_chain *chain = NULL;
@@ -1817,6 +1918,23 @@ evbuffer_ptr_set(struct evbuffer *buf, struct evbuffer_ptr *pos,
 	}
 	EVBUFFER_UNLOCK(buf);
 	return result;
+}
+
+int
+evbuffer_ptr_set(struct evbuffer *buf, struct evbuffer_ptr *pos,
+    size_t position, enum evbuffer_ptr_how how)
+{
+	const struct evbuffer_chain *chain = pos->internal_.chain;
+
+	/* Forward inside the current chain. */
+	if (how == EVBUFFER_PTR_ADD && buf->lock == NULL && pos->pos >= 0 &&
+	    chain != NULL &&
+	    position < chain->off - pos->internal_.pos_in_chain) {
+		pos->pos += (ev_ssize_t)position;
+		pos->internal_.pos_in_chain += position;
+		return 0;
+	}
+	return ptr_set_locked(buf, pos, position, how);
 }
 
 /* Moves pos back howfar bytes.  Requires the lock. */
@@ -1917,59 +2035,77 @@ ptr_memcmp(const struct evbuffer *buf, const struct evbuffer_ptr *pos,
 	return 0;
 }
 
-static struct evbuffer_ptr
+/*
+ * The first occurrence of what[0..len) at or after start (NULL: the
+ * front) that ends by end (NULL: anywhere).  Candidates are found with
+ * memchr on the first byte and checked in place; positions are worked
+ * out only for the result.
+ */
+static inline __attribute__((always_inline)) struct evbuffer_ptr
 search_range_nolock(struct evbuffer *buffer, const char *what, size_t len,
     const struct evbuffer_ptr *start, const struct evbuffer_ptr *end)
 {
 	struct evbuffer_ptr pos;
 	struct evbuffer_chain *chain, *last_chain = NULL;
-	const unsigned char *p, *start_at;
-	size_t in_chain, avail;
+	size_t in_chain;
+	ev_ssize_t chain_pos; /* buffer offset of the chain's first byte */
+	unsigned char first, last;
 
 	if (start) {
 		pos = *start;
 		chain = pos.internal_.chain;
+		in_chain = pos.internal_.pos_in_chain;
 	} else {
 		pos.pos = 0;
 		chain = pos.internal_.chain = buffer->first;
-		pos.internal_.pos_in_chain = 0;
+		in_chain = pos.internal_.pos_in_chain = 0;
 	}
 	if (end)
 		last_chain = end->internal_.chain;
 	if (!len || len > EV_SSIZE_MAX)
 		return pos;
 
-	while (chain) {
-		in_chain = pos.internal_.pos_in_chain;
-		start_at = chain->buffer + chain->misalign + in_chain;
-		avail = chain->off - in_chain;
-		p = avail ? memchr(start_at, (unsigned char)what[0], avail)
-		          : NULL;
-		if (p) {
-			size_t skip = (size_t)(p - start_at);
-			pos.pos += (ev_ssize_t)skip;
-			pos.internal_.pos_in_chain += skip;
-			/* Most candidates are settled inside this chain. */
-			if (avail - skip >= len
-			        ? memcmp(p, what, len) == 0
-			        : ptr_memcmp(buffer, &pos, what, len) == 0) {
+	first = (unsigned char)what[0];
+	last = (unsigned char)what[len - 1];
+	chain_pos = pos.pos - (ev_ssize_t)in_chain;
+	for (; chain != NULL; chain = chain->next, in_chain = 0) {
+		const unsigned char *base = chain->buffer + chain->misalign;
+		const unsigned char *cur = base + in_chain;
+		const unsigned char *stop = base + chain->off;
+		const unsigned char *p;
+
+		while (cur < stop &&
+		    (p = memchr(cur, first, (size_t)(stop - cur))) != NULL) {
+			size_t avail = (size_t)(stop - p);
+			int found;
+
+			cur = p + 1;
+			if (avail >= len) {
+				/* Most candidates fail on the last byte. */
+				if (p[len - 1] != last)
+					continue;
+				found = len <= 2 ||
+				    memcmp(p + 1, what + 1, len - 2) == 0;
+			} else {
+				/* The match would span chains. */
+				pos.internal_.chain = chain;
+				pos.internal_.pos_in_chain = (size_t)(p - base);
+				pos.pos = chain_pos + (ev_ssize_t)(p - base);
+				found =
+				    ptr_memcmp(buffer, &pos, what, len) == 0;
+			}
+			if (found) {
+				pos.internal_.chain = chain;
+				pos.internal_.pos_in_chain = (size_t)(p - base);
+				pos.pos = chain_pos + (ev_ssize_t)(p - base);
 				if (end && pos.pos + (ev_ssize_t)len > end->pos)
 					goto not_found;
 				return pos;
 			}
-			++pos.pos;
-			++pos.internal_.pos_in_chain;
-			if (pos.internal_.pos_in_chain == chain->off) {
-				chain = pos.internal_.chain = chain->next;
-				pos.internal_.pos_in_chain = 0;
-			}
-		} else {
-			if (chain == last_chain)
-				goto not_found;
-			pos.pos += (ev_ssize_t)avail;
-			chain = pos.internal_.chain = chain->next;
-			pos.internal_.pos_in_chain = 0;
 		}
+		if (chain == last_chain)
+			goto not_found;
+		chain_pos += (ev_ssize_t)chain->off;
 	}
 not_found:
 	PTR_NOT_FOUND(&pos);
@@ -1992,7 +2128,12 @@ struct evbuffer_ptr
 evbuffer_search(struct evbuffer *buffer, const char *what, size_t len,
     const struct evbuffer_ptr *start)
 {
-	return evbuffer_search_range(buffer, what, len, start, NULL);
+	struct evbuffer_ptr pos;
+
+	EVBUFFER_LOCK(buffer);
+	pos = search_range_nolock(buffer, what, len, start, NULL);
+	EVBUFFER_UNLOCK(buffer);
+	return pos;
 }
 
 unsigned char *
@@ -2200,8 +2341,9 @@ evbuffer_readln(struct evbuffer *buffer, size_t *n_read_out,
 			line[n_to_copy] = '\0';
 			if (EVUTIL_LIKELY(buffer->callbacks == NULL) &&
 			    n_to_copy + extra_drain < chain->off) {
-				chain->misalign += n_to_copy + extra_drain;
-				chain->off -= n_to_copy + extra_drain;
+				size_t n = n_to_copy + extra_drain;
+				chain->misalign += n;
+				chain->off -= opaque(n);
 				buffer->total_len -= n_to_copy + extra_drain;
 				buffer->n_add_for_cb = 0;
 				buffer->n_del_for_cb = 0;
@@ -2251,126 +2393,4 @@ char *
 evbuffer_readline(struct evbuffer *buffer)
 {
 	return evbuffer_readln(buffer, NULL, EVBUFFER_EOL_ANY);
-}
-
-/* ------------------------------------------------------------------ */
-/* File descriptors.                                                   */
-
-int
-evbuffer_read(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
-{
-	struct evbuffer_chain **chainp;
-	struct iovec vecs[NUM_READ_IOVEC];
-	int n, nvecs, i, remaining;
-	int result;
-
-	EVBUFFER_LOCK(buf);
-	if (buf->freeze_end) {
-		result = -1;
-		goto done;
-	}
-	/* As much as is waiting, within libevent's 4096-byte cap. */
-	if (ioctl(fd, FIONREAD, &n) < 0 || n <= 0 || n > EVBUFFER_MAX_READ)
-		n = EVBUFFER_MAX_READ;
-	if (howmuch < 0 || howmuch > n)
-		howmuch = n;
-
-	if (evbuffer_expand_fast_(buf, (size_t)howmuch, NUM_READ_IOVEC) < 0) {
-		result = -1;
-		goto done;
-	}
-	nvecs = evbuffer_read_setup_vecs_(buf, howmuch, vecs, NUM_READ_IOVEC,
-	    &chainp, 1);
-	n = (int)readv(fd, vecs, nvecs);
-	if (n == -1) {
-		result = -1;
-		goto done;
-	}
-	if (n == 0) {
-		result = 0;
-		goto done;
-	}
-
-	remaining = n;
-	for (i = 0; i < nvecs; ++i) {
-		size_t space = CHAIN_SPACE_LEN(*chainp);
-		if (space > EVBUFFER_CHAIN_MAX)
-			space = EVBUFFER_CHAIN_MAX;
-		if ((ev_ssize_t)space < remaining) {
-			(*chainp)->off += space;
-			remaining -= (int)space;
-		} else {
-			(*chainp)->off += (size_t)remaining;
-			buf->last_with_datap = chainp;
-			break;
-		}
-		chainp = &(*chainp)->next;
-	}
-	buf->total_len += (size_t)n;
-	buf->n_add_for_cb += (size_t)n;
-	evbuffer_invoke_callbacks_(buf);
-	result = n;
-done:
-	EVBUFFER_UNLOCK(buf);
-	return result;
-}
-
-/* writev of up to howmuch bytes from the front, in memory chains. */
-static int
-write_iovec(struct evbuffer *buffer, evutil_socket_t fd, ev_ssize_t howmuch)
-{
-	struct iovec iov[NUM_WRITE_IOVEC];
-	struct evbuffer_chain *chain = buffer->first;
-	int i = 0;
-
-	while (chain != NULL && i < NUM_WRITE_IOVEC && howmuch) {
-		/* A file chain that is not in memory stops the vector. */
-		if (chain->flags & EVBUFFER_SENDFILE)
-			break;
-		iov[i].iov_base = chain->buffer + chain->misalign;
-		if ((size_t)howmuch >= chain->off) {
-			iov[i++].iov_len = chain->off;
-			howmuch -= (ev_ssize_t)chain->off;
-		} else {
-			iov[i++].iov_len = (size_t)howmuch;
-			break;
-		}
-		chain = chain->next;
-	}
-	if (!i)
-		return 0;
-	return (int)writev(fd, iov, i);
-}
-
-int
-evbuffer_write_atmost(struct evbuffer *buffer, evutil_socket_t fd,
-    ev_ssize_t howmuch)
-{
-	int n = -1;
-
-	EVBUFFER_LOCK(buffer);
-	if (buffer->freeze_start)
-		goto done;
-	if (howmuch < 0 || (size_t)howmuch > buffer->total_len)
-		howmuch = (ev_ssize_t)buffer->total_len;
-	if (howmuch > INT_MAX) /* the result must fit */
-		howmuch = INT_MAX;
-	if (howmuch > 0) {
-		struct evbuffer_chain *chain = buffer->first;
-		if (chain != NULL && (chain->flags & EVBUFFER_SENDFILE))
-			n = evbuffer_write_sendfile_(buffer, fd, howmuch);
-		else
-			n = write_iovec(buffer, fd, howmuch);
-	}
-	if (n > 0)
-		evbuffer_drain(buffer, (size_t)n);
-done:
-	EVBUFFER_UNLOCK(buffer);
-	return n;
-}
-
-int
-evbuffer_write(struct evbuffer *buffer, evutil_socket_t fd)
-{
-	return evbuffer_write_atmost(buffer, fd, -1);
 }

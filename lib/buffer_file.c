@@ -1,5 +1,10 @@
 /*
- * buffer_file.c: file segments in evbuffers, and sending them.
+ * buffer_file.c: evbuffers and file descriptors: evbuffer_read,
+ * evbuffer_write, and file segments.
+ *
+ * Reads go into the free room of the last chains with readv, sized with
+ * FIONREAD and capped at 4096 bytes as in libevent 2.1; writes gather up
+ * to 128 chains into one writev.
  *
  * A segment is a range of an open file.  Added to a buffer that drains to
  * a file descriptor (EVBUFFER_FLAG_DRAINS_TO_FD), its chain stays on disk
@@ -11,10 +16,13 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,13 +37,19 @@
 /* The most the fallback copies through memory per call. */
 #define FALLBACK_CHUNK 16384
 
+/* writev and readv extents per call (libevent's figures). */
+#define NUM_WRITE_IOVEC 128
+#define NUM_READ_IOVEC 4
+/* evbuffer_read never asks for more than this at once. */
+#define EVBUFFER_MAX_READ 4096
+
 /*
  * Puts the segment's bytes in memory: a private read-only mapping unless
  * mapping is disabled or fails, else a copy read with pread.  Requires the
  * segment's lock.
  */
 static int
-segment_materialize(struct evbuffer_file_segment *seg)
+evbuffer_file_segment_materialize(struct evbuffer_file_segment *seg)
 {
 	const ev_off_t length = seg->length;
 	const ev_off_t offset = seg->file_offset;
@@ -114,7 +128,7 @@ evbuffer_file_segment_new(int fd, ev_off_t offset, ev_off_t length,
 
 	if (!(flags & EVBUF_FS_DISABLE_SENDFILE))
 		seg->can_sendfile = 1; /* materialized when first needed */
-	else if (segment_materialize(seg) < 0)
+	else if (evbuffer_file_segment_materialize(seg) < 0)
 		goto err;
 
 	if (!(flags & EVBUF_FS_DISABLE_LOCKING))
@@ -175,7 +189,7 @@ evbuffer_add_file_segment(struct evbuffer *buf,
 	EVLOCK_LOCK(seg->lock, 0);
 	if (buf->flags & EVBUFFER_FLAG_DRAINS_TO_FD) {
 		can_use_sendfile = 1;
-	} else if (segment_materialize(seg) < 0) {
+	} else if (evbuffer_file_segment_materialize(seg) < 0) {
 		EVLOCK_UNLOCK(seg->lock, 0);
 		EVBUFFER_UNLOCK(buf);
 		return -1;
@@ -276,8 +290,8 @@ send_by_copy(int dest_fd, int src_fd, ev_off_t offset, size_t count)
  * Returns the number of bytes sent, 0 when fd would block, -1 on error.
  * Requires the lock.
  */
-int
-evbuffer_write_sendfile_(struct evbuffer *buffer, evutil_socket_t dest_fd,
+static int
+write_sendfile(struct evbuffer *buffer, evutil_socket_t dest_fd,
     ev_ssize_t howmuch)
 {
 	struct evbuffer_chain *chain = buffer->first;
@@ -304,4 +318,123 @@ evbuffer_write_sendfile_(struct evbuffer *buffer, evutil_socket_t dest_fd,
 		return -1;
 	}
 	return (int)res;
+}
+
+int
+evbuffer_read(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
+{
+	struct evbuffer_chain **chainp;
+	struct iovec vecs[NUM_READ_IOVEC];
+	int n, nvecs, i, remaining;
+	int result;
+
+	EVBUFFER_LOCK(buf);
+	if (buf->freeze_end) {
+		result = -1;
+		goto done;
+	}
+	/* As much as is waiting, within libevent's 4096-byte cap. */
+	if (ioctl(fd, FIONREAD, &n) < 0 || n <= 0 || n > EVBUFFER_MAX_READ)
+		n = EVBUFFER_MAX_READ;
+	if (howmuch < 0 || howmuch > n)
+		howmuch = n;
+
+	if (evbuffer_expand_fast_(buf, (size_t)howmuch, NUM_READ_IOVEC) < 0) {
+		result = -1;
+		goto done;
+	}
+	nvecs = evbuffer_read_setup_vecs_(buf, howmuch, vecs, NUM_READ_IOVEC,
+	    &chainp, 1);
+	n = (int)readv(fd, vecs, nvecs);
+	if (n == -1) {
+		result = -1;
+		goto done;
+	}
+	if (n == 0) {
+		result = 0;
+		goto done;
+	}
+
+	remaining = n;
+	for (i = 0; i < nvecs; ++i) {
+		size_t space = CHAIN_SPACE_LEN(*chainp);
+		if (space > EVBUFFER_CHAIN_MAX)
+			space = EVBUFFER_CHAIN_MAX;
+		if ((ev_ssize_t)space < remaining) {
+			(*chainp)->off += space;
+			remaining -= (int)space;
+		} else {
+			(*chainp)->off += (size_t)remaining;
+			buf->last_with_datap = chainp;
+			break;
+		}
+		chainp = &(*chainp)->next;
+	}
+	buf->total_len += (size_t)n;
+	buf->n_add_for_cb += (size_t)n;
+	evbuffer_invoke_callbacks_(buf);
+	result = n;
+done:
+	EVBUFFER_UNLOCK(buf);
+	return result;
+}
+
+/* writev of up to howmuch bytes from the front, in memory chains. */
+static int
+write_iovec(struct evbuffer *buffer, evutil_socket_t fd, ev_ssize_t howmuch)
+{
+	struct iovec iov[NUM_WRITE_IOVEC];
+	struct evbuffer_chain *chain = buffer->first;
+	int i = 0;
+
+	while (chain != NULL && i < NUM_WRITE_IOVEC && howmuch) {
+		/* A file chain that is not in memory stops the vector. */
+		if (chain->flags & EVBUFFER_SENDFILE)
+			break;
+		iov[i].iov_base = chain->buffer + chain->misalign;
+		if ((size_t)howmuch >= chain->off) {
+			iov[i++].iov_len = chain->off;
+			howmuch -= (ev_ssize_t)chain->off;
+		} else {
+			iov[i++].iov_len = (size_t)howmuch;
+			break;
+		}
+		chain = chain->next;
+	}
+	if (!i)
+		return 0;
+	return (int)writev(fd, iov, i);
+}
+
+int
+evbuffer_write_atmost(struct evbuffer *buffer, evutil_socket_t fd,
+    ev_ssize_t howmuch)
+{
+	int n = -1;
+
+	EVBUFFER_LOCK(buffer);
+	if (buffer->freeze_start)
+		goto done;
+	if (howmuch < 0 || (size_t)howmuch > buffer->total_len)
+		howmuch = (ev_ssize_t)buffer->total_len;
+	if (howmuch > INT_MAX) /* the result must fit */
+		howmuch = INT_MAX;
+	if (howmuch > 0) {
+		struct evbuffer_chain *chain = buffer->first;
+		if (chain != NULL && (chain->flags & EVBUFFER_SENDFILE))
+			n = write_sendfile(buffer, fd, howmuch);
+		else
+			n = write_iovec(buffer, fd, howmuch);
+	}
+	if (n > 0)
+		evbuffer_drain(buffer, (size_t)n);
+done:
+	EVBUFFER_UNLOCK(buffer);
+	return n;
+}
+
+int
+evbuffer_write(struct evbuffer *buffer, evutil_socket_t fd)
+{
+	return evbuffer_write_atmost(buffer, fd, -1);
 }

@@ -76,6 +76,13 @@ struct evbuffer_multicast_parent {
 	struct evbuffer_chain *parent; /* holds a reference on it */
 };
 
+/* The free room after a chain's data (none in an immutable chain). */
+#define CHAIN_SPACE_PTR(ch) ((ch)->buffer + (ch)->misalign + (ch)->off)
+#define CHAIN_SPACE_LEN(ch)                 \
+	(((ch)->flags & EVBUFFER_IMMUTABLE) \
+	        ? 0                         \
+	        : (ch)->buffer_len - ((ch)->misalign + (ch)->off))
+
 #define EVBUFFER_CHAIN_EXTRA(t, c) \
 	((t *)(void *)((struct evbuffer_chain *)(c) + 1))
 
@@ -116,25 +123,26 @@ struct evbuffer_cb_entry {
 };
 
 struct evbuffer {
-	/* Hot fields first: add, drain and readln touch only these. */
+	/* What the fast paths (add, drain, remove, readln) read: the first
+	 * 64 bytes. */
 	struct evbuffer_chain *first;
 	struct evbuffer_chain *last;
 	struct evbuffer_chain **last_with_datap;
 	size_t total_len;
 	void *lock;
 	struct evbuffer_cb_entry *callbacks; /* newest first */
-	/* Changes since the callbacks last ran. */
-	size_t n_add_for_cb;
-	size_t n_del_for_cb;
+	/* One empty minimum-size chain kept from the last drain, so that a
+	 * buffer that is filled and emptied in turn (the usual life of a
+	 * socket's buffers) does not allocate for every message. */
+	struct evbuffer_chain *spare;
 	unsigned char freeze_start;
 	unsigned char freeze_end;
 	unsigned char deferred_cbs; /* callbacks run from cb_queue */
 	unsigned char own_lock;
 	ev_uint32_t flags; /* EVBUFFER_FLAG_* */
-	/* One empty minimum-size chain kept from the last drain, so that a
-	 * buffer that is filled and emptied in turn (the usual life of a
-	 * socket's buffers) does not allocate for every message. */
-	struct evbuffer_chain *spare;
+	/* Changes since the callbacks last ran. */
+	size_t n_add_for_cb;
+	size_t n_del_for_cb;
 	int refcnt;
 	struct event_base *cb_queue;
 	struct event_callback deferred;
@@ -202,10 +210,8 @@ int evbuffer_read_setup_vecs_(struct evbuffer *buf, ev_ssize_t howmuch,
 /* Largest chain and segment: lengths must fit in an ev_ssize_t. */
 #define EVBUFFER_CHAIN_MAX ((size_t)EV_SSIZE_MAX)
 
-/* buffer_file.c: used by buffer.c. */
-int evbuffer_write_sendfile_(struct evbuffer *buffer, evutil_socket_t fd,
-    ev_ssize_t howmuch);
-/* Inserts a chain at the end (freeing trailing empty chains). */
+/* buffer.c, for buffer_file.c: inserts a chain at the end (freeing
+ * trailing empty chains).  Requires the lock. */
 void evbuffer_chain_insert_(struct evbuffer *buf, struct evbuffer_chain *chain);
 
 #ifdef __cplusplus

@@ -312,7 +312,7 @@ int event_callback_activate_nolock_(struct event_base *base,
     struct event_callback *evcb);
 int event_callback_activate_(struct event_base *base,
     struct event_callback *evcb);
-void event_callback_activate_later_nolock_(struct event_base *base,
+int event_callback_activate_later_nolock_(struct event_base *base,
     struct event_callback *evcb);
 int event_callback_cancel_nolock_(struct event_base *base,
     struct event_callback *evcb, int even_if_finalizing);

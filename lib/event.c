@@ -1482,15 +1482,17 @@ event_active(struct event *ev, int res, short ncalls)
 	EVBASE_RELEASE_LOCK(ev->ev_base, th_base_lock);
 }
 
-void
+/* 1 when evcb was queued for the next iteration, 0 when already queued. */
+int
 event_callback_activate_later_nolock_(struct event_base *base,
     struct event_callback *evcb)
 {
 	if (evcb->evcb_flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER))
-		return;
+		return 0;
 	event_queue_insert_active_later(base, evcb);
 	if (EVBASE_NEED_NOTIFY(base))
 		evthread_notify_base(base);
+	return 1;
 }
 
 void
@@ -1589,7 +1591,7 @@ event_deferred_cb_schedule_(struct event_base *base, struct event_callback *cb)
 	/* Past a burst, deferred work waits for the next iteration so that
 	 * I/O gets its turn. */
 	if (base->n_deferreds_queued > MAX_DEFERREDS_QUEUED) {
-		event_callback_activate_later_nolock_(base, cb);
+		r = event_callback_activate_later_nolock_(base, cb);
 	} else {
 		r = event_callback_activate_nolock_(base, cb);
 		if (r)
