@@ -67,21 +67,37 @@ evmap_signal_clear_(struct event_signal_map *map)
 	memset(map, 0, sizeof(*map));
 }
 
+/*
+ * Grows an array of n_old entries of size bytes to hold index `want`,
+ * zeroing the new entries; returns the new array and count, or NULL.
+ */
+static void *
+grow_array(void *array, int n_old, int want, size_t size, int *n_new)
+{
+	char *grown;
+	int n = n_old ? n_old : 32;
+
+	while (n <= want)
+		n *= 2;
+	grown = mm_realloc(array, (size_t)n * size);
+	if (grown == NULL)
+		return NULL;
+	memset(grown + (size_t)n_old * size, 0, (size_t)(n - n_old) * size);
+	*n_new = n;
+	return grown;
+}
+
 /* Makes entries[fd] exist; -1 when memory runs out. */
 static int
 io_map_grow(struct event_io_map *map, int fd)
 {
 	struct evmap_io *entries;
-	int n = map->nentries ? map->nentries : 32;
-	int i;
+	int n, i;
 
-	while (n <= fd)
-		n *= 2;
-	entries = mm_realloc(map->entries, (size_t)n * sizeof(*entries));
+	entries =
+	    grow_array(map->entries, map->nentries, fd, sizeof(*entries), &n);
 	if (entries == NULL)
 		return -1;
-	memset(entries + map->nentries, 0,
-	    (size_t)(n - map->nentries) * sizeof(*entries));
 	for (i = map->nentries; i < n; i++)
 		entries[i].backend = -1;
 	/* The first event of each list points back into the array. */
@@ -98,16 +114,12 @@ static int
 signal_map_grow(struct event_signal_map *map, int sig)
 {
 	struct evmap_signal *entries;
-	int n = map->nentries ? map->nentries : 32;
-	int i;
+	int n, i;
 
-	while (n <= sig)
-		n *= 2;
-	entries = mm_realloc(map->entries, (size_t)n * sizeof(*entries));
+	entries =
+	    grow_array(map->entries, map->nentries, sig, sizeof(*entries), &n);
 	if (entries == NULL)
 		return -1;
-	memset(entries + map->nentries, 0,
-	    (size_t)(n - map->nentries) * sizeof(*entries));
 	for (i = 0; i < map->nentries; i++) {
 		if (entries[i].events)
 			entries[i].events->sig_next.le_prev =

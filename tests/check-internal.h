@@ -80,6 +80,16 @@ void evkit_drain(evutil_socket_t fd);
 int evkit_loop_until(struct event_base *base, const volatile int *flag,
     int max_iterations, int timeout_ms);
 
+/*
+ * The order callbacks ran in: each probe appends its tag character with
+ * evkit_order_note; evkit_order_reset empties the log.
+ */
+extern char evkit_order[256];
+void evkit_order_note(char tag);
+void evkit_order_reset(void);
+/* A callback that does nothing. */
+void evkit_noop_cb(evutil_socket_t fd, short what, void *arg);
+
 /* Milliseconds on the monotonic clock, for measuring durations. */
 double evkit_now_ms(void);
 /* Milliseconds since the Epoch on the wall clock (gettimeofday). */

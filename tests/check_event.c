@@ -38,9 +38,6 @@ struct probe {
 		.tag = (c) \
 	}
 
-static char order[256];
-static size_t norder;
-
 static void
 probe_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -49,10 +46,7 @@ probe_cb(evutil_socket_t fd, short what, void *arg)
 	p->calls++;
 	p->fd = fd;
 	p->what = what;
-	if (norder < sizeof(order) - 1) {
-		order[norder++] = p->tag;
-		order[norder] = '\0';
-	}
+	evkit_order_note(p->tag);
 	if (p->action)
 		p->action(p);
 }
@@ -61,8 +55,7 @@ static void
 setup(void)
 {
 	evkit_setup();
-	norder = 0;
-	order[0] = '\0';
+	evkit_order_reset();
 }
 
 /* Makes fd unwritable by filling its send buffer and the peer's receive
@@ -75,11 +68,6 @@ fill(evutil_socket_t fd)
 	while (send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL) > 0)
 		continue;
 	ck_assert_int_eq(errno, EAGAIN);
-}
-
-static void
-noop_cb(evutil_socket_t fd, short what, void *arg)
-{
 }
 
 /* ---- construction and accessors ---- */
@@ -121,20 +109,21 @@ START_TEST(test_assign_accessors)
 	memset(&ev, 0, sizeof(ev));
 	ck_assert_int_eq(event_initialized(&ev), 0);
 	ck_assert_int_eq(event_assign(&ev, evkit_base, evkit_pair[1], EV_WRITE,
-	                     noop_cb, &x),
+	                     evkit_noop_cb, &x),
 	    0);
 	ck_assert_int_eq(event_initialized(&ev), 1);
 	event_get_assignment(&ev, &base, &fd, &events, &cb, &arg);
 	ck_assert_ptr_eq(base, evkit_base);
 	ck_assert_int_eq(fd, evkit_pair[1]);
 	ck_assert_int_eq(events, EV_WRITE);
-	ck_assert(cb == noop_cb);
+	ck_assert(cb == evkit_noop_cb);
 	ck_assert_ptr_eq(arg, &x);
 	/* NULL out-parameters are skipped. */
 	event_get_assignment(&ev, NULL, NULL, NULL, NULL, NULL);
 	/* A priority set after priority_init: the middle one by default. */
 	ck_assert_int_eq(event_base_priority_init(evkit_base, 5), 0);
-	ck_assert_int_eq(event_assign(&ev, evkit_base, -1, 0, noop_cb, NULL),
+	ck_assert_int_eq(event_assign(&ev, evkit_base, -1, 0, evkit_noop_cb,
+	                     NULL),
 	    0);
 	ck_assert_int_eq(event_get_priority(&ev), 2);
 	ck_assert_int_eq(event_get_fd(&ev), -1);
@@ -147,13 +136,13 @@ START_TEST(test_self_cbarg)
 {
 	struct event ev, *evp;
 
-	evp =
-	    event_new(evkit_base, -1, EV_TIMEOUT, noop_cb, event_self_cbarg());
+	evp = event_new(evkit_base, -1, EV_TIMEOUT, evkit_noop_cb,
+	    event_self_cbarg());
 	ck_assert_ptr_nonnull(evp);
 	ck_assert_ptr_eq(event_get_callback_arg(evp), evp);
 	event_free(evp);
 
-	ck_assert_int_eq(event_assign(&ev, evkit_base, -1, 0, noop_cb,
+	ck_assert_int_eq(event_assign(&ev, evkit_base, -1, 0, evkit_noop_cb,
 	                     event_self_cbarg()),
 	    0);
 	ck_assert_ptr_eq(event_get_callback_arg(&ev), &ev);
@@ -173,14 +162,15 @@ START_TEST(test_bad_flags)
 {
 	struct event ev;
 
-	ck_assert_ptr_null(
-	    event_new(evkit_base, SIGUSR1, EV_SIGNAL | EV_READ, noop_cb, NULL));
+	ck_assert_ptr_null(event_new(evkit_base, SIGUSR1, EV_SIGNAL | EV_READ,
+	    evkit_noop_cb, NULL));
 	ck_assert_ptr_null(event_new(evkit_base, SIGUSR1, EV_SIGNAL | EV_WRITE,
-	    noop_cb, NULL));
+	    evkit_noop_cb, NULL));
 	ck_assert_ptr_null(event_new(evkit_base, SIGUSR1, EV_SIGNAL | EV_CLOSED,
-	    noop_cb, NULL));
+	    evkit_noop_cb, NULL));
 	ck_assert_int_eq(event_assign(&ev, evkit_base, SIGUSR1,
-	                     EV_SIGNAL | EV_READ | EV_PERSIST, noop_cb, NULL),
+	                     EV_SIGNAL | EV_READ | EV_PERSIST, evkit_noop_cb,
+	                     NULL),
 	    -1);
 }
 END_TEST
@@ -342,7 +332,7 @@ START_TEST(test_two_readers_order)
 	evkit_write(evkit_pair[1], "x");
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
 	/* libevent keeps each fd's events newest first. */
-	ck_assert_str_eq(order, "CBA");
+	ck_assert_str_eq(evkit_order, "CBA");
 	event_free(eva);
 	event_free(evb);
 	event_free(evc);
@@ -468,10 +458,11 @@ START_TEST(test_mix_edge_and_level)
 	 * written for 2.1 rely on that. */
 	int want = evkit_test_debug() ? -1 : 0;
 
-	et = event_new(evkit_base, evkit_pair[0], EV_READ | EV_ET, noop_cb,
-	    NULL);
-	lt = event_new(evkit_base, evkit_pair[0], EV_READ, noop_cb, NULL);
-	wr = event_new(evkit_base, evkit_pair[0], EV_WRITE, noop_cb, NULL);
+	et = event_new(evkit_base, evkit_pair[0], EV_READ | EV_ET,
+	    evkit_noop_cb, NULL);
+	lt = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_noop_cb, NULL);
+	wr =
+	    event_new(evkit_base, evkit_pair[0], EV_WRITE, evkit_noop_cb, NULL);
 	ck_assert_int_eq(event_add(et, NULL), 0);
 	ck_assert_int_eq(event_add(lt, NULL), want);
 	ck_assert_int_eq(event_add(wr, NULL), want);
@@ -542,7 +533,7 @@ START_TEST(test_del_other_from_cb)
 	event_active(evb, EV_READ, 1);
 	/* b is active when a runs; deleting it cancels its callback. */
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
-	ck_assert_str_eq(order, "A");
+	ck_assert_str_eq(evkit_order, "A");
 	ck_assert_int_eq(b.calls, 0);
 	event_free(eva);
 	event_free(evb);
@@ -566,7 +557,7 @@ START_TEST(test_free_other_from_cb)
 	event_add(evc, NULL);
 	evkit_write(evkit_pair[1], "x");
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_str_eq(order, "CA");
+	ck_assert_str_eq(evkit_order, "CA");
 	ck_assert_ptr_null(c.other);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
 	ck_assert_int_eq(b.calls, 0);
@@ -587,7 +578,7 @@ START_TEST(test_add_other_from_cb)
 	evkit_write(evkit_pair[1], "x");
 	event_active(eva, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "AB");
+	ck_assert_str_eq(evkit_order, "AB");
 	ck_assert_int_eq(b.what, EV_READ);
 	event_free(eva);
 	event_free(evb);
@@ -717,7 +708,7 @@ START_TEST(test_active_added_event)
 	ck_assert_int_eq(event_pending(ev, EV_READ | EV_WRITE, NULL),
 	    EV_READ | EV_WRITE);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
-	ck_assert_str_eq(order, "pq");
+	ck_assert_str_eq(evkit_order, "pq");
 	ck_assert_int_eq(p.what, EV_WRITE);
 	ck_assert_int_eq(event_pending(ev, EV_READ, NULL), 0);
 	ck_assert_int_eq(event_pending(evq, EV_READ, NULL), EV_READ);
@@ -774,7 +765,7 @@ START_TEST(test_pending_timeout_tv)
 	struct timeval tv = { 10, 0 }, when;
 	double before, after;
 
-	ev = event_new(evkit_base, evkit_pair[0], EV_READ, noop_cb, NULL);
+	ev = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_noop_cb, NULL);
 	ck_assert_int_eq(event_pending(ev, EV_TIMEOUT, &when), 0);
 	before = evkit_wall_ms();
 	ck_assert_int_eq(event_add(ev, &tv), 0);
@@ -839,7 +830,7 @@ START_TEST(test_once_timer)
 	                     EVENT_BASE_COUNT_ACTIVE),
 	    2);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "ABC");
+	ck_assert_str_eq(evkit_order, "ABC");
 	ck_assert_int_eq(a.what, EV_TIMEOUT);
 	ck_assert_int_eq(a.fd, -1);
 	ck_assert_int_eq(c.what, EV_TIMEOUT);
@@ -917,10 +908,10 @@ START_TEST(test_foreach_event)
 
 	ck_assert_int_eq(event_base_foreach_event(evkit_base, visit_cb, &v), 0);
 	ck_assert_int_eq(v.count, 0);
-	r = event_new(evkit_base, evkit_pair[0], EV_READ, noop_cb, NULL);
-	w = event_new(evkit_base, evkit_pair[1], EV_READ, noop_cb, NULL);
-	t = evtimer_new(evkit_base, noop_cb, NULL);
-	a = evtimer_new(evkit_base, noop_cb, NULL);
+	r = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_noop_cb, NULL);
+	w = event_new(evkit_base, evkit_pair[1], EV_READ, evkit_noop_cb, NULL);
+	t = evtimer_new(evkit_base, evkit_noop_cb, NULL);
+	a = evtimer_new(evkit_base, evkit_noop_cb, NULL);
 	event_add(r, NULL);
 	event_add(w, &tv); /* inserted and timed: visited once */
 	event_add(t, &tv);
@@ -951,7 +942,7 @@ START_TEST(test_dump_events)
 	ck_assert_ptr_nonnull(f);
 	event_base_dump_events(evkit_base, f);
 	empty = ftell(f);
-	ev = event_new(evkit_base, evkit_pair[0], EV_READ, noop_cb, NULL);
+	ev = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_noop_cb, NULL);
 	event_add(ev, NULL);
 	event_base_dump_events(evkit_base, f);
 	full = ftell(f) - empty;
@@ -968,9 +959,9 @@ START_TEST(test_num_events)
 	struct timeval tv = { 10, 0 };
 	struct event_base *b = evkit_base;
 
-	io = event_new(b, evkit_pair[0], EV_READ, noop_cb, NULL);
-	io2 = event_new(b, evkit_pair[1], EV_READ, noop_cb, NULL);
-	tm = evtimer_new(b, noop_cb, NULL);
+	io = event_new(b, evkit_pair[0], EV_READ, evkit_noop_cb, NULL);
+	io2 = event_new(b, evkit_pair[1], EV_READ, evkit_noop_cb, NULL);
+	tm = evtimer_new(b, evkit_noop_cb, NULL);
 	ck_assert_int_eq(event_base_get_num_events(b, EVENT_BASE_COUNT_ADDED),
 	    0);
 	ck_assert_int_eq(event_base_get_max_events(b, EVENT_BASE_COUNT_ADDED,
@@ -1084,19 +1075,19 @@ START_TEST(test_active_by_fd)
 
 	event_base_active_by_fd(evkit_base, evkit_pair[1], EV_WRITE);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
-	ck_assert_str_eq(order, "w");
+	ck_assert_str_eq(evkit_order, "w");
 	ck_assert_int_eq(w.what, EV_WRITE);
 
 	event_base_active_by_fd(evkit_base, evkit_pair[1], EV_READ | EV_WRITE);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
-	ck_assert_str_eq(order, "wwr");
+	ck_assert_str_eq(evkit_order, "wwr");
 	ck_assert_int_eq(r.what, EV_READ);
 	ck_assert_int_eq(w.what, EV_WRITE);
 
 	/* Events not added are not touched. */
 	event_base_active_by_fd(evkit_base, evkit_pair[0], EV_READ);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
-	ck_assert_str_eq(order, "wwr");
+	ck_assert_str_eq(evkit_order, "wwr");
 	ck_assert_int_eq(o.calls + t.calls, 0);
 	event_free(evr);
 	event_free(evw);
@@ -1145,7 +1136,7 @@ START_TEST(test_active_order)
 		event_active(ev[act[i]], EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
 	/* Same priority: first activated, first run. */
-	ck_assert_str_eq(order, "CAEBD");
+	ck_assert_str_eq(evkit_order, "CAEBD");
 	for (i = 0; i < 5; i++)
 		event_free(ev[i]);
 }
@@ -1162,7 +1153,7 @@ START_TEST(test_active_before_io)
 	evkit_write(evkit_pair[1], "x");
 	event_active(evx, EV_READ, 1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_str_eq(order, "XR");
+	ck_assert_str_eq(evkit_order, "XR");
 	event_free(evx);
 	event_free(evr);
 }
@@ -1185,7 +1176,7 @@ START_TEST(test_io_before_timer)
 	while (evkit_now_ms() < end)
 		continue;
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_str_eq(order, "RT");
+	ck_assert_str_eq(evkit_order, "RT");
 	event_free(evr);
 	event_free(evt);
 }
@@ -1213,7 +1204,7 @@ START_TEST(test_active_from_cb_same_iteration)
 	event_active(eva, EV_TIMEOUT, 1);
 	event_active(evb, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_str_eq(order, "ABC");
+	ck_assert_str_eq(evkit_order, "ABC");
 	ck_assert_int_eq(event_base_get_num_events(evkit_base,
 	                     EVENT_BASE_COUNT_ACTIVE),
 	    0);
@@ -1264,8 +1255,8 @@ START_TEST(test_priority_misuse)
 	ck_assert_int_eq(event_base_priority_init(evkit_base, 3), 0);
 	ck_assert_int_eq(event_base_get_npriorities(evkit_base), 3);
 
-	ev = event_new(evkit_base, -1, 0, noop_cb, NULL);
-	ev2 = event_new(evkit_base, -1, 0, noop_cb, NULL);
+	ev = event_new(evkit_base, -1, 0, evkit_noop_cb, NULL);
+	ev2 = event_new(evkit_base, -1, 0, evkit_noop_cb, NULL);
 	ck_assert_int_eq(event_get_priority(ev), 1);
 	ck_assert_int_eq(event_priority_set(ev, 3), -1);
 	ck_assert_int_eq(event_priority_set(ev, -1), -1);
@@ -1292,7 +1283,8 @@ START_TEST(test_no_base)
 	struct event ev;
 
 	/* No base given and no event_init(): assignable, not addable. */
-	ck_assert_int_eq(event_assign(&ev, NULL, -1, 0, noop_cb, NULL), 0);
+	ck_assert_int_eq(event_assign(&ev, NULL, -1, 0, evkit_noop_cb, NULL),
+	    0);
 	ck_assert_ptr_null(event_get_base(&ev));
 	ck_assert_int_eq(event_add(&ev, NULL), -1);
 	ck_assert_int_eq(event_del(&ev), -1);
@@ -1308,7 +1300,7 @@ START_TEST(test_priority_with_added_events)
 	struct timeval tv = { 10, 0 };
 
 	/* Added (not active) events do not block either call. */
-	ev = event_new(evkit_base, evkit_pair[0], EV_READ, noop_cb, NULL);
+	ev = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_noop_cb, NULL);
 	event_add(ev, &tv);
 	ck_assert_int_eq(event_base_priority_init(evkit_base, 4), 0);
 	ck_assert_int_eq(event_get_priority(ev), 0);

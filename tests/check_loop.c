@@ -33,9 +33,6 @@ struct probe {
 		.tag = (c) \
 	}
 
-static char order[256];
-static size_t norder;
-
 static void
 probe_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -43,10 +40,7 @@ probe_cb(evutil_socket_t fd, short what, void *arg)
 
 	p->calls++;
 	p->what = what;
-	if (norder < sizeof(order) - 1) {
-		order[norder++] = p->tag;
-		order[norder] = '\0';
-	}
+	evkit_order_note(p->tag);
 	if (p->action)
 		p->action(p);
 }
@@ -55,13 +49,7 @@ static void
 setup(void)
 {
 	evkit_setup();
-	norder = 0;
-	order[0] = '\0';
-}
-
-static void
-noop_cb(evutil_socket_t fd, short what, void *arg)
-{
+	evkit_order_reset();
 }
 
 /* Busy-waits (no sleep: the point is to use up time inside a callback). */
@@ -486,7 +474,7 @@ START_TEST(test_loop_return_values)
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	/* Ran out of events: 1 as well. */
-	ev = evtimer_new(evkit_base, noop_cb, NULL);
+	ev = evtimer_new(evkit_base, evkit_noop_cb, NULL);
 	evtimer_add(ev, &tv);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	/* Told to exit: 0. */
@@ -561,7 +549,7 @@ START_TEST(test_loop_nonblock_runs_until_idle)
 	event_active(eva, EV_TIMEOUT, 1);
 	event_active(evb, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
-	ck_assert_str_eq(order, "ab");
+	ck_assert_str_eq(evkit_order, "ab");
 	event_free(eva);
 	event_free(evb);
 }
@@ -627,7 +615,7 @@ START_TEST(test_loopexit_now)
 	struct event *eva, *evb, *evc, *keep;
 	struct timeval tv = { 10, 0 };
 
-	keep = evtimer_new(evkit_base, noop_cb, NULL);
+	keep = evtimer_new(evkit_base, evkit_noop_cb, NULL);
 	evtimer_add(keep, &tv);
 	eva = event_new(evkit_base, -1, 0, probe_cb, &a);
 	evb = event_new(evkit_base, -1, 0, probe_cb, &b);
@@ -639,7 +627,7 @@ START_TEST(test_loopexit_now)
 	/* Exit after the current pass: every active callback runs. */
 	ck_assert_int_eq(event_base_got_exit(evkit_base), 0);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
-	ck_assert_str_eq(order, "abc");
+	ck_assert_str_eq(evkit_order, "abc");
 	ck_assert_int_eq(event_base_got_exit(evkit_base), 1);
 	ck_assert_int_eq(event_base_got_break(evkit_base), 0);
 	/* The flag is cleared by the next loop. */
@@ -696,7 +684,7 @@ START_TEST(test_loopbreak)
 	event_active(evc, EV_TIMEOUT, 1);
 	/* Stops right after the callback: b and c stay active. */
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
-	ck_assert_str_eq(order, "a");
+	ck_assert_str_eq(evkit_order, "a");
 	ck_assert_int_eq(event_base_got_break(evkit_base), 1);
 	ck_assert_int_eq(event_base_got_exit(evkit_base), 0);
 	ck_assert_int_eq(event_base_get_num_events(evkit_base,
@@ -704,7 +692,7 @@ START_TEST(test_loopbreak)
 	    2);
 	/* The next loop clears the flag and runs them. */
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
-	ck_assert_str_eq(order, "abc");
+	ck_assert_str_eq(evkit_order, "abc");
 	ck_assert_int_eq(event_base_got_break(evkit_base), 0);
 	event_free(eva);
 	event_free(evb);
@@ -757,7 +745,7 @@ START_TEST(test_loopexit_twice)
 	struct timeval tv = { 10, 0 }, t60 = { 0, 60000 }, t20 = { 0, 20000 };
 	double t0;
 
-	keep = evtimer_new(evkit_base, noop_cb, NULL);
+	keep = evtimer_new(evkit_base, evkit_noop_cb, NULL);
 	evtimer_add(keep, &tv);
 	/* The earlier of two exits ends the loop; time it from before the
 	 * exits were scheduled, or a slow machine shortens the wait seen. */
@@ -821,17 +809,17 @@ START_TEST(test_loopcontinue)
 	event_active(evb, EV_TIMEOUT, 1);
 	event_active(evc, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "abcR");
+	ck_assert_str_eq(evkit_order, "abcR");
 	evkit_drain(evkit_pair[0]);
 
-	norder = 0;
+	evkit_order_reset();
 	a.action = act_continue;
 	event_add(evr, NULL);
 	event_active(eva, EV_TIMEOUT, 1);
 	event_active(evb, EV_TIMEOUT, 1);
 	event_active(evc, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "aRbc");
+	ck_assert_str_eq(evkit_order, "aRbc");
 	event_free(eva);
 	event_free(evb);
 	event_free(evc);
@@ -875,10 +863,9 @@ dispatch_limit(const struct timeval *max_interval, int max_callbacks,
 	event_active(eva, EV_TIMEOUT, 1);
 	event_active(evb, EV_TIMEOUT, 1);
 	event_active(evc, EV_TIMEOUT, 1);
-	norder = 0;
-	order[0] = '\0';
+	evkit_order_reset();
 	ck_assert_int_eq(event_base_dispatch(base), 1);
-	ck_assert_str_eq(order, want);
+	ck_assert_str_eq(evkit_order, want);
 	event_free(eva);
 	event_free(evb);
 	event_free(evc);
@@ -933,7 +920,7 @@ START_TEST(test_priority_order)
 	event_active(e0, EV_TIMEOUT, 1);
 	event_active(e1, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_str_eq(order, "012");
+	ck_assert_str_eq(evkit_order, "012");
 	event_free(e0);
 	event_free(e1);
 	event_free(e2);
@@ -963,7 +950,7 @@ START_TEST(test_priority_starvation)
 	event_active(eh, EV_TIMEOUT, 1);
 	/* As long as the urgent event stays active, the other waits. */
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "hhhhhl");
+	ck_assert_str_eq(evkit_order, "hhhhhl");
 	event_free(eh);
 	event_free(el);
 }
@@ -984,14 +971,14 @@ START_TEST(test_priority_io)
 	event_add(er, NULL);
 	evkit_write(evkit_pair[1], "x");
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "rw");
-	norder = 0;
+	ck_assert_str_eq(evkit_order, "rw");
+	evkit_order_reset();
 	event_priority_set(er, 3);
 	event_priority_set(ew, 2);
 	event_add(er, NULL);
 	event_add(ew, NULL);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "wr");
+	ck_assert_str_eq(evkit_order, "wr");
 	event_free(er);
 	event_free(ew);
 }
@@ -1022,15 +1009,15 @@ START_TEST(test_priority_preempt)
 	event_active(ea, EV_TIMEOUT, 1);
 	event_active(eb, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "azb");
+	ck_assert_str_eq(evkit_order, "azb");
 
 	/* Same priority: no cutting in, z queues behind b. */
-	norder = 0;
+	evkit_order_reset();
 	event_priority_set(ez, 1);
 	event_active(ea, EV_TIMEOUT, 1);
 	event_active(eb, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "abz");
+	ck_assert_str_eq(evkit_order, "abz");
 	event_free(ea);
 	event_free(eb);
 	event_free(ez);

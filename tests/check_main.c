@@ -74,6 +74,30 @@ evkit_has_features(struct event_base *base, int features)
 	return (event_base_get_features(base) & features) == features;
 }
 
+char evkit_order[256];
+static size_t evkit_order_len;
+
+void
+evkit_order_note(char tag)
+{
+	if (evkit_order_len < sizeof(evkit_order) - 1) {
+		evkit_order[evkit_order_len++] = tag;
+		evkit_order[evkit_order_len] = '\0';
+	}
+}
+
+void
+evkit_order_reset(void)
+{
+	evkit_order_len = 0;
+	evkit_order[0] = '\0';
+}
+
+void
+evkit_noop_cb(evutil_socket_t fd, short what, void *arg)
+{
+}
+
 double
 evkit_now_ms(void)
 {

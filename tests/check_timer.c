@@ -31,9 +31,6 @@ struct tprobe {
 		.tag = (c) \
 	}
 
-static char order[256];
-static size_t norder;
-
 static void
 tprobe_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -42,10 +39,7 @@ tprobe_cb(evutil_socket_t fd, short what, void *arg)
 	p->calls++;
 	p->what = what;
 	p->at = evkit_now_ms();
-	if (norder < sizeof(order) - 1) {
-		order[norder++] = p->tag;
-		order[norder] = '\0';
-	}
+	evkit_order_note(p->tag);
 	if (p->stop_after && p->calls >= p->stop_after)
 		ck_assert_int_eq(event_del(p->ev), 0);
 	if (p->sleep_ms) {
@@ -59,13 +53,7 @@ static void
 setup(void)
 {
 	evkit_setup();
-	norder = 0;
-	order[0] = '\0';
-}
-
-static void
-noop_cb(evutil_socket_t fd, short what, void *arg)
-{
+	evkit_order_reset();
 }
 
 static void
@@ -238,19 +226,19 @@ START_TEST(test_deadline_order)
 	evtimer_add(ev[1], evkit_ms_tv(&tv, 60));
 	by_deadline(ev, "abc", want);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, want);
-	ck_assert_str_eq(order, "abc"); /* unless adding took 30 ms */
+	ck_assert_str_eq(evkit_order, want);
+	ck_assert_str_eq(evkit_order, "abc"); /* unless adding took 30 ms */
 
 	/* All three expired before the loop starts: one pass runs them, in
 	 * deadline order. */
-	norder = 0;
+	evkit_order_reset();
 	evtimer_add(ev[2], evkit_ms_tv(&tv, 3));
 	evtimer_add(ev[0], evkit_ms_tv(&tv, 1));
 	evtimer_add(ev[1], evkit_ms_tv(&tv, 2));
 	by_deadline(ev, "abc", want);
 	spin_ms(15);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_str_eq(order, want);
+	ck_assert_str_eq(evkit_order, want);
 	event_free(ev[0]);
 	event_free(ev[1]);
 	event_free(ev[2]);
@@ -323,7 +311,7 @@ START_TEST(test_huge_timeout)
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
 	evtimer_add(es, evkit_ms_tv(&tv, 20));
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_str_eq(order, "s");
+	ck_assert_str_eq(evkit_order, "s");
 	ck_assert_int_eq(evtimer_pending(eh, NULL), EV_TIMEOUT);
 	event_free(eh);
 	event_free(es);
@@ -456,9 +444,9 @@ START_TEST(test_equal_timeouts)
 	start = evtimer_new(evkit_base, same_start_cb, &s);
 	evtimer_add(start, &zero);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_uint_eq(norder, 0);
+	ck_assert_uint_eq(strlen(evkit_order), 0);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_uint_eq(norder, 20);
+	ck_assert_uint_eq(strlen(evkit_order), 20);
 	for (i = 0; i < 20; i++) {
 		ck_assert_int_eq(s.p[i].calls, 1);
 		event_free(s.evs[i]);
@@ -583,7 +571,7 @@ START_TEST(test_pending_deadline)
 	struct timeval tv, when;
 	double before, after;
 
-	ev = evtimer_new(evkit_base, noop_cb, NULL);
+	ev = evtimer_new(evkit_base, evkit_noop_cb, NULL);
 	before = evkit_wall_ms();
 	evtimer_add(ev, evkit_ms_tv(&tv, 2500));
 	after = evkit_wall_ms();
@@ -668,14 +656,14 @@ START_TEST(test_common_fifo)
 	start = evtimer_new(evkit_base, fifo_start_cb, &f);
 	evtimer_add(start, &zero);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "01245689");
+	ck_assert_str_eq(evkit_order, "01245689");
 
 	/* Added one after the other outside the loop: same. */
-	norder = 0;
+	evkit_order_reset();
 	for (i = 9; i >= 0; i--)
 		evtimer_add(f.evs[i], f.common);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "9876543210");
+	ck_assert_str_eq(evkit_order, "9876543210");
 	for (i = 0; i < 10; i++)
 		event_free(f.evs[i]);
 	event_free(start);
@@ -707,7 +695,7 @@ START_TEST(test_common_mixed)
 	evtimer_add(ev[4], evkit_ms_tv(&tv, 30));
 	evtimer_add(ev[5], evkit_ms_tv(&tv, 180));
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(order, "CEABDF");
+	ck_assert_str_eq(evkit_order, "CEABDF");
 	for (i = 0; i < 6; i++)
 		event_free(ev[i]);
 }
