@@ -87,6 +87,29 @@ int evkit_loop_until(struct event_base *base, const volatile int *flag,
 extern char evkit_order[256];
 void evkit_order_note(char tag);
 void evkit_order_reset(void);
+/*
+ * A callback argument that records what happened to it; evkit_probe_cb
+ * also notes the probe's tag in evkit_order and then runs `action`.
+ */
+struct probe {
+	char tag;
+	int calls;
+	evutil_socket_t fd;
+	short what;
+	struct event *ev;    /* the probe's own event, if a test sets it */
+	struct event *other; /* what `action` works on */
+	void (*action)(struct probe *);
+};
+
+#define PROBE(c)           \
+	{                  \
+		.tag = (c) \
+	}
+
+void evkit_probe_cb(evutil_socket_t fd, short what, void *arg);
+/* The fixture evkit_setup, with an empty order log. */
+void evkit_setup_ordered(void);
+
 /* A callback that does nothing. */
 void evkit_noop_cb(evutil_socket_t fd, short what, void *arg);
 

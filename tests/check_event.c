@@ -19,45 +19,6 @@
 
 #include "check-internal.h"
 
-/*
- * A callback argument that records what happened to it.  Every call also
- * appends the probe's tag to `order`, so tests can check callback order.
- */
-struct probe {
-	char tag;
-	int calls;
-	evutil_socket_t fd;
-	short what;
-	struct event *ev;    /* the probe's own event, if a test sets it */
-	struct event *other; /* what `action` works on */
-	void (*action)(struct probe *);
-};
-
-#define PROBE(c)           \
-	{                  \
-		.tag = (c) \
-	}
-
-static void
-probe_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct probe *p = arg;
-
-	p->calls++;
-	p->fd = fd;
-	p->what = what;
-	evkit_order_note(p->tag);
-	if (p->action)
-		p->action(p);
-}
-
-static void
-setup(void)
-{
-	evkit_setup();
-	evkit_order_reset();
-}
-
 /* Makes fd unwritable by filling its send buffer and the peer's receive
  * buffer. */
 static void
@@ -78,13 +39,13 @@ START_TEST(test_new_accessors)
 	struct event *ev;
 
 	ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
-	    probe_cb, &p);
+	    evkit_probe_cb, &p);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_int_eq(event_initialized(ev), 1);
 	ck_assert_int_eq(event_get_fd(ev), evkit_pair[0]);
 	ck_assert_ptr_eq(event_get_base(ev), evkit_base);
 	ck_assert_int_eq(event_get_events(ev), EV_READ | EV_PERSIST);
-	ck_assert(event_get_callback(ev) == probe_cb);
+	ck_assert(event_get_callback(ev) == evkit_probe_cb);
 	ck_assert_ptr_eq(event_get_callback_arg(ev), &p);
 	/* One priority by default, so the default priority is 0. */
 	ck_assert_int_eq(event_get_priority(ev), 0);
@@ -182,7 +143,7 @@ START_TEST(test_read_oneshot)
 	struct probe p = PROBE('r');
 	struct event *ev;
 
-	ev = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &p);
+	ev = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &p);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	ck_assert_int_eq(event_pending(ev, EV_READ, NULL), EV_READ);
 	/* Nothing readable yet: a nonblocking pass runs nothing. */
@@ -208,7 +169,7 @@ START_TEST(test_write_ready)
 	struct probe p = PROBE('w');
 	struct event *ev;
 
-	ev = event_new(evkit_base, evkit_pair[0], EV_WRITE, probe_cb, &p);
+	ev = event_new(evkit_base, evkit_pair[0], EV_WRITE, evkit_probe_cb, &p);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
 	ck_assert_int_eq(p.calls, 1);
@@ -218,7 +179,7 @@ START_TEST(test_write_ready)
 	/* A full socket is not writable. */
 	p.calls = 0;
 	fill(evkit_pair[0]);
-	ev = event_new(evkit_base, evkit_pair[0], EV_WRITE, probe_cb, &p);
+	ev = event_new(evkit_base, evkit_pair[0], EV_WRITE, evkit_probe_cb, &p);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
 	ck_assert_int_eq(p.calls, 0);
@@ -235,7 +196,7 @@ START_TEST(test_del)
 	struct event *ev;
 
 	ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
-	    probe_cb, &p);
+	    evkit_probe_cb, &p);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	ck_assert_int_eq(event_base_get_num_events(evkit_base,
 	                     EVENT_BASE_COUNT_ADDED),
@@ -264,7 +225,7 @@ START_TEST(test_add_twice)
 	struct probe p = PROBE('a');
 	struct event *ev;
 
-	ev = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &p);
+	ev = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &p);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	ck_assert_int_eq(event_base_get_num_events(evkit_base,
@@ -282,8 +243,9 @@ START_TEST(test_read_and_write_on_one_fd)
 	struct probe r = PROBE('r'), w = PROBE('w');
 	struct event *evr, *evw;
 
-	evr = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &r);
-	evw = event_new(evkit_base, evkit_pair[0], EV_WRITE, probe_cb, &w);
+	evr = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
+	evw =
+	    event_new(evkit_base, evkit_pair[0], EV_WRITE, evkit_probe_cb, &w);
 	ck_assert_int_eq(event_add(evr, NULL), 0);
 	ck_assert_int_eq(event_add(evw, NULL), 0);
 	/* Only writable so far. */
@@ -307,8 +269,8 @@ START_TEST(test_combined_read_write)
 	struct probe p = PROBE('c');
 	struct event *ev;
 
-	ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_WRITE, probe_cb,
-	    &p);
+	ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_WRITE,
+	    evkit_probe_cb, &p);
 	evkit_write(evkit_pair[1], "x");
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
@@ -323,9 +285,9 @@ START_TEST(test_two_readers_order)
 	struct probe a = PROBE('A'), b = PROBE('B'), c = PROBE('C');
 	struct event *eva, *evb, *evc;
 
-	eva = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &a);
-	evb = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &b);
-	evc = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &c);
+	eva = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &a);
+	evb = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &b);
+	evc = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &c);
 	event_add(eva, NULL);
 	event_add(evb, NULL);
 	event_add(evc, NULL);
@@ -346,8 +308,8 @@ START_TEST(test_persist_vs_oneshot)
 	int i;
 
 	evp = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
-	    probe_cb, &p);
-	evo = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &o);
+	    evkit_probe_cb, &p);
+	evo = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &o);
 	event_add(evp, NULL);
 	event_add(evo, NULL);
 	evkit_write(evkit_pair[1], "x"); /* never read */
@@ -370,7 +332,7 @@ START_TEST(test_edge_triggered)
 	if (!evkit_has_features(evkit_base, EV_FEATURE_ET))
 		return; /* level-triggered backend: nothing to test */
 	ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_ET | EV_PERSIST,
-	    probe_cb, &p);
+	    evkit_probe_cb, &p);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	evkit_write(evkit_pair[1], "ab");
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
@@ -395,9 +357,10 @@ START_TEST(test_closed)
 
 	if (!evkit_has_features(evkit_base, EV_FEATURE_EARLY_CLOSE))
 		return; /* select: EV_CLOSED is never reported */
-	evc = event_new(evkit_base, evkit_pair[0], EV_CLOSED, probe_cb, &c);
+	evc =
+	    event_new(evkit_base, evkit_pair[0], EV_CLOSED, evkit_probe_cb, &c);
 	evrc = event_new(evkit_base, evkit_pair[0], EV_READ | EV_CLOSED,
-	    probe_cb, &rc);
+	    evkit_probe_cb, &rc);
 	ck_assert_int_eq(event_add(evc, NULL), 0);
 	ck_assert_int_eq(event_add(evrc, NULL), 0);
 	ck_assert_int_eq(event_pending(evc, EV_CLOSED, NULL), EV_CLOSED);
@@ -423,7 +386,7 @@ START_TEST(test_closed_by_close)
 	if (!evkit_has_features(evkit_base, EV_FEATURE_EARLY_CLOSE))
 		return;
 	evc = event_new(evkit_base, evkit_pair[0], EV_CLOSED | EV_PERSIST,
-	    probe_cb, &c);
+	    evkit_probe_cb, &c);
 	ck_assert_int_eq(event_add(evc, NULL), 0);
 	evkit_close(&evkit_pair[1]);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
@@ -439,7 +402,7 @@ START_TEST(test_negative_fd)
 	struct event *ev;
 
 	/* libevent accepts an fd event with fd -1 and never reports it. */
-	ev = event_new(evkit_base, -1, EV_READ, probe_cb, &p);
+	ev = event_new(evkit_base, -1, EV_READ, evkit_probe_cb, &p);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_int_eq(event_add(ev, NULL), 0);
 	ck_assert_int_eq(event_pending(ev, EV_READ, NULL), EV_READ);
@@ -525,8 +488,8 @@ START_TEST(test_del_other_from_cb)
 	struct probe a = PROBE('A'), b = PROBE('B');
 	struct event *eva, *evb;
 
-	eva = event_new(evkit_base, -1, 0, probe_cb, &a);
-	evb = event_new(evkit_base, -1, 0, probe_cb, &b);
+	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
+	evb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
 	a.action = act_del_other;
 	a.other = evb;
 	event_active(eva, EV_READ, 1);
@@ -546,10 +509,10 @@ START_TEST(test_free_other_from_cb)
 	struct event *eva, *evb, *evc;
 
 	/* Three readers on one fd, run newest first: C frees B. */
-	eva = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &a);
+	eva = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &a);
 	evb = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
-	    probe_cb, &b);
-	evc = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &c);
+	    evkit_probe_cb, &b);
+	evc = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &c);
 	c.action = act_free_other;
 	c.other = evb;
 	event_add(eva, NULL);
@@ -571,8 +534,8 @@ START_TEST(test_add_other_from_cb)
 	struct probe a = PROBE('A'), b = PROBE('B');
 	struct event *eva, *evb;
 
-	eva = event_new(evkit_base, -1, 0, probe_cb, &a);
-	evb = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &b);
+	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
+	evb = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &b);
 	a.action = act_add_other;
 	a.other = evb;
 	evkit_write(evkit_pair[1], "x");
@@ -589,7 +552,8 @@ START_TEST(test_readd_self_from_cb)
 {
 	struct probe p = PROBE('p');
 
-	p.ev = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &p);
+	p.ev =
+	    event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &p);
 	p.action = act_readd_self;
 	event_add(p.ev, NULL);
 	evkit_write(evkit_pair[1], "x");
@@ -604,7 +568,7 @@ START_TEST(test_del_self_from_cb)
 	struct probe p = PROBE('p');
 
 	p.ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
-	    probe_cb, &p);
+	    evkit_probe_cb, &p);
 	p.action = act_del_self;
 	event_add(p.ev, NULL);
 	evkit_write(evkit_pair[1], "x");
@@ -620,9 +584,10 @@ START_TEST(test_free_self_from_cb)
 
 	/* Legal in libevent for one-shot and persistent events alike. */
 	p.ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
-	    probe_cb, &p);
+	    evkit_probe_cb, &p);
 	p.action = act_free_self;
-	q.ev = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &q);
+	q.ev =
+	    event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &q);
 	q.action = act_free_self;
 	event_add(p.ev, NULL);
 	event_add(q.ev, NULL);
@@ -638,7 +603,7 @@ START_TEST(test_free_self_from_cb)
 		struct timeval tv = { 0, 0 };
 
 		p.calls = 0;
-		p.ev = evtimer_new(evkit_base, probe_cb, &p);
+		p.ev = evtimer_new(evkit_base, evkit_probe_cb, &p);
 		evtimer_add(p.ev, &tv);
 		ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 		ck_assert_int_eq(p.calls, 1);
@@ -656,7 +621,7 @@ START_TEST(test_active_res)
 	struct event *ev;
 	size_t i;
 
-	ev = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &p);
+	ev = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &p);
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		event_active(ev, kinds[i], 1);
 		ck_assert_int_eq(event_pending(ev,
@@ -681,7 +646,7 @@ START_TEST(test_active_twice_merges)
 	struct probe p = PROBE('p');
 	struct event *ev;
 
-	ev = event_new(evkit_base, -1, 0, probe_cb, &p);
+	ev = event_new(evkit_base, -1, 0, evkit_probe_cb, &p);
 	event_active(ev, EV_READ, 1);
 	event_active(ev, EV_WRITE, 1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
@@ -698,9 +663,9 @@ START_TEST(test_active_added_event)
 
 	/* Activating a pending one-shot event runs it once and it is no
 	 * longer pending; a persistent one stays pending. */
-	ev = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &p);
+	ev = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &p);
 	evq = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
-	    probe_cb, &q);
+	    evkit_probe_cb, &q);
 	event_add(ev, NULL);
 	event_add(evq, NULL);
 	event_active(ev, EV_WRITE, 1);
@@ -722,7 +687,7 @@ START_TEST(test_active_signal_ncalls)
 	struct probe p = PROBE('s');
 	struct event *ev;
 
-	ev = evsignal_new(evkit_base, SIGUSR1, probe_cb, &p);
+	ev = evsignal_new(evkit_base, SIGUSR1, evkit_probe_cb, &p);
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_int_eq(event_get_fd(ev), SIGUSR1);
 	event_active(ev, EV_SIGNAL, 3);
@@ -746,7 +711,7 @@ START_TEST(test_active_signal_ncalls)
 	/* ... but ncalls means nothing to a non-signal event. */
 	{
 		struct probe t = PROBE('t');
-		struct event *evt = evtimer_new(evkit_base, probe_cb, &t);
+		struct event *evt = evtimer_new(evkit_base, evkit_probe_cb, &t);
 
 		event_active(evt, EV_TIMEOUT, 0);
 		event_active(evt, EV_TIMEOUT, 4);
@@ -798,7 +763,7 @@ START_TEST(test_once_fd)
 
 	evkit_write(evkit_pair[1], "x");
 	ck_assert_int_eq(event_base_once(evkit_base, evkit_pair[0], EV_READ,
-	                     probe_cb, &p, NULL),
+	                     evkit_probe_cb, &p, NULL),
 	    0);
 	ck_assert_int_eq(event_base_get_num_events(evkit_base,
 	                     EVENT_BASE_COUNT_ADDED),
@@ -815,16 +780,16 @@ START_TEST(test_once_timer)
 	struct probe a = PROBE('A'), b = PROBE('B'), c = PROBE('C');
 	struct timeval tv = { 0, 1000 };
 
-	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT, probe_cb,
-	                     &c, &tv),
+	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT,
+	                     evkit_probe_cb, &c, &tv),
 	    0);
 	/* No timeout (or a zero one): active at once, in call order. */
-	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT, probe_cb,
-	                     &a, NULL),
+	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT,
+	                     evkit_probe_cb, &a, NULL),
 	    0);
 	tv.tv_usec = 0;
-	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT, probe_cb,
-	                     &b, &tv),
+	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT,
+	                     evkit_probe_cb, &b, &tv),
 	    0);
 	ck_assert_int_eq(event_base_get_num_events(evkit_base,
 	                     EVENT_BASE_COUNT_ACTIVE),
@@ -842,16 +807,16 @@ START_TEST(test_once_bad)
 	struct probe p = PROBE('p');
 
 	ck_assert_int_eq(event_base_once(evkit_base, SIGUSR1, EV_SIGNAL,
-	                     probe_cb, &p, NULL),
+	                     evkit_probe_cb, &p, NULL),
 	    -1);
 	ck_assert_int_eq(event_base_once(evkit_base, evkit_pair[0],
-	                     EV_READ | EV_PERSIST, probe_cb, &p, NULL),
+	                     EV_READ | EV_PERSIST, evkit_probe_cb, &p, NULL),
 	    -1);
 	ck_assert_int_eq(event_base_once(evkit_base, -1,
-	                     EV_TIMEOUT | EV_PERSIST, probe_cb, &p, NULL),
+	                     EV_TIMEOUT | EV_PERSIST, evkit_probe_cb, &p, NULL),
 	    -1);
-	ck_assert_int_eq(event_base_once(NULL, -1, EV_TIMEOUT, probe_cb, &p,
-	                     NULL),
+	ck_assert_int_eq(event_base_once(NULL, -1, EV_TIMEOUT, evkit_probe_cb,
+	                     &p, NULL),
 	    -1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
 	ck_assert_int_eq(p.calls, 0);
@@ -866,14 +831,14 @@ START_TEST(test_once_freed_with_base)
 
 	/* Never fire: the base owns them and frees them (ASan/valgrind
 	 * would report the leak otherwise). */
-	ck_assert_int_eq(event_base_once(base, -1, EV_TIMEOUT, probe_cb, &p,
-	                     &tv),
-	    0);
-	ck_assert_int_eq(event_base_once(base, evkit_pair[0], EV_READ, probe_cb,
+	ck_assert_int_eq(event_base_once(base, -1, EV_TIMEOUT, evkit_probe_cb,
 	                     &p, &tv),
 	    0);
-	ck_assert_int_eq(event_base_once(base, -1, EV_TIMEOUT, probe_cb, &p,
-	                     NULL),
+	ck_assert_int_eq(event_base_once(base, evkit_pair[0], EV_READ,
+	                     evkit_probe_cb, &p, &tv),
+	    0);
+	ck_assert_int_eq(event_base_once(base, -1, EV_TIMEOUT, evkit_probe_cb,
+	                     &p, NULL),
 	    0);
 	event_base_free(base);
 	ck_assert_int_eq(p.calls, 0);
@@ -1061,12 +1026,12 @@ START_TEST(test_active_by_fd)
 	 * run these. */
 	fill(evkit_pair[1]);
 	evr = event_new(evkit_base, evkit_pair[1], EV_READ | EV_PERSIST,
-	    probe_cb, &r);
+	    evkit_probe_cb, &r);
 	evw = event_new(evkit_base, evkit_pair[1], EV_WRITE | EV_PERSIST,
-	    probe_cb, &w);
+	    evkit_probe_cb, &w);
 	evo = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
-	    probe_cb, &o);
-	evt = evtimer_new(evkit_base, probe_cb, &t);
+	    evkit_probe_cb, &o);
+	evt = evtimer_new(evkit_base, evkit_probe_cb, &t);
 	event_add(evr, NULL);
 	event_add(evw, NULL);
 	event_add(evo, NULL); /* readable for real: deleted before loops */
@@ -1101,8 +1066,8 @@ START_TEST(test_active_by_signal)
 	struct probe s = PROBE('s'), u = PROBE('u');
 	struct event *evs, *evu;
 
-	evs = evsignal_new(evkit_base, SIGUSR1, probe_cb, &s);
-	evu = evsignal_new(evkit_base, SIGUSR2, probe_cb, &u);
+	evs = evsignal_new(evkit_base, SIGUSR1, evkit_probe_cb, &s);
+	evu = evsignal_new(evkit_base, SIGUSR2, evkit_probe_cb, &u);
 	ck_assert_int_eq(event_add(evs, NULL), 0);
 	ck_assert_int_eq(event_add(evu, NULL), 0);
 	event_base_active_by_signal(evkit_base, SIGUSR1);
@@ -1131,7 +1096,7 @@ START_TEST(test_active_order)
 	int i;
 
 	for (i = 0; i < 5; i++)
-		ev[i] = event_new(evkit_base, -1, 0, probe_cb, &p[i]);
+		ev[i] = event_new(evkit_base, -1, 0, evkit_probe_cb, &p[i]);
 	for (i = 0; i < 5; i++)
 		event_active(ev[act[i]], EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
@@ -1147,8 +1112,8 @@ START_TEST(test_active_before_io)
 	struct probe x = PROBE('X'), r = PROBE('R');
 	struct event *evx, *evr;
 
-	evx = event_new(evkit_base, -1, 0, probe_cb, &x);
-	evr = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &r);
+	evx = event_new(evkit_base, -1, 0, evkit_probe_cb, &x);
+	evr = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
 	event_add(evr, NULL);
 	evkit_write(evkit_pair[1], "x");
 	event_active(evx, EV_READ, 1);
@@ -1167,8 +1132,8 @@ START_TEST(test_io_before_timer)
 	double end;
 
 	/* Ready together: I/O is collected by the poll, timers after it. */
-	evr = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &r);
-	evt = evtimer_new(evkit_base, probe_cb, &t);
+	evr = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
+	evt = evtimer_new(evkit_base, evkit_probe_cb, &t);
 	evtimer_add(evt, &tv);
 	event_add(evr, NULL);
 	evkit_write(evkit_pair[1], "x");
@@ -1196,9 +1161,9 @@ START_TEST(test_active_from_cb_same_iteration)
 
 	/* A activates C while B is queued: C runs after B, in the same
 	 * pass (EVLOOP_ONCE returns only when nothing is active). */
-	eva = event_new(evkit_base, -1, 0, probe_cb, &a);
-	evb = event_new(evkit_base, -1, 0, probe_cb, &b);
-	evc = event_new(evkit_base, -1, 0, probe_cb, &c);
+	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
+	evb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
+	evc = event_new(evkit_base, -1, 0, evkit_probe_cb, &c);
 	a.action = act_activate_other;
 	a.other = evc;
 	event_active(eva, EV_TIMEOUT, 1);
@@ -1327,7 +1292,7 @@ event_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("construct");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_new_accessors);
 	tcase_add_test(tc, test_assign_accessors);
@@ -1337,7 +1302,7 @@ event_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("io");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_read_oneshot);
 	tcase_add_test(tc, test_write_ready);
@@ -1355,7 +1320,7 @@ event_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("in_callback");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_del_other_from_cb);
 	tcase_add_test(tc, test_free_other_from_cb);
@@ -1366,7 +1331,7 @@ event_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("active");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_active_res);
 	tcase_add_test(tc, test_active_twice_merges);
@@ -1380,7 +1345,7 @@ event_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("once");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_once_fd);
 	tcase_add_test(tc, test_once_timer);
@@ -1389,7 +1354,7 @@ event_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("introspect");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_foreach_event);
 	tcase_add_test(tc, test_dump_events);
@@ -1400,7 +1365,7 @@ event_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("misuse");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_reentrant_loop);
 	tcase_add_test(tc, test_priority_misuse);

@@ -20,38 +20,6 @@
 
 #include "check-internal.h"
 
-struct probe {
-	char tag;
-	int calls;
-	short what;
-	void (*action)(struct probe *);
-	struct event *other;
-};
-
-#define PROBE(c)           \
-	{                  \
-		.tag = (c) \
-	}
-
-static void
-probe_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct probe *p = arg;
-
-	p->calls++;
-	p->what = what;
-	evkit_order_note(p->tag);
-	if (p->action)
-		p->action(p);
-}
-
-static void
-setup(void)
-{
-	evkit_setup();
-	evkit_order_reset();
-}
-
 /* Busy-waits (no sleep: the point is to use up time inside a callback). */
 static void
 spin_ms(double ms)
@@ -236,7 +204,7 @@ START_TEST(test_each_method)
 
 	/* And it works. */
 	evkit_socketpair(pair);
-	ev = event_new(base, pair[0], EV_READ, probe_cb, &p);
+	ev = event_new(base, pair[0], EV_READ, evkit_probe_cb, &p);
 	event_add(ev, NULL);
 	evkit_write(pair[1], "x");
 	ck_assert_int_eq(event_base_dispatch(base), 1);
@@ -330,13 +298,13 @@ START_TEST(test_config_flags)
 			ck_assert_str_eq(event_base_get_method(base),
 			    "epoll (with changelist)");
 		/* A timer and an fd event both work with each flag. */
-		ev = evtimer_new(base, probe_cb, &p);
+		ev = evtimer_new(base, evkit_probe_cb, &p);
 		evtimer_add(ev, &tv);
 		ck_assert_int_eq(event_base_dispatch(base), 1);
 		ck_assert_int_eq(p.calls, 1);
 		event_free(ev);
 		evkit_socketpair(pair);
-		ev = event_new(base, pair[0], EV_READ, probe_cb, &p);
+		ev = event_new(base, pair[0], EV_READ, evkit_probe_cb, &p);
 		event_add(ev, NULL);
 		evkit_write(pair[1], "x");
 		ck_assert_int_eq(event_base_dispatch(base), 1);
@@ -494,8 +462,8 @@ START_TEST(test_loop_once)
 	struct timeval ta = { 0, 20000 }, tb = { 10, 0 };
 	double t0;
 
-	eva = evtimer_new(evkit_base, probe_cb, &a);
-	evb = evtimer_new(evkit_base, probe_cb, &b);
+	eva = evtimer_new(evkit_base, evkit_probe_cb, &a);
+	evb = evtimer_new(evkit_base, evkit_probe_cb, &b);
 	evtimer_add(eva, &ta);
 	evtimer_add(evb, &tb);
 	t0 = evkit_now_ms();
@@ -517,8 +485,8 @@ START_TEST(test_loop_nonblock)
 	struct timeval tv = { 10, 0 };
 	double t0;
 
-	eva = evtimer_new(evkit_base, probe_cb, &a);
-	evr = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &a);
+	eva = evtimer_new(evkit_base, evkit_probe_cb, &a);
+	evr = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &a);
 	evtimer_add(eva, &tv);
 	event_add(evr, NULL);
 	t0 = evkit_now_ms();
@@ -541,8 +509,8 @@ START_TEST(test_loop_nonblock_runs_until_idle)
 	/* EVLOOP_NONBLOCK does not stop after one pass: it goes on while
 	 * passes run callbacks (here one per priority), and then finds the
 	 * base empty. */
-	eva = event_new(evkit_base, -1, 0, probe_cb, &a);
-	evb = event_new(evkit_base, -1, 0, probe_cb, &b);
+	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
+	evb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
 	event_base_priority_init(evkit_base, 2);
 	event_priority_set(eva, 0);
 	event_priority_set(evb, 1);
@@ -593,7 +561,7 @@ START_TEST(test_no_exit_on_empty_blocks)
 	/* Another thread is the only thing that can stop this loop. */
 	ck_assert_int_eq(evthread_use_pthreads(), 0);
 	base = evkit_new_base();
-	ev = evtimer_new(base, probe_cb, &a);
+	ev = evtimer_new(base, evkit_probe_cb, &a);
 	evtimer_add(ev, &tv);
 	br.base = base;
 	br.delay_ms = 100;
@@ -617,9 +585,9 @@ START_TEST(test_loopexit_now)
 
 	keep = evtimer_new(evkit_base, evkit_noop_cb, NULL);
 	evtimer_add(keep, &tv);
-	eva = event_new(evkit_base, -1, 0, probe_cb, &a);
-	evb = event_new(evkit_base, -1, 0, probe_cb, &b);
-	evc = event_new(evkit_base, -1, 0, probe_cb, &c);
+	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
+	evb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
+	evc = event_new(evkit_base, -1, 0, evkit_probe_cb, &c);
 	event_active(eva, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_loopexit(evkit_base, NULL), 0);
 	event_active(evb, EV_TIMEOUT, 1);
@@ -647,7 +615,7 @@ START_TEST(test_loopexit_delay)
 	struct timeval tv = { 0, 5000 }, ex = { 0, 100000 };
 	double t0, dt;
 
-	tick = event_new(evkit_base, -1, EV_PERSIST, probe_cb, &t);
+	tick = event_new(evkit_base, -1, EV_PERSIST, evkit_probe_cb, &t);
 	evtimer_add(tick, &tv);
 	t0 = evkit_now_ms();
 	ck_assert_int_eq(event_base_loopexit(evkit_base, &ex), 0);
@@ -675,9 +643,9 @@ START_TEST(test_loopbreak)
 	struct probe a = PROBE('a'), b = PROBE('b'), c = PROBE('c');
 	struct event *eva, *evb, *evc;
 
-	eva = event_new(evkit_base, -1, 0, probe_cb, &a);
-	evb = event_new(evkit_base, -1, 0, probe_cb, &b);
-	evc = event_new(evkit_base, -1, 0, probe_cb, &c);
+	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
+	evb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
+	evc = event_new(evkit_base, -1, 0, evkit_probe_cb, &c);
 	a.action = act_break;
 	event_active(eva, EV_TIMEOUT, 1);
 	event_active(evb, EV_TIMEOUT, 1);
@@ -707,7 +675,7 @@ START_TEST(test_loopbreak_before_loop)
 	struct timeval tv = { 0, 1000 };
 
 	/* A break asked for outside the loop is forgotten when it starts. */
-	ev = evtimer_new(evkit_base, probe_cb, &a);
+	ev = evtimer_new(evkit_base, evkit_probe_cb, &a);
 	evtimer_add(ev, &tv);
 	ck_assert_int_eq(event_base_loopbreak(evkit_base), 0);
 	ck_assert_int_eq(event_base_got_break(evkit_base), 1);
@@ -728,7 +696,7 @@ START_TEST(test_loopexit_before_loop)
 
 	/* An exit asked for outside the loop is not: it ends the first
 	 * pass, before the 50 ms timer. */
-	ev = evtimer_new(evkit_base, probe_cb, &a);
+	ev = evtimer_new(evkit_base, evkit_probe_cb, &a);
 	evtimer_add(ev, &tv);
 	ck_assert_int_eq(event_base_loopexit(evkit_base, NULL), 0);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
@@ -797,10 +765,10 @@ START_TEST(test_loopcontinue)
 	 * callback.  loopcontinue makes the loop poll again before b and
 	 * c, so r runs before them; without it r waits for the next pass. */
 	event_base_priority_init(evkit_base, 2);
-	eva = event_new(evkit_base, -1, 0, probe_cb, &a);
-	evb = event_new(evkit_base, -1, 0, probe_cb, &b);
-	evc = event_new(evkit_base, -1, 0, probe_cb, &c);
-	evr = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &r);
+	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
+	evb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
+	evc = event_new(evkit_base, -1, 0, evkit_probe_cb, &c);
+	evr = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
 	event_priority_set(evr, 0);
 	event_add(evr, NULL);
 
@@ -853,10 +821,10 @@ dispatch_limit(const struct timeval *max_interval, int max_callbacks,
 	event_config_free(cfg);
 	ck_assert_ptr_nonnull(base);
 	event_base_priority_init(base, 2);
-	eva = event_new(base, -1, 0, probe_cb, &a);
-	evb = event_new(base, -1, 0, probe_cb, &b);
-	evc = event_new(base, -1, 0, probe_cb, &c);
-	evr = event_new(base, evkit_pair[0], EV_READ, probe_cb, &r);
+	eva = event_new(base, -1, 0, evkit_probe_cb, &a);
+	evb = event_new(base, -1, 0, evkit_probe_cb, &b);
+	evc = event_new(base, -1, 0, evkit_probe_cb, &c);
+	evr = event_new(base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
 	event_priority_set(evr, 0);
 	event_add(evr, NULL);
 	a.action = slow ? act_spin : act_write;
@@ -910,9 +878,9 @@ START_TEST(test_priority_order)
 
 	ck_assert_int_eq(event_base_priority_init(evkit_base, 3), 0);
 	ck_assert_int_eq(event_base_get_npriorities(evkit_base), 3);
-	e0 = event_new(evkit_base, -1, 0, probe_cb, &p0);
-	e1 = event_new(evkit_base, -1, 0, probe_cb, &p1);
-	e2 = event_new(evkit_base, -1, 0, probe_cb, &p2);
+	e0 = event_new(evkit_base, -1, 0, evkit_probe_cb, &p0);
+	e1 = event_new(evkit_base, -1, 0, evkit_probe_cb, &p1);
+	e2 = event_new(evkit_base, -1, 0, evkit_probe_cb, &p2);
 	ck_assert_int_eq(event_priority_set(e0, 0), 0);
 	ck_assert_int_eq(event_priority_set(e1, 1), 0);
 	ck_assert_int_eq(event_priority_set(e2, 2), 0);
@@ -940,8 +908,8 @@ START_TEST(test_priority_starvation)
 	struct event *eh, *el;
 
 	event_base_priority_init(evkit_base, 2);
-	eh = event_new(evkit_base, -1, 0, probe_cb, &hi);
-	el = event_new(evkit_base, -1, 0, probe_cb, &lo);
+	eh = event_new(evkit_base, -1, 0, evkit_probe_cb, &hi);
+	el = event_new(evkit_base, -1, 0, evkit_probe_cb, &lo);
 	event_priority_set(eh, 0);
 	event_priority_set(el, 1);
 	hi.action = act_reactivate;
@@ -963,8 +931,8 @@ START_TEST(test_priority_io)
 
 	/* Two events ready in the same poll: priority decides. */
 	event_base_priority_init(evkit_base, 4);
-	er = event_new(evkit_base, evkit_pair[0], EV_READ, probe_cb, &r);
-	ew = event_new(evkit_base, evkit_pair[1], EV_WRITE, probe_cb, &w);
+	er = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
+	ew = event_new(evkit_base, evkit_pair[1], EV_WRITE, evkit_probe_cb, &w);
 	event_priority_set(er, 1);
 	event_priority_set(ew, 3);
 	event_add(ew, NULL);
@@ -998,9 +966,9 @@ START_TEST(test_priority_preempt)
 	/* a and b wait at priority 1; a activates z at priority 0, which
 	 * cuts in before b. */
 	event_base_priority_init(evkit_base, 2);
-	ea = event_new(evkit_base, -1, 0, probe_cb, &a);
-	eb = event_new(evkit_base, -1, 0, probe_cb, &b);
-	ez = event_new(evkit_base, -1, 0, probe_cb, &z);
+	ea = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
+	eb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
+	ez = event_new(evkit_base, -1, 0, evkit_probe_cb, &z);
 	event_priority_set(ea, 1);
 	event_priority_set(eb, 1);
 	event_priority_set(ez, 0);
@@ -1213,7 +1181,7 @@ loop_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("base");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_base_new_free);
 	tcase_add_test(tc, test_supported_methods);
@@ -1226,7 +1194,7 @@ loop_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("loop");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_loop_return_values);
 	tcase_add_test(tc, test_loop_once);
@@ -1244,7 +1212,7 @@ loop_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("exit");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_loopexit_now);
 	tcase_add_test(tc, test_loopexit_delay);
@@ -1256,7 +1224,7 @@ loop_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("priority");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_max_dispatch_callbacks);
 	tcase_add_test(tc, test_max_dispatch_interval);
@@ -1267,14 +1235,14 @@ loop_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fork");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_reinit_after_fork);
 	tcase_add_test(tc, test_reinit_no_fork);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("time");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_cached_time);
 	tcase_add_test(tc, test_no_cache_time);

@@ -98,6 +98,26 @@ evkit_noop_cb(evutil_socket_t fd, short what, void *arg)
 {
 }
 
+void
+evkit_probe_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe *p = arg;
+
+	p->calls++;
+	p->fd = fd;
+	p->what = what;
+	evkit_order_note(p->tag);
+	if (p->action)
+		p->action(p);
+}
+
+void
+evkit_setup_ordered(void)
+{
+	evkit_setup();
+	evkit_order_reset();
+}
+
 double
 evkit_now_ms(void)
 {

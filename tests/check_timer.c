@@ -49,12 +49,6 @@ tprobe_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void
-setup(void)
-{
-	evkit_setup();
-	evkit_order_reset();
-}
 
 static void
 spin_ms(double ms)
@@ -888,7 +882,7 @@ timer_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("basic");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_oneshot);
 	tcase_add_test(tc, test_persistent);
@@ -908,13 +902,13 @@ timer_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("many");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_many_timers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("common");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_common_basic);
 	tcase_add_test(tc, test_common_fifo);
@@ -924,7 +918,7 @@ timer_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("io");
-	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_add_checked_fixture(tc, evkit_setup_ordered, evkit_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_io_timeout);
 	tcase_add_test(tc, test_io_timeout_persistent);
