@@ -4,20 +4,10 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/event_compat.h>
-#include <event2/event_struct.h>
-#include <event2/thread.h>
-#include <event2/util.h>
 
 #include "event-internal.h"
 #include "evmap-internal.h"
@@ -26,7 +16,6 @@
 #include "log-internal.h"
 #include "minheap-internal.h"
 #include "mm-internal.h"
-#include "util-internal.h"
 
 /* Cancels one queued callback; 1 when it counts as a deleted event. */
 static int

@@ -4,29 +4,14 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/event_compat.h>
-#include <event2/event_struct.h>
-#include <event2/thread.h>
-#include <event2/util.h>
 
 #include "event-internal.h"
 #include "evmap-internal.h"
-#include "evsignal-internal.h"
 #include "evthread-internal.h"
-#include "log-internal.h"
 #include "minheap-internal.h"
-#include "mm-internal.h"
-#include "util-internal.h"
 
 static int
 event_base_foreach_event_nolock_(struct event_base *base,
