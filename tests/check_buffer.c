@@ -1432,7 +1432,13 @@ START_TEST(test_deferred_many)
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	ck_assert_int_eq(ncalls, N);
+#ifndef EVKIT_REFERENCE
+	/* libevent 2.1 takes the second reference and can leak here
+	 * (2 blocks on its select backend, measured). */
 	ck_assert_int_eq(live_blocks, before);
+#else
+	(void)before;
+#endif
 	event_base_free(base);
 }
 END_TEST
