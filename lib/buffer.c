@@ -1114,8 +1114,12 @@ prepend_chain(struct evbuffer *dst, struct evbuffer *src)
 	}
 }
 
-int
-evbuffer_add_buffer(struct evbuffer *outbuf, struct evbuffer *inbuf)
+/*
+ * Moves all of inbuf's chains to the end (or, with at_front, the front) of
+ * outbuf without copying data: the work of add_buffer and prepend_buffer.
+ */
+static int
+move_all_chains(struct evbuffer *outbuf, struct evbuffer *inbuf, int at_front)
 {
 	size_t in_total_len, out_total_len;
 	int result = 0;
@@ -1125,8 +1129,8 @@ evbuffer_add_buffer(struct evbuffer *outbuf, struct evbuffer *inbuf)
 	out_total_len = outbuf->total_len;
 	if (in_total_len == 0 || outbuf == inbuf)
 		goto done;
-	if (outbuf->freeze_end || inbuf->freeze_start ||
-	    in_total_len > EV_SIZE_MAX - out_total_len) {
+	if ((at_front ? outbuf->freeze_start : outbuf->freeze_end) ||
+	    inbuf->freeze_start || in_total_len > EV_SIZE_MAX - out_total_len) {
 		result = -1;
 		goto done;
 	}
@@ -1134,6 +1138,8 @@ evbuffer_add_buffer(struct evbuffer *outbuf, struct evbuffer *inbuf)
 		/* outbuf may hold empty chains. */
 		free_all_chains(outbuf, outbuf->first);
 		copy_chain(outbuf, inbuf);
+	} else if (at_front) {
+		prepend_chain(outbuf, inbuf);
 	} else {
 		append_chain(outbuf, inbuf);
 	}
@@ -1148,35 +1154,15 @@ done:
 }
 
 int
+evbuffer_add_buffer(struct evbuffer *outbuf, struct evbuffer *inbuf)
+{
+	return move_all_chains(outbuf, inbuf, 0);
+}
+
+int
 evbuffer_prepend_buffer(struct evbuffer *outbuf, struct evbuffer *inbuf)
 {
-	size_t in_total_len, out_total_len;
-	int result = 0;
-
-	EVBUFFER_LOCK2(inbuf, outbuf);
-	in_total_len = inbuf->total_len;
-	out_total_len = outbuf->total_len;
-	if (in_total_len == 0 || outbuf == inbuf)
-		goto done;
-	if (outbuf->freeze_start || inbuf->freeze_start ||
-	    in_total_len > EV_SIZE_MAX - out_total_len) {
-		result = -1;
-		goto done;
-	}
-	if (out_total_len == 0) {
-		free_all_chains(outbuf, outbuf->first);
-		copy_chain(outbuf, inbuf);
-	} else {
-		prepend_chain(outbuf, inbuf);
-	}
-	zero_chain(inbuf);
-	inbuf->n_del_for_cb += in_total_len;
-	outbuf->n_add_for_cb += in_total_len;
-	evbuffer_invoke_callbacks_(inbuf);
-	evbuffer_invoke_callbacks_(outbuf);
-done:
-	EVBUFFER_UNLOCK2(inbuf, outbuf);
-	return result;
+	return move_all_chains(outbuf, inbuf, 1);
 }
 
 int

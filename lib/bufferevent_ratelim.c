@@ -750,8 +750,9 @@ bufferevent_remove_from_rate_limit_group_internal_(struct bufferevent *bev,
 /* ------------------------------------------------------------------ */
 /* Inspection and manual adjustment.                                   */
 
-ev_ssize_t
-bufferevent_get_read_limit(struct bufferevent *bev)
+/* What bev's own bucket allows now in one direction (no limit: max). */
+static ev_ssize_t
+own_limit(struct bufferevent *bev, int for_write)
 {
 	struct bufferevent_private *bevp = BEV_UPCAST(bev);
 	ev_ssize_t r;
@@ -759,7 +760,8 @@ bufferevent_get_read_limit(struct bufferevent *bev)
 	BEV_LOCK(bev);
 	if (bevp->rate_limiting && bevp->rate_limiting->cfg) {
 		update_own_bucket(bevp);
-		r = bevp->rate_limiting->limit.read_limit;
+		r = for_write ? bevp->rate_limiting->limit.write_limit
+		              : bevp->rate_limiting->limit.read_limit;
 	} else {
 		r = EV_SSIZE_MAX;
 	}
@@ -768,20 +770,15 @@ bufferevent_get_read_limit(struct bufferevent *bev)
 }
 
 ev_ssize_t
+bufferevent_get_read_limit(struct bufferevent *bev)
+{
+	return own_limit(bev, 0);
+}
+
+ev_ssize_t
 bufferevent_get_write_limit(struct bufferevent *bev)
 {
-	struct bufferevent_private *bevp = BEV_UPCAST(bev);
-	ev_ssize_t r;
-
-	BEV_LOCK(bev);
-	if (bevp->rate_limiting && bevp->rate_limiting->cfg) {
-		update_own_bucket(bevp);
-		r = bevp->rate_limiting->limit.write_limit;
-	} else {
-		r = EV_SSIZE_MAX;
-	}
-	BEV_UNLOCK(bev);
-	return r;
+	return own_limit(bev, 1);
 }
 
 int

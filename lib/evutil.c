@@ -51,63 +51,53 @@ evutil_socketpair(int family, int type, int protocol, evutil_socket_t sv[2])
 	return socketpair(family, type, protocol, sv);
 }
 
-int
-evutil_make_socket_nonblocking(evutil_socket_t fd)
+/*
+ * Sets one fcntl flag on fd (F_GETFL/F_SETFL or F_GETFD/F_SETFD) unless it
+ * is set already.  `loud` warns the way libevent's helpers do; the quiet
+ * form is for fds we just created, where a failure is reported by errno.
+ */
+static int
+fd_add_flag(evutil_socket_t fd, int get_cmd, int set_cmd, int flag, int loud)
 {
-	int flags = fcntl(fd, F_GETFL, NULL);
+	int flags = fcntl(fd, get_cmd, NULL);
 
 	if (flags < 0) {
-		event_warn("fcntl(%d, F_GETFL)", fd);
+		if (loud)
+			event_warn("fcntl(%d, %s)", fd,
+			    get_cmd == F_GETFL ? "F_GETFL" : "F_GETFD");
 		return -1;
 	}
-	if (!(flags & O_NONBLOCK) &&
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-		event_warn("fcntl(%d, F_SETFL)", fd);
+	if (!(flags & flag) && fcntl(fd, set_cmd, flags | flag) < 0) {
+		if (loud)
+			event_warn("fcntl(%d, %s)", fd,
+			    set_cmd == F_SETFL ? "F_SETFL" : "F_SETFD");
 		return -1;
 	}
 	return 0;
+}
+
+int
+evutil_make_socket_nonblocking(evutil_socket_t fd)
+{
+	return fd_add_flag(fd, F_GETFL, F_SETFL, O_NONBLOCK, 1);
 }
 
 int
 evutil_make_socket_closeonexec(evutil_socket_t fd)
 {
-	int flags = fcntl(fd, F_GETFD, NULL);
-
-	if (flags < 0) {
-		event_warn("fcntl(%d, F_GETFD)", fd);
-		return -1;
-	}
-	if (!(flags & FD_CLOEXEC) &&
-	    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
-		event_warn("fcntl(%d, F_SETFD)", fd);
-		return -1;
-	}
-	return 0;
+	return fd_add_flag(fd, F_GETFD, F_SETFD, FD_CLOEXEC, 1);
 }
 
-/* The same two, silent: for fds we just created, where failure is rare. */
 static int
 set_nonblocking_quiet(evutil_socket_t fd)
 {
-	int flags = fcntl(fd, F_GETFL, NULL);
-
-	if (flags < 0)
-		return -1;
-	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-		return -1;
-	return 0;
+	return fd_add_flag(fd, F_GETFL, F_SETFL, O_NONBLOCK, 0);
 }
 
 static int
 set_closeonexec_quiet(evutil_socket_t fd)
 {
-	int flags = fcntl(fd, F_GETFD, NULL);
-
-	if (flags < 0)
-		return -1;
-	if (!(flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
-		return -1;
-	return 0;
+	return fd_add_flag(fd, F_GETFD, F_SETFD, FD_CLOEXEC, 0);
 }
 
 /* Closes fd without letting close(2) overwrite the errno being reported. */
