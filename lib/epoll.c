@@ -2,19 +2,23 @@
  * epoll.c: the epoll(7) backend.
  *
  * The fd map tells us the kernel's interest and the wanted one, so a change
- * is one epoll_ctl.  A registration the kernel may have dropped behind our
- * back (the program closed the fd and opened another with the same number)
- * is repaired on the spot: MOD that finds nothing becomes ADD, and ADD that
- * finds something becomes MOD.
+ * is one epoll_ctl.  The map defers lowered interest to the next wait, so
+ * the program may close an fd and open another file under its number
+ * between our delete and the kernel hearing of it.  The map therefore asks
+ * again whenever interest it lowered comes back within the iteration, and
+ * each such call is made exact here: MOD that finds nothing (the file
+ * behind the number changed) becomes ADD, and ADD that finds something
+ * becomes MOD.  One MOD also re-arms an edge-triggered registration.
  *
- * The opposite can happen too: epoll keys a registration by file and fd,
- * so when the program closes an fd while another process or a dup() keeps
- * the file open, a registration we had not yet deleted outlives the fd
- * and can no longer be deleted by number.  Each registration therefore
- * carries a generation (kept in the fd map's per-fd int) next to the fd in
- * its epoll data; a report whose generation is not the fd's current one
- * comes from such an orphan, and the epoll set is rebuilt without it (as
- * libev does), instead of waking the loop for it forever.
+ * epoll keys a registration by file and fd, so when the program closes an
+ * fd while another process or a dup() keeps the file open, a registration
+ * we had not yet deleted outlives the fd and can no longer be deleted by
+ * number.  Each registration therefore carries a generation (kept in the
+ * fd map's per-fd int) next to the fd in its epoll data; a DEL that fails
+ * starts a new generation, and so does every ADD.  A report whose
+ * generation is not the fd's current one comes from such an orphan, and
+ * the epoll set is rebuilt without it (as libev does) instead of waking
+ * the loop for it forever: one wake-up, then silence.
  *
  * Precise timers: epoll_wait counts milliseconds, so with
  * EVENT_BASE_FLAG_PRECISE_TIMER a timerfd in the epoll set is armed with
@@ -174,12 +178,22 @@ epoll_change(struct event_base *base, evutil_socket_t fd, short old,
 		struct epoll_event unused;
 		if (!(old & (EV_READ | EV_WRITE | EV_CLOSED)))
 			return 0;
-		/* ENOENT/EBADF: the fd was closed and the kernel forgot it. */
-		if (epoll_ctl(op->epfd, EPOLL_CTL_DEL, fd, &unused) == 0 ||
-		    errno == ENOENT || errno == EBADF || errno == EPERM)
+		if (epoll_ctl(op->epfd, EPOLL_CTL_DEL, fd, &unused) == 0)
 			return 0;
-		event_warn("Epoll DEL on fd %d failed", (int)fd);
-		return -1;
+		if (errno != ENOENT && errno != EBADF && errno != EPERM) {
+			event_warn("Epoll DEL on fd %d failed", (int)fd);
+			return -1;
+		}
+		/*
+		 * The fd was closed (EBADF), or now names a file we never
+		 * registered (ENOENT).  The kernel dropped our registration
+		 * with the file, unless the file lives on in a dup or a
+		 * child: then the registration does too, and can no longer be
+		 * deleted by number.  A new generation makes its reports
+		 * stand out as an orphan's (see the top of the file).
+		 */
+		*gen = (*gen + 1) & 0x7fffffff;
+		return 0;
 	}
 	ctl = (old & (EV_READ | EV_WRITE | EV_CLOSED)) ? EPOLL_CTL_MOD
 	                                               : EPOLL_CTL_ADD;

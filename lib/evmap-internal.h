@@ -5,9 +5,12 @@
  * want together and the interest the backend has now.  Raising interest
  * goes to the backend at once, so that event_add can report the kernel's
  * refusal.  Lowering it is only noted: the fd is queued and the backend
- * hears of it just before the next wait.  An event deleted and added again
- * within one iteration (a persistent event's timeout, a bufferevent's
- * disable/enable) therefore costs no system call at all.
+ * hears of it just before the next wait, so that an fd deleted for good
+ * costs nothing until then and several changes to one fd in an iteration
+ * cost one call.  Interest lowered and raised again within one iteration
+ * (a bufferevent's disable/enable, a non-persistent event re-added in its
+ * callback) is told to the backend once, when it is raised: the fd may
+ * name another file by then (see io_add_needs_backend in evmap.c).
  */
 #ifndef EVMAP_INTERNAL_H_INCLUDED_
 #define EVMAP_INTERNAL_H_INCLUDED_
@@ -29,14 +32,6 @@ struct evmap_io {
 	ev_uint8_t kernel; /* what the backend was last told */
 	ev_uint8_t queued; /* 1 while on the change queue */
 	ev_uint8_t force;  /* queued: tell the backend even if unchanged */
-	/*
-	 * The event whose deletion lowered the interest, and the assignment
-	 * count then: only that same event, not reassigned since, may take
-	 * the interest back without telling the kernel (the fd it names
-	 * cannot have been replaced by the program without an event_assign).
-	 */
-	const struct event *released_by;
-	ev_uint32_t released_gen;
 	int backend; /* one int of backend state per fd (poll's slot) */
 };
 
@@ -91,8 +86,5 @@ void evmap_delete_all_(struct event_base *base);
 int evmap_foreach_event_(struct event_base *base,
     int (*fn)(const struct event_base *, const struct event *, void *),
     void *arg);
-
-/* Bumped by every event_assign; see struct evmap_io's released_gen. */
-extern ev_uint32_t evmap_assign_gen_;
 
 #endif /* EVMAP_INTERNAL_H_INCLUDED_ */

@@ -17,8 +17,6 @@
 #include "mm-internal.h"
 #include "util-internal.h"
 
-ev_uint32_t evmap_assign_gen_;
-
 #define io_next ev_.ev_io.ev_io_next
 #define sig_next ev_.ev_signal.ev_signal_next
 
@@ -159,22 +157,22 @@ queue_change(struct event_io_map *map, struct evmap_io *ctx, int fd)
 /*
  * Whether adding `wanted` needs the backend.  It does when the kernel lacks
  * a bit or the edge-trigger mode differs; and when interest lowered earlier
- * this iteration comes back from anyone but the event that gave it up:
- * the program may have closed the fd and opened another under the same
- * number, which the kernel must hear about.
+ * this iteration comes back, whoever takes it back.  Between the delete and
+ * this add the program may have closed the fd and opened another file
+ * under the same number (or dup2()ed one over it), and nothing but the
+ * kernel can tell: the backend gets one cheap, exact call (epoll: a MOD,
+ * which fails when the file changed and then becomes an ADD, and which
+ * re-arms an edge-triggered registration).  Interest that never went away
+ * (a pending event re-added to reset its timeout) costs nothing.
  */
 static int
-io_add_needs_backend(const struct evmap_io *ctx, const struct event *ev,
-    short wanted)
+io_add_needs_backend(const struct evmap_io *ctx, short wanted)
 {
-	short regained = wanted & ctx->kernel & ~ctx->wanted & ~EV_ET;
-
 	if (wanted & ~ctx->kernel & ~EV_ET)
 		return 1;
 	if ((wanted ^ ctx->kernel) & EV_ET)
 		return 1;
-	if (regained &&
-	    (ctx->released_by != ev || ctx->released_gen != evmap_assign_gen_))
+	if (wanted & ctx->kernel & ~ctx->wanted & ~EV_ET)
 		return 1;
 	return 0;
 }
@@ -228,26 +226,26 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	}
 	wanted |= et;
 
-	if (io_add_needs_backend(ctx, ev, wanted) &&
-	    EVUTIL_UNLIKELY(evsel->defer_all)) {
-		/* libevent's changelist mode: even additions wait for the
-		 * next iteration, and their errors are only logged then. */
-		if (queue_change(map, ctx, fd) == -1)
-			return -1;
-		ctx->force = 1;
-		retval = 1; /* a sleeping loop must wake to apply it */
-	} else if (io_add_needs_backend(ctx, ev, wanted)) {
-		if (evsel->change(base, fd, ctx->kernel, wanted,
-		        &ctx->backend) == -1)
-			return -1;
-		ctx->kernel = (ev_uint8_t)wanted;
-		retval = 1;
+	if (io_add_needs_backend(ctx, wanted)) {
+		if (EVUTIL_UNLIKELY(evsel->defer_all)) {
+			/* libevent's changelist mode: even additions wait
+			 * for the next iteration, and their errors are only
+			 * logged then. */
+			if (queue_change(map, ctx, fd) == -1)
+				return -1;
+			ctx->force = 1;
+		} else {
+			if (evsel->change(base, fd, ctx->kernel, wanted,
+			        &ctx->backend) == -1)
+				return -1;
+			ctx->kernel = (ev_uint8_t)wanted;
+		}
+		retval = 1; /* a sleeping loop must wake to see it */
 	}
 	ctx->nread += !!(kinds & EV_READ);
 	ctx->nwrite += !!(kinds & EV_WRITE);
 	ctx->nclose += !!(kinds & EV_CLOSED);
 	ctx->wanted = (ev_uint8_t)wanted;
-	ctx->released_by = NULL;
 	EVENT_LIST_PUSH(&ctx->events, ev, io_next);
 	return retval;
 }
@@ -279,8 +277,6 @@ evmap_io_del_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	if (wanted == ctx->wanted)
 		return 0;
 	ctx->wanted = (ev_uint8_t)wanted;
-	ctx->released_by = ev;
-	ctx->released_gen = evmap_assign_gen_;
 	if (queue_change(map, ctx, fd) == -1) {
 		/* No room to defer: tell the backend now. */
 		base->evsel->change(base, fd, ctx->kernel, wanted,
@@ -302,7 +298,6 @@ evmap_flush_changes_(struct event_base *base)
 		struct evmap_io *ctx = &map->entries[fd];
 
 		ctx->queued = 0;
-		ctx->released_by = NULL;
 		if (ctx->wanted == ctx->kernel && !ctx->force)
 			continue;
 		ctx->force = 0;
@@ -396,7 +391,6 @@ evmap_reinit_(struct event_base *base)
 
 		ctx->queued = 0;
 		ctx->force = 0;
-		ctx->released_by = NULL;
 		ctx->kernel = 0;
 		ctx->backend = -1;
 		if (!ctx->wanted)
