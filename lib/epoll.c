@@ -255,10 +255,12 @@ epoll_wait_for(struct epollop *op, struct timeval *tv)
 		}
 		/* A zero timeout stays a zero-time poll; no timer needed. */
 		if (tv && !is.it_value.tv_sec && !is.it_value.tv_nsec)
-			msec = 0;
-		else if (timerfd_settime(op->timerfd, 0, &is, NULL) < 0)
-			event_warn("timerfd_settime");
-		return epoll_wait(op->epfd, op->events, op->nevents, (int)msec);
+			return epoll_wait(op->epfd, op->events, op->nevents, 0);
+		if (timerfd_settime(op->timerfd, 0, &is, NULL) == 0)
+			return epoll_wait(op->epfd, op->events, op->nevents,
+			    -1);
+		/* Never sleep on a timer that was not set: count in ms. */
+		event_warn("timerfd_settime");
 	}
 #endif
 	if (tv) {

@@ -857,7 +857,6 @@ event_assign(struct event *ev, struct event_base *base, evutil_socket_t fd,
 	ev->ev_flags = EVLIST_INIT;
 	ev->ev_ncalls = 0;
 	ev->ev_pncalls = NULL;
-	evmap_assign_gen_++;
 
 	if (events & EV_SIGNAL) {
 		if (events & (EV_READ | EV_WRITE | EV_CLOSED)) {
@@ -1050,6 +1049,56 @@ wait_for_running_callback(struct event_base *base)
 	EVTHREAD_COND_WAIT(base->current_event_cond, base->th_base_lock);
 }
 
+/*
+ * The latest deadline a timer can have: far enough for any "never" a
+ * program means (about 31,000 years of uptime), near enough that the
+ * heap's microsecond key (minheap-internal.h) cannot overflow.
+ */
+#define DEADLINE_MAX_SEC ((time_t)1000000000000LL)
+
+/*
+ * *out = *start + *rel, for deadlines.  libevent adds the two timevals as
+ * they are, so tv_sec = LONG_MAX overflows (undefined behaviour; the
+ * "never" timer fires at once) and a tv_usec of a million or more is
+ * carried only once, leaving a deadline whose microseconds a timerfd
+ * refuses.  Here rel is normalised first and the sum saturates at
+ * [0, DEADLINE_MAX_SEC].  The common case is one compare more than a
+ * plain add.
+ */
+static inline void
+deadline_add(const struct timeval *start, const struct timeval *rel,
+    struct timeval *out)
+{
+	time_t sec = rel->tv_sec;
+	suseconds_t usec = rel->tv_usec;
+
+	if (EVUTIL_UNLIKELY(usec < 0 || usec >= 1000000 ||
+	        sec < -DEADLINE_MAX_SEC || sec > DEADLINE_MAX_SEC)) {
+		if (sec > DEADLINE_MAX_SEC)
+			sec = DEADLINE_MAX_SEC;
+		else if (sec < -DEADLINE_MAX_SEC)
+			sec = -DEADLINE_MAX_SEC;
+		sec += usec / 1000000;
+		usec %= 1000000;
+		if (usec < 0) {
+			usec += 1000000;
+			sec--;
+		}
+	}
+	sec += start->tv_sec;
+	usec += start->tv_usec;
+	if (usec >= 1000000) {
+		sec++;
+		usec -= 1000000;
+	}
+	if (EVUTIL_UNLIKELY(sec < 0 || sec >= DEADLINE_MAX_SEC)) {
+		sec = sec < 0 ? 0 : DEADLINE_MAX_SEC;
+		usec = 0;
+	}
+	out->tv_sec = sec;
+	out->tv_usec = usec;
+}
+
 /* A relative timeout from now; a common one keeps its queue bits. */
 static inline void
 set_deadline(struct event *ev, const struct timeval *tv, int common,
@@ -1058,10 +1107,10 @@ set_deadline(struct event *ev, const struct timeval *tv, int common,
 	if (EVUTIL_UNLIKELY(common)) {
 		struct timeval relative = *tv;
 		relative.tv_usec &= MICROSECONDS_MASK;
-		evutil_timeradd(now, &relative, &ev->ev_timeout);
+		deadline_add(now, &relative, &ev->ev_timeout);
 		ev->ev_timeout.tv_usec |= tv->tv_usec & ~MICROSECONDS_MASK;
 	} else {
-		evutil_timeradd(now, tv, &ev->ev_timeout);
+		deadline_add(now, tv, &ev->ev_timeout);
 	}
 }
 
@@ -1211,7 +1260,7 @@ event_add_timer_quick(struct event_base *base, struct event *ev,
 	if (ev->ev_closure == EV_CLOSURE_EVENT_PERSIST)
 		ev->ev_io_timeout = *tv;
 	gettime(base, &now);
-	evutil_timeradd(&now, tv, &ev->ev_timeout);
+	deadline_add(&now, tv, &ev->ev_timeout);
 	min_heap_push_(&base->timeheap, ev);
 	return 0;
 }
@@ -1750,9 +1799,9 @@ rearm_persistent_timeout(struct event_base *base, struct event *ev)
 	} else {
 		relative_to = now;
 	}
-	evutil_timeradd(&relative_to, &delay, &run_at);
+	deadline_add(&relative_to, &delay, &run_at);
 	if (evutil_timercmp(&run_at, &now, <))
-		evutil_timeradd(&now, &delay, &run_at);
+		deadline_add(&now, &delay, &run_at);
 	run_at.tv_usec |= usec_magic;
 	event_add_nolock_(ev, &run_at, 1);
 }
