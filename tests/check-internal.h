@@ -40,6 +40,7 @@ Suite *evmap_suite(void); /* internal */
 Suite *buffer_suite(void);
 Suite *bufferevent_suite(void);
 Suite *listener_suite(void);
+Suite *reuse_suite(void);
 Suite *dns_wire_suite(void);
 Suite *dns_suite(void);
 Suite *http_parse_suite(void);

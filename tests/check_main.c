@@ -356,6 +356,7 @@ check_backend(void)
 #pragma weak buffer_suite
 #pragma weak bufferevent_suite
 #pragma weak listener_suite
+#pragma weak reuse_suite
 #pragma weak dns_wire_suite
 #pragma weak dns_suite
 #pragma weak http_parse_suite
@@ -368,6 +369,7 @@ static Suite *(*const optional[])(void) = {
 	buffer_suite,
 	bufferevent_suite,
 	listener_suite,
+	reuse_suite,
 	dns_wire_suite,
 	dns_suite,
 	http_parse_suite,
