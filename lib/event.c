@@ -1050,9 +1050,10 @@ wait_for_running_callback(struct event_base *base)
 }
 
 /*
- * The latest deadline a timer can have: far enough for any "never" a
- * program means (about 31,000 years of uptime), near enough that the
- * heap's microsecond key (minheap-internal.h) cannot overflow.
+ * The latest relative timeout a timer can have: far enough for any
+ * "never" a program means (about 31,000 years), near enough that no
+ * deadline reachable from a real start time overflows the heap's
+ * microsecond key (minheap-internal.h).
  */
 #define DEADLINE_MAX_SEC ((time_t)1000000000000LL)
 
@@ -1061,9 +1062,9 @@ wait_for_running_callback(struct event_base *base)
  * they are, so tv_sec = LONG_MAX overflows (undefined behaviour; the
  * "never" timer fires at once) and a tv_usec of a million or more is
  * carried only once, leaving a deadline whose microseconds a timerfd
- * refuses.  Here rel is normalised first and the sum saturates at
- * [0, DEADLINE_MAX_SEC].  The common case is one compare more than a
- * plain add.
+ * refuses.  Here an unusual rel is normalised and clamped to
+ * +-DEADLINE_MAX_SEC first, and a sum below zero becomes zero.  The usual
+ * one costs two unsigned compares more than a plain add.
  */
 static inline void
 deadline_add(const struct timeval *start, const struct timeval *rel,
@@ -1072,8 +1073,8 @@ deadline_add(const struct timeval *start, const struct timeval *rel,
 	time_t sec = rel->tv_sec;
 	suseconds_t usec = rel->tv_usec;
 
-	if (EVUTIL_UNLIKELY(usec < 0 || usec >= 1000000 ||
-	        sec < -DEADLINE_MAX_SEC || sec > DEADLINE_MAX_SEC)) {
+	if (EVUTIL_UNLIKELY((unsigned long)usec >= 1000000 ||
+	        (unsigned long)sec >= (unsigned long)DEADLINE_MAX_SEC)) {
 		if (sec > DEADLINE_MAX_SEC)
 			sec = DEADLINE_MAX_SEC;
 		else if (sec < -DEADLINE_MAX_SEC)
@@ -1084,16 +1085,19 @@ deadline_add(const struct timeval *start, const struct timeval *rel,
 			usec += 1000000;
 			sec--;
 		}
+		sec += start->tv_sec;
+		if (sec < 0) {
+			out->tv_sec = 0;
+			out->tv_usec = 0;
+			return;
+		}
+	} else {
+		sec += start->tv_sec;
 	}
-	sec += start->tv_sec;
 	usec += start->tv_usec;
 	if (usec >= 1000000) {
 		sec++;
 		usec -= 1000000;
-	}
-	if (EVUTIL_UNLIKELY(sec < 0 || sec >= DEADLINE_MAX_SEC)) {
-		sec = sec < 0 ? 0 : DEADLINE_MAX_SEC;
-		usec = 0;
 	}
 	out->tv_sec = sec;
 	out->tv_usec = usec;
