@@ -1,7 +1,8 @@
 /*
  * evcat: a netcat for people who pipe data, on bufferevents.
  *
- *   evcat.c        main, the command line, connect and listen modes
+ *   evcat.c        main, connect and listen modes
+ *   options.c      the command line, parsed without printing or exiting
  *   net.c          resolving, sockets, asynchronous connect, addresses
  *   stdio.c        what standard input and output are, nonblocking views
  *   relay.c        one stream connection <-> stdin/stdout, end-of-transfer
@@ -38,7 +39,17 @@ struct evconnlistener;
 /* Largest UDP payload read from stdin into one datagram (as nc). */
 #define EVCAT_DGRAM_MAX 16384
 
+/* What the command line asks for besides a connection. */
+enum evcat_action {
+	EVCAT_RUN,         /* connect, listen or scan */
+	EVCAT_HELP,        /* -h */
+	EVCAT_VERSION,     /* -V */
+	EVCAT_LIST_METHODS /* --list-methods */
+};
+
 struct evcat_opts {
+	enum evcat_action action;
+	int verbosity;   /* -v: 1 more each, -q alone: -1 */
 	int listen;      /* -l */
 	int keep;        /* -k */
 	int broker;      /* --broker */
@@ -63,6 +74,17 @@ struct evcat_opts {
 	int nports;
 	const char *method; /* --method */
 };
+
+/* options.c */
+extern const char evcat_usage[];
+extern const char evcat_help[];
+/*
+ * Fills o from the command line.  Returns 0, or 2 (a usage error) with a
+ * message in msg; never prints, exits or keeps state between calls.
+ * Strings in o point into argv.
+ */
+int evcat_parse_options(struct evcat_opts *o, int argc, char **argv, char *msg,
+    size_t msgsize);
 
 /* Process-wide state. */
 struct evcat {
@@ -89,6 +111,11 @@ struct evutil_addrinfo *net_resolve(const char *host, const char *port,
     int socktype, int passive);
 const char *net_addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t size);
+/*
+ * Exits 1 with the resolver's message when -s names no address at all, so
+ * that no connect is tried (and reported) with a source that cannot be.
+ */
+void net_check_source(void);
 /* The local address of fd, formatted. */
 const char *net_local_str(evutil_socket_t fd, char *buf, size_t size);
 /*
