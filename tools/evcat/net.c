@@ -100,6 +100,26 @@ net_local_str(evutil_socket_t fd, char *buf, size_t size)
 	return net_addr_str((struct sockaddr *)&ss, len, buf, size);
 }
 
+void
+net_check_source(void)
+{
+	struct evutil_addrinfo hints, *src = NULL;
+	int err;
+
+	if (ec.o.source == NULL)
+		return;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = ec.o.family;
+	hints.ai_flags = EVUTIL_AI_PASSIVE;
+	if (ec.o.numeric)
+		hints.ai_flags |= EVUTIL_AI_NUMERICHOST;
+	err = evutil_getaddrinfo(ec.o.source, NULL, &hints, &src);
+	if (err != 0)
+		cli_diex("source %s: %s", ec.o.source,
+		    evutil_gai_strerror(err));
+	evutil_freeaddrinfo(src);
+}
+
 /* Binds fd to -s ADDR and/or -p PORT. */
 static int
 bind_source(evutil_socket_t fd, const struct evutil_addrinfo *ai)
