@@ -175,19 +175,27 @@ void relay_flush_stdout(void);
 
 /* splice.c: a one-way zero-copy pump. */
 struct pump;
-enum pump_result { PUMP_EOF, PUMP_ERROR };
+enum pump_result {
+	PUMP_EOF,
+	PUMP_ERROR,
+	PUMP_UNSUPPORTED /* the kernel cannot do it here: copy instead */
+};
 typedef void (*pump_cb)(struct pump *, enum pump_result, int err, void *arg);
 /*
  * A pump from src to dst, or NULL when the kernel cannot move data between
- * them without copying (then use the buffered path).  It calls cb once, on
- * EOF from src with everything delivered, or on an error (err is errno;
- * *err_on_dst says which side failed).
+ * them without copying (then use the buffered path; so for a dst opened
+ * with O_APPEND).  It calls cb once, on EOF from src with everything
+ * delivered, or on an error (err is errno; pump_error_on_dst() says which
+ * side failed).  After PUMP_UNSUPPORTED nothing is lost: data read from
+ * src and not yet written is had with pump_take_pending().
  */
 struct pump *pump_new(int src, enum stdio_kind src_kind, int dst,
     enum stdio_kind dst_kind, pump_cb cb, void *arg);
 void pump_start(struct pump *p);
 void pump_stop(struct pump *p);
 void pump_free(struct pump *p);
+/* Appends to buf what the pump read and did not write; -1 on failure. */
+int pump_take_pending(struct pump *p, struct evbuffer *buf);
 int pump_error_on_dst(const struct pump *p);
 /* Bytes moved so far, for -v and the idle timeout. */
 unsigned long long pump_bytes(const struct pump *p);
