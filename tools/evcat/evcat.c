@@ -8,6 +8,7 @@
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -253,19 +254,52 @@ static void
 watch_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction old;
 	struct event *ev;
 	size_t i;
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/*
+		 * A signal ignored when we started (nohup, a background job
+		 * of a non-interactive shell) stays ignored, as in nc.
+		 */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
 		ev = evsignal_new(ec.base, sigs[i], signal_cb, NULL);
 		if (ev == NULL || evsignal_add(ev, NULL) != 0)
 			cli_diex("cannot watch signal %d", sigs[i]);
 	}
 }
 
+/*
+ * A closed fd 0, 1 or 2 would be taken by the first socket evcat opens,
+ * which would then be relayed to itself or get our messages: /dev/null
+ * stands in for it, so that a closed stdin reads as empty and a closed
+ * stdout takes the data away.
+ */
+static void
+open_std_fds(void)
+{
+	int fd;
+
+	for (;;) {
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(CLI_EXIT_FAILURE); /* nowhere to say it */
+		if (fd > 2) {
+			close(fd);
+			return;
+		}
+		/* Keep it open past exec, as a standard descriptor is. */
+		fcntl(fd, F_SETFD, 0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
+	open_std_fds();
 	/* A peer or reader that went away is an error code, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	parse_options(argc, argv);

@@ -32,7 +32,8 @@ TESTS += \
 	tests/tools/evcat-timeout.sh \
 	tests/tools/evcat-broker.sh \
 	tests/tools/evcat-interactive.sh \
-	tests/tools/evcat-options.sh
+	tests/tools/evcat-options.sh \
+	tests/tools/evcat-inherited.sh
 
 EXTRA_DIST += \
 	tests/tools/evcat-lib.sh \
@@ -46,5 +47,6 @@ EXTRA_DIST += \
 	tests/tools/evcat-broker.sh \
 	tests/tools/evcat-interactive.sh \
 	tests/tools/evcat-options.sh \
+	tests/tools/evcat-inherited.sh \
 	tests/fuzz/fuzz_evcat_options.c \
 	bench/evcat-throughput
