@@ -116,6 +116,12 @@ const char *net_addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
  * that no connect is tried (and reported) with a source that cannot be.
  */
 void net_check_source(void);
+/*
+ * Whether the connected TCP socket fd is connected to itself: its source
+ * port was the port it connected to, on the same address (simultaneous
+ * open), so nobody is listening there.
+ */
+int net_self_connected(evutil_socket_t fd);
 /* The local address of fd, formatted. */
 const char *net_local_str(evutil_socket_t fd, char *buf, size_t size);
 /*

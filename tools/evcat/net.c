@@ -120,6 +120,20 @@ net_check_source(void)
 	evutil_freeaddrinfo(src);
 }
 
+int
+net_self_connected(evutil_socket_t fd)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t llen = sizeof(local), plen = sizeof(peer);
+
+	memset(&local, 0, sizeof(local));
+	memset(&peer, 0, sizeof(peer));
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
+		return 0;
+	return llen == plen && memcmp(&local, &peer, llen) == 0;
+}
+
 /* Binds fd to -s ADDR and/or -p PORT. */
 static int
 bind_source(evutil_socket_t fd, const struct evutil_addrinfo *ai)
