@@ -31,29 +31,6 @@ wait_pane() {
 	return 1
 }
 
-# wait_file FILE PATTERN: up to 5 s until FILE has a line matching PATTERN.
-wait_file() {
-	i=0
-	while [ $i -lt 50 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wait_size FILE BYTES: up to 10 s until FILE holds BYTES bytes.
-wait_size() {
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(wc -c <"$1" 2>/dev/null)" -ge "$2" ] 2>/dev/null &&
-			return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # wait_status: up to 5 s until the client's exit status is in $tmp/st.
 wait_status() {
 	i=0
@@ -80,7 +57,7 @@ for m in $METHODS; do
 	$T new-session -d -s t -x 100 -y 20 \
 	    "HOME=$home timeout --foreground 15 $EVCAT --method $m -v -i \
 	    127.0.0.1 $port 2>$tmp/cerr; echo \$? >$tmp/st; sleep 10"
-	wait_file "$tmp/cerr" "connected to" ||
+	wait_for "$tmp/cerr" "connected to" ||
 		fail "$m: -i client did not connect"
 	$T send-keys -t t -l hello
 	$T send-keys -t t Enter
@@ -119,7 +96,7 @@ for m in $METHODS; do
 	$T new-session -d -s t -x 100 -y 20 \
 	    "HOME=$home timeout --foreground 15 $EVCAT --method $m -v -i \
 	    127.0.0.1 $port 2>$tmp/cerr; echo \$? >$tmp/st; sleep 10"
-	wait_file "$tmp/cerr" "connected to" ||
+	wait_for "$tmp/cerr" "connected to" ||
 		fail "$m: -i client did not connect"
 	$T load-buffer "$tmp/long"
 	$T paste-buffer -t t

@@ -139,6 +139,28 @@ hold_port() {
 	held_port=$(cat "$tmp/held_port")
 }
 
+# wait_for FILE PATTERN: up to 5 s until FILE has a line matching PATTERN.
+wait_for() {
+	i=0
+	while [ $i -lt 50 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_size FILE BYTES: up to 10 s until FILE holds BYTES bytes or more.
+wait_size() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(wc -c <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # finish PID SECONDS: wait for PID at most SECONDS; kill it if it is still
 # running.  $fstatus is its exit status (124 when it had to be killed).
 finish() {

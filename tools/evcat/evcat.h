@@ -36,8 +36,12 @@ struct evconnlistener;
 #define EVCAT_LOW_WATER (EVCAT_HIGH_WATER / 2)
 /* Largest single read or write on the buffered path. */
 #define EVCAT_IO_MAX (256 * 1024)
-/* Largest UDP payload read from stdin into one datagram (as nc). */
-#define EVCAT_DGRAM_MAX 16384
+/*
+ * Largest UDP payload read from stdin into one datagram: the most IPv4
+ * can carry (65535 - 20 - 8).  nc stops at 16384, which splits a larger
+ * message written at once into several datagrams.
+ */
+#define EVCAT_DGRAM_MAX 65507
 
 /* What the command line asks for besides a connection. */
 enum evcat_action {
