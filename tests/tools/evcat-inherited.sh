@@ -11,17 +11,6 @@ out=$tmp/out
 err=$tmp/err
 head -c 1048576 /dev/urandom >"$tmp/data"
 
-# wait_for FILE PATTERN: up to 5 s until FILE has a line matching PATTERN.
-wait_for() {
-	i=0
-	while [ $i -lt 50 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 for m in $METHODS; do
 	E="$EVCAT --method $m"
 
