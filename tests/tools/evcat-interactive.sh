@@ -47,8 +47,10 @@ head -c 100000 /dev/zero | tr '\0' 'x' >"$tmp/long"
 for m in $METHODS; do
 	home=$tmp/home-$m
 	mkdir -p "$home"
-	rm -f "$tmp/err" "$tmp/st"
-	(sleep 1 && echo from-server && sleep 2) |
+	rm -f "$tmp/err" "$tmp/st" "$tmp/from" "$tmp/end"
+	# The server speaks when told to, and stays until told to go.
+	(wait_for "$tmp/from" . && echo from-server &&
+	    wait_for "$tmp/end" .) |
 	    timeout 15 "$EVCAT" -l 127.0.0.1 0 >"$tmp/got" 2>"$tmp/err" &
 	lpid=$!
 	pids="$pids $lpid"
@@ -65,6 +67,7 @@ for m in $METHODS; do
 	$T send-keys -t t Enter
 	# A half-typed line while the server's data arrives.
 	$T send-keys -t t -l "par"
+	echo go >"$tmp/from"
 	wait_pane from-server || fail "$m: peer data not on the terminal"
 	$T send-keys -t t BSpace BSpace BSpace
 	# Ctrl-R, search "hel", Enter: "hello" again.
@@ -72,6 +75,7 @@ for m in $METHODS; do
 	$T send-keys -t t -l hel
 	$T send-keys -t t Enter
 	wait_size "$tmp/got" 18 || fail "$m: the history line did not arrive"
+	echo go >"$tmp/end"
 	$T send-keys -t t C-d
 	finish $lpid 10
 	wait_status
