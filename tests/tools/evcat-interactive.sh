@@ -31,13 +31,14 @@ wait_pane() {
 	return 1
 }
 
-# wait_status: up to 5 s until the client's exit status is in $tmp/st.
-wait_status() {
-	i=0
-	while [ ! -s "$tmp/st" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+# start_client METHOD: evcat -i in the tmux pane, connected to $port; its
+# exit status goes to $tmp/st.
+start_client() {
+	$T new-session -d -s t -x 100 -y 20 \
+	    "HOME=$home timeout --foreground 15 $EVCAT --method $1 -v -i \
+	    127.0.0.1 $port 2>$tmp/cerr; echo \$? >$tmp/st; sleep 10"
+	wait_for "$tmp/cerr" "connected to" ||
+		fail "$1: -i client did not connect"
 }
 
 # A long line for the paste test: 100,000 characters, no newline.
@@ -47,7 +48,7 @@ head -c 100000 /dev/zero | tr '\0' 'x' >"$tmp/long"
 for m in $METHODS; do
 	home=$tmp/home-$m
 	mkdir -p "$home"
-	rm -f "$tmp/err" "$tmp/st" "$tmp/from" "$tmp/end"
+	rm -f "$tmp/err" "$tmp/st" "$tmp/cerr" "$tmp/from" "$tmp/end"
 	# The server speaks when told to, and stays until told to go.
 	(wait_for "$tmp/from" . && echo from-server &&
 	    wait_for "$tmp/end" .) |
@@ -56,11 +57,7 @@ for m in $METHODS; do
 	pids="$pids $lpid"
 	port=$(port_from "$tmp/err")
 
-	$T new-session -d -s t -x 100 -y 20 \
-	    "HOME=$home timeout --foreground 15 $EVCAT --method $m -v -i \
-	    127.0.0.1 $port 2>$tmp/cerr; echo \$? >$tmp/st; sleep 10"
-	wait_for "$tmp/cerr" "connected to" ||
-		fail "$m: -i client did not connect"
+	start_client $m
 	$T send-keys -t t -l hello
 	$T send-keys -t t Enter
 	$T send-keys -t t -l "world"
@@ -78,7 +75,7 @@ for m in $METHODS; do
 	echo go >"$tmp/end"
 	$T send-keys -t t C-d
 	finish $lpid 10
-	wait_status
+	wait_for "$tmp/st" .
 	$T kill-server 2>/dev/null
 
 	printf 'hello\nworld\nhello\n' >"$tmp/want"
@@ -97,18 +94,14 @@ for m in $METHODS; do
 	bg "$EVCAT" -l 127.0.0.1 0 </dev/null >"$tmp/got" 2>"$tmp/err"
 	lpid=$bgpid
 	port=$(port_from "$tmp/err")
-	$T new-session -d -s t -x 100 -y 20 \
-	    "HOME=$home timeout --foreground 15 $EVCAT --method $m -v -i \
-	    127.0.0.1 $port 2>$tmp/cerr; echo \$? >$tmp/st; sleep 10"
-	wait_for "$tmp/cerr" "connected to" ||
-		fail "$m: -i client did not connect"
+	start_client $m
 	$T load-buffer "$tmp/long"
 	$T paste-buffer -t t
 	$T send-keys -t t Enter
 	wait_size "$tmp/got" 100001
 	$T send-keys -t t C-d
 	finish $lpid 10
-	wait_status
+	wait_for "$tmp/st" .
 	$T kill-server
 	if cmp -s "$tmp/got" "$tmp/long.want" && [ "$(cat "$tmp/st")" = 0 ]
 	then
