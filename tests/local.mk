@@ -63,3 +63,20 @@ EXTRA_DIST += \
 libevent-check:
 	$(SHELL) $(top_srcdir)/tests/libevent-reference.sh
 .PHONY: libevent-check
+
+# ThreadSanitizer: the cases that start threads, once per backend.  Not in
+# TESTS: `make tsan-check` runs them in a build configured with
+# --enable-sanitizers=thread (./build.sh test does, in build-tsan/).
+TSAN_TESTS = \
+	tests/tsan-epoll.test \
+	tests/tsan-epoll-changelist.test \
+	tests/tsan-poll.test \
+	tests/tsan-select.test
+EXTRA_DIST += $(TSAN_TESTS) tests/tsan-threads.sh tests/tsan.supp
+
+# Builds only the library and the runner, then runs TSAN_TESTS through the
+# usual harness (logs in tests/tsan-*.log, counted by tests/summary.sh).
+tsan-check:
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(TSAN_TESTS)' \
+	    check_PROGRAMS=tests/check_evkit$(EXEEXT)
+.PHONY: tsan-check
