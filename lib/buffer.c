@@ -417,13 +417,17 @@ evbuffer_decref_and_unlock_(struct evbuffer *buffer)
 		EVBUFFER_UNLOCK(buffer);
 		return;
 	}
-	free_all_chains(NULL, buffer->first);
-	if (buffer->spare != NULL)
-		mm_free(buffer->spare);
 	remove_all_callbacks(buffer);
 	if (buffer->deferred_cbs)
 		event_deferred_cb_cancel_(buffer->cb_queue, &buffer->deferred);
 	EVBUFFER_UNLOCK(buffer);
+	/* The last reference is gone: the chains are freed unlocked, since
+	 * a chain referring to another buffer (add_buffer_reference) locks
+	 * that one, and holding ours then could deadlock against a
+	 * remove_buffer between the two that locks in the other order. */
+	free_all_chains(NULL, buffer->first);
+	if (buffer->spare != NULL)
+		mm_free(buffer->spare);
 	if (buffer->own_lock)
 		EVTHREAD_FREE_LOCK(buffer->lock, EVTHREAD_LOCKTYPE_RECURSIVE);
 	mm_free(buffer);
