@@ -80,3 +80,14 @@ tsan-check:
 	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(TSAN_TESTS)' \
 	    check_PROGRAMS=tests/check_evkit$(EXEEXT)
 .PHONY: tsan-check
+
+# The allocation-failure sweep: every allocation of each scenario fails in
+# turn, in a child of its own (tests/allocfail/allocfail.c says how).
+check_PROGRAMS += tests/allocfail/allocfail
+tests_allocfail_allocfail_SOURCES = \
+	tests/allocfail/allocfail.c \
+	tests/allocfail/allocfail.h \
+	tests/allocfail/af_core.c \
+	tests/allocfail/af_io.c
+tests_allocfail_allocfail_LDADD = lib/libevkit.a
+TESTS += tests/allocfail/allocfail
