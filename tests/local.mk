@@ -91,3 +91,15 @@ tests_allocfail_allocfail_SOURCES = \
 	tests/allocfail/af_io.c
 tests_allocfail_allocfail_LDADD = lib/libevkit.a
 TESTS += tests/allocfail/allocfail
+
+# libFuzzer targets, tests/fuzz/fuzz_<name>.c, built with clang and run
+# for FUZZ_SECONDS each (tests/fuzz/run.sh says how); not part of check.
+# The whole directory is distributed, so that new targets and seed corpora
+# need no entry here.
+EXTRA_DIST += tests/fuzz
+FUZZ_SECONDS = 15
+fuzz:
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	LIB_SOURCES='$(lib_libevkit_a_SOURCES)' FUZZ_SECONDS='$(FUZZ_SECONDS)' \
+	    $(SHELL) $(top_srcdir)/tests/fuzz/run.sh
+.PHONY: fuzz
