@@ -3,9 +3,22 @@
 # tests.
 #
 #   ./build.sh bench     build, then run evbench over every backend
-#   ./build.sh test      build, run `make check` as built and again under
-#                        ASan+UBSan, print "N passed, N failed" for both
-#   ./build.sh sanitize  as test, in build-sanitize/ with --enable-sanitizers
+#   ./build.sh test      build and run everything, each part with its own
+#                        "label: N passed, N failed" line, then the total:
+#                          plain       make check as built (in-tree)
+#                          sanitizers  make check under ASan+UBSan (with
+#                                      LeakSanitizer), in build-sanitize/
+#                          tsan        the Check cases that start threads,
+#                                      per backend, under ThreadSanitizer,
+#                                      in build-tsan/ (make tsan-check)
+#                          fuzz        each libFuzzer target for
+#                                      EVKIT_FUZZ_SECONDS, in build-fuzz/
+#                                      (make fuzz; a skip without clang)
+#                        make check includes the allocation-failure sweep
+#                        tests/allocfail/allocfail.
+#   ./build.sh sanitize  only the ASan+UBSan pass
+#   ./build.sh tsan      only the ThreadSanitizer pass
+#   ./build.sh fuzz      only the fuzzing pass
 #   ./build.sh deps      only install the missing Debian packages
 #
 # Missing packages are installed with apt-get (through sudo when not root);
@@ -14,10 +27,11 @@
 # again only rebuilds what changed.
 #
 # Environment: CONFIGURE_FLAGS (extra ./configure arguments),
-# EVKIT_TEST_TIMEOUT (seconds allowed for a non-interactive make check,
-# default 1800),
-# EVKIT_NO_DEPS=1 (never touch packages), EVKIT_NO_SANITIZE=1 (test: skip
-# the sanitizer pass).
+# EVKIT_TEST_TIMEOUT (seconds allowed for each make check, tsan-check or
+# fuzz, default 1800), EVKIT_FUZZ_SECONDS (per fuzz target, default 15;
+# 0 skips fuzzing), EVKIT_NO_DEPS=1 (never touch packages),
+# EVKIT_NO_SANITIZE=1 (test: skip the ASan pass), EVKIT_NO_TSAN=1 (test:
+# skip the TSan pass).
 
 set -u
 
@@ -26,12 +40,14 @@ top=$(pwd)
 
 jobs=$(nproc 2>/dev/null || echo 2)
 test_timeout=${EVKIT_TEST_TIMEOUT:-1800}
+fuzz_seconds=${EVKIT_FUZZ_SECONDS:-15}
 
 # Packages the build, the tests and the comparisons need.
 packages=(
 	autoconf automake libtool pkg-config make gcc g++ libc6-dev
 	check libsubunit-dev libedit-dev
 	mandoc clang-format libevent-dev
+	clang libclang-rt-14-dev
 	valgrind strace netcat-openbsd socat ncat tmux time curl
 )
 
@@ -266,6 +282,24 @@ record_result() {
 	printf ':test-result: %s\n:global-test-result: %s\n' "$2" "$2" >"$1.trs"
 }
 
+# libFuzzer: every tests/fuzz/fuzz_<name>.c for $fuzz_seconds each, built
+# in build-fuzz/ (tests/fuzz/run.sh; a missing clang counts as a skip).
+# Sets $fb; prints "fuzz: N passed, N failed" and returns the status.
+fuzz_tests() {
+	local status
+	fb=$top/build-fuzz
+	say "make fuzz, ${fuzz_seconds}s per target"
+	FUZZ_BUILDDIR=$fb timeout -k 10 "$test_timeout" \
+	    make -C "$top" -s fuzz FUZZ_SECONDS="$fuzz_seconds"
+	status=$?
+	if [ $status -ne 0 ] &&
+	    [[ $("$top/tests/summary.sh" "$fb") =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
+		record_result "$fb/tests/fuzz-make" FAIL "make fuzz failed ($status)"
+	fi
+	echo "fuzz: $("$top/tests/summary.sh" "$fb" | tail -n 1)"
+	return $status
+}
+
 [ $# -eq 1 ] || usage
 case $1 in
 deps)
@@ -292,7 +326,8 @@ test)
 		run_tests "$sb" sanitizers || status=$?
 	}
 	[ "${EVKIT_NO_TSAN:-}" = 1 ] || tsan_tests || status=$?
-	"$top/tests/summary.sh" "$top" ${sb:+"$sb"} ${tb:+"$tb"}
+	[ "$fuzz_seconds" = 0 ] || fuzz_tests || status=$?
+	"$top/tests/summary.sh" "$top" ${sb:+"$sb"} ${tb:+"$tb"} ${fb:+"$fb"}
 	exit $status
 	;;
 sanitize)
@@ -301,6 +336,16 @@ sanitize)
 	sanitize_build
 	run_tests "$sb"
 	exit $?
+	;;
+fuzz)
+	ensure_deps
+	ensure_configure_script
+	ensure_configured "$top" "$top"
+	build_or_report "$top"
+	fuzz_tests
+	status=$?
+	"$top/tests/summary.sh" "$fb"
+	exit $status
 	;;
 tsan)
 	ensure_deps

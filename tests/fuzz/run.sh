@@ -59,8 +59,8 @@ rm -f "$probe"
 
 if [ -z "${LIB_SOURCES:-}" ]; then
 	# Outside make: the sources lib/*.mk list.
-	LIB_SOURCES=$(cat "$top_srcdir"/lib/*.mk | tr -d '\\' | tr ' \t' '\n\n' |
-	    grep '^lib/.*\.c$' | sort -u)
+	LIB_SOURCES=$(cat "$top_srcdir"/lib/*.mk | grep -o 'lib/[A-Za-z0-9_./-]*\.c' |
+	    sort -u)
 fi
 
 cflags=(-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
