@@ -64,3 +64,43 @@ EXTRA_DIST += \
 libevent-check:
 	$(SHELL) $(top_srcdir)/tests/libevent-reference.sh
 .PHONY: libevent-check
+
+# ThreadSanitizer: the cases that start threads, once per backend.  Not in
+# TESTS: `make tsan-check` runs them in a build configured with
+# --enable-sanitizers=thread (./build.sh test does, in build-tsan/).
+TSAN_TESTS = \
+	tests/tsan-epoll.test \
+	tests/tsan-epoll-changelist.test \
+	tests/tsan-poll.test \
+	tests/tsan-select.test
+EXTRA_DIST += $(TSAN_TESTS) tests/tsan-threads.sh tests/tsan.supp
+
+# Builds only the library and the runner, then runs TSAN_TESTS through the
+# usual harness (logs in tests/tsan-*.log, counted by tests/summary.sh).
+tsan-check:
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(TSAN_TESTS)' \
+	    check_PROGRAMS=tests/check_evkit$(EXEEXT)
+.PHONY: tsan-check
+
+# The allocation-failure sweep: every allocation of each scenario fails in
+# turn, in a child of its own (tests/allocfail/allocfail.c says how).
+check_PROGRAMS += tests/allocfail/allocfail
+tests_allocfail_allocfail_SOURCES = \
+	tests/allocfail/allocfail.c \
+	tests/allocfail/allocfail.h \
+	tests/allocfail/af_core.c \
+	tests/allocfail/af_io.c
+tests_allocfail_allocfail_LDADD = lib/libevkit.a
+TESTS += tests/allocfail/allocfail
+
+# libFuzzer targets, tests/fuzz/fuzz_<name>.c, built with clang and run
+# for FUZZ_SECONDS each (tests/fuzz/run.sh says how); not part of check.
+# The whole directory is distributed, so that new targets and seed corpora
+# need no entry here.
+EXTRA_DIST += tests/fuzz
+FUZZ_SECONDS = 15
+fuzz:
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	LIB_SOURCES='$(lib_libevkit_a_SOURCES)' FUZZ_SECONDS='$(FUZZ_SECONDS)' \
+	    $(SHELL) $(top_srcdir)/tests/fuzz/run.sh
+.PHONY: fuzz
