@@ -343,6 +343,9 @@ int event_base_del_virtual_(struct event_base *base);
 void event_base_add_virtual_(struct event_base *base);
 int event_base_assert_ok_(struct event_base *base);
 
+/* ae.c: one wait with the caller's timeout, then the callbacks (event.c). */
+int event_base_wait_once_(struct event_base *base, const struct timeval *tv);
+
 /* The monotonic "now" of the base, cached while callbacks run. */
 int event_base_gettime_(struct event_base *base, struct timeval *tv);
 

@@ -2385,3 +2385,56 @@ libevent_global_shutdown(void)
 	evthread_free_globals_();
 	evutil_free_globals_();
 }
+
+/* ------------------------------------------------------------------ */
+/* One wait for the ae layer (ae.c).                                   */
+
+/*
+ * One pass of the loop with a timeout the caller chose: pending interest
+ * changes go to the kernel, the backend waits at most tv (NULL: until an
+ * fd is ready), then due timers are activated and the active callbacks
+ * run.  ae.c's callbacks only note which fds fired; it runs the program's
+ * handlers after this returns, so that a handler may enter the ae loop
+ * again, which event_base_loop would refuse.  Returns 0, or -1 when the
+ * backend failed (or when the base is already running a loop).
+ */
+int
+event_base_wait_once_(struct event_base *base, const struct timeval *tv)
+{
+	struct timeval wait_tv, *tv_p = NULL;
+	int res;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (base->running_loop) {
+		EVBASE_RELEASE_LOCK(base, th_base_lock);
+		return -1;
+	}
+	base->running_loop = 1;
+	base->th_owner_id = EVTHREAD_GET_ID();
+	base->event_gotterm = base->event_break = 0;
+	base->event_continue = 0;
+	base->n_deferreds_queued = 0;
+	if (tv != NULL) {
+		wait_tv = *tv;
+		tv_p = &wait_tv;
+	}
+	if (N_ACTIVE_CALLBACKS(base) || base->active_later_queue.tqh_first) {
+		evutil_timerclear(&wait_tv);
+		tv_p = &wait_tv;
+	}
+	event_queue_make_later_events_active(base);
+	clear_time_cache(base);
+	if (evmap_has_changes_(&base->io))
+		evmap_flush_changes_(base);
+	res = base->evsel->dispatch(base, tv_p);
+	if (res != -1) {
+		update_time_cache(base);
+		timeout_process(base);
+		if (N_ACTIVE_CALLBACKS(base))
+			event_process_active(base);
+	}
+	clear_time_cache(base);
+	base->running_loop = 0;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return res == -1 ? -1 : 0;
+}
