@@ -33,6 +33,7 @@ packages=(
 	check libsubunit-dev libedit-dev
 	mandoc clang-format libevent-dev
 	valgrind strace netcat-openbsd socat ncat tmux time curl
+	libhiredis-dev redis-server
 )
 
 say() {
