@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/time.h>
@@ -66,21 +67,30 @@ ae_now_us(struct ae_state *st)
 	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
-/* The base's callback for an fd: note it, the handlers run later. */
+/*
+ * The callback of the fds' events, which only marks them as ae's:
+ * event_base_wait_fired_ takes them off the active queue without running
+ * them, since aeProcessEvents gives it room for every fd.
+ */
 static void
 ae_fd_fired(evutil_socket_t fd, short what, void *arg)
 {
-	aeEventLoop *loop = arg;
-	struct ae_state *st = loop->apidata;
-	aeFiredEvent *fe;
-
-	if (EVUTIL_UNLIKELY(st->fired_top >= st->fired_cap))
-		return; /* cannot happen: one entry per fd and wait */
-	fe = &loop->fired[st->fired_top++];
-	fe->fd = fd;
-	fe->mask = ((what & EV_READ) ? AE_READABLE : 0) |
-	    ((what & EV_WRITE) ? AE_WRITABLE : 0);
+	(void)arg;
+	event_warnx("ae: fd %d fired (%d) outside aeProcessEvents", (int)fd,
+	    (int)what);
 }
+
+/* The base writes its struct event_fired_ into the fired array. */
+_Static_assert(sizeof(aeFiredEvent) == sizeof(struct event_fired_) &&
+        offsetof(aeFiredEvent, fd) == offsetof(struct event_fired_, fd) &&
+        offsetof(aeFiredEvent, mask) == offsetof(struct event_fired_, res),
+    "aeFiredEvent and struct event_fired_ differ");
+
+/*
+ * EV_READ and EV_WRITE as AE_READABLE and AE_WRITABLE.  The fired array
+ * keeps the EV_ bits; the handlers get the AE_ mask.
+ */
+#define AE_MASK_OF(res) (((res) >> 1) & AE_INTEREST)
 
 /* Room for one more wait's worth of fired fds past fired_top. */
 static int
@@ -494,14 +504,29 @@ ae_process_time_events(aeEventLoop *loop)
 	return processed;
 }
 
-/* Runs the handlers of one fired fd, in Redis' order. */
-static void
+/*
+ * Runs the handlers of fd, ready for `mask`, in Redis' order: read then
+ * write, write first with AE_BARRIER; one call when both are the same
+ * function; a handler deleted by an earlier one is not called.
+ */
+static inline void
 ae_run_fired(aeEventLoop *loop, int fd, int mask)
 {
 	aeFileEvent *fe = &loop->events[fd];
 	int ran = 0, barrier = fe->mask & AE_BARRIER;
 
-	if (!barrier && (fe->mask & mask & AE_READABLE)) {
+	/* Ready for one direction only: its handler, barrier or not. */
+	switch (fe->mask & mask & AE_INTEREST) {
+	case 0:
+		return;
+	case AE_READABLE:
+		fe->rfileProc(loop, fd, fe->clientData, mask);
+		return;
+	case AE_WRITABLE:
+		fe->wfileProc(loop, fd, fe->clientData, mask);
+		return;
+	}
+	if (!barrier) {
 		fe->rfileProc(loop, fd, fe->clientData, mask);
 		ran = 1;
 		fe = &loop->events[fd]; /* a handler may resize the set */
@@ -522,7 +547,7 @@ aeProcessEvents(aeEventLoop *loop, int flags)
 {
 	struct ae_state *st = loop->apidata;
 	struct timeval tv, *tv_p = NULL;
-	int processed = 0, start, end, j;
+	int processed = 0, start, end, j, n;
 	int64_t us;
 
 	if (!(flags & AE_ALL_EVENTS))
@@ -548,10 +573,15 @@ aeProcessEvents(aeEventLoop *loop, int flags)
 			start = end = st->fired_top;
 		} else {
 			start = st->fired_top;
-			if (event_base_wait_once_(st->base, tv_p) != 0)
+			n = event_base_wait_fired_(st->base, tv_p, ae_fd_fired,
+			    (struct event_fired_ *)(loop->fired + start),
+			    st->fired_cap - start);
+			if (n < 0)
 				event_warnx("aeProcessEvents: the %s backend "
 				            "failed",
 				    event_base_get_method(st->base));
+			else
+				st->fired_top += n;
 			end = st->fired_top;
 		}
 		if (!(flags & AE_FILE_EVENTS))
@@ -560,7 +590,7 @@ aeProcessEvents(aeEventLoop *loop, int flags)
 			loop->aftersleep(loop);
 		for (j = start; j < end; j++) {
 			aeFiredEvent fired = loop->fired[j];
-			ae_run_fired(loop, fired.fd, fired.mask);
+			ae_run_fired(loop, fired.fd, AE_MASK_OF(fired.mask));
 			processed++;
 		}
 		st->fired_top = start;

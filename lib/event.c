@@ -2390,19 +2390,57 @@ libevent_global_shutdown(void)
 /* One wait for the ae layer (ae.c).                                   */
 
 /*
+ * Takes off the active queues the events whose callback is cb (ae's: plain
+ * persistent fd events, never internal, finalized or timed), noting each
+ * one's fd and result in fired[], at most max.  They are not run: ae runs
+ * the program's handlers itself.  Other callbacks stay queued.
+ */
+static int
+take_fired(struct event_base *base, event_callback_fn cb,
+    struct event_fired_ *fired, int max)
+{
+	struct callback_queue *q;
+	struct event_callback *evcb, *next;
+	struct event *ev;
+	int i, n = 0;
+
+	for (i = 0; i < base->nactivequeues; i++) {
+		q = &base->activequeues[i];
+		for (evcb = q->tqh_first; evcb != NULL && n < max;
+		     evcb = next) {
+			next = evcb->evcb_active_next.tqe_next;
+			ev = event_callback_to_event(evcb);
+			if (ev->ev_callback != cb)
+				continue;
+			cbq_remove(q, evcb);
+			evcb->evcb_flags &= ~EVLIST_ACTIVE;
+			fired[n].fd = (int)ev->ev_fd;
+			fired[n].res = ev->ev_res;
+			n++;
+		}
+	}
+	base->event_count -= n;
+	base->event_count_active -= n;
+	return n;
+}
+
+/*
  * One pass of the loop with a timeout the caller chose: pending interest
  * changes go to the kernel, the backend waits at most tv (NULL: until an
- * fd is ready), then due timers are activated and the active callbacks
- * run.  ae.c's callbacks only note which fds fired; it runs the program's
- * handlers after this returns, so that a handler may enter the ae loop
- * again, which event_base_loop would refuse.  Returns 0, or -1 when the
- * backend failed (or when the base is already running a loop).
+ * fd is ready) and due timers are activated.  Then the activated events
+ * whose callback is cb go to fired[] (at most max) without running, and
+ * any other active callback (internal ones) runs as usual.  ae.c runs the
+ * program's handlers after this returns, so that a handler may enter the
+ * ae loop again, which event_base_loop would refuse.  Returns how many
+ * went to fired[], or -1 when the backend failed or the base is already
+ * running a loop.
  */
 int
-event_base_wait_once_(struct event_base *base, const struct timeval *tv)
+event_base_wait_fired_(struct event_base *base, const struct timeval *tv,
+    event_callback_fn cb, struct event_fired_ *fired, int max)
 {
 	struct timeval wait_tv, *tv_p = NULL;
-	int res;
+	int n = -1;
 
 	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
 	if (base->running_loop) {
@@ -2426,15 +2464,15 @@ event_base_wait_once_(struct event_base *base, const struct timeval *tv)
 	clear_time_cache(base);
 	if (evmap_has_changes_(&base->io))
 		evmap_flush_changes_(base);
-	res = base->evsel->dispatch(base, tv_p);
-	if (res != -1) {
+	if (base->evsel->dispatch(base, tv_p) != -1) {
 		update_time_cache(base);
 		timeout_process(base);
+		n = take_fired(base, cb, fired, max);
 		if (N_ACTIVE_CALLBACKS(base))
 			event_process_active(base);
 	}
 	clear_time_cache(base);
 	base->running_loop = 0;
 	EVBASE_RELEASE_LOCK(base, th_base_lock);
-	return res == -1 ? -1 : 0;
+	return n;
 }
