@@ -227,6 +227,22 @@ ring_open(struct ring *ring, int n, struct wl_result *r)
 }
 
 /*
+ * The figures of a ring run whose setup took setup_ns and whose dispatch
+ * time is in r->value[1]; -1 if the loop ended early.
+ */
+static int
+ring_result(const struct ring *ring, int64_t setup_ns, struct wl_result *r)
+{
+	if (ring->callbacks != ring->expected)
+		return fail(r, 0, "loop ended after %ld of %ld callbacks",
+		    ring->callbacks, ring->expected);
+	r->value[0] = (double)setup_ns / ring->n;
+	r->value[1] /= (double)ring->callbacks;
+	r->callbacks = ring->callbacks;
+	return 0;
+}
+
+/*
  * Register the n read events (the setup phase), put `tokens` bytes into
  * evenly spaced pairs, dispatch until every byte has been consumed.
  */
@@ -288,15 +304,7 @@ ring_run(struct event_config *cfg, int n, int tokens, long passes, int timeouts,
 		    ring.err > 0 ? "read or write" : "event_del or event_add");
 		goto out;
 	}
-	if (ring.callbacks != ring.expected) {
-		fail(r, 0, "loop ended after %ld of %ld callbacks",
-		    ring.callbacks, ring.expected);
-		goto out;
-	}
-	r->value[0] = (double)(t1 - t0) / n;
-	r->value[1] /= (double)ring.callbacks;
-	r->callbacks = ring.callbacks;
-	ret = 0;
+	ret = ring_result(&ring, t1 - t0, r);
 out:
 	ring_close(&ring);
 	free(tv);
@@ -627,10 +635,7 @@ ae_run(struct event_config *cfg, const struct wl_params *p, struct wl_result *r)
 		fail(r, ring.err, "in a handler: read or write");
 		goto out;
 	}
-	r->value[0] = (double)(t1 - t0) / n;
-	r->value[1] /= (double)ring.callbacks;
-	r->callbacks = ring.callbacks;
-	ret = 0;
+	ret = ring_result(&ring, t1 - t0, r);
 out:
 	if (loop != NULL)
 		aeDeleteEventLoop(loop);
