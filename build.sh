@@ -49,6 +49,7 @@ packages=(
 	mandoc clang-format libevent-dev
 	clang libclang-rt-14-dev
 	valgrind strace netcat-openbsd socat ncat tmux time curl
+	libhiredis-dev redis-server
 )
 
 say() {

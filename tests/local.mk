@@ -22,7 +22,8 @@ tests_check_evkit_SOURCES = \
 	tests/check_bufferevent.c \
 	tests/check_listener.c \
 	tests/check_buffer.c \
-	tests/check_reuse.c
+	tests/check_reuse.c \
+	tests/check_ae.c
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit.a $(CHECK_LIBS)
 
@@ -34,6 +35,15 @@ TESTS += \
 	tests/backend-debug.test
 endif
 
+# The ae API with a real client: hiredis' ae adapter against redis-server.
+if HAVE_HIREDIS
+check_PROGRAMS += tests/ae_hiredis
+tests_ae_hiredis_SOURCES = tests/ae_hiredis.c
+tests_ae_hiredis_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS)
+tests_ae_hiredis_LDADD = lib/libevkit.a $(HIREDIS_LIBS)
+endif
+EXTRA_DIST += tests/ae_hiredis.c
+
 TEST_LOG_COMPILER = $(SHELL)
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = top_srcdir='$(top_srcdir)'; top_builddir='$(top_builddir)'; \
@@ -43,6 +53,7 @@ TESTS += \
 	tests/headers.sh \
 	tests/format.sh \
 	tests/no-system-libevent.sh \
+	tests/ae-hiredis.sh \
 	tests/tools/evbench.sh
 
 EXTRA_DIST += \
@@ -55,6 +66,7 @@ EXTRA_DIST += \
 	tests/headers.sh \
 	tests/format.sh \
 	tests/no-system-libevent.sh \
+	tests/ae-hiredis.sh \
 	tests/tools/evbench.sh \
 	tests/summary.sh \
 	tests/libevent-reference.sh
