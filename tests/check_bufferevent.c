@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,6 +37,14 @@
 #include "check-internal.h"
 
 #define WAIT_MS 3000
+
+/* Peer closed its end (POLLRDHUP needs _GNU_SOURCE, which the reference
+ * build does not define). */
+#ifdef POLLRDHUP
+#define EVKIT_POLLRDHUP POLLRDHUP
+#else
+#define EVKIT_POLLRDHUP 0x2000
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Helpers.                                                            */
@@ -163,6 +172,37 @@ tcp_listener(struct sockaddr_in *sin)
 	ck_assert_int_eq(listen(fd, 16), 0);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)sin, &len), 0);
 	return fd;
+}
+
+/*
+ * Accepts on lfd the connection whose peer is the socket client (other
+ * programs on the machine may connect to a kernel-chosen port too: their
+ * connections are closed).  Waits at most WAIT_MS; returns the new socket.
+ */
+static evutil_socket_t
+accept_client(evutil_socket_t lfd, evutil_socket_t client)
+{
+	struct sockaddr_in own, peer;
+	ev_socklen_t len = sizeof(own);
+	double deadline = evkit_now_ms() + WAIT_MS;
+
+	ck_assert_int_eq(getsockname(client, (struct sockaddr *)&own, &len), 0);
+	for (;;) {
+		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+		evutil_socket_t fd;
+
+		ck_assert_msg(evkit_now_ms() < deadline,
+		    "no connection from %d", ntohs(own.sin_port));
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		len = sizeof(peer);
+		fd = accept(lfd, (struct sockaddr *)&peer, &len);
+		ck_assert_int_ge(fd, 0);
+		if (peer.sin_port == own.sin_port &&
+		    peer.sin_addr.s_addr == own.sin_addr.s_addr)
+			return fd;
+		close(fd);
+	}
 }
 
 /* An address on 127.0.0.1 where nothing listens. */
@@ -505,7 +545,7 @@ START_TEST(test_connect_tcp)
 	loop_nonblock(evkit_base, 2);
 	/* CONNECTED, then the queued output went out. */
 	ck_assert_str_eq(t.log, "E0x80 W0");
-	afd = accept(lfd, NULL, NULL);
+	afd = accept_client(lfd, bufferevent_getfd(bev));
 	ck_assert_int_ge(afd, 0);
 	evutil_make_socket_nonblocking(afd);
 	ck_assert_int_eq(read_some(afd, buf, sizeof(buf)), 2);
@@ -676,7 +716,7 @@ check_hostname(const char *name, int family)
 	loop_nonblock(evkit_base, 2);
 	ck_assert_str_eq(t.log, "E0x80 W0");
 	ck_assert_int_eq(bufferevent_socket_get_dns_error(bev), 0);
-	afd = accept(lfd, NULL, NULL);
+	afd = accept_client(lfd, bufferevent_getfd(bev));
 	ck_assert_int_ge(afd, 0);
 	close(afd);
 	bufferevent_free(bev);
@@ -1693,11 +1733,17 @@ START_TEST(test_deferred_connect_order)
 	bufferevent_enable(bev, EV_READ);
 	bufferevent_write(bev, "req", 3);
 	bufferevent_socket_connect(bev, (struct sockaddr *)&sin, sizeof(sin));
-	afd = accept(lfd, NULL, NULL);
+	afd = accept_client(lfd, bufferevent_getfd(bev));
 	ck_assert_int_ge(afd, 0);
 	evkit_write(afd, "resp");
 	shutdown(afd, SHUT_WR);
-	usleep(20000);
+	{
+		/* Data and FIN both arrived before the loop looks. */
+		struct pollfd pfd = { .fd = bufferevent_getfd(bev),
+			.events = EVKIT_POLLRDHUP };
+
+		ck_assert_int_eq(poll(&pfd, 1, WAIT_MS), 1);
+	}
 	ck_assert_int_eq(evkit_loop_until(evkit_base, &t.done, 0, WAIT_MS), 0);
 	/* CONNECTED first, although it is merged with the EOF. */
 	ck_assert_str_eq(t.log, "E0x80 R4 W0 E0x11");

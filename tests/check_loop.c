@@ -608,26 +608,73 @@ START_TEST(test_loopexit_now)
 }
 END_TEST
 
+/*
+ * The exit deadline is the loop's cached time at the call plus the delay,
+ * the same "now" every timer added in that callback starts from.  A
+ * one-shot timer added with the same delay in the same callback has the
+ * same deadline: an exit that came early would leave it unrun.  (A fresh
+ * clock read is no reference: the loop's coarse clock may lag it by a
+ * tick or more.)
+ */
+struct exit_delay {
+	struct timeval called; /* cached time when loopexit was called */
+	struct timeval fired;  /* cached time in the same-deadline timer */
+	int fired_calls;
+};
+
+static void
+same_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct exit_delay *d = arg;
+
+	d->fired_calls++;
+	ck_assert_int_eq(event_base_gettimeofday_cached(evkit_base, &d->fired),
+	    0);
+}
+
+static void
+act_loopexit_delay(struct probe *p)
+{
+	struct exit_delay *d = (struct exit_delay *)p->other;
+	struct timeval ex = { 0, 100000 };
+
+	ck_assert_int_eq(event_base_gettimeofday_cached(evkit_base, &d->called),
+	    0);
+	ck_assert_int_eq(event_base_loopexit(evkit_base, &ex), 0);
+	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT,
+	                     same_deadline_cb, d, &ex),
+	    0);
+}
+
 START_TEST(test_loopexit_delay)
 {
-	struct probe t = PROBE('t');
-	struct event *tick;
-	struct timeval tv = { 0, 5000 }, ex = { 0, 100000 };
+	struct probe t = PROBE('t'), s = PROBE('s');
+	struct exit_delay d;
+	struct event *tick, *start;
+	struct timeval tv = { 0, 5000 };
 	double t0, dt;
 
+	memset(&d, 0, sizeof(d));
 	tick = event_new(evkit_base, -1, EV_PERSIST, evkit_probe_cb, &t);
+	start = event_new(evkit_base, -1, 0, evkit_probe_cb, &s);
+	s.other = (struct event *)&d;
+	s.action = act_loopexit_delay;
 	evtimer_add(tick, &tv);
+	event_active(start, EV_TIMEOUT, 1);
 	t0 = evkit_now_ms();
-	ck_assert_int_eq(event_base_loopexit(evkit_base, &ex), 0);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
 	dt = evkit_now_ms() - t0;
-	/* Not before the delay (one tick of a 4 ms coarse clock allowed),
-	 * not much after it. */
-	ck_assert_double_ge(dt, 100 - 4);
+	ck_assert_int_eq(s.calls, 1);
+	/* Not before the deadline, by the loop's own clock... */
+	ck_assert_int_eq(d.fired_calls, 1);
+	ck_assert_double_ge(evkit_tv_ms(&d.fired) - evkit_tv_ms(&d.called),
+	    100);
+	/* ...and not much after it; the loop kept running meanwhile. */
 	ck_assert_double_lt(dt, 100 + 1000);
-	ck_assert_int_ge(t.calls, 5);
+	ck_assert_int_ge(t.calls, 1);
 	ck_assert_int_eq(event_base_got_exit(evkit_base), 1);
 	event_free(tick);
+	event_free(start);
 }
 END_TEST
 
