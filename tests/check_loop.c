@@ -464,12 +464,12 @@ START_TEST(test_loop_once)
 
 	eva = evtimer_new(evkit_base, evkit_probe_cb, &a);
 	evb = evtimer_new(evkit_base, evkit_probe_cb, &b);
+	t0 = evkit_coarse_ms();
 	evtimer_add(eva, &ta);
 	evtimer_add(evb, &tb);
-	t0 = evkit_now_ms();
 	/* Blocks until something happens, runs it, returns 0. */
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_double_ge(evkit_now_ms() - t0, 15);
+	ck_assert_double_ge(evkit_now_ms() - t0, 20);
 	ck_assert_int_eq(a.calls, 1);
 	ck_assert_int_eq(b.calls, 0);
 	ck_assert_int_eq(evtimer_pending(evb, NULL), EV_TIMEOUT);
@@ -764,11 +764,11 @@ START_TEST(test_loopexit_twice)
 	evtimer_add(keep, &tv);
 	/* The earlier of two exits ends the loop; time it from before the
 	 * exits were scheduled, or a slow machine shortens the wait seen. */
-	t0 = evkit_now_ms();
+	t0 = evkit_coarse_ms();
 	ck_assert_int_eq(event_base_loopexit(evkit_base, &t60), 0);
 	ck_assert_int_eq(event_base_loopexit(evkit_base, &t20), 0);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
-	ck_assert_double_ge(evkit_now_ms() - t0, 20 - 4);
+	ck_assert_double_ge(evkit_now_ms() - t0, 20);
 	if (event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ADDED) ==
 	    1) {
 		/* Stalled 40 ms (loaded machine): both ran in one pass. */
@@ -780,7 +780,7 @@ START_TEST(test_loopexit_twice)
 	                     EVENT_BASE_COUNT_ADDED),
 	    2);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
-	ck_assert_double_ge(evkit_now_ms() - t0, 60 - 4);
+	ck_assert_double_ge(evkit_now_ms() - t0, 60);
 	ck_assert_int_eq(event_base_got_exit(evkit_base), 1);
 	ck_assert_int_eq(event_base_get_num_events(evkit_base,
 	                     EVENT_BASE_COUNT_ADDED),
@@ -996,6 +996,45 @@ START_TEST(test_priority_io)
 	ck_assert_str_eq(evkit_order, "wr");
 	event_free(er);
 	event_free(ew);
+}
+END_TEST
+
+static void
+act_write_pair(struct probe *p)
+{
+	evkit_write(evkit_pair[1], "x");
+}
+
+/*
+ * A high-priority callback makes an fd readable while a low-priority event
+ * waits: the read (middle priority) cuts in before the low one, and one
+ * EVLOOP_ONCE call runs all three.
+ */
+START_TEST(test_priority_io_made_ready)
+{
+	struct probe h = PROBE('h'), r = PROBE('r'), l = PROBE('l');
+	struct event *eh, *er, *el;
+
+	ck_assert_int_eq(event_base_priority_init(evkit_base, 3), 0);
+	eh = event_new(evkit_base, -1, 0, evkit_probe_cb, &h);
+	er = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
+	el = event_new(evkit_base, -1, 0, evkit_probe_cb, &l);
+	event_priority_set(eh, 0);
+	event_priority_set(er, 1);
+	event_priority_set(el, 2);
+	h.action = act_write_pair;
+	ck_assert_int_eq(event_add(er, NULL), 0);
+	event_active(el, EV_TIMEOUT, 1);
+	event_active(eh, EV_TIMEOUT, 1);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_str_eq(evkit_order, "hrl");
+	ck_assert_int_eq(r.what, EV_READ);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ACTIVE | EVENT_BASE_COUNT_ADDED),
+	    0);
+	event_free(eh);
+	event_free(er);
+	event_free(el);
 }
 END_TEST
 
@@ -1279,6 +1318,7 @@ loop_suite(void)
 	tcase_add_test(tc, test_priority_starvation);
 	tcase_add_test(tc, test_priority_preempt);
 	tcase_add_test(tc, test_priority_io);
+	tcase_add_test(tc, test_priority_io_made_ready);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fork");

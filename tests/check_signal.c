@@ -429,6 +429,66 @@ START_TEST(test_signal_restore_after_del)
 }
 END_TEST
 
+static void
+my_siginfo_handler(int sig, siginfo_t *si, void *ctx)
+{
+}
+
+/* Whether two sigactions are the same: handler, every mask bit, flags. */
+static int
+same_sigaction(const struct sigaction *a, const struct sigaction *b)
+{
+	int sig;
+
+	if (a->sa_flags != b->sa_flags)
+		return 0;
+	if ((a->sa_flags & SA_SIGINFO) ? a->sa_sigaction != b->sa_sigaction
+	                               : a->sa_handler != b->sa_handler)
+		return 0;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigismember(&a->sa_mask, sig) !=
+		    sigismember(&b->sa_mask, sig))
+			return 0;
+	return 1;
+}
+
+/*
+ * A three-argument handler with a mask and flags is restored whole, not
+ * just its function pointer, after the last del and after event_free.
+ */
+START_TEST(test_signal_restore_siginfo_whole)
+{
+	struct sig_probe p = { .tag = 'p' };
+	struct sigaction mine, now;
+	struct event *ev;
+
+	memset(&mine, 0, sizeof(mine));
+	mine.sa_sigaction = my_siginfo_handler;
+	mine.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER;
+	sigemptyset(&mine.sa_mask);
+	sigaddset(&mine.sa_mask, SIGUSR1);
+	sigaddset(&mine.sa_mask, SIGTERM);
+	ck_assert_int_eq(sigaction(SIGUSR2, &mine, NULL), 0);
+	/* What the kernel reports back is the reference. */
+	ck_assert_int_eq(sigaction(SIGUSR2, NULL, &mine), 0);
+
+	ev = evsignal_new(evkit_base, SIGUSR2, probe_cb, &p);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(evsignal_add(ev, NULL), 0);
+	ck_assert_int_eq(sigaction(SIGUSR2, NULL, &now), 0);
+	ck_assert(!same_sigaction(&now, &mine));
+	ck_assert_int_eq(evsignal_del(ev), 0);
+	ck_assert_int_eq(sigaction(SIGUSR2, NULL, &now), 0);
+	ck_assert(same_sigaction(&now, &mine));
+
+	ck_assert_int_eq(evsignal_add(ev, NULL), 0);
+	event_free(ev);
+	ck_assert_int_eq(sigaction(SIGUSR2, NULL, &now), 0);
+	ck_assert(same_sigaction(&now, &mine));
+	ck_assert_int_eq(p.calls, 0);
+}
+END_TEST
+
 /* event_base_free restores the handlers of signals still added. */
 START_TEST(test_signal_restore_after_base_free)
 {
@@ -656,6 +716,7 @@ signal_suite(void)
 	tcase_add_test(tc, test_signal_event_active_ncalls);
 	tcase_add_test(tc, test_signal_persist);
 	tcase_add_test(tc, test_signal_restore_after_del);
+	tcase_add_test(tc, test_signal_restore_siginfo_whole);
 	tcase_add_test(tc, test_signal_restore_after_base_free);
 	tcase_add_test(tc, test_signal_two_bases);
 	tcase_add_test(tc, test_signal_timeout);
