@@ -645,6 +645,104 @@ START_TEST(test_buffer_reference)
 }
 END_TEST
 
+/* Pulls the whole buffer up and compares it with str. */
+static void
+assert_pulled_up(struct evbuffer *buf, const char *str)
+{
+	unsigned char *p = evbuffer_pullup(buf, -1);
+	size_t len = strlen(str);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(evbuffer_get_length(buf), len);
+	ck_assert_msg(memcmp(p, str, len) == 0,
+	    "pulled up \"%.*s\", not \"%s\"", (int)len, (const char *)p, str);
+	ck_assert_int_eq(n_chains(buf), 1);
+}
+
+/*
+ * Two buffers share the source's chains, each appends something of its
+ * own, and each is pulled up into one piece: neither may write into the
+ * memory the other two still read.  (libevent 2.1 pulls a shared chain up
+ * in the source's spare room, where the second pullup overwrites the
+ * first one's bytes.)
+ */
+START_TEST(test_buffer_reference_pullup)
+{
+	static const char msg[] = "shared";
+	struct evbuffer *src = evbuffer_new(), *a = evbuffer_new();
+	struct evbuffer *b = evbuffer_new();
+
+	cleanups = 0;
+	ck_assert_int_eq(evbuffer_add(src, "hello ", 6), 0);
+	ck_assert_int_eq(evbuffer_add_reference(src, msg, 6, ref_cleanup, NULL),
+	    0);
+	ck_assert_int_eq(evbuffer_add_buffer_reference(a, src), 0);
+	ck_assert_int_eq(evbuffer_add_buffer_reference(b, src), 0);
+	ck_assert_int_eq(evbuffer_add(a, " by a", 5), 0);
+	ck_assert_int_eq(evbuffer_add(b, ", b", 3), 0);
+	ck_assert_int_eq(evbuffer_add_printf(b, " and %d more", 42), 12);
+	ASSERT_STR(a, "hello shared by a");
+	ASSERT_STR(b, "hello shared, b and 42 more");
+	assert_pulled_up(a, "hello shared by a");
+	ASSERT_STR(src, "hello shared");
+	ASSERT_STR(b, "hello shared, b and 42 more");
+	assert_pulled_up(b, "hello shared, b and 42 more");
+	ASSERT_STR(src, "hello shared");
+#ifndef EVKIT_REFERENCE
+	ASSERT_STR(a, "hello shared by a");
+#endif
+	/* The source, pulled up last, is still its own. */
+	assert_pulled_up(src, "hello shared");
+#ifndef EVKIT_REFERENCE
+	ASSERT_STR(a, "hello shared by a");
+#endif
+	ASSERT_STR(b, "hello shared, b and 42 more");
+	evbuffer_free(src);
+	evbuffer_free(a);
+	evbuffer_free(b);
+	ck_assert_int_eq(cleanups, 1);
+}
+END_TEST
+
+/*
+ * The shared chain has spare room at both ends: appending to or
+ * prepending in any of the three buffers must not write into it.
+ */
+START_TEST(test_buffer_reference_spare_room)
+{
+	struct evbuffer *src = evbuffer_new(), *a = evbuffer_new();
+	struct evbuffer *b = evbuffer_new();
+
+	ck_assert_int_eq(evbuffer_add(src, "0123hello", 9), 0);
+	ck_assert_int_eq(evbuffer_drain(src, 4), 0); /* room in front */
+	ck_assert_int_eq(evbuffer_add_buffer_reference(a, src), 0);
+	ck_assert_int_eq(evbuffer_add_buffer_reference(b, src), 0);
+	ck_assert_int_eq(evbuffer_add(a, ", a", 3), 0);
+	ck_assert_int_eq(evbuffer_add(b, ", b!", 4), 0);
+	ck_assert_int_eq(evbuffer_add(src, ", src", 5), 0);
+	ck_assert_int_eq(evbuffer_prepend(a, "A:", 2), 0);
+	ck_assert_int_eq(evbuffer_prepend(b, "B:", 2), 0);
+	ck_assert_int_eq(evbuffer_prepend(src, "S:", 2), 0);
+	ASSERT_STR(a, "A:hello, a");
+	ASSERT_STR(b, "B:hello, b!");
+	ASSERT_STR(src, "S:hello, src");
+	/* Draining the front and adding again reuses nothing shared. */
+	ck_assert_int_eq(evbuffer_drain(src, 4), 0);
+	ck_assert_int_eq(evbuffer_prepend(src, "XYZW", 4), 0);
+	ASSERT_STR(a, "A:hello, a");
+	ASSERT_STR(b, "B:hello, b!");
+	ASSERT_STR(src, "XYZWllo, src");
+	assert_pulled_up(a, "A:hello, a");
+	assert_pulled_up(b, "B:hello, b!");
+	assert_pulled_up(src, "XYZWllo, src");
+	evbuffer_free(src);
+	ASSERT_STR(a, "A:hello, a");
+	evbuffer_free(a);
+	ASSERT_STR(b, "B:hello, b!");
+	evbuffer_free(b);
+}
+END_TEST
+
 #ifndef EVKIT_REFERENCE
 /* libevent frees the empty chains of an empty destination and keeps
  * pointing at them (a use after free): evkit forgets them. */
@@ -2198,6 +2296,8 @@ buffer_suite(void)
 	tcase_add_test(tc, test_reference_cleanup);
 	tcase_add_test(tc, test_reference_free_and_pullup);
 	tcase_add_test(tc, test_buffer_reference);
+	tcase_add_test(tc, test_buffer_reference_pullup);
+	tcase_add_test(tc, test_buffer_reference_spare_room);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_buffer_reference_into_expanded);
 #endif
