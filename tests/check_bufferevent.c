@@ -1462,6 +1462,94 @@ START_TEST(test_ratelim_cfg_and_limits)
 }
 END_TEST
 
+/* The token-bucket tick a base's cached time falls in. */
+static unsigned
+bucket_tick(struct event_base *base, unsigned msec_per_tick)
+{
+	struct timeval now;
+
+	ck_assert_int_eq(event_base_gettimeofday_cached(base, &now), 0);
+	return (unsigned)(((ev_uint64_t)now.tv_sec * 1000 +
+	                      (ev_uint64_t)now.tv_usec / 1000) /
+	    msec_per_tick);
+}
+
+/* bev's read limit, and in *tick the one tick the bucket was updated to
+ * (read again until the clock stayed in one tick around the call). */
+static ev_ssize_t
+read_limit_at(struct bufferevent *bev, unsigned msec_per_tick, unsigned *tick)
+{
+	struct event_base *base = bufferevent_get_base(bev);
+
+	for (;;) {
+		unsigned before = bucket_tick(base, msec_per_tick);
+		ev_ssize_t r = bufferevent_get_read_limit(bev);
+
+		if (bucket_tick(base, msec_per_tick) == before) {
+			*tick = before;
+			return r;
+		}
+	}
+}
+
+/* Waits until the clock is at least n ticks past tick. */
+static void
+wait_ticks(struct event_base *base, unsigned msec_per_tick, unsigned tick,
+    unsigned n)
+{
+	struct timespec ts = { 0, 2000000 };
+	double deadline = evkit_now_ms() + WAIT_MS;
+
+	while (bucket_tick(base, msec_per_tick) - tick < n) {
+		ck_assert(evkit_now_ms() < deadline);
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Idle for several ticks, the bucket is refilled for all of them at once
+ * when next looked at, and never past the burst size.  Ticks are counted
+ * from the clock the library reads (the base's cached time), so a slow
+ * machine only changes which tick counts the test expects.
+ */
+START_TEST(test_ratelim_refill_idle_ticks)
+{
+	struct timeval tick_len = { 0, 20000 };
+	const unsigned ms = 20, rate = 100, burst = 250;
+	struct ev_token_bucket_cfg *cfg;
+	struct bufferevent *bev;
+	ev_ssize_t r, got, expect;
+	unsigned t0, t1, n;
+	int round;
+
+	cfg = ev_token_bucket_cfg_new(rate, burst, rate, burst, &tick_len);
+	ck_assert_ptr_nonnull(cfg);
+	bev = bufferevent_socket_new(evkit_base, -1, 0);
+	ck_assert_int_eq(bufferevent_set_rate_limit(bev, cfg), 0);
+	for (round = 0; round < 2; round++) {
+		/* Empty the bucket; note the tick it is brought up to. */
+		r = read_limit_at(bev, ms, &t0);
+		ck_assert_int_eq(bufferevent_decrement_read_limit(bev, r), 0);
+		r = read_limit_at(bev, ms, &t0);
+		ck_assert_int_le(r, burst);
+		/* Two idle ticks, then (second round) more than the burst. */
+		wait_ticks(evkit_base, ms, t0, round == 0 ? 2 : 4);
+		got = read_limit_at(bev, ms, &t1);
+		n = t1 - t0;
+		ck_assert_uint_ge(n, round == 0 ? 2 : 4);
+		expect = r + (ev_ssize_t)(n * rate);
+		if (expect > (ev_ssize_t)burst)
+			expect = burst;
+		ck_assert_msg(got == expect,
+		    "round %d: limit %ld after %u ticks from %ld, not %ld",
+		    round, (long)got, n, (long)r, (long)expect);
+	}
+	bufferevent_free(bev);
+	loop_nonblock(evkit_base, 1);
+	ev_token_bucket_cfg_free(cfg);
+}
+END_TEST
+
 START_TEST(test_ratelim_group_limits)
 {
 	struct bufferevent_rate_limit_group *g;
@@ -2012,6 +2100,7 @@ bufferevent_suite(void)
 	tcase_add_checked_fixture(tc, evkit_setup, evkit_teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_ratelim_cfg_and_limits);
+	tcase_add_test(tc, test_ratelim_refill_idle_ticks);
 	tcase_add_test(tc, test_ratelim_group_limits);
 	tcase_add_test(tc, test_ratelim_read_rate);
 	tcase_add_test(tc, test_ratelim_write_rate);

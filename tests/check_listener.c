@@ -445,6 +445,63 @@ START_TEST(null_callback)
 }
 END_TEST
 
+/*
+ * Setting a callback on a disabled listener (LEV_OPT_DISABLED, or
+ * evconnlistener_disable) does not start accepting; enabling does.
+ */
+START_TEST(set_cb_while_disabled)
+{
+	struct accepted a, b;
+	struct evconnlistener *lev;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	evutil_socket_t c1, c2;
+
+	accepted_init(&a, 1);
+	accepted_init(&b, 1);
+	/* Created disabled without a callback; one set later. */
+	loopback(&sin, 0);
+	lev = evconnlistener_new_bind(evkit_base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, -1,
+	    (struct sockaddr *)&sin, sizeof(sin));
+	ck_assert_ptr_nonnull(lev);
+	ck_assert_int_eq(getsockname(evconnlistener_get_fd(lev),
+	                     (struct sockaddr *)&sin, &len),
+	    0);
+	c1 = client(&sin);
+	evconnlistener_set_cb(lev, accept_cb, &a);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED),
+	    0);
+	run_for(evkit_base, 100);
+	ck_assert_int_eq(a.count, 0);
+	/* Replacing the callback while disabled: still nothing. */
+	evconnlistener_set_cb(lev, accept_cb, &b);
+	run_for(evkit_base, 50);
+	ck_assert_int_eq(a.count + b.count, 0);
+	ck_assert_int_eq(evconnlistener_enable(lev), 0);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &b.done, 0, WAIT_MS), 0);
+	ck_assert_int_eq(b.count, 1);
+	ck_assert_int_eq(a.count, 0);
+
+	/* Disabled after running, then given a callback again. */
+	ck_assert_int_eq(evconnlistener_disable(lev), 0);
+	c2 = client(&sin);
+	evconnlistener_set_cb(lev, accept_cb, &a);
+	run_for(evkit_base, 100);
+	ck_assert_int_eq(a.count, 0);
+	ck_assert_int_eq(evconnlistener_enable(lev), 0);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
+	ck_assert_int_eq(a.count, 1);
+	ck_assert_int_eq(b.count, 1);
+	evconnlistener_free(lev);
+	accepted_close(&a);
+	accepted_close(&b);
+	close(c1);
+	close(c2);
+}
+END_TEST
+
 START_TEST(close_on_free)
 {
 	struct evconnlistener *lev;
@@ -887,6 +944,7 @@ listener_suite(void)
 	tcase_add_test(tc, disable_enable);
 	tcase_add_test(tc, opt_disabled);
 	tcase_add_test(tc, null_callback);
+	tcase_add_test(tc, set_cb_while_disabled);
 	tcase_add_test(tc, close_on_free);
 	tcase_add_test(tc, opt_flags);
 	tcase_add_test(tc, opt_ipv6only);
