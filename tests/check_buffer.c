@@ -471,6 +471,16 @@ START_TEST(test_remove_buffer)
 	n = evbuffer_peek(dst, -1, NULL, v, 8);
 	ck_assert_int_eq(n, n_chains(dst));
 	ck_assert_ptr_eq(v[n - 1].iov_base, second);
+	/* A chain that is exactly the amount asked for moves too. */
+	evbuffer_drain(dst, evbuffer_get_length(dst));
+	add_piece(src, "1234", 4);
+	add_piece(src, "5678", 4);
+	evbuffer_peek(src, -1, NULL, v, 4);
+	second = v[0].iov_base;
+	ck_assert_int_eq(evbuffer_remove_buffer(src, dst, 4), 4);
+	ck_assert_int_eq(evbuffer_peek(dst, -1, NULL, v, 8), 1);
+	ck_assert_ptr_eq(v[0].iov_base, second);
+	ASSERT_STR(src, "5678");
 	evbuffer_free(src);
 	evbuffer_free(dst);
 }
@@ -1146,6 +1156,18 @@ START_TEST(test_peek)
 	ck_assert_uint_eq(v[1].iov_len, 2);
 	ck_assert_int_eq(evbuffer_peek(buf, 2, &p, v, 4), 1);
 	ck_assert_int_eq(evbuffer_peek(buf, -1, &p, NULL, 0), 2);
+	/* From a position moved up to exactly the end of the first chain:
+	 * the next chain is where it points. */
+	ck_assert_int_eq(evbuffer_ptr_set(buf, &p, 2, EVBUFFER_PTR_SET), 0);
+	ck_assert_int_eq(evbuffer_ptr_set(buf, &p, 2, EVBUFFER_PTR_ADD), 0);
+	ck_assert_int_eq(p.pos, 4);
+	ck_assert_int_eq(evbuffer_peek(buf, -1, &p, v, 4), 2);
+	ck_assert_uint_eq(v[0].iov_len, 5);
+	ck_assert(memcmp(v[0].iov_base, "bbbbb", 5) == 0);
+	ck_assert_int_eq(evbuffer_peek(buf, 5, &p, NULL, 0), 1);
+	ck_assert_int_eq(evbuffer_ptr_set(buf, &p, 5, EVBUFFER_PTR_ADD), 0);
+	ck_assert_int_eq(evbuffer_peek(buf, -1, &p, v, 4), 1);
+	ck_assert(memcmp(v[0].iov_base, "cc", 2) == 0);
 	/* From the end. */
 	ck_assert_int_eq(evbuffer_ptr_set(buf, &p, 11, EVBUFFER_PTR_SET), 0);
 	ck_assert_int_eq(evbuffer_peek(buf, -1, &p, v, 4), 0);

@@ -371,6 +371,37 @@ START_TEST(disable_enable)
 }
 END_TEST
 
+/* Disabled from the callback with more connections queued: the accept
+ * loop stops right there, and the rest wait for enable. */
+START_TEST(disable_stops_accept_loop)
+{
+	struct accepted a;
+	struct evconnlistener *lev;
+	struct sockaddr_in sin;
+	evutil_socket_t c[3];
+	int i;
+
+	accepted_init(&a, 1);
+	a.disable_in_cb = 1;
+	lev = listen_loopback(evkit_base, LEV_OPT_CLOSE_ON_FREE, &a, &sin);
+	for (i = 0; i < 3; i++)
+		c[i] = client(&sin);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
+	run_for(evkit_base, 50);
+	ck_assert_int_eq(a.count, 1);
+	a.disable_in_cb = 0;
+	a.want = 3;
+	a.done = 0;
+	ck_assert_int_eq(evconnlistener_enable(lev), 0);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
+	ck_assert_int_eq(a.count, 3);
+	evconnlistener_free(lev);
+	accepted_close(&a);
+	for (i = 0; i < 3; i++)
+		close(c[i]);
+}
+END_TEST
+
 START_TEST(opt_disabled)
 {
 	struct accepted a;
@@ -763,6 +794,80 @@ START_TEST(error_callback)
 }
 END_TEST
 
+#define MAX_FILL 300
+
+/* Lowers the soft descriptor limit and takes every descriptor left into
+ * fill; returns how many.  *saved gets the limit to restore. */
+static int
+exhaust_fds(evutil_socket_t fill[MAX_FILL], struct rlimit *saved)
+{
+	struct rlimit low;
+	int n = 0;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, saved), 0);
+	low = *saved;
+	if (low.rlim_cur > 256)
+		low.rlim_cur = 256;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < MAX_FILL && (fill[n] = dup(0)) >= 0)
+		n++;
+	ck_assert_int_eq(errno, EMFILE);
+	ck_assert_int_lt(n, MAX_FILL);
+	return n;
+}
+
+static void
+disable_errorcb(struct evconnlistener *lev, void *arg)
+{
+	struct accepted *a = arg;
+
+	a->errors++;
+	a->last_error = EVUTIL_SOCKET_ERROR();
+	ck_assert_int_eq(evconnlistener_disable(lev), 0);
+	a->done = 1;
+}
+
+/*
+ * Out of descriptors, the error callback disables the listener: that
+ * choice stands, nothing is left waiting in the loop to try again.
+ */
+START_TEST(emfile_disable_in_errorcb)
+{
+	struct accepted a;
+	struct evconnlistener *lev;
+	struct sockaddr_in sin;
+	struct rlimit saved;
+	evutil_socket_t c, fill[MAX_FILL];
+	int nfill, i;
+
+	accepted_init(&a, 1);
+	lev = listen_loopback(evkit_base, LEV_OPT_CLOSE_ON_FREE, &a, &sin);
+	evconnlistener_set_error_cb(lev, disable_errorcb);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(c, 0);
+	nfill = exhaust_fds(fill, &saved);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	own_client(c);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
+	ck_assert_int_eq(a.last_error, EMFILE);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE),
+	    0);
+	for (i = 0; i < nfill; i++)
+		close(fill[i]);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	ck_assert_int_eq(a.count, 0);
+	/* Enabled again, it takes the connection that waited. */
+	a.done = 0;
+	ck_assert_int_eq(evconnlistener_enable(lev), 0);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
+	ck_assert_int_eq(a.count, 1);
+	evconnlistener_free(lev);
+	accepted_close(&a);
+	close(c);
+}
+END_TEST
+
 /*
  * Out of descriptors.  The pending connection cannot be accepted; the
  * error callback hears EMFILE; the loop must keep serving other events
@@ -774,10 +879,10 @@ START_TEST(emfile_recovery)
 	struct accepted a;
 	struct evconnlistener *lev;
 	struct sockaddr_in sin;
-	struct rlimit saved, low;
+	struct rlimit saved;
 	struct rusage ru0, ru1;
-	evutil_socket_t c, fill[300];
-	int nfill = 0, iterations, i, errors_paused;
+	evutil_socket_t c, fill[MAX_FILL];
+	int nfill, iterations, i, errors_paused;
 	double cpu_ms;
 
 	accepted_init(&a, 1);
@@ -786,16 +891,7 @@ START_TEST(emfile_recovery)
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_ge(c, 0);
 
-	/* Lower the soft limit and take every descriptor left. */
-	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
-	low = saved;
-	if (low.rlim_cur > 256)
-		low.rlim_cur = 256;
-	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
-	while (nfill < 300 && (fill[nfill] = dup(0)) >= 0)
-		nfill++;
-	ck_assert_int_eq(errno, EMFILE);
-	ck_assert_int_lt(nfill, 300);
+	nfill = exhaust_fds(fill, &saved);
 
 	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	own_client(c);
@@ -942,6 +1038,7 @@ listener_suite(void)
 	tcase_add_test(tc, accept_loopback);
 	tcase_add_test(tc, accept_many_per_wakeup);
 	tcase_add_test(tc, disable_enable);
+	tcase_add_test(tc, disable_stops_accept_loop);
 	tcase_add_test(tc, opt_disabled);
 	tcase_add_test(tc, null_callback);
 	tcase_add_test(tc, set_cb_while_disabled);
@@ -953,6 +1050,7 @@ listener_suite(void)
 	tcase_add_test(tc, free_in_callback);
 	tcase_add_test(tc, error_callback);
 	tcase_add_test(tc, emfile_recovery);
+	tcase_add_test(tc, emfile_disable_in_errorcb);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(tt, 15);

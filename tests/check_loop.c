@@ -802,7 +802,16 @@ act_write(struct probe *p)
 	evkit_write(evkit_pair[1], "x");
 }
 
-START_TEST(test_loopcontinue)
+static void
+act_write_activate(struct probe *p)
+{
+	evkit_write(evkit_pair[1], "x");
+	event_active(p->other, EV_TIMEOUT, 1);
+}
+
+/* Runs the loopcontinue checks on evkit_base. */
+static void
+check_loopcontinue(void)
 {
 	struct probe a = PROBE('a'), b = PROBE('b'), c = PROBE('c');
 	struct probe r = PROBE('R');
@@ -839,6 +848,34 @@ START_TEST(test_loopcontinue)
 	event_free(evb);
 	event_free(evc);
 	event_free(evr);
+}
+
+START_TEST(test_loopcontinue)
+{
+	check_loopcontinue();
+}
+END_TEST
+
+/*
+ * The same with a dispatch limit configured, which takes the loop's
+ * counting path through the active queue.
+ */
+START_TEST(test_loopcontinue_limited)
+{
+	struct event_base *fixture_base = evkit_base;
+	struct event_config *cfg = event_config_new();
+	struct timeval tv = { 1, 0 };
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(event_config_set_max_dispatch_interval(cfg, &tv, 100,
+	                     0),
+	    0);
+	evkit_base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	ck_assert_ptr_nonnull(evkit_base);
+	check_loopcontinue();
+	evkit_free_base(evkit_base);
+	evkit_base = fixture_base;
 }
 END_TEST
 
@@ -999,12 +1036,6 @@ START_TEST(test_priority_io)
 }
 END_TEST
 
-static void
-act_write_pair(struct probe *p)
-{
-	evkit_write(evkit_pair[1], "x");
-}
-
 /*
  * A high-priority callback makes an fd readable while a low-priority event
  * waits: the read (middle priority) cuts in before the low one, and one
@@ -1022,7 +1053,7 @@ START_TEST(test_priority_io_made_ready)
 	event_priority_set(eh, 0);
 	event_priority_set(er, 1);
 	event_priority_set(el, 2);
-	h.action = act_write_pair;
+	h.action = act_write;
 	ck_assert_int_eq(event_add(er, NULL), 0);
 	event_active(el, EV_TIMEOUT, 1);
 	event_active(eh, EV_TIMEOUT, 1);
@@ -1043,6 +1074,37 @@ act_activate_other(struct probe *p)
 {
 	event_active(p->other, EV_TIMEOUT, 1);
 }
+
+/*
+ * Activating an event of the running priority is no reason to poll
+ * again: the queue runs to its end before a more urgent read made ready
+ * meanwhile.
+ */
+START_TEST(test_priority_same_level_no_repoll)
+{
+	struct probe a = PROBE('a'), b = PROBE('b'), c = PROBE('c');
+	struct probe r = PROBE('R');
+	struct event *eva, *evb, *evc, *evr;
+
+	event_base_priority_init(evkit_base, 2);
+	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
+	evb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
+	evc = event_new(evkit_base, -1, 0, evkit_probe_cb, &c);
+	evr = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
+	event_priority_set(evr, 0);
+	ck_assert_int_eq(event_add(evr, NULL), 0);
+	a.action = act_write_activate;
+	a.other = evb;
+	event_active(eva, EV_TIMEOUT, 1);
+	event_active(evc, EV_TIMEOUT, 1);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_str_eq(evkit_order, "acbR");
+	event_free(eva);
+	event_free(evb);
+	event_free(evc);
+	event_free(evr);
+}
+END_TEST
 
 START_TEST(test_priority_preempt)
 {
@@ -1307,6 +1369,7 @@ loop_suite(void)
 	tcase_add_test(tc, test_loopexit_before_loop);
 	tcase_add_test(tc, test_loopexit_twice);
 	tcase_add_test(tc, test_loopcontinue);
+	tcase_add_test(tc, test_loopcontinue_limited);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("priority");
@@ -1317,6 +1380,7 @@ loop_suite(void)
 	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_priority_starvation);
 	tcase_add_test(tc, test_priority_preempt);
+	tcase_add_test(tc, test_priority_same_level_no_repoll);
 	tcase_add_test(tc, test_priority_io);
 	tcase_add_test(tc, test_priority_io_made_ready);
 	suite_add_tcase(s, tc);
