@@ -950,6 +950,9 @@ START_TEST(test_max_dispatch_interval)
 	/* Fast callbacks stay within the interval. */
 	tv.tv_usec = 500000;
 	dispatch_limit(&tv, -1, 0, 0, "abcR");
+	/* A zero interval is used up by every callback, however fast. */
+	tv.tv_usec = 0;
+	dispatch_limit(&tv, -1, 0, 0, "aRbc");
 }
 END_TEST
 
