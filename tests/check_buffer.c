@@ -615,12 +615,14 @@ START_TEST(test_reference_free_and_pullup)
 }
 END_TEST
 
-START_TEST(test_buffer_reference)
+/*
+ * src gets "hello " in a chain of its own and a reference to "shared";
+ * a and b both reference src's chains.  cleanups counts from 0.
+ */
+static void
+share_hello(struct evbuffer *src, struct evbuffer *a, struct evbuffer *b)
 {
 	static const char msg[] = "shared";
-	struct evbuffer *src = evbuffer_new(), *a = evbuffer_new();
-	struct evbuffer *b = evbuffer_new();
-	struct evbuffer_iovec v1, v2;
 
 	cleanups = 0;
 	ck_assert_int_eq(evbuffer_add(src, "hello ", 6), 0);
@@ -628,6 +630,15 @@ START_TEST(test_buffer_reference)
 	    0);
 	ck_assert_int_eq(evbuffer_add_buffer_reference(a, src), 0);
 	ck_assert_int_eq(evbuffer_add_buffer_reference(b, src), 0);
+}
+
+START_TEST(test_buffer_reference)
+{
+	struct evbuffer *src = evbuffer_new(), *a = evbuffer_new();
+	struct evbuffer *b = evbuffer_new();
+	struct evbuffer_iovec v1, v2;
+
+	share_hello(src, a, b);
 	ASSERT_STR(a, "hello shared");
 	ASSERT_STR(b, "hello shared");
 	ASSERT_STR(src, "hello shared");
@@ -678,16 +689,10 @@ assert_pulled_up(struct evbuffer *buf, const char *str)
  */
 START_TEST(test_buffer_reference_pullup)
 {
-	static const char msg[] = "shared";
 	struct evbuffer *src = evbuffer_new(), *a = evbuffer_new();
 	struct evbuffer *b = evbuffer_new();
 
-	cleanups = 0;
-	ck_assert_int_eq(evbuffer_add(src, "hello ", 6), 0);
-	ck_assert_int_eq(evbuffer_add_reference(src, msg, 6, ref_cleanup, NULL),
-	    0);
-	ck_assert_int_eq(evbuffer_add_buffer_reference(a, src), 0);
-	ck_assert_int_eq(evbuffer_add_buffer_reference(b, src), 0);
+	share_hello(src, a, b);
 	ck_assert_int_eq(evbuffer_add(a, " by a", 5), 0);
 	ck_assert_int_eq(evbuffer_add(b, ", b", 3), 0);
 	ck_assert_int_eq(evbuffer_add_printf(b, " and %d more", 42), 12);

@@ -816,6 +816,29 @@ exhaust_fds(evutil_socket_t fill[MAX_FILL], struct rlimit *saved)
 	return n;
 }
 
+/*
+ * A listener (counting into a, errors to errorcb) and, with every
+ * descriptor taken, one client *c connecting to it: its connection waits
+ * in the queue, and accept() fails with EMFILE.
+ */
+static struct evconnlistener *
+listen_out_of_fds(struct accepted *a, evconnlistener_errorcb errorcb,
+    struct sockaddr_in *sin, evutil_socket_t *c, evutil_socket_t fill[MAX_FILL],
+    int *nfill, struct rlimit *saved)
+{
+	struct evconnlistener *lev;
+
+	accepted_init(a, 1);
+	lev = listen_loopback(evkit_base, LEV_OPT_CLOSE_ON_FREE, a, sin);
+	evconnlistener_set_error_cb(lev, errorcb);
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(*c, 0);
+	*nfill = exhaust_fds(fill, saved);
+	ck_assert_int_eq(connect(*c, (struct sockaddr *)sin, sizeof(*sin)), 0);
+	own_client(*c);
+	return lev;
+}
+
 static void
 disable_errorcb(struct evconnlistener *lev, void *arg)
 {
@@ -840,14 +863,8 @@ START_TEST(emfile_disable_in_errorcb)
 	evutil_socket_t c, fill[MAX_FILL];
 	int nfill, i;
 
-	accepted_init(&a, 1);
-	lev = listen_loopback(evkit_base, LEV_OPT_CLOSE_ON_FREE, &a, &sin);
-	evconnlistener_set_error_cb(lev, disable_errorcb);
-	c = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(c, 0);
-	nfill = exhaust_fds(fill, &saved);
-	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	own_client(c);
+	lev = listen_out_of_fds(&a, disable_errorcb, &sin, &c, fill, &nfill,
+	    &saved);
 	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
 	ck_assert_int_eq(a.last_error, EMFILE);
 	ck_assert_int_eq(event_base_get_num_events(evkit_base,
@@ -885,16 +902,7 @@ START_TEST(emfile_recovery)
 	int nfill, iterations, i, errors_paused;
 	double cpu_ms;
 
-	accepted_init(&a, 1);
-	lev = listen_loopback(evkit_base, LEV_OPT_CLOSE_ON_FREE, &a, &sin);
-	evconnlistener_set_error_cb(lev, error_cb);
-	c = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(c, 0);
-
-	nfill = exhaust_fds(fill, &saved);
-
-	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	own_client(c);
+	lev = listen_out_of_fds(&a, error_cb, &sin, &c, fill, &nfill, &saved);
 	getrusage(RUSAGE_SELF, &ru0);
 	iterations = run_for(evkit_base, 300);
 	getrusage(RUSAGE_SELF, &ru1);

@@ -809,45 +809,72 @@ act_write_activate(struct probe *p)
 	event_active(p->other, EV_TIMEOUT, 1);
 }
 
+/*
+ * Three events a, b, c at priority 1 and R, a read on evkit_pair[0] at
+ * priority 0 (added), on a base with two priorities.
+ */
+struct abcr {
+	struct probe a, b, c, r;
+	struct event *eva, *evb, *evc, *evr;
+};
+
+static void
+abcr_init(struct abcr *t, struct event_base *base)
+{
+	memset(t, 0, sizeof(*t));
+	t->a.tag = 'a';
+	t->b.tag = 'b';
+	t->c.tag = 'c';
+	t->r.tag = 'R';
+	ck_assert_int_eq(event_base_priority_init(base, 2), 0);
+	t->eva = event_new(base, -1, 0, evkit_probe_cb, &t->a);
+	t->evb = event_new(base, -1, 0, evkit_probe_cb, &t->b);
+	t->evc = event_new(base, -1, 0, evkit_probe_cb, &t->c);
+	t->evr = event_new(base, evkit_pair[0], EV_READ, evkit_probe_cb, &t->r);
+	event_priority_set(t->evr, 0);
+	ck_assert_int_eq(event_add(t->evr, NULL), 0);
+}
+
+static void
+abcr_activate(struct abcr *t)
+{
+	event_active(t->eva, EV_TIMEOUT, 1);
+	event_active(t->evb, EV_TIMEOUT, 1);
+	event_active(t->evc, EV_TIMEOUT, 1);
+}
+
+static void
+abcr_free(struct abcr *t)
+{
+	event_free(t->eva);
+	event_free(t->evb);
+	event_free(t->evc);
+	event_free(t->evr);
+}
+
 /* Runs the loopcontinue checks on evkit_base. */
 static void
 check_loopcontinue(void)
 {
-	struct probe a = PROBE('a'), b = PROBE('b'), c = PROBE('c');
-	struct probe r = PROBE('R');
-	struct event *eva, *evb, *evc, *evr;
+	struct abcr t;
 
-	/* r is more urgent (priority 0) and becomes readable in a's
-	 * callback.  loopcontinue makes the loop poll again before b and
-	 * c, so r runs before them; without it r waits for the next pass. */
-	event_base_priority_init(evkit_base, 2);
-	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
-	evb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
-	evc = event_new(evkit_base, -1, 0, evkit_probe_cb, &c);
-	evr = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
-	event_priority_set(evr, 0);
-	event_add(evr, NULL);
-
-	a.action = act_write;
-	event_active(eva, EV_TIMEOUT, 1);
-	event_active(evb, EV_TIMEOUT, 1);
-	event_active(evc, EV_TIMEOUT, 1);
+	/* R is more urgent and becomes readable in a's callback.
+	 * loopcontinue makes the loop poll again before b and c, so R runs
+	 * before them; without it R waits for the next pass. */
+	abcr_init(&t, evkit_base);
+	t.a.action = act_write;
+	abcr_activate(&t);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	ck_assert_str_eq(evkit_order, "abcR");
 	evkit_drain(evkit_pair[0]);
 
 	evkit_order_reset();
-	a.action = act_continue;
-	event_add(evr, NULL);
-	event_active(eva, EV_TIMEOUT, 1);
-	event_active(evb, EV_TIMEOUT, 1);
-	event_active(evc, EV_TIMEOUT, 1);
+	t.a.action = act_continue;
+	event_add(t.evr, NULL);
+	abcr_activate(&t);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	ck_assert_str_eq(evkit_order, "aRbc");
-	event_free(eva);
-	event_free(evb);
-	event_free(evc);
-	event_free(evr);
+	abcr_free(&t);
 }
 
 START_TEST(test_loopcontinue)
@@ -894,9 +921,7 @@ dispatch_limit(const struct timeval *max_interval, int max_callbacks,
 {
 	struct event_config *cfg = event_config_new();
 	struct event_base *base;
-	struct probe a = PROBE('a'), b = PROBE('b'), c = PROBE('c');
-	struct probe r = PROBE('R');
-	struct event *eva, *evb, *evc, *evr;
+	struct abcr t;
 
 	ck_assert_int_eq(event_config_set_max_dispatch_interval(cfg,
 	                     max_interval, max_callbacks, min_priority),
@@ -904,24 +929,13 @@ dispatch_limit(const struct timeval *max_interval, int max_callbacks,
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	ck_assert_ptr_nonnull(base);
-	event_base_priority_init(base, 2);
-	eva = event_new(base, -1, 0, evkit_probe_cb, &a);
-	evb = event_new(base, -1, 0, evkit_probe_cb, &b);
-	evc = event_new(base, -1, 0, evkit_probe_cb, &c);
-	evr = event_new(base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
-	event_priority_set(evr, 0);
-	event_add(evr, NULL);
-	a.action = slow ? act_spin : act_write;
-	event_active(eva, EV_TIMEOUT, 1);
-	event_active(evb, EV_TIMEOUT, 1);
-	event_active(evc, EV_TIMEOUT, 1);
+	abcr_init(&t, base);
+	t.a.action = slow ? act_spin : act_write;
+	abcr_activate(&t);
 	evkit_order_reset();
 	ck_assert_int_eq(event_base_dispatch(base), 1);
 	ck_assert_str_eq(evkit_order, want);
-	event_free(eva);
-	event_free(evb);
-	event_free(evc);
-	event_free(evr);
+	abcr_free(&t);
 	evkit_drain(evkit_pair[0]);
 	evkit_free_base(base);
 }
@@ -1085,27 +1099,16 @@ act_activate_other(struct probe *p)
  */
 START_TEST(test_priority_same_level_no_repoll)
 {
-	struct probe a = PROBE('a'), b = PROBE('b'), c = PROBE('c');
-	struct probe r = PROBE('R');
-	struct event *eva, *evb, *evc, *evr;
+	struct abcr t;
 
-	event_base_priority_init(evkit_base, 2);
-	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
-	evb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
-	evc = event_new(evkit_base, -1, 0, evkit_probe_cb, &c);
-	evr = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
-	event_priority_set(evr, 0);
-	ck_assert_int_eq(event_add(evr, NULL), 0);
-	a.action = act_write_activate;
-	a.other = evb;
-	event_active(eva, EV_TIMEOUT, 1);
-	event_active(evc, EV_TIMEOUT, 1);
+	abcr_init(&t, evkit_base);
+	t.a.action = act_write_activate;
+	t.a.other = t.evb;
+	event_active(t.eva, EV_TIMEOUT, 1);
+	event_active(t.evc, EV_TIMEOUT, 1);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	ck_assert_str_eq(evkit_order, "acbR");
-	event_free(eva);
-	event_free(evb);
-	event_free(evc);
-	event_free(evr);
+	abcr_free(&t);
 }
 END_TEST
 
