@@ -66,6 +66,9 @@ fi
 cflags=(-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
 	-I"$top_srcdir/lib/include" -I"$top_builddir/lib/include"
 	-I"$top_srcdir/lib" -I"$top_builddir" -DHAVE_CONFIG_H)
+# What a harness of a tool needs besides (tools/common/cli.h, and the top
+# directory for "tools/<tool>/<tool>.h").
+tool_cflags=(-I"$top_srcdir/tools/common" -I"$top_srcdir")
 
 # The library, once for every target.
 mkdir -p "$out/obj" || exit 1
@@ -100,7 +103,7 @@ for harness in "$top_srcdir"/tests/fuzz/fuzz_*.c; do
 		srcs+=("$top_srcdir/$s")
 	done
 	bin=$out/fuzz_$name
-	if ! "$clang" "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
+	if ! "$clang" "${cflags[@]}" "${tool_cflags[@]}" -fsanitize=fuzzer,address,undefined \
 	    "$harness" "${srcs[@]}" "${objs[@]}" -lpthread -o "$bin" >"$log" 2>&1; then
 		cat "$log" >&2
 		result "$name" FAIL "does not build"
