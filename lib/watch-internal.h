@@ -18,15 +18,17 @@ enum evwatch_type {
 	EVWATCH_NTYPES
 };
 
+union evwatch_cbs {
+	evwatch_prepare_cb prepare;
+	evwatch_check_cb check;
+	evwatch_idle_cb idle;
+};
+
 struct evwatch {
 	struct evwatch *next, *prev; /* in base->watch.lists[type] */
 	struct event_base *base;
 	enum evwatch_type type;
-	union {
-		evwatch_prepare_cb prepare;
-		evwatch_check_cb check;
-		evwatch_idle_cb idle;
-	} cb;
+	union evwatch_cbs cb;
 	void *arg;
 };
 

@@ -209,18 +209,21 @@ run_list(struct event_base *base, enum evwatch_type type, const void *info)
 	base->watch.cursor = NULL;
 	while ((w = base->watch.cursor ? base->watch.cursor->next : l->first) !=
 	    NULL) {
+		/* Read under the lock: another thread may free w meanwhile. */
+		union evwatch_cbs cb = w->cb;
 		void *arg = w->arg;
+
 		base->watch.cursor = w;
 		EVBASE_RELEASE_LOCK(base, th_base_lock);
 		switch (type) {
 		case EVWATCH_PREPARE:
-			w->cb.prepare(w, info, arg);
+			cb.prepare(w, info, arg);
 			break;
 		case EVWATCH_CHECK:
-			w->cb.check(w, info, arg);
+			cb.check(w, info, arg);
 			break;
 		default:
-			w->cb.idle(w, arg);
+			cb.idle(w, arg);
 			break;
 		}
 		EVBASE_ACQUIRE_LOCK(base, th_base_lock);

@@ -361,6 +361,7 @@ check_backend(void)
 #pragma weak dns_suite
 #pragma weak http_parse_suite
 #pragma weak http_suite
+#pragma weak watch_suite
 
 static Suite *(*const optional[])(void) = {
 #ifndef EVKIT_REFERENCE
@@ -374,6 +375,7 @@ static Suite *(*const optional[])(void) = {
 	dns_suite,
 	http_parse_suite,
 	http_suite,
+	watch_suite,
 };
 
 int
