@@ -62,8 +62,10 @@ wake_loop(struct event_base *base)
 	base->th_notify_fn(base);
 }
 
+/* Creates and links a watcher; from then on the loop sees it. */
 static struct evwatch *
-watch_new(struct event_base *base, enum evwatch_type type, void *arg)
+watch_new(struct event_base *base, enum evwatch_type type, union evwatch_cbs cb,
+    void *arg)
 {
 	struct evwatch *w;
 
@@ -76,20 +78,13 @@ watch_new(struct event_base *base, enum evwatch_type type, void *arg)
 		return NULL;
 	w->base = base;
 	w->type = type;
+	w->cb = cb;
 	w->arg = arg;
-	return w;
-}
-
-/* Links a watcher whose callback is set; from here on the loop sees it. */
-static struct evwatch *
-watch_start(struct evwatch *w)
-{
-	struct event_base *base = w->base;
 
 	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-	list_append(&base->watch.lists[w->type], w);
+	list_append(&base->watch.lists[type], w);
 	base->watch.count++;
-	if (w->type == EVWATCH_IDLE) {
+	if (type == EVWATCH_IDLE) {
 		base->watch.n_idle++;
 		/* Keeps event_base_loop from returning "no events". */
 		if (++base->virtual_event_count > base->virtual_event_count_max)
@@ -105,34 +100,25 @@ struct evwatch *
 evwatch_prepare_new(struct event_base *base, evwatch_prepare_cb callback,
     void *arg)
 {
-	struct evwatch *w = watch_new(base, EVWATCH_PREPARE, arg);
+	union evwatch_cbs cb = { .prepare = callback };
 
-	if (w == NULL)
-		return NULL;
-	w->cb.prepare = callback;
-	return watch_start(w);
+	return watch_new(base, EVWATCH_PREPARE, cb, arg);
 }
 
 struct evwatch *
 evwatch_check_new(struct event_base *base, evwatch_check_cb callback, void *arg)
 {
-	struct evwatch *w = watch_new(base, EVWATCH_CHECK, arg);
+	union evwatch_cbs cb = { .check = callback };
 
-	if (w == NULL)
-		return NULL;
-	w->cb.check = callback;
-	return watch_start(w);
+	return watch_new(base, EVWATCH_CHECK, cb, arg);
 }
 
 struct evwatch *
 evwatch_idle_new(struct event_base *base, evwatch_idle_cb callback, void *arg)
 {
-	struct evwatch *w = watch_new(base, EVWATCH_IDLE, arg);
+	union evwatch_cbs cb = { .idle = callback };
 
-	if (w == NULL)
-		return NULL;
-	w->cb.idle = callback;
-	return watch_start(w);
+	return watch_new(base, EVWATCH_IDLE, cb, arg);
 }
 
 struct event_base *

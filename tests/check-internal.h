@@ -115,6 +115,17 @@ void evkit_setup_ordered(void);
 /* A callback that does nothing. */
 void evkit_noop_cb(evutil_socket_t fd, short what, void *arg);
 
+/*
+ * Allocation counting: evkit_count_blocks() routes the library's memory
+ * functions (event_set_mem_functions) through counters, for the rest of
+ * the test's process.  evkit_live_blocks is the number of blocks
+ * allocated through them and not freed yet; while evkit_fail_malloc is
+ * non-zero, every malloc fails.
+ */
+extern long evkit_live_blocks;
+extern int evkit_fail_malloc;
+void evkit_count_blocks(void);
+
 /* Milliseconds on the monotonic clock, for measuring durations. */
 double evkit_now_ms(void);
 /* Milliseconds since the Epoch on the wall clock (gettimeofday). */

@@ -115,6 +115,15 @@ wake_pair(struct wprobe *p)
 	evkit_write(evkit_pair[0], "x");
 }
 
+/* What evwatch_prepare_get_timeout said in p's last call. */
+static void
+assert_timeout(const struct wprobe *p, int ret, long sec, long usec)
+{
+	ck_assert_int_eq(p->got_timeout, ret);
+	ck_assert_int_eq(p->timeout.tv_sec, sec);
+	ck_assert_int_eq(p->timeout.tv_usec, usec);
+}
+
 /* Frees every watcher still set in the probes. */
 static void
 free_probes(struct wprobe *probes, int n)
@@ -189,9 +198,7 @@ START_TEST(test_timeout_none)
 	new_prepare(&p);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
 	ck_assert_str_eq(evkit_order, "pE");
-	ck_assert_int_eq(p.got_timeout, 0);
-	ck_assert_int_eq(p.timeout.tv_sec, 123);
-	ck_assert_int_eq(p.timeout.tv_usec, 456);
+	assert_timeout(&p, 0, 123, 456);
 	free_probes(&p, 1);
 	event_free(ev);
 }
@@ -233,9 +240,7 @@ START_TEST(test_timeout_nonblock)
 	new_prepare(&p);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
 	ck_assert_str_eq(evkit_order, "p");
-	ck_assert_int_eq(p.got_timeout, 1);
-	ck_assert_int_eq(p.timeout.tv_sec, 0);
-	ck_assert_int_eq(p.timeout.tv_usec, 0);
+	assert_timeout(&p, 1, 0, 0);
 	free_probes(&p, 1);
 	event_free(timer);
 	event_free(ev);
@@ -252,9 +257,7 @@ START_TEST(test_timeout_active)
 	event_active(ev, EV_READ, 1);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
 	ck_assert_str_eq(evkit_order, "pE");
-	ck_assert_int_eq(p.got_timeout, 1);
-	ck_assert_int_eq(p.timeout.tv_sec, 0);
-	ck_assert_int_eq(p.timeout.tv_usec, 0);
+	assert_timeout(&p, 1, 0, 0);
 	free_probes(&p, 1);
 	event_free(ev);
 }
@@ -378,38 +381,6 @@ START_TEST(test_add_from_callback)
 }
 END_TEST
 
-/* Memory functions that count the blocks still allocated. */
-static long live_blocks;
-static int fail_malloc;
-
-static void *
-counting_malloc(size_t n)
-{
-	void *p = fail_malloc ? NULL : malloc(n);
-
-	if (p)
-		live_blocks++;
-	return p;
-}
-
-static void *
-counting_realloc(void *old, size_t n)
-{
-	void *p = realloc(old, n);
-
-	if (p && !old)
-		live_blocks++;
-	return p;
-}
-
-static void
-counting_free(void *p)
-{
-	if (p)
-		live_blocks--;
-	free(p);
-}
-
 /*
  * event_base_free frees the watchers left on the base, of every kind
  * (the sanitizer build's leak check watches too), and a watcher that
@@ -421,13 +392,12 @@ START_TEST(test_freed_with_base)
 	long before;
 	int i;
 
-	event_set_mem_functions(counting_malloc, counting_realloc,
-	    counting_free);
+	evkit_count_blocks();
 	/* A first base sets up what lives on (debug mode's event table). */
 	base = event_base_new();
 	ck_assert_ptr_nonnull(base);
 	event_base_free(base);
-	before = live_blocks;
+	before = evkit_live_blocks;
 	base = event_base_new();
 	ck_assert_ptr_nonnull(base);
 	for (i = 0; i < 3; i++) {
@@ -436,14 +406,14 @@ START_TEST(test_freed_with_base)
 		ck_assert_ptr_nonnull(evwatch_check_new(base, check_cb, NULL));
 		ck_assert_ptr_nonnull(evwatch_idle_new(base, idle_cb, NULL));
 	}
-	fail_malloc = 1;
+	evkit_fail_malloc = 1;
 	ck_assert_ptr_null(evwatch_prepare_new(base, prepare_cb, NULL));
 	ck_assert_ptr_null(evwatch_check_new(base, check_cb, NULL));
 	ck_assert_ptr_null(evwatch_idle_new(base, idle_cb, NULL));
-	fail_malloc = 0;
-	ck_assert(live_blocks >= before + 9);
+	evkit_fail_malloc = 0;
+	ck_assert(evkit_live_blocks >= before + 9);
 	event_base_free(base);
-	ck_assert_int_eq(live_blocks, before);
+	ck_assert_int_eq(evkit_live_blocks, before);
 	event_set_mem_functions(malloc, realloc, free);
 }
 END_TEST
@@ -526,9 +496,7 @@ START_TEST(test_idle_no_block)
 	ck_assert_int_eq(guard_fired, 0);
 	ck_assert_int_eq(p.calls, 5);
 	ck_assert_str_eq(evkit_order, "pipipipipi");
-	ck_assert_int_eq(prep.got_timeout, 1);
-	ck_assert_int_eq(prep.timeout.tv_sec, 0);
-	ck_assert_int_eq(prep.timeout.tv_usec, 0);
+	assert_timeout(&prep, 1, 0, 0);
 	free_probes(&p, 1);
 	free_probes(&prep, 1);
 	event_free(guard);
