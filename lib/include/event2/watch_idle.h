@@ -14,7 +14,8 @@
  * exists (it counts as a virtual event in event_base_get_num_events).  Free
  * the watcher with evwatch_free (from its own callback if you like) to
  * stop it.  Idle watchers run in the order they were created, without the
- * base's lock held; event_base_free frees those left.
+ * base's lock held; event_base_free frees those left.  An idle callback is
+ * not an event callback: EVLOOP_ONCE still waits for an event to run.
  */
 #ifndef EVENT2_WATCH_IDLE_H_INCLUDED_
 #define EVENT2_WATCH_IDLE_H_INCLUDED_
