@@ -557,6 +557,32 @@ START_TEST(test_idle_keeps_alive)
 }
 END_TEST
 
+static struct event *activate_me;
+
+static void
+activate_at_three(struct wprobe *p)
+{
+	if (p->calls == 3)
+		event_active(activate_me, EV_READ, 1);
+}
+
+/*
+ * Idle callbacks are not event callbacks: EVLOOP_ONCE goes on until an
+ * event ran (here one the third idle call activates).
+ */
+START_TEST(test_idle_loop_once)
+{
+	struct wprobe p = { .tag = 'i', .action = activate_at_three };
+
+	activate_me = new_reader(0);
+	new_idle(&p);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_str_eq(evkit_order, "iiiE");
+	free_probes(&p, 1);
+	event_free(activate_me);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Threads.                                                            */
 
@@ -794,6 +820,7 @@ watch_suite(void)
 	tcase_add_test(tc, test_idle_no_block);
 	tcase_add_test(tc, test_idle_stops_when_freed);
 	tcase_add_test(tc, test_idle_keeps_alive);
+	tcase_add_test(tc, test_idle_loop_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("thread");
