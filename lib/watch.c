@@ -229,12 +229,39 @@ timer_due(struct event_base *base)
 	return evutil_timercmp(&ev->ev_timeout, &now, <=);
 }
 
+/*
+ * After the prepare callbacks: the wait must not outlast what they asked
+ * for.  Not at all when they activated an event, asked the loop to stop
+ * or created an idle watcher; no longer than a timer they added.  buf
+ * holds the result when it is not tv_p.
+ */
+static struct timeval *
+recheck_timeout(struct event_base *base, struct timeval *tv_p,
+    struct timeval *buf)
+{
+	struct event *ev = min_heap_top_(&base->timeheap);
+	struct timeval now;
+
+	if (base->watch.n_idle || N_ACTIVE_CALLBACKS(base) ||
+	    base->event_break || base->event_gotterm) {
+		evutil_timerclear(buf);
+		return buf;
+	}
+	if (ev == NULL || event_base_gettime_(base, &now) == -1)
+		return tv_p;
+	if (evutil_timercmp(&ev->ev_timeout, &now, <=))
+		evutil_timerclear(buf);
+	else
+		evutil_timersub(&ev->ev_timeout, &now, buf);
+	return tv_p == NULL || evutil_timercmp(buf, tv_p, <) ? buf : tv_p;
+}
+
 int
 evwatch_dispatch_(struct event_base *base, struct timeval *tv_p)
 {
 	static const struct evwatch_check_cb_info check_info;
 	struct evwatch_prepare_cb_info prepare_info;
-	struct timeval zero = { 0, 0 };
+	struct timeval zero = { 0, 0 }, after_prepare;
 	int res, was_active;
 
 	/* An idle watcher must run soon: no sleeping meanwhile. */
@@ -243,10 +270,9 @@ evwatch_dispatch_(struct event_base *base, struct timeval *tv_p)
 	if (base->watch.lists[EVWATCH_PREPARE].first) {
 		prepare_info.timeout = tv_p;
 		run_list(base, EVWATCH_PREPARE, &prepare_info);
-		/* The callbacks may have activated events or added idlers. */
-		if (base->watch.n_idle || N_ACTIVE_CALLBACKS(base))
-			tv_p = &zero;
 		base->tv_cache.tv_sec = 0;
+		if (tv_p != &zero)
+			tv_p = recheck_timeout(base, tv_p, &after_prepare);
 	}
 	if (evmap_has_changes_(&base->io))
 		evmap_flush_changes_(base);

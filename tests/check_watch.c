@@ -263,6 +263,68 @@ START_TEST(test_timeout_active)
 }
 END_TEST
 
+static struct event *shorten_timer, *shorten_reader;
+static int first_got_timeout;
+
+static void
+add_soon_timer(struct wprobe *p)
+{
+	struct timeval tv = { 0, 1000 };
+
+	if (p->calls == 1) {
+		first_got_timeout = p->got_timeout;
+		ck_assert_int_eq(evtimer_add(shorten_timer, &tv), 0);
+	}
+}
+
+static void
+activate_reader(struct wprobe *p)
+{
+	(void)p;
+	event_active(shorten_reader, EV_READ, 1);
+}
+
+static void
+break_loop(struct wprobe *p)
+{
+	event_base_loopbreak(p->base);
+}
+
+/*
+ * What a prepare callback does shortens the wait that follows: a timer it
+ * adds, an event it activates, a loopbreak.  Each time the only other
+ * event is a reader that never becomes ready, so a wait computed before
+ * the callback would never end (the test case's timeout fails it).
+ */
+START_TEST(test_prepare_shortens_wait)
+{
+	struct wprobe p = { .tag = 'p', .action = add_soon_timer };
+	struct probe tp = PROBE('T');
+
+	shorten_reader = new_reader(EV_PERSIST);
+	shorten_timer = evtimer_new(evkit_base, evkit_probe_cb, &tp);
+	ck_assert_ptr_nonnull(shorten_timer);
+	new_prepare(&p);
+	while (tp.calls == 0)
+		ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_int_eq(first_got_timeout, 0); /* asked before the timer */
+
+	p.action = activate_reader;
+	evkit_order_reset();
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_str_eq(evkit_order, "pE");
+
+	p.action = break_loop;
+	p.base = evkit_base;
+	evkit_order_reset();
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
+	ck_assert_str_eq(evkit_order, "p");
+	free_probes(&p, 1);
+	event_free(shorten_timer);
+	event_free(shorten_reader);
+}
+END_TEST
+
 /* evwatch_base, and the watcher handed to the callback is the watcher. */
 START_TEST(test_watch_base)
 {
@@ -806,6 +868,7 @@ watch_suite(void)
 	tcase_add_test(tc, test_timeout_timer);
 	tcase_add_test(tc, test_timeout_nonblock);
 	tcase_add_test(tc, test_timeout_active);
+	tcase_add_test(tc, test_prepare_shortens_wait);
 	tcase_add_test(tc, test_watch_base);
 	tcase_add_test(tc, test_not_alive);
 	tcase_add_test(tc, test_free_from_callback);

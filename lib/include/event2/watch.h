@@ -15,7 +15,9 @@
  * Callbacks run without the base's lock held, so they may call any
  * function of the library, create watchers (which join the current pass
  * when they are of the kind being run) and free any watcher, themselves
- * included.  event_base_free frees the watchers left on the base.
+ * included.  What a prepare callback does is seen by the wait that
+ * follows: an event it activates, a timer it adds or a loopbreak shorten
+ * that wait.  event_base_free frees the watchers left on the base.
  *
  * evkit adds idle watchers in <event2/watch_idle.h>.
  */
