@@ -3,9 +3,22 @@
 # tests.
 #
 #   ./build.sh bench     build, then run evbench over every backend
-#   ./build.sh test      build, run `make check` as built and again under
-#                        ASan+UBSan, print "N passed, N failed" for both
-#   ./build.sh sanitize  as test, in build-sanitize/ with --enable-sanitizers
+#   ./build.sh test      build and run everything, each part with its own
+#                        "label: N passed, N failed" line, then the total:
+#                          plain       make check as built (in-tree)
+#                          sanitizers  make check under ASan+UBSan (with
+#                                      LeakSanitizer), in build-sanitize/
+#                          tsan        the Check cases that start threads,
+#                                      per backend, under ThreadSanitizer,
+#                                      in build-tsan/ (make tsan-check)
+#                          fuzz        each libFuzzer target for
+#                                      EVKIT_FUZZ_SECONDS, in build-fuzz/
+#                                      (make fuzz; a skip without clang)
+#                        make check includes the allocation-failure sweep
+#                        tests/allocfail/allocfail.
+#   ./build.sh sanitize  only the ASan+UBSan pass
+#   ./build.sh tsan      only the ThreadSanitizer pass
+#   ./build.sh fuzz      only the fuzzing pass
 #   ./build.sh deps      only install the missing Debian packages
 #
 # Missing packages are installed with apt-get (through sudo when not root);
@@ -14,10 +27,11 @@
 # again only rebuilds what changed.
 #
 # Environment: CONFIGURE_FLAGS (extra ./configure arguments),
-# EVKIT_TEST_TIMEOUT (seconds allowed for a non-interactive make check,
-# default 1800),
-# EVKIT_NO_DEPS=1 (never touch packages), EVKIT_NO_SANITIZE=1 (test: skip
-# the sanitizer pass).
+# EVKIT_TEST_TIMEOUT (seconds allowed for each make check, tsan-check or
+# fuzz, default 1800), EVKIT_FUZZ_SECONDS (per fuzz target, default 15;
+# 0 skips fuzzing), EVKIT_NO_DEPS=1 (never touch packages),
+# EVKIT_NO_SANITIZE=1 (test: skip the ASan pass), EVKIT_NO_TSAN=1 (test:
+# skip the TSan pass).
 
 set -u
 
@@ -26,13 +40,16 @@ top=$(pwd)
 
 jobs=$(nproc 2>/dev/null || echo 2)
 test_timeout=${EVKIT_TEST_TIMEOUT:-1800}
+fuzz_seconds=${EVKIT_FUZZ_SECONDS:-15}
 
 # Packages the build, the tests and the comparisons need.
 packages=(
 	autoconf automake libtool pkg-config make gcc g++ libc6-dev
 	check libsubunit-dev libedit-dev
 	mandoc clang-format libevent-dev
+	clang libclang-rt-14-dev
 	valgrind strace netcat-openbsd socat ncat tmux time curl
+	libhiredis-dev redis-server
 )
 
 say() {
@@ -45,7 +62,7 @@ die() {
 }
 
 usage() {
-	echo "usage: ./build.sh bench | test | sanitize | deps" >&2
+	echo "usage: ./build.sh bench | test | sanitize | tsan | fuzz | deps" >&2
 	exit 2
 }
 
@@ -194,34 +211,94 @@ build_or_report() {
 	fi
 }
 
-# Prepares and builds build-sanitize/ (ASan + UBSan); sets $sb.
-sanitize_build() {
-	sb=$top/build-sanitize
+# Prepares build directory $1 for an out-of-tree build configured with the
+# arguments that follow; sets $src to the source tree it builds.
+prepare_out_of_tree() {
+	local builddir=$1 name
+	shift
+	name=$(basename "$builddir")
 	# automake refuses an out-of-tree build of a source tree that is
 	# itself configured (as ./build.sh test leaves it).  Then the build
 	# uses a copy of the distributed sources made by `make distdir`
 	# (mtimes kept, so unchanged files are not rebuilt).
 	if [ -f "$top/config.status" ]; then
 		ensure_configured "$top" "$top"
-		mkdir -p "$sb" || die "cannot create $sb"
-		make -s distdir distdir=build-sanitize/src >/dev/null ||
-		    die "make distdir failed: the sanitizer build needs a" \
+		mkdir -p "$builddir" || die "cannot create $builddir"
+		make -s distdir distdir="$name/src" >/dev/null ||
+		    die "make distdir failed: the $name build needs a" \
 			"complete dist list, or an unconfigured tree (make distclean)"
-		src=$sb/src
+		src=$builddir/src
 	else
 		src=$top
 	fi
 	# A build configured against the other source location is redone.
-	if [ -f "$sb/Makefile" ]; then
-		old=$(sed -n 's/^abs_top_srcdir = //p' "$sb/Makefile")
+	if [ -f "$builddir/Makefile" ]; then
+		old=$(sed -n 's/^abs_top_srcdir = //p' "$builddir/Makefile")
 		if [ -z "$old" ] || ! [ "$old" -ef "$src" ]; then
-			say "build-sanitize/ was configured for ${old:-?}; starting afresh"
-			make -C "$sb" -s distclean >/dev/null 2>&1
-			rm -f "$sb/Makefile" "$sb/config.status"
+			say "$name/ was configured for ${old:-?}; starting afresh"
+			make -C "$builddir" -s distclean >/dev/null 2>&1
+			rm -f "$builddir/Makefile" "$builddir/config.status"
 		fi
 	fi
-	ensure_configured "$sb" "$src" --enable-sanitizers
+	ensure_configured "$builddir" "$src" "$@"
+}
+
+# Prepares and builds build-sanitize/ (ASan + UBSan); sets $sb.
+sanitize_build() {
+	sb=$top/build-sanitize
+	prepare_out_of_tree "$sb" --enable-sanitizers
 	build_or_report "$sb"
+}
+
+# ThreadSanitizer over the cases that start threads, once per backend, in
+# build-tsan/ (only the library and the Check runner are built there).
+# Sets $tb; prints "tsan: N passed, N failed" and returns the status.
+tsan_tests() {
+	local status
+	tb=$top/build-tsan
+	prepare_out_of_tree "$tb" --enable-sanitizers=thread
+	say "make tsan-check in $tb"
+	timeout -k 10 "$test_timeout" make -C "$tb" -s -j"$jobs" tsan-check
+	status=$?
+	if [ $status -ne 0 ] && [ -f "$tb/test-suite.log" ]; then
+		echo "----- $tb/test-suite.log (last 300 lines) -----"
+		tail -n 300 "$tb/test-suite.log"
+		echo "-----"
+	fi
+	# A failure that no test log shows (the build) still counts.
+	rm -f "$tb/tests/tsan-make.log" "$tb/tests/tsan-make.trs"
+	if [ $status -ne 0 ] &&
+	    [[ $("$top/tests/summary.sh" "$tb") =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
+		record_result "$tb/tests/tsan-make" FAIL "make tsan-check failed ($status)"
+	fi
+	echo "tsan: $("$top/tests/summary.sh" "$tb" | tail -n 1)"
+	return $status
+}
+
+# record_result BASE PASS|FAIL|SKIP MESSAGE: writes BASE.log and BASE.trs
+# as the automake harness would, so tests/summary.sh counts the result.
+record_result() {
+	mkdir -p "$(dirname "$1")"
+	echo "$3" >"$1.log"
+	printf ':test-result: %s\n:global-test-result: %s\n' "$2" "$2" >"$1.trs"
+}
+
+# libFuzzer: every tests/fuzz/fuzz_<name>.c for $fuzz_seconds each, built
+# in build-fuzz/ (tests/fuzz/run.sh; a missing clang counts as a skip).
+# Sets $fb; prints "fuzz: N passed, N failed" and returns the status.
+fuzz_tests() {
+	local status
+	fb=$top/build-fuzz
+	say "make fuzz, ${fuzz_seconds}s per target"
+	FUZZ_BUILDDIR=$fb timeout -k 10 "$test_timeout" \
+	    make -C "$top" -s fuzz FUZZ_SECONDS="$fuzz_seconds"
+	status=$?
+	if [ $status -ne 0 ] &&
+	    [[ $("$top/tests/summary.sh" "$fb") =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
+		record_result "$fb/tests/fuzz-make" FAIL "make fuzz failed ($status)"
+	fi
+	echo "fuzz: $("$top/tests/summary.sh" "$fb" | tail -n 1)"
+	return $status
 }
 
 [ $# -eq 1 ] || usage
@@ -249,7 +326,9 @@ test)
 		sanitize_build
 		run_tests "$sb" sanitizers || status=$?
 	}
-	"$top/tests/summary.sh" "$top" ${sb:+"$sb"}
+	[ "${EVKIT_NO_TSAN:-}" = 1 ] || tsan_tests || status=$?
+	[ "$fuzz_seconds" = 0 ] || fuzz_tests || status=$?
+	"$top/tests/summary.sh" "$top" ${sb:+"$sb"} ${tb:+"$tb"} ${fb:+"$fb"}
 	exit $status
 	;;
 sanitize)
@@ -258,6 +337,24 @@ sanitize)
 	sanitize_build
 	run_tests "$sb"
 	exit $?
+	;;
+fuzz)
+	ensure_deps
+	ensure_configure_script
+	ensure_configured "$top" "$top"
+	build_or_report "$top"
+	fuzz_tests
+	status=$?
+	"$top/tests/summary.sh" "$fb"
+	exit $status
+	;;
+tsan)
+	ensure_deps
+	ensure_configure_script
+	tsan_tests
+	status=$?
+	"$top/tests/summary.sh" "$tb"
+	exit $status
 	;;
 *)
 	usage

@@ -417,13 +417,17 @@ evbuffer_decref_and_unlock_(struct evbuffer *buffer)
 		EVBUFFER_UNLOCK(buffer);
 		return;
 	}
-	free_all_chains(NULL, buffer->first);
-	if (buffer->spare != NULL)
-		mm_free(buffer->spare);
 	remove_all_callbacks(buffer);
 	if (buffer->deferred_cbs)
 		event_deferred_cb_cancel_(buffer->cb_queue, &buffer->deferred);
 	EVBUFFER_UNLOCK(buffer);
+	/* The last reference is gone: the chains are freed unlocked, since
+	 * a chain referring to another buffer (add_buffer_reference) locks
+	 * that one, and holding ours then could deadlock against a
+	 * remove_buffer between the two that locks in the other order. */
+	free_all_chains(NULL, buffer->first);
+	if (buffer->spare != NULL)
+		mm_free(buffer->spare);
 	if (buffer->own_lock)
 		EVTHREAD_FREE_LOCK(buffer->lock, EVTHREAD_LOCKTYPE_RECURSIVE);
 	mm_free(buffer);
@@ -1168,7 +1172,7 @@ evbuffer_prepend_buffer(struct evbuffer *outbuf, struct evbuffer *inbuf)
 int
 evbuffer_add_buffer_reference(struct evbuffer *outbuf, struct evbuffer *inbuf)
 {
-	struct evbuffer_chain *chain, *tmp;
+	struct evbuffer_chain *chain, *tmp, *copies, **last;
 	struct evbuffer_multicast_parent *extra;
 	size_t in_total_len, out_total_len;
 	int result = 0;
@@ -1191,6 +1195,26 @@ evbuffer_add_buffer_reference(struct evbuffer *outbuf, struct evbuffer *inbuf)
 			goto done;
 		}
 	}
+	/* All the headers first: out of memory, nothing is added (libevent
+	 * adds the chains it could and still returns 0). */
+	copies = NULL;
+	last = &copies;
+	for (chain = inbuf->first; chain != NULL; chain = chain->next) {
+		if (chain->off == 0)
+			continue;
+		tmp = chain_new_extra(sizeof(struct evbuffer_multicast_parent));
+		if (tmp == NULL) {
+			event_warn("%s: out of memory", __func__);
+			while ((tmp = copies) != NULL) {
+				copies = tmp->next;
+				mm_free(tmp);
+			}
+			result = -1;
+			goto done;
+		}
+		*last = tmp;
+		last = &tmp->next;
+	}
 	if (out_total_len == 0) {
 		/* Unlike libevent, which keeps pointing at the chains it
 		 * frees here, forget them. */
@@ -1200,11 +1224,9 @@ evbuffer_add_buffer_reference(struct evbuffer *outbuf, struct evbuffer *inbuf)
 	for (chain = inbuf->first; chain != NULL; chain = chain->next) {
 		if (chain->off == 0)
 			continue;
-		tmp = chain_new_extra(sizeof(struct evbuffer_multicast_parent));
-		if (tmp == NULL) {
-			event_warn("%s: out of memory", __func__);
-			break;
-		}
+		tmp = copies;
+		copies = tmp->next;
+		tmp->next = NULL;
 		extra =
 		    EVBUFFER_CHAIN_EXTRA(struct evbuffer_multicast_parent, tmp);
 		/* The source buffer and chain live as long as the copy. */
@@ -1483,8 +1505,16 @@ evbuffer_remove_buffer(struct evbuffer *src, struct evbuffer *dst,
 		dst->n_add_for_cb += nread;
 	}
 
-	/* Copy the head of the next one; this runs dst's callbacks. */
-	evbuffer_add(dst, chain->buffer + chain->misalign, datlen);
+	/* Copy the head of the next one; this runs dst's callbacks.  Out of
+	 * memory, only the whole chains moved: a short count, or -1 when
+	 * nothing did. */
+	if (evbuffer_add(dst, chain->buffer + chain->misalign, datlen) == -1) {
+		if (nread == 0) {
+			result = -1;
+			goto done;
+		}
+		datlen = 0;
+	}
 	chain->misalign += datlen;
 	chain->off -= datlen;
 	nread += datlen;

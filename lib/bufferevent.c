@@ -116,12 +116,16 @@ inbuf_watermark_check(struct bufferevent *bufev)
 	bufferevent_trigger(bufev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
 }
 
-/* Queues the deferred runner; it holds a reference until it has run. */
+/*
+ * Queues the deferred runner.  It holds no reference: the last decref
+ * cancels a queued runner (or waits for a running one) before finalizing,
+ * and a base freed with the runner still queued would otherwise never
+ * drop the reference, leaking the bufferevent.
+ */
 static void
 schedule_deferred(struct bufferevent_private *p)
 {
-	if (event_deferred_cb_schedule_(p->bev.ev_base, &p->deferred))
-		bufferevent_incref_(&p->bev);
+	event_deferred_cb_schedule_(p->bev.ev_base, &p->deferred);
 }
 
 void
@@ -231,8 +235,7 @@ run_deferred(struct bufferevent_private *p, int unlock_cbs)
 		call_event_cb(bufev, bufev->errorcb, what, bufev->cbarg,
 		    unlock_cbs);
 	}
-	/* Drops the reference taken when the runner was scheduled. */
-	bufferevent_decref_and_unlock_(bufev);
+	BEV_UNLOCK(bufev);
 }
 
 static void
@@ -620,10 +623,21 @@ bufferevent_setwatermark(struct bufferevent *bufev, short events,
 				p->read_watermarks_cb =
 				    evbuffer_add_cb(bufev->input,
 				        inbuf_watermark_cb, bufev);
-			if (p->read_watermarks_cb)
-				evbuffer_cb_set_flags(bufev->input,
-				    p->read_watermarks_cb,
-				    EVBUFFER_CB_ENABLED | EVBUFFER_CB_NODEFER);
+			if (p->read_watermarks_cb == NULL) {
+				/* Out of memory, and no way to say so: a
+				 * mark nothing would lift could stall the
+				 * reads for good, so none is kept. */
+				event_warn("%s: high watermark not set",
+				    __func__);
+				bufev->wm_read.high = 0;
+				bufferevent_unsuspend_read_(bufev,
+				    BEV_SUSPEND_WM);
+				BEV_UNLOCK(bufev);
+				return;
+			}
+			evbuffer_cb_set_flags(bufev->input,
+			    p->read_watermarks_cb,
+			    EVBUFFER_CB_ENABLED | EVBUFFER_CB_NODEFER);
 			if (evbuffer_get_length(bufev->input) >= highmark)
 				bufferevent_suspend_read_(bufev,
 				    BEV_SUSPEND_WM);

@@ -351,6 +351,18 @@ int event_base_del_virtual_(struct event_base *base);
 void event_base_add_virtual_(struct event_base *base);
 int event_base_assert_ok_(struct event_base *base);
 
+/*
+ * ae.c's wait (event.c): one wait with the caller's timeout; the events
+ * with callback cb that fired are noted in fired[] instead of run.  The
+ * layout is that of ae.h's aeFiredEvent, res still in EV_ bits.
+ */
+struct event_fired_ {
+	int fd;
+	int res;
+};
+int event_base_wait_fired_(struct event_base *base, const struct timeval *tv,
+    event_callback_fn cb, struct event_fired_ *fired, int max);
+
 /* The monotonic "now" of the base, cached while callbacks run. */
 int event_base_gettime_(struct event_base *base, struct timeval *tv);
 

@@ -2390,3 +2390,94 @@ libevent_global_shutdown(void)
 	evthread_free_globals_();
 	evutil_free_globals_();
 }
+
+/* ------------------------------------------------------------------ */
+/* One wait for the ae layer (ae.c).                                   */
+
+/*
+ * Takes off the active queues the events whose callback is cb (ae's: plain
+ * persistent fd events, never internal, finalized or timed), noting each
+ * one's fd and result in fired[], at most max.  They are not run: ae runs
+ * the program's handlers itself.  Other callbacks stay queued.
+ */
+static int
+take_fired(struct event_base *base, event_callback_fn cb,
+    struct event_fired_ *fired, int max)
+{
+	struct callback_queue *q;
+	struct event_callback *evcb, *next;
+	struct event *ev;
+	int i, n = 0;
+
+	for (i = 0; i < base->nactivequeues; i++) {
+		q = &base->activequeues[i];
+		for (evcb = q->tqh_first; evcb != NULL && n < max;
+		     evcb = next) {
+			next = evcb->evcb_active_next.tqe_next;
+			ev = event_callback_to_event(evcb);
+			if (ev->ev_callback != cb)
+				continue;
+			cbq_remove(q, evcb);
+			evcb->evcb_flags &= ~EVLIST_ACTIVE;
+			fired[n].fd = (int)ev->ev_fd;
+			fired[n].res = ev->ev_res;
+			n++;
+		}
+	}
+	base->event_count -= n;
+	base->event_count_active -= n;
+	return n;
+}
+
+/*
+ * One pass of the loop with a timeout the caller chose: pending interest
+ * changes go to the kernel, the backend waits at most tv (NULL: until an
+ * fd is ready) and due timers are activated.  Then the activated events
+ * whose callback is cb go to fired[] (at most max) without running, and
+ * any other active callback (internal ones) runs as usual.  ae.c runs the
+ * program's handlers after this returns, so that a handler may enter the
+ * ae loop again, which event_base_loop would refuse.  Returns how many
+ * went to fired[], or -1 when the backend failed or the base is already
+ * running a loop.
+ */
+int
+event_base_wait_fired_(struct event_base *base, const struct timeval *tv,
+    event_callback_fn cb, struct event_fired_ *fired, int max)
+{
+	struct timeval wait_tv, *tv_p = NULL;
+	int n = -1;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	if (base->running_loop) {
+		EVBASE_RELEASE_LOCK(base, th_base_lock);
+		return -1;
+	}
+	base->running_loop = 1;
+	base->th_owner_id = EVTHREAD_GET_ID();
+	base->event_gotterm = base->event_break = 0;
+	base->event_continue = 0;
+	base->n_deferreds_queued = 0;
+	if (tv != NULL) {
+		wait_tv = *tv;
+		tv_p = &wait_tv;
+	}
+	if (N_ACTIVE_CALLBACKS(base) || base->active_later_queue.tqh_first) {
+		evutil_timerclear(&wait_tv);
+		tv_p = &wait_tv;
+	}
+	event_queue_make_later_events_active(base);
+	clear_time_cache(base);
+	if (evmap_has_changes_(&base->io))
+		evmap_flush_changes_(base);
+	if (base->evsel->dispatch(base, tv_p) != -1) {
+		update_time_cache(base);
+		timeout_process(base);
+		n = take_fired(base, cb, fired, max);
+		if (N_ACTIVE_CALLBACKS(base))
+			event_process_active(base);
+	}
+	clear_time_cache(base);
+	base->running_loop = 0;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return n;
+}

@@ -27,6 +27,13 @@ int event_debug_mode_on_;
 /* Set as soon as an event or base exists: too late to start tracking. */
 static int event_debug_mode_too_late;
 
+/* Any thread may note it (atomically: they race to set the same value). */
+static void
+note_too_late(void)
+{
+	__atomic_store_n(&event_debug_mode_too_late, 1, __ATOMIC_RELAXED);
+}
+
 /* Open addressing with linear probing; a slot is empty or a tombstone. */
 #define SLOT_EMPTY ((const struct event *)0)
 #define SLOT_GONE ((const struct event *)1)
@@ -120,7 +127,7 @@ event_enable_debug_mode(void)
 {
 	if (event_debug_mode_on_)
 		event_errx(1, "%s was called twice!", __func__);
-	if (event_debug_mode_too_late)
+	if (__atomic_load_n(&event_debug_mode_too_late, __ATOMIC_RELAXED))
 		event_errx(1,
 		    "%s must be called *before* creating any events or "
 		    "event_bases",
@@ -138,7 +145,7 @@ event_disable_debug_mode_(void)
 	EVLOCK_UNLOCK(debug_map_lock, 0);
 	event_debug_free_lock_();
 	event_debug_mode_on_ = 0;
-	event_debug_mode_too_late = 0;
+	__atomic_store_n(&event_debug_mode_too_late, 0, __ATOMIC_RELAXED);
 }
 
 /*
@@ -170,7 +177,7 @@ void
 event_debug_note_setup_(const struct event *ev)
 {
 	if (!event_debug_mode_on_) {
-		event_debug_mode_too_late = 1;
+		note_too_late();
 		return;
 	}
 	EVLOCK_LOCK(debug_map_lock, 0);
@@ -188,7 +195,7 @@ void
 event_debug_note_teardown_(const struct event *ev)
 {
 	if (!event_debug_mode_on_) {
-		event_debug_mode_too_late = 1;
+		note_too_late();
 		return;
 	}
 	EVLOCK_LOCK(debug_map_lock, 0);
@@ -206,7 +213,7 @@ note_added(const struct event *ev, int added, const char *what)
 	struct debug_slot *s;
 
 	if (!event_debug_mode_on_) {
-		event_debug_mode_too_late = 1;
+		note_too_late();
 		return;
 	}
 	EVLOCK_LOCK(debug_map_lock, 0);

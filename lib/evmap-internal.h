@@ -32,7 +32,7 @@ struct evmap_io {
 	ev_uint8_t kernel; /* what the backend was last told */
 	ev_uint8_t queued; /* 1 while on the change queue */
 	ev_uint8_t force;  /* queued: tell the backend even if unchanged */
-	int backend; /* one int of backend state per fd (poll's slot) */
+	int backend;       /* one int of backend state per fd (poll's slot) */
 };
 
 struct event_io_map {

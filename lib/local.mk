@@ -3,6 +3,7 @@
 lib_LIBRARIES += lib/libevkit.a
 
 lib_libevkit_a_SOURCES = \
+	lib/ae.c \
 	lib/event.c \
 	lib/event_compat.c \
 	lib/event_config.c \
@@ -38,6 +39,7 @@ noinst_HEADERS += \
 # Public headers: the umbrella compat headers at the top of $(includedir),
 # the rest under event2/ as libevent installs them.
 include_HEADERS = \
+	lib/include/ae.h \
 	lib/include/event.h \
 	lib/include/evutil.h
 

@@ -20,18 +20,26 @@
 
 /*
  * The process-wide receiver.  The handler reads only evsig_base_fd, a
- * single int written before the handler can run, so it needs no lock.
+ * single int read and written atomically, so it needs no lock.
  */
 static struct event_base *evsig_base;
 static int evsig_base_n_signals_added;
 static volatile sig_atomic_t evsig_base_fd = -1;
 
 static void
+set_base_fd(int fd)
+{
+	__atomic_store_n(&evsig_base_fd, fd, __ATOMIC_RELAXED);
+}
+
+static void
 evsig_handler(int sig)
 {
 	int saved_errno = errno;
 	unsigned char msg = (unsigned char)sig;
-	int fd = evsig_base_fd;
+	/* Atomic: the loop thread may be setting it while another thread
+	 * takes the signal. */
+	int fd = __atomic_load_n(&evsig_base_fd, __ATOMIC_RELAXED);
 
 	if (fd >= 0) {
 		/* A full pipe drops the byte: the signal is still pending
@@ -102,7 +110,7 @@ evsig_set_base_(struct event_base *base)
 {
 	evsig_base = base;
 	evsig_base_n_signals_added = base->sig.ev_n_signals_added;
-	evsig_base_fd = base->sig.ev_signal_pair[1];
+	set_base_fd(base->sig.ev_signal_pair[1]);
 }
 
 /* Saves the handler we replace, so that it can be put back. */
@@ -184,7 +192,7 @@ evsig_add_(struct event_base *base, int evsignal)
 	}
 	evsig_base = base;
 	evsig_base_n_signals_added = ++sig->ev_n_signals_added;
-	evsig_base_fd = sig->ev_signal_pair[1];
+	set_base_fd(sig->ev_signal_pair[1]);
 
 	if (save_and_install_handler(sig, evsignal) == -1)
 		goto err;
@@ -232,7 +240,7 @@ evsig_dealloc_(struct event_base *base)
 	if (base == evsig_base) {
 		evsig_base = NULL;
 		evsig_base_n_signals_added = 0;
-		evsig_base_fd = -1;
+		set_base_fd(-1);
 	}
 	if (sig->ev_signal_pair[0] != -1) {
 		evutil_closesocket(sig->ev_signal_pair[0]);
@@ -249,5 +257,5 @@ evsig_free_globals_(void)
 {
 	evsig_base = NULL;
 	evsig_base_n_signals_added = 0;
-	evsig_base_fd = -1;
+	set_base_fd(-1);
 }

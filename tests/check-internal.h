@@ -15,6 +15,7 @@
 
 #include <check.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/event_struct.h>
@@ -46,6 +47,7 @@ Suite *dns_suite(void);
 Suite *http_parse_suite(void);
 Suite *http_suite(void);
 Suite *watch_suite(void); /* libevent 2.2 API: not run with EVKIT_REFERENCE */
+Suite *ae_suite(void); /* evkit's own API: not with EVKIT_REFERENCE */
 
 /*
  * The standard fixture: a fresh base and a connected, nonblocking
@@ -128,6 +130,25 @@ void evkit_count_blocks(void);
 
 /* Milliseconds on the monotonic clock, for measuring durations. */
 double evkit_now_ms(void);
+/*
+ * Milliseconds on the coarse monotonic clock, the one libevent's loop
+ * reads (CLOCK_MONOTONIC where there is none).  It is never ahead of the
+ * loop's clock, coarse or precise, so a duration measured from a reading
+ * taken before a timer is added, up to an evkit_now_ms() reading in its
+ * callback, is never shorter than the timeout: assert it with no slack.
+ */
+static inline double
+evkit_coarse_ms(void)
+{
+	struct timespec ts;
+
+#ifdef CLOCK_MONOTONIC_COARSE
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0)
+		return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+#endif
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 /* Milliseconds since the Epoch on the wall clock (gettimeofday). */
 double evkit_wall_ms(void);
 /* Milliseconds in a timeval. */

@@ -471,6 +471,16 @@ START_TEST(test_remove_buffer)
 	n = evbuffer_peek(dst, -1, NULL, v, 8);
 	ck_assert_int_eq(n, n_chains(dst));
 	ck_assert_ptr_eq(v[n - 1].iov_base, second);
+	/* A chain that is exactly the amount asked for moves too. */
+	evbuffer_drain(dst, evbuffer_get_length(dst));
+	add_piece(src, "1234", 4);
+	add_piece(src, "5678", 4);
+	evbuffer_peek(src, -1, NULL, v, 4);
+	second = v[0].iov_base;
+	ck_assert_int_eq(evbuffer_remove_buffer(src, dst, 4), 4);
+	ck_assert_int_eq(evbuffer_peek(dst, -1, NULL, v, 8), 1);
+	ck_assert_ptr_eq(v[0].iov_base, second);
+	ASSERT_STR(src, "5678");
 	evbuffer_free(src);
 	evbuffer_free(dst);
 }
@@ -605,12 +615,14 @@ START_TEST(test_reference_free_and_pullup)
 }
 END_TEST
 
-START_TEST(test_buffer_reference)
+/*
+ * src gets "hello " in a chain of its own and a reference to "shared";
+ * a and b both reference src's chains.  cleanups counts from 0.
+ */
+static void
+share_hello(struct evbuffer *src, struct evbuffer *a, struct evbuffer *b)
 {
 	static const char msg[] = "shared";
-	struct evbuffer *src = evbuffer_new(), *a = evbuffer_new();
-	struct evbuffer *b = evbuffer_new();
-	struct evbuffer_iovec v1, v2;
 
 	cleanups = 0;
 	ck_assert_int_eq(evbuffer_add(src, "hello ", 6), 0);
@@ -618,6 +630,15 @@ START_TEST(test_buffer_reference)
 	    0);
 	ck_assert_int_eq(evbuffer_add_buffer_reference(a, src), 0);
 	ck_assert_int_eq(evbuffer_add_buffer_reference(b, src), 0);
+}
+
+START_TEST(test_buffer_reference)
+{
+	struct evbuffer *src = evbuffer_new(), *a = evbuffer_new();
+	struct evbuffer *b = evbuffer_new();
+	struct evbuffer_iovec v1, v2;
+
+	share_hello(src, a, b);
 	ASSERT_STR(a, "hello shared");
 	ASSERT_STR(b, "hello shared");
 	ASSERT_STR(src, "hello shared");
@@ -642,6 +663,98 @@ START_TEST(test_buffer_reference)
 	evbuffer_free(b);
 	ck_assert_int_eq(cleanups, 1);
 	evbuffer_free(a);
+}
+END_TEST
+
+/* Pulls the whole buffer up and compares it with str. */
+static void
+assert_pulled_up(struct evbuffer *buf, const char *str)
+{
+	unsigned char *p = evbuffer_pullup(buf, -1);
+	size_t len = strlen(str);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(evbuffer_get_length(buf), len);
+	ck_assert_msg(memcmp(p, str, len) == 0,
+	    "pulled up \"%.*s\", not \"%s\"", (int)len, (const char *)p, str);
+	ck_assert_int_eq(n_chains(buf), 1);
+}
+
+/*
+ * Two buffers share the source's chains, each appends something of its
+ * own, and each is pulled up into one piece: neither may write into the
+ * memory the other two still read.  (libevent 2.1 pulls a shared chain up
+ * in the source's spare room, where the second pullup overwrites the
+ * first one's bytes.)
+ */
+START_TEST(test_buffer_reference_pullup)
+{
+	struct evbuffer *src = evbuffer_new(), *a = evbuffer_new();
+	struct evbuffer *b = evbuffer_new();
+
+	share_hello(src, a, b);
+	ck_assert_int_eq(evbuffer_add(a, " by a", 5), 0);
+	ck_assert_int_eq(evbuffer_add(b, ", b", 3), 0);
+	ck_assert_int_eq(evbuffer_add_printf(b, " and %d more", 42), 12);
+	ASSERT_STR(a, "hello shared by a");
+	ASSERT_STR(b, "hello shared, b and 42 more");
+	assert_pulled_up(a, "hello shared by a");
+	ASSERT_STR(src, "hello shared");
+	ASSERT_STR(b, "hello shared, b and 42 more");
+	assert_pulled_up(b, "hello shared, b and 42 more");
+	ASSERT_STR(src, "hello shared");
+#ifndef EVKIT_REFERENCE
+	ASSERT_STR(a, "hello shared by a");
+#endif
+	/* The source, pulled up last, is still its own. */
+	assert_pulled_up(src, "hello shared");
+#ifndef EVKIT_REFERENCE
+	ASSERT_STR(a, "hello shared by a");
+#endif
+	ASSERT_STR(b, "hello shared, b and 42 more");
+	evbuffer_free(src);
+	evbuffer_free(a);
+	evbuffer_free(b);
+	ck_assert_int_eq(cleanups, 1);
+}
+END_TEST
+
+/*
+ * The shared chain has spare room at both ends: appending to or
+ * prepending in any of the three buffers must not write into it.
+ */
+START_TEST(test_buffer_reference_spare_room)
+{
+	struct evbuffer *src = evbuffer_new(), *a = evbuffer_new();
+	struct evbuffer *b = evbuffer_new();
+
+	ck_assert_int_eq(evbuffer_add(src, "0123hello", 9), 0);
+	ck_assert_int_eq(evbuffer_drain(src, 4), 0); /* room in front */
+	ck_assert_int_eq(evbuffer_add_buffer_reference(a, src), 0);
+	ck_assert_int_eq(evbuffer_add_buffer_reference(b, src), 0);
+	ck_assert_int_eq(evbuffer_add(a, ", a", 3), 0);
+	ck_assert_int_eq(evbuffer_add(b, ", b!", 4), 0);
+	ck_assert_int_eq(evbuffer_add(src, ", src", 5), 0);
+	ck_assert_int_eq(evbuffer_prepend(a, "A:", 2), 0);
+	ck_assert_int_eq(evbuffer_prepend(b, "B:", 2), 0);
+	ck_assert_int_eq(evbuffer_prepend(src, "S:", 2), 0);
+	ASSERT_STR(a, "A:hello, a");
+	ASSERT_STR(b, "B:hello, b!");
+	ASSERT_STR(src, "S:hello, src");
+	/* Draining the front and adding again reuses nothing shared. */
+	ck_assert_int_eq(evbuffer_drain(src, 4), 0);
+	ck_assert_int_eq(evbuffer_prepend(src, "XYZW", 4), 0);
+	ASSERT_STR(a, "A:hello, a");
+	ASSERT_STR(b, "B:hello, b!");
+	ASSERT_STR(src, "XYZWllo, src");
+	assert_pulled_up(a, "A:hello, a");
+	assert_pulled_up(b, "B:hello, b!");
+	assert_pulled_up(src, "XYZWllo, src");
+	evbuffer_free(src);
+	ASSERT_STR(a, "A:hello, a");
+	evbuffer_free(a);
+	ASSERT_STR(b, "B:hello, b!");
+	evbuffer_free(b);
 }
 END_TEST
 
@@ -1048,6 +1161,18 @@ START_TEST(test_peek)
 	ck_assert_uint_eq(v[1].iov_len, 2);
 	ck_assert_int_eq(evbuffer_peek(buf, 2, &p, v, 4), 1);
 	ck_assert_int_eq(evbuffer_peek(buf, -1, &p, NULL, 0), 2);
+	/* From a position moved up to exactly the end of the first chain:
+	 * the next chain is where it points. */
+	ck_assert_int_eq(evbuffer_ptr_set(buf, &p, 2, EVBUFFER_PTR_SET), 0);
+	ck_assert_int_eq(evbuffer_ptr_set(buf, &p, 2, EVBUFFER_PTR_ADD), 0);
+	ck_assert_int_eq(p.pos, 4);
+	ck_assert_int_eq(evbuffer_peek(buf, -1, &p, v, 4), 2);
+	ck_assert_uint_eq(v[0].iov_len, 5);
+	ck_assert(memcmp(v[0].iov_base, "bbbbb", 5) == 0);
+	ck_assert_int_eq(evbuffer_peek(buf, 5, &p, NULL, 0), 1);
+	ck_assert_int_eq(evbuffer_ptr_set(buf, &p, 5, EVBUFFER_PTR_ADD), 0);
+	ck_assert_int_eq(evbuffer_peek(buf, -1, &p, v, 4), 1);
+	ck_assert(memcmp(v[0].iov_base, "cc", 2) == 0);
 	/* From the end. */
 	ck_assert_int_eq(evbuffer_ptr_set(buf, &p, 11, EVBUFFER_PTR_SET), 0);
 	ck_assert_int_eq(evbuffer_peek(buf, -1, &p, v, 4), 0);
@@ -2168,6 +2293,8 @@ buffer_suite(void)
 	tcase_add_test(tc, test_reference_cleanup);
 	tcase_add_test(tc, test_reference_free_and_pullup);
 	tcase_add_test(tc, test_buffer_reference);
+	tcase_add_test(tc, test_buffer_reference_pullup);
+	tcase_add_test(tc, test_buffer_reference_spare_room);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_buffer_reference_into_expanded);
 #endif

@@ -1061,6 +1061,51 @@ START_TEST(test_active_by_fd)
 }
 END_TEST
 
+/*
+ * EV_TIMEOUT activates the timers of that fd, those in the heap and those
+ * on a common-timeout list alike, as if they had expired; events of other
+ * fds and the fd's I/O events are left alone.
+ */
+START_TEST(test_active_by_fd_timeout)
+{
+	struct probe a = PROBE('a'), c = PROBE('c'), x = PROBE('x'),
+	             r = PROBE('r');
+	struct event *eva, *evc, *evx, *evr;
+	struct timeval tv = { 10, 0 };
+	const struct timeval *common;
+
+	common = event_base_init_common_timeout(evkit_base, &tv);
+	ck_assert_ptr_nonnull(common);
+	eva = event_new(evkit_base, evkit_pair[1], 0, evkit_probe_cb, &a);
+	evc = event_new(evkit_base, evkit_pair[1], 0, evkit_probe_cb, &c);
+	evx = event_new(evkit_base, evkit_pair[0], 0, evkit_probe_cb, &x);
+	evr = event_new(evkit_base, evkit_pair[1], EV_READ, evkit_probe_cb, &r);
+	ck_assert_int_eq(event_add(eva, &tv), 0);
+	ck_assert_int_eq(event_add(evc, common), 0);
+	ck_assert_int_eq(event_add(evx, &tv), 0);
+	ck_assert_int_eq(event_add(evr, NULL), 0);
+
+	event_base_active_by_fd(evkit_base, evkit_pair[1], EV_TIMEOUT);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(a.calls, 1);
+	ck_assert_int_eq(a.what, EV_TIMEOUT);
+	ck_assert_int_eq(c.calls, 1);
+	ck_assert_int_eq(c.what, EV_TIMEOUT);
+	ck_assert_int_eq(x.calls + r.calls, 0);
+	/* They ran as expired one-shot timers: no longer pending. */
+	ck_assert_int_eq(event_pending(eva, EV_TIMEOUT, NULL), 0);
+	ck_assert_int_eq(event_pending(evc, EV_TIMEOUT, NULL), 0);
+	ck_assert_int_eq(event_pending(evx, EV_TIMEOUT, NULL), EV_TIMEOUT);
+	ck_assert_int_eq(event_pending(evr, EV_READ, NULL), EV_READ);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(a.calls + c.calls, 2);
+	event_free(eva);
+	event_free(evc);
+	event_free(evx);
+	event_free(evr);
+}
+END_TEST
+
 START_TEST(test_active_by_signal)
 {
 	struct probe s = PROBE('s'), u = PROBE('u');
@@ -1361,6 +1406,7 @@ event_suite(void)
 	tcase_add_test(tc, test_num_events);
 	tcase_add_test(tc, test_running_event);
 	tcase_add_test(tc, test_active_by_fd);
+	tcase_add_test(tc, test_active_by_fd_timeout);
 	tcase_add_test(tc, test_active_by_signal);
 	suite_add_tcase(s, tc);
 

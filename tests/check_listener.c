@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -45,7 +46,45 @@ struct accepted {
 	int free_in_errorcb;
 	struct evconnlistener *lev;
 	struct evconnlistener *seen_lev; /* listener passed to the callback */
+	int strangers; /* connections from other programs, closed */
 };
+
+/*
+ * The local ports of the TCP clients this test made (client() and
+ * own_client() record them).  Other programs on the machine may connect
+ * to a kernel-chosen port too: accept_cb closes and does not count any
+ * IPv4 connection whose peer is not one of these.
+ */
+static unsigned short own_ports[256];
+static int n_own_ports;
+
+static void
+own_client(evutil_socket_t fd)
+{
+	struct sockaddr_in local;
+	socklen_t len = sizeof(local);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&local, &len), 0);
+	ck_assert_int_lt(n_own_ports, 256);
+	own_ports[n_own_ports++] = local.sin_port;
+}
+
+static int
+is_own_peer(const struct sockaddr *sa, int socklen)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	int i;
+
+	if (sa == NULL || sa->sa_family != AF_INET ||
+	    socklen < (int)sizeof(*sin))
+		return 1; /* unix-domain: only this test knows the path */
+	if (sin->sin_addr.s_addr != htonl(INADDR_LOOPBACK))
+		return 0;
+	for (i = 0; i < n_own_ports; i++)
+		if (own_ports[i] == sin->sin_port)
+			return 1;
+	return 0;
+}
 
 static void
 accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
@@ -53,6 +92,11 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct accepted *a = arg;
 
+	if (!is_own_peer(sa, socklen)) {
+		close(fd);
+		a->strangers++;
+		return;
+	}
 	a->seen_lev = lev;
 	if (a->count < MAX_CLIENTS) {
 		a->fds[a->count] = fd;
@@ -152,6 +196,7 @@ client(const struct sockaddr_in *sin)
 	ck_assert_msg(connect(fd, (const struct sockaddr *)sin, sizeof(*sin)) ==
 	        0,
 	    "connect: %s", strerror(errno));
+	own_client(fd);
 	return fd;
 }
 
@@ -245,15 +290,10 @@ START_TEST(accept_loopback)
 	ck_assert_int_eq(send(c, "hi", 2, 0), 2);
 	{
 		char buf[4];
-		int i;
-		ssize_t n = -1;
+		struct pollfd pfd = { .fd = a.fds[0], .events = POLLIN };
 
-		for (i = 0; i < 100 && n < 0; i++) {
-			n = recv(a.fds[0], buf, sizeof(buf), 0);
-			if (n < 0)
-				usleep(10000);
-		}
-		ck_assert_int_eq(n, 2);
+		ck_assert_int_eq(poll(&pfd, 1, WAIT_MS), 1);
+		ck_assert_int_eq(recv(a.fds[0], buf, sizeof(buf), 0), 2);
 		ck_assert(memcmp(buf, "hi", 2) == 0);
 	}
 
@@ -331,6 +371,37 @@ START_TEST(disable_enable)
 }
 END_TEST
 
+/* Disabled from the callback with more connections queued: the accept
+ * loop stops right there, and the rest wait for enable. */
+START_TEST(disable_stops_accept_loop)
+{
+	struct accepted a;
+	struct evconnlistener *lev;
+	struct sockaddr_in sin;
+	evutil_socket_t c[3];
+	int i;
+
+	accepted_init(&a, 1);
+	a.disable_in_cb = 1;
+	lev = listen_loopback(evkit_base, LEV_OPT_CLOSE_ON_FREE, &a, &sin);
+	for (i = 0; i < 3; i++)
+		c[i] = client(&sin);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
+	run_for(evkit_base, 50);
+	ck_assert_int_eq(a.count, 1);
+	a.disable_in_cb = 0;
+	a.want = 3;
+	a.done = 0;
+	ck_assert_int_eq(evconnlistener_enable(lev), 0);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
+	ck_assert_int_eq(a.count, 3);
+	evconnlistener_free(lev);
+	accepted_close(&a);
+	for (i = 0; i < 3; i++)
+		close(c[i]);
+}
+END_TEST
+
 START_TEST(opt_disabled)
 {
 	struct accepted a;
@@ -402,6 +473,63 @@ START_TEST(null_callback)
 #endif
 	evconnlistener_free(lev);
 	accepted_close(&a);
+}
+END_TEST
+
+/*
+ * Setting a callback on a disabled listener (LEV_OPT_DISABLED, or
+ * evconnlistener_disable) does not start accepting; enabling does.
+ */
+START_TEST(set_cb_while_disabled)
+{
+	struct accepted a, b;
+	struct evconnlistener *lev;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	evutil_socket_t c1, c2;
+
+	accepted_init(&a, 1);
+	accepted_init(&b, 1);
+	/* Created disabled without a callback; one set later. */
+	loopback(&sin, 0);
+	lev = evconnlistener_new_bind(evkit_base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, -1,
+	    (struct sockaddr *)&sin, sizeof(sin));
+	ck_assert_ptr_nonnull(lev);
+	ck_assert_int_eq(getsockname(evconnlistener_get_fd(lev),
+	                     (struct sockaddr *)&sin, &len),
+	    0);
+	c1 = client(&sin);
+	evconnlistener_set_cb(lev, accept_cb, &a);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED),
+	    0);
+	run_for(evkit_base, 100);
+	ck_assert_int_eq(a.count, 0);
+	/* Replacing the callback while disabled: still nothing. */
+	evconnlistener_set_cb(lev, accept_cb, &b);
+	run_for(evkit_base, 50);
+	ck_assert_int_eq(a.count + b.count, 0);
+	ck_assert_int_eq(evconnlistener_enable(lev), 0);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &b.done, 0, WAIT_MS), 0);
+	ck_assert_int_eq(b.count, 1);
+	ck_assert_int_eq(a.count, 0);
+
+	/* Disabled after running, then given a callback again. */
+	ck_assert_int_eq(evconnlistener_disable(lev), 0);
+	c2 = client(&sin);
+	evconnlistener_set_cb(lev, accept_cb, &a);
+	run_for(evkit_base, 100);
+	ck_assert_int_eq(a.count, 0);
+	ck_assert_int_eq(evconnlistener_enable(lev), 0);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
+	ck_assert_int_eq(a.count, 1);
+	ck_assert_int_eq(b.count, 1);
+	evconnlistener_free(lev);
+	accepted_close(&a);
+	accepted_close(&b);
+	close(c1);
+	close(c2);
 }
 END_TEST
 
@@ -666,6 +794,97 @@ START_TEST(error_callback)
 }
 END_TEST
 
+#define MAX_FILL 300
+
+/* Lowers the soft descriptor limit and takes every descriptor left into
+ * fill; returns how many.  *saved gets the limit to restore. */
+static int
+exhaust_fds(evutil_socket_t fill[MAX_FILL], struct rlimit *saved)
+{
+	struct rlimit low;
+	int n = 0;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, saved), 0);
+	low = *saved;
+	if (low.rlim_cur > 256)
+		low.rlim_cur = 256;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < MAX_FILL && (fill[n] = dup(0)) >= 0)
+		n++;
+	ck_assert_int_eq(errno, EMFILE);
+	ck_assert_int_lt(n, MAX_FILL);
+	return n;
+}
+
+/*
+ * A listener (counting into a, errors to errorcb) and, with every
+ * descriptor taken, one client *c connecting to it: its connection waits
+ * in the queue, and accept() fails with EMFILE.
+ */
+static struct evconnlistener *
+listen_out_of_fds(struct accepted *a, evconnlistener_errorcb errorcb,
+    struct sockaddr_in *sin, evutil_socket_t *c, evutil_socket_t fill[MAX_FILL],
+    int *nfill, struct rlimit *saved)
+{
+	struct evconnlistener *lev;
+
+	accepted_init(a, 1);
+	lev = listen_loopback(evkit_base, LEV_OPT_CLOSE_ON_FREE, a, sin);
+	evconnlistener_set_error_cb(lev, errorcb);
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(*c, 0);
+	*nfill = exhaust_fds(fill, saved);
+	ck_assert_int_eq(connect(*c, (struct sockaddr *)sin, sizeof(*sin)), 0);
+	own_client(*c);
+	return lev;
+}
+
+static void
+disable_errorcb(struct evconnlistener *lev, void *arg)
+{
+	struct accepted *a = arg;
+
+	a->errors++;
+	a->last_error = EVUTIL_SOCKET_ERROR();
+	ck_assert_int_eq(evconnlistener_disable(lev), 0);
+	a->done = 1;
+}
+
+/*
+ * Out of descriptors, the error callback disables the listener: that
+ * choice stands, nothing is left waiting in the loop to try again.
+ */
+START_TEST(emfile_disable_in_errorcb)
+{
+	struct accepted a;
+	struct evconnlistener *lev;
+	struct sockaddr_in sin;
+	struct rlimit saved;
+	evutil_socket_t c, fill[MAX_FILL];
+	int nfill, i;
+
+	lev = listen_out_of_fds(&a, disable_errorcb, &sin, &c, fill, &nfill,
+	    &saved);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
+	ck_assert_int_eq(a.last_error, EMFILE);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE),
+	    0);
+	for (i = 0; i < nfill; i++)
+		close(fill[i]);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	ck_assert_int_eq(a.count, 0);
+	/* Enabled again, it takes the connection that waited. */
+	a.done = 0;
+	ck_assert_int_eq(evconnlistener_enable(lev), 0);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &a.done, 0, WAIT_MS), 0);
+	ck_assert_int_eq(a.count, 1);
+	evconnlistener_free(lev);
+	accepted_close(&a);
+	close(c);
+}
+END_TEST
+
 /*
  * Out of descriptors.  The pending connection cannot be accepted; the
  * error callback hears EMFILE; the loop must keep serving other events
@@ -677,30 +896,13 @@ START_TEST(emfile_recovery)
 	struct accepted a;
 	struct evconnlistener *lev;
 	struct sockaddr_in sin;
-	struct rlimit saved, low;
+	struct rlimit saved;
 	struct rusage ru0, ru1;
-	evutil_socket_t c, fill[300];
-	int nfill = 0, iterations, i, errors_paused;
+	evutil_socket_t c, fill[MAX_FILL];
+	int nfill, iterations, i, errors_paused;
 	double cpu_ms;
 
-	accepted_init(&a, 1);
-	lev = listen_loopback(evkit_base, LEV_OPT_CLOSE_ON_FREE, &a, &sin);
-	evconnlistener_set_error_cb(lev, error_cb);
-	c = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(c, 0);
-
-	/* Lower the soft limit and take every descriptor left. */
-	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
-	low = saved;
-	if (low.rlim_cur > 256)
-		low.rlim_cur = 256;
-	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
-	while (nfill < 300 && (fill[nfill] = dup(0)) >= 0)
-		nfill++;
-	ck_assert_int_eq(errno, EMFILE);
-	ck_assert_int_lt(nfill, 300);
-
-	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	lev = listen_out_of_fds(&a, error_cb, &sin, &c, fill, &nfill, &saved);
 	getrusage(RUSAGE_SELF, &ru0);
 	iterations = run_for(evkit_base, 300);
 	getrusage(RUSAGE_SELF, &ru1);
@@ -844,8 +1046,10 @@ listener_suite(void)
 	tcase_add_test(tc, accept_loopback);
 	tcase_add_test(tc, accept_many_per_wakeup);
 	tcase_add_test(tc, disable_enable);
+	tcase_add_test(tc, disable_stops_accept_loop);
 	tcase_add_test(tc, opt_disabled);
 	tcase_add_test(tc, null_callback);
+	tcase_add_test(tc, set_cb_while_disabled);
 	tcase_add_test(tc, close_on_free);
 	tcase_add_test(tc, opt_flags);
 	tcase_add_test(tc, opt_ipv6only);
@@ -854,6 +1058,7 @@ listener_suite(void)
 	tcase_add_test(tc, free_in_callback);
 	tcase_add_test(tc, error_callback);
 	tcase_add_test(tc, emfile_recovery);
+	tcase_add_test(tc, emfile_disable_in_errorcb);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(tt, 15);

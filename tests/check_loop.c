@@ -464,12 +464,12 @@ START_TEST(test_loop_once)
 
 	eva = evtimer_new(evkit_base, evkit_probe_cb, &a);
 	evb = evtimer_new(evkit_base, evkit_probe_cb, &b);
+	t0 = evkit_coarse_ms();
 	evtimer_add(eva, &ta);
 	evtimer_add(evb, &tb);
-	t0 = evkit_now_ms();
 	/* Blocks until something happens, runs it, returns 0. */
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
-	ck_assert_double_ge(evkit_now_ms() - t0, 15);
+	ck_assert_double_ge(evkit_now_ms() - t0, 20);
 	ck_assert_int_eq(a.calls, 1);
 	ck_assert_int_eq(b.calls, 0);
 	ck_assert_int_eq(evtimer_pending(evb, NULL), EV_TIMEOUT);
@@ -608,26 +608,73 @@ START_TEST(test_loopexit_now)
 }
 END_TEST
 
+/*
+ * The exit deadline is the loop's cached time at the call plus the delay,
+ * the same "now" every timer added in that callback starts from.  A
+ * one-shot timer added with the same delay in the same callback has the
+ * same deadline: an exit that came early would leave it unrun.  (A fresh
+ * clock read is no reference: the loop's coarse clock may lag it by a
+ * tick or more.)
+ */
+struct exit_delay {
+	struct timeval called; /* cached time when loopexit was called */
+	struct timeval fired;  /* cached time in the same-deadline timer */
+	int fired_calls;
+};
+
+static void
+same_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct exit_delay *d = arg;
+
+	d->fired_calls++;
+	ck_assert_int_eq(event_base_gettimeofday_cached(evkit_base, &d->fired),
+	    0);
+}
+
+static void
+act_loopexit_delay(struct probe *p)
+{
+	struct exit_delay *d = (struct exit_delay *)p->other;
+	struct timeval ex = { 0, 100000 };
+
+	ck_assert_int_eq(event_base_gettimeofday_cached(evkit_base, &d->called),
+	    0);
+	ck_assert_int_eq(event_base_loopexit(evkit_base, &ex), 0);
+	ck_assert_int_eq(event_base_once(evkit_base, -1, EV_TIMEOUT,
+	                     same_deadline_cb, d, &ex),
+	    0);
+}
+
 START_TEST(test_loopexit_delay)
 {
-	struct probe t = PROBE('t');
-	struct event *tick;
-	struct timeval tv = { 0, 5000 }, ex = { 0, 100000 };
+	struct probe t = PROBE('t'), s = PROBE('s');
+	struct exit_delay d;
+	struct event *tick, *start;
+	struct timeval tv = { 0, 5000 };
 	double t0, dt;
 
+	memset(&d, 0, sizeof(d));
 	tick = event_new(evkit_base, -1, EV_PERSIST, evkit_probe_cb, &t);
+	start = event_new(evkit_base, -1, 0, evkit_probe_cb, &s);
+	s.other = (struct event *)&d;
+	s.action = act_loopexit_delay;
 	evtimer_add(tick, &tv);
+	event_active(start, EV_TIMEOUT, 1);
 	t0 = evkit_now_ms();
-	ck_assert_int_eq(event_base_loopexit(evkit_base, &ex), 0);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
 	dt = evkit_now_ms() - t0;
-	/* Not before the delay (one tick of a 4 ms coarse clock allowed),
-	 * not much after it. */
-	ck_assert_double_ge(dt, 100 - 4);
+	ck_assert_int_eq(s.calls, 1);
+	/* Not before the deadline, by the loop's own clock... */
+	ck_assert_int_eq(d.fired_calls, 1);
+	ck_assert_double_ge(evkit_tv_ms(&d.fired) - evkit_tv_ms(&d.called),
+	    100);
+	/* ...and not much after it; the loop kept running meanwhile. */
 	ck_assert_double_lt(dt, 100 + 1000);
-	ck_assert_int_ge(t.calls, 5);
+	ck_assert_int_ge(t.calls, 1);
 	ck_assert_int_eq(event_base_got_exit(evkit_base), 1);
 	event_free(tick);
+	event_free(start);
 }
 END_TEST
 
@@ -717,11 +764,11 @@ START_TEST(test_loopexit_twice)
 	evtimer_add(keep, &tv);
 	/* The earlier of two exits ends the loop; time it from before the
 	 * exits were scheduled, or a slow machine shortens the wait seen. */
-	t0 = evkit_now_ms();
+	t0 = evkit_coarse_ms();
 	ck_assert_int_eq(event_base_loopexit(evkit_base, &t60), 0);
 	ck_assert_int_eq(event_base_loopexit(evkit_base, &t20), 0);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
-	ck_assert_double_ge(evkit_now_ms() - t0, 20 - 4);
+	ck_assert_double_ge(evkit_now_ms() - t0, 20);
 	if (event_base_get_num_events(evkit_base, EVENT_BASE_COUNT_ADDED) ==
 	    1) {
 		/* Stalled 40 ms (loaded machine): both ran in one pass. */
@@ -733,7 +780,7 @@ START_TEST(test_loopexit_twice)
 	                     EVENT_BASE_COUNT_ADDED),
 	    2);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 0);
-	ck_assert_double_ge(evkit_now_ms() - t0, 60 - 4);
+	ck_assert_double_ge(evkit_now_ms() - t0, 60);
 	ck_assert_int_eq(event_base_got_exit(evkit_base), 1);
 	ck_assert_int_eq(event_base_get_num_events(evkit_base,
 	                     EVENT_BASE_COUNT_ADDED),
@@ -755,43 +802,107 @@ act_write(struct probe *p)
 	evkit_write(evkit_pair[1], "x");
 }
 
-START_TEST(test_loopcontinue)
+static void
+act_write_activate(struct probe *p)
 {
-	struct probe a = PROBE('a'), b = PROBE('b'), c = PROBE('c');
-	struct probe r = PROBE('R');
+	evkit_write(evkit_pair[1], "x");
+	event_active(p->other, EV_TIMEOUT, 1);
+}
+
+/*
+ * Three events a, b, c at priority 1 and R, a read on evkit_pair[0] at
+ * priority 0 (added), on a base with two priorities.
+ */
+struct abcr {
+	struct probe a, b, c, r;
 	struct event *eva, *evb, *evc, *evr;
+};
 
-	/* r is more urgent (priority 0) and becomes readable in a's
-	 * callback.  loopcontinue makes the loop poll again before b and
-	 * c, so r runs before them; without it r waits for the next pass. */
-	event_base_priority_init(evkit_base, 2);
-	eva = event_new(evkit_base, -1, 0, evkit_probe_cb, &a);
-	evb = event_new(evkit_base, -1, 0, evkit_probe_cb, &b);
-	evc = event_new(evkit_base, -1, 0, evkit_probe_cb, &c);
-	evr = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
-	event_priority_set(evr, 0);
-	event_add(evr, NULL);
+static void
+abcr_init(struct abcr *t, struct event_base *base)
+{
+	memset(t, 0, sizeof(*t));
+	t->a.tag = 'a';
+	t->b.tag = 'b';
+	t->c.tag = 'c';
+	t->r.tag = 'R';
+	ck_assert_int_eq(event_base_priority_init(base, 2), 0);
+	t->eva = event_new(base, -1, 0, evkit_probe_cb, &t->a);
+	t->evb = event_new(base, -1, 0, evkit_probe_cb, &t->b);
+	t->evc = event_new(base, -1, 0, evkit_probe_cb, &t->c);
+	t->evr = event_new(base, evkit_pair[0], EV_READ, evkit_probe_cb, &t->r);
+	event_priority_set(t->evr, 0);
+	ck_assert_int_eq(event_add(t->evr, NULL), 0);
+}
 
-	a.action = act_write;
-	event_active(eva, EV_TIMEOUT, 1);
-	event_active(evb, EV_TIMEOUT, 1);
-	event_active(evc, EV_TIMEOUT, 1);
+static void
+abcr_activate(struct abcr *t)
+{
+	event_active(t->eva, EV_TIMEOUT, 1);
+	event_active(t->evb, EV_TIMEOUT, 1);
+	event_active(t->evc, EV_TIMEOUT, 1);
+}
+
+static void
+abcr_free(struct abcr *t)
+{
+	event_free(t->eva);
+	event_free(t->evb);
+	event_free(t->evc);
+	event_free(t->evr);
+}
+
+/* Runs the loopcontinue checks on evkit_base. */
+static void
+check_loopcontinue(void)
+{
+	struct abcr t;
+
+	/* R is more urgent and becomes readable in a's callback.
+	 * loopcontinue makes the loop poll again before b and c, so R runs
+	 * before them; without it R waits for the next pass. */
+	abcr_init(&t, evkit_base);
+	t.a.action = act_write;
+	abcr_activate(&t);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	ck_assert_str_eq(evkit_order, "abcR");
 	evkit_drain(evkit_pair[0]);
 
 	evkit_order_reset();
-	a.action = act_continue;
-	event_add(evr, NULL);
-	event_active(eva, EV_TIMEOUT, 1);
-	event_active(evb, EV_TIMEOUT, 1);
-	event_active(evc, EV_TIMEOUT, 1);
+	t.a.action = act_continue;
+	event_add(t.evr, NULL);
+	abcr_activate(&t);
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
 	ck_assert_str_eq(evkit_order, "aRbc");
-	event_free(eva);
-	event_free(evb);
-	event_free(evc);
-	event_free(evr);
+	abcr_free(&t);
+}
+
+START_TEST(test_loopcontinue)
+{
+	check_loopcontinue();
+}
+END_TEST
+
+/*
+ * The same with a dispatch limit configured, which takes the loop's
+ * counting path through the active queue.
+ */
+START_TEST(test_loopcontinue_limited)
+{
+	struct event_base *fixture_base = evkit_base;
+	struct event_config *cfg = event_config_new();
+	struct timeval tv = { 1, 0 };
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(event_config_set_max_dispatch_interval(cfg, &tv, 100,
+	                     0),
+	    0);
+	evkit_base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	ck_assert_ptr_nonnull(evkit_base);
+	check_loopcontinue();
+	evkit_free_base(evkit_base);
+	evkit_base = fixture_base;
 }
 END_TEST
 
@@ -810,9 +921,7 @@ dispatch_limit(const struct timeval *max_interval, int max_callbacks,
 {
 	struct event_config *cfg = event_config_new();
 	struct event_base *base;
-	struct probe a = PROBE('a'), b = PROBE('b'), c = PROBE('c');
-	struct probe r = PROBE('R');
-	struct event *eva, *evb, *evc, *evr;
+	struct abcr t;
 
 	ck_assert_int_eq(event_config_set_max_dispatch_interval(cfg,
 	                     max_interval, max_callbacks, min_priority),
@@ -820,24 +929,13 @@ dispatch_limit(const struct timeval *max_interval, int max_callbacks,
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	ck_assert_ptr_nonnull(base);
-	event_base_priority_init(base, 2);
-	eva = event_new(base, -1, 0, evkit_probe_cb, &a);
-	evb = event_new(base, -1, 0, evkit_probe_cb, &b);
-	evc = event_new(base, -1, 0, evkit_probe_cb, &c);
-	evr = event_new(base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
-	event_priority_set(evr, 0);
-	event_add(evr, NULL);
-	a.action = slow ? act_spin : act_write;
-	event_active(eva, EV_TIMEOUT, 1);
-	event_active(evb, EV_TIMEOUT, 1);
-	event_active(evc, EV_TIMEOUT, 1);
+	abcr_init(&t, base);
+	t.a.action = slow ? act_spin : act_write;
+	abcr_activate(&t);
 	evkit_order_reset();
 	ck_assert_int_eq(event_base_dispatch(base), 1);
 	ck_assert_str_eq(evkit_order, want);
-	event_free(eva);
-	event_free(evb);
-	event_free(evc);
-	event_free(evr);
+	abcr_free(&t);
 	evkit_drain(evkit_pair[0]);
 	evkit_free_base(base);
 }
@@ -866,6 +964,9 @@ START_TEST(test_max_dispatch_interval)
 	/* Fast callbacks stay within the interval. */
 	tv.tv_usec = 500000;
 	dispatch_limit(&tv, -1, 0, 0, "abcR");
+	/* A zero interval is used up by every callback, however fast. */
+	tv.tv_usec = 0;
+	dispatch_limit(&tv, -1, 0, 0, "aRbc");
 }
 END_TEST
 
@@ -952,11 +1053,64 @@ START_TEST(test_priority_io)
 }
 END_TEST
 
+/*
+ * A high-priority callback makes an fd readable while a low-priority event
+ * waits: the read (middle priority) cuts in before the low one, and one
+ * EVLOOP_ONCE call runs all three.
+ */
+START_TEST(test_priority_io_made_ready)
+{
+	struct probe h = PROBE('h'), r = PROBE('r'), l = PROBE('l');
+	struct event *eh, *er, *el;
+
+	ck_assert_int_eq(event_base_priority_init(evkit_base, 3), 0);
+	eh = event_new(evkit_base, -1, 0, evkit_probe_cb, &h);
+	er = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_probe_cb, &r);
+	el = event_new(evkit_base, -1, 0, evkit_probe_cb, &l);
+	event_priority_set(eh, 0);
+	event_priority_set(er, 1);
+	event_priority_set(el, 2);
+	h.action = act_write;
+	ck_assert_int_eq(event_add(er, NULL), 0);
+	event_active(el, EV_TIMEOUT, 1);
+	event_active(eh, EV_TIMEOUT, 1);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_str_eq(evkit_order, "hrl");
+	ck_assert_int_eq(r.what, EV_READ);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ACTIVE | EVENT_BASE_COUNT_ADDED),
+	    0);
+	event_free(eh);
+	event_free(er);
+	event_free(el);
+}
+END_TEST
+
 static void
 act_activate_other(struct probe *p)
 {
 	event_active(p->other, EV_TIMEOUT, 1);
 }
+
+/*
+ * Activating an event of the running priority is no reason to poll
+ * again: the queue runs to its end before a more urgent read made ready
+ * meanwhile.
+ */
+START_TEST(test_priority_same_level_no_repoll)
+{
+	struct abcr t;
+
+	abcr_init(&t, evkit_base);
+	t.a.action = act_write_activate;
+	t.a.other = t.evb;
+	event_active(t.eva, EV_TIMEOUT, 1);
+	event_active(t.evc, EV_TIMEOUT, 1);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_str_eq(evkit_order, "acbR");
+	abcr_free(&t);
+}
+END_TEST
 
 START_TEST(test_priority_preempt)
 {
@@ -1221,6 +1375,7 @@ loop_suite(void)
 	tcase_add_test(tc, test_loopexit_before_loop);
 	tcase_add_test(tc, test_loopexit_twice);
 	tcase_add_test(tc, test_loopcontinue);
+	tcase_add_test(tc, test_loopcontinue_limited);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("priority");
@@ -1231,7 +1386,9 @@ loop_suite(void)
 	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_priority_starvation);
 	tcase_add_test(tc, test_priority_preempt);
+	tcase_add_test(tc, test_priority_same_level_no_repoll);
 	tcase_add_test(tc, test_priority_io);
+	tcase_add_test(tc, test_priority_io_made_ready);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fork");

@@ -400,6 +400,7 @@ check_backend(void)
 #pragma weak http_parse_suite
 #pragma weak http_suite
 #pragma weak watch_suite
+#pragma weak ae_suite
 
 static Suite *(*const optional[])(void) = {
 #ifndef EVKIT_REFERENCE
@@ -413,7 +414,10 @@ static Suite *(*const optional[])(void) = {
 	dns_suite,
 	http_parse_suite,
 	http_suite,
+#ifndef EVKIT_REFERENCE
+	ae_suite,
 	watch_suite,
+#endif
 };
 
 int

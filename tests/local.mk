@@ -23,6 +23,7 @@ tests_check_evkit_SOURCES = \
 	tests/check_listener.c \
 	tests/check_buffer.c \
 	tests/check_reuse.c \
+	tests/check_ae.c \
 	tests/check_watch.c
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit.a $(CHECK_LIBS)
@@ -35,6 +36,15 @@ TESTS += \
 	tests/backend-debug.test
 endif
 
+# The ae API with a real client: hiredis' ae adapter against redis-server.
+if HAVE_HIREDIS
+check_PROGRAMS += tests/ae_hiredis
+tests_ae_hiredis_SOURCES = tests/ae_hiredis.c
+tests_ae_hiredis_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS)
+tests_ae_hiredis_LDADD = lib/libevkit.a $(HIREDIS_LIBS)
+endif
+EXTRA_DIST += tests/ae_hiredis.c
+
 TEST_LOG_COMPILER = $(SHELL)
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = top_srcdir='$(top_srcdir)'; top_builddir='$(top_builddir)'; \
@@ -44,6 +54,7 @@ TESTS += \
 	tests/headers.sh \
 	tests/format.sh \
 	tests/no-system-libevent.sh \
+	tests/ae-hiredis.sh \
 	tests/tools/evbench.sh
 
 EXTRA_DIST += \
@@ -56,6 +67,7 @@ EXTRA_DIST += \
 	tests/headers.sh \
 	tests/format.sh \
 	tests/no-system-libevent.sh \
+	tests/ae-hiredis.sh \
 	tests/tools/evbench.sh \
 	tests/summary.sh \
 	tests/libevent-reference.sh
@@ -65,3 +77,43 @@ EXTRA_DIST += \
 libevent-check:
 	$(SHELL) $(top_srcdir)/tests/libevent-reference.sh
 .PHONY: libevent-check
+
+# ThreadSanitizer: the cases that start threads, once per backend.  Not in
+# TESTS: `make tsan-check` runs them in a build configured with
+# --enable-sanitizers=thread (./build.sh test does, in build-tsan/).
+TSAN_TESTS = \
+	tests/tsan-epoll.test \
+	tests/tsan-epoll-changelist.test \
+	tests/tsan-poll.test \
+	tests/tsan-select.test
+EXTRA_DIST += $(TSAN_TESTS) tests/tsan-threads.sh tests/tsan.supp
+
+# Builds only the library and the runner, then runs TSAN_TESTS through the
+# usual harness (logs in tests/tsan-*.log, counted by tests/summary.sh).
+tsan-check:
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(TSAN_TESTS)' \
+	    check_PROGRAMS=tests/check_evkit$(EXEEXT)
+.PHONY: tsan-check
+
+# The allocation-failure sweep: every allocation of each scenario fails in
+# turn, in a child of its own (tests/allocfail/allocfail.c says how).
+check_PROGRAMS += tests/allocfail/allocfail
+tests_allocfail_allocfail_SOURCES = \
+	tests/allocfail/allocfail.c \
+	tests/allocfail/allocfail.h \
+	tests/allocfail/af_core.c \
+	tests/allocfail/af_io.c
+tests_allocfail_allocfail_LDADD = lib/libevkit.a
+TESTS += tests/allocfail/allocfail
+
+# libFuzzer targets, tests/fuzz/fuzz_<name>.c, built with clang and run
+# for FUZZ_SECONDS each (tests/fuzz/run.sh says how); not part of check.
+# The whole directory is distributed, so that new targets and seed corpora
+# need no entry here.
+EXTRA_DIST += tests/fuzz
+FUZZ_SECONDS = 15
+fuzz:
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	LIB_SOURCES='$(lib_libevkit_a_SOURCES)' FUZZ_SECONDS='$(FUZZ_SECONDS)' \
+	    $(SHELL) $(top_srcdir)/tests/fuzz/run.sh
+.PHONY: fuzz

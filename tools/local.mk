@@ -22,5 +22,5 @@ tools_evbench_evbench_SOURCES = \
 	tools/evbench/report.c \
 	tools/evbench/workloads.c \
 	tools/evbench/workloads.h
-tools_evbench_evbench_CPPFLAGS = $(TOOLS_CPPFLAGS)
+tools_evbench_evbench_CPPFLAGS = $(TOOLS_CPPFLAGS) -DWL_WITH_AE
 tools_evbench_evbench_LDADD = tools/common/libcli.a lib/libevkit.a

@@ -170,7 +170,14 @@ if run 0 --method all --workload all $tiny --csv; then
 	if [ "$(sed -n 1p "$out")" != "$header" ]; then
 		fail "csv header"
 	fi
-	for job in pipes:2 pipes+timeouts:2 timers:3 fire:3 cascade:2 churn:1; do
+	# ae (the Redis ae API) exists only in an evbench built on evkit.
+	jobs="pipes:2 pipes+timeouts:2 timers:3 fire:3 cascade:2 churn:1"
+	nrows=13
+	if "$EVBENCH" --help 2>&1 | grep -q '^  ae '; then
+		jobs="$jobs ae:2"
+		nrows=15
+	fi
+	for job in $jobs; do
 		name=${job%:*}
 		want=${job#*:}
 		for m in $methods; do
@@ -185,7 +192,8 @@ if run 0 --method all --workload all $tiny --csv; then
 		$10 > $9 || $9 > $11) { print }' "$out")
 	[ -z "$bad" ] || fail "csv rows malformed: $bad"
 	rows=$(($(wc -l <"$out") - 1))
-	[ "$rows" -eq 39 ] || fail "csv: $rows rows, not 39"
+	nrows=$((nrows * $(echo $methods | wc -w)))
+	[ "$rows" -eq "$nrows" ] || fail "csv: $rows rows, not $nrows"
 	ok "every workload on every method (csv, $rows rows)"
 fi
 

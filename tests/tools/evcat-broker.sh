@@ -11,21 +11,25 @@ err=$tmp/err
 for m in $METHODS; do
 	E="$EVCAT --method $m"
 
-	rm -f "$err"
-	bg $E --broker -l 127.0.0.1 0 </dev/null >"$tmp/hub" 2>"$err"
+	rm -f "$err" "$tmp/go"
+	bg $E -v --broker -l 127.0.0.1 0 </dev/null >"$tmp/hub" 2>"$err"
 	hub=$bgpid
 	port=$(port_from "$err")
 
 	# Each client connects, waits until all three are in, says one
-	# line, and listens a while longer before leaving.
+	# line, and stays until it has heard the two others.
 	cpids=
 	for c in A B C; do
-		(sleep 0.6 && echo "from-$c" && sleep 0.8) |
+		(wait_for "$tmp/go" . && echo "from-$c" &&
+		    i=0 && while [ "$(grep -c '^from-' "$tmp/$c")" -lt 2 ] &&
+		    [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done) |
 		    timeout 10 $E 127.0.0.1 "$port" >"$tmp/$c" \
 		    2>"$tmp/$c.err" &
 		cpids="$cpids $!"
 		pids="$pids $!"
 	done
+	wait_for "$err" "joined; 3 client(s)" || fail "$m: clients not in"
+	echo go >"$tmp/go"
 	for p in $cpids; do
 		finish $p 10
 	done
@@ -50,8 +54,7 @@ for m in $METHODS; do
 
 	# The broker outlives its clients: a fourth one still gets served.
 	echo "from-D" | timeout 5 $E -q 0 127.0.0.1 "$port" >/dev/null 2>&1
-	sleep 0.2
-	if grep -q "^from-D$" "$tmp/hub"; then
+	if wait_for "$tmp/hub" "^from-D$"; then
 		ok "$m: broker still serving after clients left"
 	else
 		fail "$m: broker after clients left"
@@ -88,7 +91,7 @@ PERL
 	port=$(port_from "$err")
 	bg perl "$tmp/hold.pl" "$port" 40 2 >"$tmp/held"
 	holder=$bgpid
-	sleep 0.5
+	wait_for "$tmp/held" "^held 40$"
 	evpid=$(cat /proc/$hub/task/$hub/children 2>/dev/null | tr -d ' ')
 	ticks() {
 		awk '{ print $14 + $15 }' /proc/"$evpid"/stat 2>/dev/null
@@ -97,10 +100,9 @@ PERL
 	sleep 1
 	t1=$(ticks)
 	finish $holder 10
-	sleep 0.3
 	echo "from-late" | timeout 5 "$EVCAT" -q 0 127.0.0.1 "$port" \
 	    >/dev/null 2>&1
-	sleep 0.3
+	wait_for "$tmp/hub" "^from-late$"
 	cpu=$(( ${t1:-0} - ${t0:-0} ))
 	if [ -n "$t0" ] && [ "$cpu" -le 10 ] &&
 	    grep -q "Too many open files" "$err" &&

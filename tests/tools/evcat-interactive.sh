@@ -2,7 +2,8 @@
 # evcat -i in a pseudo-terminal (tmux), on every backend: lines typed go
 # to the peer, Ctrl-R finds an earlier line in the history, data from the
 # peer shows up on the terminal while a line is being edited, ^D ends the
-# input, and the history is saved in ~/.evcat_history.
+# input, and the history is saved in ~/.evcat_history; a pasted line of
+# 100,000 characters reaches the peer intact.
 # An automake test: exit 0 pass, 1 fail, 77 skip.
 
 . "${top_srcdir:-.}/tests/tools/evcat-lib.sh"
@@ -30,40 +31,51 @@ wait_pane() {
 	return 1
 }
 
+# start_client METHOD: evcat -i in the tmux pane, connected to $port; its
+# exit status goes to $tmp/st.
+start_client() {
+	$T new-session -d -s t -x 100 -y 20 \
+	    "HOME=$home timeout --foreground 15 $EVCAT --method $1 -v -i \
+	    127.0.0.1 $port 2>$tmp/cerr; echo \$? >$tmp/st; sleep 10"
+	wait_for "$tmp/cerr" "connected to" ||
+		fail "$1: -i client did not connect"
+}
+
+# A long line for the paste test: 100,000 characters, no newline.
+head -c 100000 /dev/zero | tr '\0' 'x' >"$tmp/long"
+{ cat "$tmp/long" && echo; } >"$tmp/long.want"
+
 for m in $METHODS; do
 	home=$tmp/home-$m
 	mkdir -p "$home"
-	rm -f "$tmp/err" "$tmp/st"
-	(sleep 1 && echo from-server && sleep 2) |
+	rm -f "$tmp/err" "$tmp/st" "$tmp/cerr" "$tmp/from" "$tmp/end"
+	# The server speaks when told to, and stays until told to go.
+	(wait_for "$tmp/from" . && echo from-server &&
+	    wait_for "$tmp/end" .) |
 	    timeout 15 "$EVCAT" -l 127.0.0.1 0 >"$tmp/got" 2>"$tmp/err" &
 	lpid=$!
 	pids="$pids $lpid"
 	port=$(port_from "$tmp/err")
 
-	$T new-session -d -s t -x 100 -y 20 \
-	    "HOME=$home timeout --foreground 15 $EVCAT --method $m -i 127.0.0.1 $port \
-	    2>$tmp/cerr; echo \$? >$tmp/st; sleep 10"
-	sleep 0.3
+	start_client $m
 	$T send-keys -t t -l hello
 	$T send-keys -t t Enter
 	$T send-keys -t t -l "world"
 	$T send-keys -t t Enter
 	# A half-typed line while the server's data arrives.
 	$T send-keys -t t -l "par"
+	echo go >"$tmp/from"
 	wait_pane from-server || fail "$m: peer data not on the terminal"
 	$T send-keys -t t BSpace BSpace BSpace
 	# Ctrl-R, search "hel", Enter: "hello" again.
 	$T send-keys -t t C-r
 	$T send-keys -t t -l hel
 	$T send-keys -t t Enter
-	sleep 0.3
+	wait_size "$tmp/got" 18 || fail "$m: the history line did not arrive"
+	echo go >"$tmp/end"
 	$T send-keys -t t C-d
 	finish $lpid 10
-	i=0
-	while [ ! -s "$tmp/st" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for "$tmp/st" .
 	$T kill-server 2>/dev/null
 
 	printf 'hello\nworld\nhello\n' >"$tmp/want"
@@ -74,6 +86,30 @@ for m in $METHODS; do
 	else
 		fail "$m: -i (status $(cat "$tmp/st" 2>/dev/null))"
 		show "$tmp/got" "$tmp/cerr" "$home/.evcat_history"
+	fi
+
+	# A pasted line of 100,000 characters (libedit's readline
+	# interface corrupted its heap on lines of a few thousand).
+	rm -f "$tmp/err" "$tmp/st" "$tmp/cerr"
+	bg "$EVCAT" -l 127.0.0.1 0 </dev/null >"$tmp/got" 2>"$tmp/err"
+	lpid=$bgpid
+	port=$(port_from "$tmp/err")
+	start_client $m
+	$T load-buffer "$tmp/long"
+	$T paste-buffer -t t
+	$T send-keys -t t Enter
+	wait_size "$tmp/got" 100001
+	$T send-keys -t t C-d
+	finish $lpid 10
+	wait_for "$tmp/st" .
+	$T kill-server
+	if cmp -s "$tmp/got" "$tmp/long.want" && [ "$(cat "$tmp/st")" = 0 ]
+	then
+		ok "$m: -i: a pasted line of 100,000 characters arrives intact"
+	else
+		fail "$m: -i: long line (status $(cat "$tmp/st" 2>/dev/null)," \
+		    "$(wc -c <"$tmp/got") bytes)"
+		show "$tmp/cerr"
 	fi
 done
 

@@ -21,6 +21,10 @@ if ! command -v timeout >/dev/null 2>&1; then
 	echo "SKIP: timeout(1) not found"
 	exit 77
 fi
+if ! command -v perl >/dev/null 2>&1; then
+	echo "SKIP: perl not found (port helpers)"
+	exit 77
+fi
 
 # Nothing from the caller's environment may pick the backend.
 unset EVENT_NOEPOLL EVENT_NOPOLL EVENT_NOSELECT EVENT_NODEVPOLL \
@@ -95,6 +99,62 @@ port_from() {
 			echo "$p"
 			return 0
 		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# free_port [tcp|udp]: a port on 127.0.0.1 the kernel says is free (bound
+# to port 0, read back, released).  Someone else may take it before it is
+# used, so a caller retries when that happens.
+free_port() {
+	perl -MSocket -e '
+	    my $type = ($ARGV[0] || "tcp") eq "udp" ? SOCK_DGRAM : SOCK_STREAM;
+	    socket(my $s, PF_INET, $type, 0) or die "socket: $!";
+	    bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1")))
+	        or die "bind: $!";
+	    my ($port) = unpack_sockaddr_in(getsockname($s));
+	    print "$port\n";' "$@"
+}
+
+# hold_port: a TCP port on 127.0.0.1 that is bound but not listening for
+# $LIMIT seconds: connects to it are refused, and nobody else can take it
+# meanwhile.  Sets $held_port ("" on failure) and $bgpid (the holder).
+hold_port() {
+	rm -f "$tmp/held_port"
+	bg perl -MSocket -e '
+	    socket(my $s, PF_INET, SOCK_STREAM, 0) or die "socket: $!";
+	    bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1")))
+	        or die "bind: $!";
+	    my ($port) = unpack_sockaddr_in(getsockname($s));
+	    $| = 1;
+	    print "$port\n";
+	    sleep 3600;' </dev/null >"$tmp/held_port"
+	i=0
+	while [ ! -s "$tmp/held_port" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	held_port=$(cat "$tmp/held_port")
+}
+
+# wait_for FILE PATTERN: up to 5 s until FILE has a line matching PATTERN.
+wait_for() {
+	i=0
+	while [ $i -lt 50 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_size FILE BYTES: up to 10 s until FILE holds BYTES bytes or more.
+wait_size() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(wc -c <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done

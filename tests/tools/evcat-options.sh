@@ -60,7 +60,7 @@ for m in $METHODS; do
 	listen --method $m -k
 	echo first | timeout 5 $E 127.0.0.1 "$port" 2>"$tmp/err2"
 	echo second | timeout 5 $E 127.0.0.1 "$port" 2>>"$tmp/err2"
-	sleep 0.2
+	wait_for "$out" '^second$'
 	kill $lpid
 	wait $lpid 2>/dev/null
 	if [ "$(cat "$out")" = "$(printf 'first\nsecond')" ]; then
@@ -70,12 +70,13 @@ for m in $METHODS; do
 		show "$out" "$err" "$tmp/err2"
 	fi
 
-	# Without -k the listening socket closes after the first client.
-	listen --method $m
-	sleep 2 | timeout 10 $E 127.0.0.1 "$port" >/dev/null 2>&1 &
+	# Without -k the listening socket closes after the first client
+	# (which keeps its connection while its stdin, a sleep, is open).
+	listen --method $m -v
+	sleep 5 | timeout 10 $E 127.0.0.1 "$port" >/dev/null 2>&1 &
 	c1=$!
 	pids="$pids $c1"
-	sleep 0.3
+	wait_for "$err" "connection from"
 	timeout 5 $E -d 127.0.0.1 "$port" >/dev/null 2>"$tmp/err2"
 	status=$?
 	kill $c1 2>/dev/null
@@ -88,12 +89,16 @@ for m in $METHODS; do
 		show "$tmp/err2"
 	fi
 
-	# -s and -p: the listener sees the source address and port.
+	# -s and -p: the listener sees the source address and port.  The
+	# port is free by the kernel's word; if another program takes it
+	# before we do, try another.
 	listen --method $m -v
-	sp=$(($(port_from "$err") + 1))
-	[ $sp -gt 65535 ] && sp=40000
-	echo x | timeout 5 $E -s 127.0.0.1 -p $sp 127.0.0.1 "$port" \
-	    2>"$tmp/err2"
+	for try in 1 2 3; do
+		sp=$(free_port)
+		echo x | timeout 5 $E -s 127.0.0.1 -p "$sp" 127.0.0.1 "$port" \
+		    2>"$tmp/err2"
+		grep -q "in use" "$tmp/err2" || break
+	done
 	finish $lpid 5
 	if grep -q "connection from 127.0.0.1:$sp$" "$err"; then
 		ok "$m: -s 127.0.0.1 -p $sp"

@@ -41,6 +41,17 @@ for args in "" "-l" "onlyhost" "a b c" "-4 -6 h 1" "-l -s 127.0.0.1 0" \
 	fi
 done
 
+# An empty -U path would listen on an autobound abstract socket.
+expect 2 -lU "" && grep -q '^evcat: -U: empty path$' "$err" ||
+	fail "-lU '': message"
+expect 2 -U "" && grep -q 'empty path' "$err" || fail "-U '': message"
+# --rate names its bound in bytes, whatever unit the argument used.
+expect 2 --rate 99999999999G h 1 &&
+	grep -q "'99999999999G' .* between 1 and 17179869184" "$err" ||
+	fail "--rate 99999999999G: message"
+expect 2 --rate 17G h 1 && grep -q "17179869184" "$err" ||
+	fail "--rate 17G: message"
+
 # Informational options.
 expect 0 --help && grep -q '^usage: evcat ' "$out" ||
 	fail "--help prints no usage"
@@ -78,6 +89,16 @@ expect 1 127.0.0.1 "$port" &&
 	    "$err" || fail "refused: message"
 expect 1 -n not.an.address 80
 expect 1 -s 192.0.2.77 127.0.0.1 "$port"
+# A source that does not resolve: that error only, no connect tried.
+if expect 1 -s 1.2.3.4.5 127.0.0.1 "$port"; then
+	if [ "$(grep -c . "$err")" -eq 1 ] &&
+	    grep -q '^evcat: source 1.2.3.4.5: ' "$err"; then
+		ok "-s 1.2.3.4.5: the resolution error alone"
+	else
+		fail "-s 1.2.3.4.5: messages"
+		show "$err"
+	fi
+fi
 
 # A port in use.
 rm -f "$tmp/l.err"

@@ -74,6 +74,12 @@ cli_verbosity(void)
 	return verbosity;
 }
 
+void
+cli_set_verbosity(int level)
+{
+	verbosity = level;
+}
+
 /* "prog: " + message + optional ": strerror" + newline, in one write. */
 static void
 vmessage(int errnum, const char *fmt, va_list ap)
@@ -229,8 +235,9 @@ cli_xstrdup(const char *s)
 	return p;
 }
 
-long long
-cli_number(const char *opt, const char *arg, long long min, long long max)
+int
+cli_number_parse(const char *opt, const char *arg, long long min, long long max,
+    long long *value, char *msg, size_t size)
 {
 	const char *s = arg;
 	char *end;
@@ -245,11 +252,25 @@ cli_number(const char *opt, const char *arg, long long min, long long max)
 	v = strtoll(arg, &end, 10);
 	if (errno != 0 || *end != '\0' || v < min || v > max)
 		goto bad;
-	return v;
+	*value = v;
+	return 0;
 bad:
-	cli_warnx("%s: '%s' is not a number between %lld and %lld", opt, arg,
-	    min, max);
-	exit(CLI_EXIT_USAGE);
+	snprintf(msg, size, "%s: '%s' is not a number between %lld and %lld",
+	    opt, arg, min, max);
+	return -1;
+}
+
+long long
+cli_number(const char *opt, const char *arg, long long min, long long max)
+{
+	char msg[512];
+	long long v;
+
+	if (cli_number_parse(opt, arg, min, max, &v, msg, sizeof(msg)) != 0) {
+		cli_warnx("%s", msg);
+		exit(CLI_EXIT_USAGE);
+	}
+	return v;
 }
 
 struct option *
@@ -408,18 +429,31 @@ cli_handle_option(int ch, const char *arg, char *const argv[])
 		printf("\n");
 		exit(fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE);
 	case ':':
-		if (optopt > 0 && optopt < 128 && isalnum(optopt))
-			cli_usage_error("option requires an argument -- '%c'",
-			    optopt);
-		cli_usage_error("option '%s' requires an argument",
-		    argv[optind - 1]);
-	case '?':
-		if (optopt > 0 && optopt < 128 && isalnum(optopt))
-			cli_usage_error("unknown option -- '%c'", optopt);
-		cli_usage_error("unknown option '%s'", argv[optind - 1]);
+	case '?': {
+		char msg[512];
+
+		cli_getopt_message(ch, argv, msg, sizeof(msg));
+		cli_usage_error("%s", msg);
+	}
 	default:
 		return 0;
 	}
+}
+
+void
+cli_getopt_message(int ch, char *const argv[], char *msg, size_t size)
+{
+	const char *what =
+	    ch == ':' ? "option requires an argument" : "unknown option";
+	const char *arg = optind >= 1 ? argv[optind - 1] : NULL;
+
+	if (optopt > 0 && optopt < 128 && isalnum(optopt))
+		snprintf(msg, size, "%s -- '%c'", what, optopt);
+	else if (ch == ':')
+		snprintf(msg, size, "option '%s' requires an argument",
+		    arg != NULL ? arg : "?");
+	else
+		snprintf(msg, size, "%s '%s'", what, arg != NULL ? arg : "?");
 }
 
 struct event_config *

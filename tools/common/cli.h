@@ -58,6 +58,8 @@ const char *cli_package_version(void);
 
 /* -v adds one, -q sets -1; starts at 0. */
 int cli_verbosity(void);
+/* For a tool that parses -v/-q itself (cli_handle_option() not used). */
+void cli_set_verbosity(int level);
 
 /*
  * The getopt short-option string: ':' first (so that a missing argument is
@@ -74,6 +76,12 @@ const char *cli_optstring(const char *tool);
  * and exit 2 (cli_init() turns off getopt's own messages).
  */
 int cli_handle_option(int ch, const char *arg, char *const argv[]);
+
+/*
+ * The message cli_handle_option() prints for getopt's ':' (argument
+ * missing) or '?' (unknown option) result, into msg.
+ */
+void cli_getopt_message(int ch, char *const argv[], char *msg, size_t size);
 
 /* Print the usage to stderr and exit 2, after an optional message. */
 CLI_NORETURN void cli_usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
@@ -104,6 +112,12 @@ char *cli_xstrdup(const char *s);
  */
 long long cli_number(const char *opt, const char *arg, long long min,
     long long max);
+/*
+ * The same check without exiting: 0 with *value set, or -1 with the
+ * message (without the "prog: " prefix) in msg.
+ */
+int cli_number_parse(const char *opt, const char *arg, long long min,
+    long long max, long long *value, char *msg, size_t size);
 
 /*
  * Event methods.  cli_methods_supported() is a copy of

@@ -23,9 +23,10 @@ static const char usage[] =
 
 static const char options_help[] =
     "options:\n"
-    "  -a active        pipes: tokens in flight (default 100, at most n)\n"
+    "  -a active        pipes, ae: tokens in flight (default 100, at most n)\n"
     "  -n count         socketpairs or timers (default: per workload)\n"
-    "  -w writes        pipes: times each token is passed on (default 100)\n"
+    "  -w writes        pipes, ae: times each token is passed on (default "
+    "100)\n"
     "  --csv, --json    machine-readable output instead of the table\n"
     "  --list-methods   print the supported backends and exit\n"
     "  --method name    backend to measure; repeatable; 'all' for every\n"
@@ -267,8 +268,7 @@ evb_plan_jobs(const struct evb_opts *o, struct evb_job *jobs)
 			j->params.timeouts = strcmp(w->name, "pipes") == 0 &&
 			    (o->timeouts == EVB_TIMEOUTS_ONLY || v == 1);
 			if (j->params.active > j->params.n) {
-				if (o->active > 0 &&
-				    strcmp(w->name, "pipes") == 0)
+				if (o->active > 0 && wl_uses_tokens(w))
 					cli_usage_error("-a %d is more than "
 					                "the %d "
 					                "socketpairs of %s",

@@ -71,7 +71,7 @@ cell_text(char *buf, size_t len, const struct evb_report *rep, int j, int k,
 static void
 job_title(char *buf, size_t len, const struct evb_job *job)
 {
-	if (strcmp(job->wl->name, "pipes") == 0)
+	if (wl_uses_tokens(job->wl))
 		snprintf(buf, len, "%s n=%d a=%d w=%d", job->label,
 		    job->params.n, job->params.active, job->params.writes);
 	else
@@ -156,7 +156,7 @@ evb_report_csv(FILE *fp, const struct evb_report *rep)
 	    "median,min,max,ratio\n");
 	for (j = 0; j < rep->njobs; j++) {
 		job = &rep->jobs[j];
-		pipes = strcmp(job->wl->name, "pipes") == 0;
+		pipes = wl_uses_tokens(job->wl);
 		for (k = 0; k < job->wl->nmetrics; k++)
 			for (m = 0; m < o->nmethods; m++) {
 				c = evb_cell(rep, j, k, m);
@@ -233,7 +233,7 @@ evb_report_json(FILE *fp, const struct evb_report *rep)
 				fprintf(fp, ", \"method\": ");
 				json_str(fp, o->methods[m]);
 				fprintf(fp, ", \"n\": %d", job->params.n);
-				if (strcmp(job->wl->name, "pipes") == 0)
+				if (wl_uses_tokens(job->wl))
 					fprintf(fp,
 					    ", \"active\": %d, \"writes\": %d, "
 					    "\"timeouts\": %s",

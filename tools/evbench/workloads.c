@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#ifdef WL_WITH_AE
+#include <ae.h>
+#endif
 
 #include "workloads.h"
 
@@ -224,6 +227,22 @@ ring_open(struct ring *ring, int n, struct wl_result *r)
 }
 
 /*
+ * The figures of a ring run whose setup took setup_ns and whose dispatch
+ * time is in r->value[1]; -1 if the loop ended early.
+ */
+static int
+ring_result(const struct ring *ring, int64_t setup_ns, struct wl_result *r)
+{
+	if (ring->callbacks != ring->expected)
+		return fail(r, 0, "loop ended after %ld of %ld callbacks",
+		    ring->callbacks, ring->expected);
+	r->value[0] = (double)setup_ns / ring->n;
+	r->value[1] /= (double)ring->callbacks;
+	r->callbacks = ring->callbacks;
+	return 0;
+}
+
+/*
  * Register the n read events (the setup phase), put `tokens` bytes into
  * evenly spaced pairs, dispatch until every byte has been consumed.
  */
@@ -285,15 +304,7 @@ ring_run(struct event_config *cfg, int n, int tokens, long passes, int timeouts,
 		    ring.err > 0 ? "read or write" : "event_del or event_add");
 		goto out;
 	}
-	if (ring.callbacks != ring.expected) {
-		fail(r, 0, "loop ended after %ld of %ld callbacks",
-		    ring.callbacks, ring.expected);
-		goto out;
-	}
-	r->value[0] = (double)(t1 - t0) / n;
-	r->value[1] /= (double)ring.callbacks;
-	r->callbacks = ring.callbacks;
-	ret = 0;
+	ret = ring_result(&ring, t1 - t0, r);
 out:
 	ring_close(&ring);
 	free(tv);
@@ -537,6 +548,102 @@ out:
 	return ret;
 }
 
+#ifdef WL_WITH_AE
+/*
+ * ae: the pipes ring on Redis' ae API (evkit's ae.h), with the same work
+ * in each handler, so that its figures next to pipes' show what the ae
+ * layer costs.  evkit only: bench/vs-libevent builds without WL_WITH_AE.
+ */
+static void
+ae_ring_proc(aeEventLoop *el, int fd, void *data, int mask)
+{
+	struct slot *slot = data;
+	struct ring *ring = slot->ring;
+	int next;
+	char c;
+
+	(void)mask;
+	if (read(fd, &c, 1) != 1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		ring->err = errno;
+		aeStop(el);
+		return;
+	}
+	ring->callbacks++;
+	if (ring->passes_left > 0) {
+		ring->passes_left--;
+		next = (slot->idx + 1) % ring->n;
+		if (write(ring->fds[2 * next + 1], &c, 1) != 1) {
+			ring->err = errno;
+			aeStop(el);
+			return;
+		}
+	}
+	if (ring->callbacks == ring->expected)
+		aeStop(el);
+}
+
+WL_PHASE void
+wl_ae_dispatch_phase(struct aeEventLoop *loop)
+{
+	aeMain(loop);
+}
+
+static int
+ae_run(struct event_config *cfg, const struct wl_params *p, struct wl_result *r)
+{
+	int n = p->n > 0 ? p->n : 1000;
+	int a = p->active < 1 ? 1 : p->active > n ? n : p->active;
+	aeEventLoop *loop = NULL;
+	struct ring ring;
+	int64_t t0, t1, t2;
+	int i, maxfd = 0, ret = -1;
+
+	if (ring_open(&ring, n, r) != 0)
+		goto out;
+	ring.passes_left = (long)a * p->writes;
+	ring.expected = a + ring.passes_left;
+	for (i = 0; i < 2 * n; i++)
+		if (ring.fds[i] > maxfd)
+			maxfd = ring.fds[i];
+	if ((loop = aeCreateEventLoopWithConfig(maxfd + 1, cfg)) == NULL) {
+		fail(r, errno, "cannot create an ae event loop");
+		goto out;
+	}
+	r->method = aeGetApiName();
+
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		if (aeCreateFileEvent(loop, ring.fds[2 * i], AE_READABLE,
+		        ae_ring_proc, &ring.slots[i]) != AE_OK) {
+			fail(r, errno, "cannot add file event %d of %d", i + 1,
+			    n);
+			goto out;
+		}
+	t1 = now_ns();
+	for (i = 0; i < a; i++)
+		if (write(ring.fds[2 * (int)((long)i * n / a) + 1], "t", 1) !=
+		    1) {
+			fail(r, errno, "write");
+			goto out;
+		}
+	t2 = now_ns();
+	wl_ae_dispatch_phase(loop);
+	r->value[1] = (double)(now_ns() - t2);
+	if (ring.err != 0) {
+		fail(r, ring.err, "in a handler: read or write");
+		goto out;
+	}
+	ret = ring_result(&ring, t1 - t0, r);
+out:
+	if (loop != NULL)
+		aeDeleteEventLoop(loop);
+	ring_close(&ring);
+	return ret;
+}
+#endif /* WL_WITH_AE */
+
 const struct wl_workload wl_workloads[] = {
 	{ "pipes", "n socketpairs, a tokens passed w times each along the ring",
 	    1000, 2, 2,
@@ -556,8 +663,19 @@ const struct wl_workload wl_workloads[] = {
 	    cascade_run },
 	{ "churn", "one socketpair, n callbacks that each delete and re-add it",
 	    10000, 0, 1, { { "dispatch", "ns/callback" } }, churn_run },
+#ifdef WL_WITH_AE
+	{ "ae", "pipes on the Redis ae API (evkit's ae.h)", 1000, 2, 2,
+	    { { "setup", "ns/event" }, { "dispatch", "ns/callback" } },
+	    ae_run },
+#endif
 	{ NULL, NULL, 0, 0, 0, { { NULL, NULL } }, NULL },
 };
+
+int
+wl_uses_tokens(const struct wl_workload *w)
+{
+	return strcmp(w->name, "pipes") == 0 || strcmp(w->name, "ae") == 0;
+}
 
 const struct wl_workload *
 wl_find(const char *name)

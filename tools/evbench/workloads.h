@@ -53,6 +53,9 @@ extern const struct wl_workload wl_workloads[];
 
 const struct wl_workload *wl_find(const char *name);
 
+/* Whether w takes -a and -w (pipes and ae: tokens along a ring). */
+int wl_uses_tokens(const struct wl_workload *w);
+
 /*
  * The timed phases, kept out of line and non-static so that callgrind can
  * collect one phase alone (--toggle-collect=wl_dispatch_phase, ...).
@@ -62,5 +65,8 @@ int wl_timers_add_phase(struct event **evs, const struct timeval *tv, int n);
 int wl_timers_resched_phase(struct event **evs, const struct timeval *tv,
     int n);
 int wl_timers_del_phase(struct event **evs, const int *order, int n);
+/* ae's dispatch (evbench only, built with WL_WITH_AE). */
+struct aeEventLoop;
+void wl_ae_dispatch_phase(struct aeEventLoop *loop);
 
 #endif /* EVBENCH_WORKLOADS_H_INCLUDED_ */

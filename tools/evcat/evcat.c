@@ -7,8 +7,8 @@
 #include "config.h"
 #endif
 
-#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,67 +23,6 @@
 #include "evcat.h"
 
 struct evcat ec;
-
-/* Keep equal to SYNOPSIS in man/evcat.1. */
-static const char usage[] =
-    "evcat [-46dhiklNnUuVvxz] [-p source_port] [-q seconds] [-s source]\n"
-    "             [-w timeout] [--broker] [--list-methods] [--method name]\n"
-    "             [--no-shutdown] [--no-splice] [--rate bytes]\n"
-    "             [destination] [port ...]";
-
-static const char help[] =
-    "  -4, -6           IPv4 or IPv6 only\n"
-    "  -d               do not read standard input\n"
-    "  -i               edit lines with history (stdin a terminal)\n"
-    "  -k               with -l: accept the next client after one leaves\n"
-    "  -l               listen: evcat -l [address] port (port 0: any)\n"
-    "  -N               shut down the sending half after end of input\n"
-    "                   (the default; --no-shutdown keeps it open)\n"
-    "  -n               numeric addresses only, no name lookups\n"
-    "  -p port, -s addr local port and address to connect from\n"
-    "  -q seconds       quit that long after end of input (-1: never)\n"
-    "  -U               unix-domain stream socket: destination is a path\n"
-    "  -u               UDP\n"
-    "  -w seconds       connect timeout and idle timeout\n"
-    "  -x               hex dump of the traffic on stderr\n"
-    "  -z               scan: report open ports (lists, ranges: 20-25,80)\n"
-    "  --broker         with -l: relay every client's data to all others\n"
-    "  --rate bytes     limit each direction to bytes per second (K, M, G)\n"
-    "  --no-splice      always copy through user space\n"
-    "  --method name    event backend; --list-methods lists them\n"
-    "  -v, -q           more verbose (-vv: data paths); -q alone: quiet\n"
-    "  -h, -V           print this help; print the version\n";
-
-enum {
-	OPT_BROKER = CLI_OPT_TOOL_FIRST,
-	OPT_NO_SHUTDOWN,
-	OPT_NO_SPLICE,
-	OPT_RATE,
-};
-
-static const struct option tool_options[] = {
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
-	{ "no-stdin", no_argument, NULL, 'd' },
-	{ "interactive", no_argument, NULL, 'i' },
-	{ "keep-open", no_argument, NULL, 'k' },
-	{ "listen", no_argument, NULL, 'l' },
-	{ "shutdown", no_argument, NULL, 'N' },
-	{ "numeric", no_argument, NULL, 'n' },
-	{ "source-port", required_argument, NULL, 'p' },
-	{ "quit-after", required_argument, NULL, 'q' },
-	{ "source", required_argument, NULL, 's' },
-	{ "unix", no_argument, NULL, 'U' },
-	{ "udp", no_argument, NULL, 'u' },
-	{ "wait", required_argument, NULL, 'w' },
-	{ "hex-dump", no_argument, NULL, 'x' },
-	{ "zero-io", no_argument, NULL, 'z' },
-	{ "broker", no_argument, NULL, OPT_BROKER },
-	{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
-	{ "no-splice", no_argument, NULL, OPT_NO_SPLICE },
-	{ "rate", required_argument, NULL, OPT_RATE },
-	{ NULL, 0, NULL, 0 },
-};
 
 static const char *unlink_path;
 static struct evconnlistener *listener;
@@ -127,216 +66,33 @@ evcat_cleanup(void)
 	}
 }
 
-/* "1M" and friends; powers of 1024. */
-static long long
-parse_rate(const char *arg)
-{
-	char num[32];
-	size_t len = strlen(arg);
-	long long mult = 1;
-
-	if (len > 0 && len < sizeof(num)) {
-		switch (arg[len - 1]) {
-		case 'k':
-		case 'K':
-			mult = 1024;
-			break;
-		case 'm':
-		case 'M':
-			mult = 1024 * 1024;
-			break;
-		case 'g':
-		case 'G':
-			mult = 1024 * 1024 * 1024;
-			break;
-		}
-	}
-	if (mult == 1 || len >= sizeof(num))
-		return cli_number("--rate", arg, 1, 1LL << 34);
-	memcpy(num, arg, len - 1);
-	num[len - 1] = '\0';
-	return cli_number("--rate", num, 1, (1LL << 34) / mult) * mult;
-}
-
-/* A port number (0 only when listening) or a service name. */
-static void
-check_port(const char *port, int zero_ok)
-{
-	if (isdigit((unsigned char)*port))
-		cli_number("port", port, zero_ok ? 0 : 1, 65535);
-	else if (*port == '\0' || *port == '-')
-		cli_usage_error("invalid port '%s'", port);
-}
-
-/* Conflicting flags are rejected right after parsing, as nc does. */
-static void
-check_options(int nargs)
-{
-	struct evcat_opts *o = &ec.o;
-
-	if (o->family == -1)
-		cli_usage_error("-4 and -6 conflict");
-	if (o->listen && (o->source != NULL || o->source_port != NULL))
-		cli_usage_error("-l cannot be used with -s or -p");
-	if (o->listen && o->scan)
-		cli_usage_error("-l and -z conflict");
-	if (o->keep && !o->listen)
-		cli_usage_error("-k needs -l");
-	if (o->broker && !o->listen)
-		cli_usage_error("--broker needs -l");
-	if (o->broker && (o->udp || o->interactive))
-		cli_usage_error("--broker cannot be used with -u or -i");
-	if (o->scan && (o->unix_path != NULL || o->udp || o->interactive))
-		cli_usage_error("-z cannot be used with -U, -u or -i");
-	if (o->unix_path != NULL &&
-	    (o->udp || o->family != AF_UNSPEC || o->source != NULL ||
-	        o->source_port != NULL))
-		cli_usage_error("-U cannot be used with -u, -4, -6, -s or -p");
-	if (o->interactive && o->no_stdin)
-		cli_usage_error("-i and -d conflict");
-	if (o->interactive && o->udp)
-		cli_usage_error("-i and -u conflict");
-	if (o->rate > 0 && o->udp)
-		cli_usage_error("--rate and -u conflict");
-	if (o->interactive && !isatty(0))
-		cli_usage_error("-i needs a terminal on standard input");
-	if (o->interactive && !interactive_available())
-		cli_usage_error("-i: built without libedit");
-
-	if (o->unix_path != NULL) {
-		if (nargs != 1)
-			cli_usage_error("-U takes one path");
-		return;
-	}
-	if (o->scan) {
-		if (nargs < 2)
-			cli_usage_error("-z needs a destination and ports");
-		return;
-	}
-	if (o->listen) {
-		if (nargs < 1 || nargs > 2)
-			cli_usage_error("-l takes [address] port");
-		check_port(o->port, 1);
-		return;
-	}
-	if (nargs != 2)
-		cli_usage_error(nargs < 2 ? "missing destination or port"
-		                          : "too many arguments");
-	check_port(o->port, 0);
-}
-
+/*
+ * The command line, then what it asks for that is not a connection, and
+ * the checks that depend on the environment rather than on the options.
+ */
 static void
 parse_options(int argc, char **argv)
 {
-	struct evcat_opts *o = &ec.o;
-	struct option *longopts;
-	int ch, nargs;
+	char msg[512];
 
-	o->family = AF_UNSPEC;
-	o->shutdown = 1;
-	o->splice = 1;
-	o->quit = -1;
-	o->wait = -1;
-	cli_init(argv[0], usage, help);
-	longopts = cli_long_options(tool_options);
-	for (;;) {
-		optarg = NULL;
-		ch = getopt_long(argc, argv,
-		    cli_optstring("46dikNlnp:q:s:Uuw:xz"), longopts, NULL);
-		if (ch == -1)
-			break;
-		/* -q SECS is nc's; --quiet (no argument) is the common -q. */
-		if (ch == 'q' && optarg != NULL) {
-			o->quit = cli_number("-q", optarg, -1, 86400 * 365);
-			continue;
-		}
-		if (cli_handle_option(ch, optarg, argv))
-			continue;
-		switch (ch) {
-		case '4':
-		case '6':
-			if (o->family != AF_UNSPEC &&
-			    o->family != (ch == '4' ? AF_INET : AF_INET6))
-				o->family = -1;
-			else
-				o->family = ch == '4' ? AF_INET : AF_INET6;
-			break;
-		case 'd':
-			o->no_stdin = 1;
-			break;
-		case 'i':
-			o->interactive = 1;
-			break;
-		case 'k':
-			o->keep = 1;
-			break;
-		case 'l':
-			o->listen = 1;
-			break;
-		case 'N':
-			o->shutdown = 1;
-			break;
-		case 'n':
-			o->numeric = 1;
-			break;
-		case 'p':
-			check_port(optarg, 0);
-			o->source_port = optarg;
-			break;
-		case 's':
-			o->source = optarg;
-			break;
-		case 'U':
-			o->unix_path = "";
-			break;
-		case 'u':
-			o->udp = 1;
-			break;
-		case 'w':
-			o->wait = cli_number("-w", optarg, 1, 86400 * 365);
-			break;
-		case 'x':
-			o->hexdump = 1;
-			break;
-		case 'z':
-			o->scan = 1;
-			break;
-		case OPT_BROKER:
-			o->broker = o->keep = 1;
-			break;
-		case OPT_NO_SHUTDOWN:
-			o->shutdown = 0;
-			break;
-		case OPT_NO_SPLICE:
-			o->splice = 0;
-			break;
-		case OPT_RATE:
-			o->rate = parse_rate(optarg);
-			break;
-		default:
-			cli_usage_error("unhandled option");
-		}
+	if (evcat_parse_options(&ec.o, argc, argv, msg, sizeof(msg)) != 0)
+		cli_usage_error("%s", msg);
+	cli_set_verbosity(ec.o.verbosity);
+	switch (ec.o.action) {
+	case EVCAT_HELP:
+		cli_help();
+	case EVCAT_VERSION:
+		cli_version();
+	case EVCAT_LIST_METHODS:
+		cli_handle_option(CLI_OPT_LIST_METHODS, NULL, argv);
+		break;
+	case EVCAT_RUN:
+		break;
 	}
-	free(longopts);
-	if (cli_method_count() > 1)
-		cli_usage_error("--method may be given once");
-	o->method = cli_method_at(0);
-
-	nargs = argc - optind;
-	argv += optind;
-	if (o->unix_path != NULL && nargs >= 1)
-		o->unix_path = argv[0];
-	else if (o->scan && nargs >= 2) {
-		o->host = argv[0];
-		o->ports = argv + 1;
-		o->nports = nargs - 1;
-	} else if (o->listen && nargs == 1) {
-		o->port = argv[0];
-	} else if (nargs == 2) {
-		o->host = argv[0];
-		o->port = argv[1];
-	}
-	check_options(nargs);
+	if (ec.o.interactive && !isatty(0))
+		cli_usage_error("-i needs a terminal on standard input");
+	if (ec.o.interactive && !interactive_available())
+		cli_usage_error("-i: built without libedit");
 }
 
 /* ---- stream connections ---- */
@@ -498,25 +254,59 @@ static void
 watch_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction old;
 	struct event *ev;
 	size_t i;
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/*
+		 * A signal ignored when we started (nohup, a background job
+		 * of a non-interactive shell) stays ignored, as in nc.
+		 */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
 		ev = evsignal_new(ec.base, sigs[i], signal_cb, NULL);
 		if (ev == NULL || evsignal_add(ev, NULL) != 0)
 			cli_diex("cannot watch signal %d", sigs[i]);
 	}
 }
 
+/*
+ * A closed fd 0, 1 or 2 would be taken by the first socket evcat opens,
+ * which would then be relayed to itself or get our messages: /dev/null
+ * stands in for it, so that a closed stdin reads as empty and a closed
+ * stdout takes the data away.
+ */
+static void
+open_std_fds(void)
+{
+	int fd;
+
+	for (;;) {
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(CLI_EXIT_FAILURE); /* nowhere to say it */
+		if (fd > 2) {
+			close(fd);
+			return;
+		}
+		/* Keep it open past exec, as a standard descriptor is. */
+		fcntl(fd, F_SETFD, 0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
+	open_std_fds();
 	/* A peer or reader that went away is an error code, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	parse_options(argc, argv);
 	ec.base = cli_base_new(ec.o.method);
 	atexit(evcat_cleanup);
 	watch_signals();
+	net_check_source();
 
 	if (ec.o.scan)
 		scan_start();

@@ -1,7 +1,8 @@
 /*
  * evcat: a netcat for people who pipe data, on bufferevents.
  *
- *   evcat.c        main, the command line, connect and listen modes
+ *   evcat.c        main, connect and listen modes
+ *   options.c      the command line, parsed without printing or exiting
  *   net.c          resolving, sockets, asynchronous connect, addresses
  *   stdio.c        what standard input and output are, nonblocking views
  *   relay.c        one stream connection <-> stdin/stdout, end-of-transfer
@@ -35,10 +36,24 @@ struct evconnlistener;
 #define EVCAT_LOW_WATER (EVCAT_HIGH_WATER / 2)
 /* Largest single read or write on the buffered path. */
 #define EVCAT_IO_MAX (256 * 1024)
-/* Largest UDP payload read from stdin into one datagram (as nc). */
-#define EVCAT_DGRAM_MAX 16384
+/*
+ * Largest UDP payload read from stdin into one datagram: the most IPv4
+ * can carry (65535 - 20 - 8).  nc stops at 16384, which splits a larger
+ * message written at once into several datagrams.
+ */
+#define EVCAT_DGRAM_MAX 65507
+
+/* What the command line asks for besides a connection. */
+enum evcat_action {
+	EVCAT_RUN,         /* connect, listen or scan */
+	EVCAT_HELP,        /* -h */
+	EVCAT_VERSION,     /* -V */
+	EVCAT_LIST_METHODS /* --list-methods */
+};
 
 struct evcat_opts {
+	enum evcat_action action;
+	int verbosity;   /* -v: 1 more each, -q alone: -1 */
 	int listen;      /* -l */
 	int keep;        /* -k */
 	int broker;      /* --broker */
@@ -63,6 +78,17 @@ struct evcat_opts {
 	int nports;
 	const char *method; /* --method */
 };
+
+/* options.c */
+extern const char evcat_usage[];
+extern const char evcat_help[];
+/*
+ * Fills o from the command line.  Returns 0, or 2 (a usage error) with a
+ * message in msg; never prints, exits or keeps state between calls.
+ * Strings in o point into argv.
+ */
+int evcat_parse_options(struct evcat_opts *o, int argc, char **argv, char *msg,
+    size_t msgsize);
 
 /* Process-wide state. */
 struct evcat {
@@ -89,6 +115,17 @@ struct evutil_addrinfo *net_resolve(const char *host, const char *port,
     int socktype, int passive);
 const char *net_addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t size);
+/*
+ * Exits 1 with the resolver's message when -s names no address at all, so
+ * that no connect is tried (and reported) with a source that cannot be.
+ */
+void net_check_source(void);
+/*
+ * Whether the connected TCP socket fd is connected to itself: its source
+ * port was the port it connected to, on the same address (simultaneous
+ * open), so nobody is listening there.
+ */
+int net_self_connected(evutil_socket_t fd);
 /* The local address of fd, formatted. */
 const char *net_local_str(evutil_socket_t fd, char *buf, size_t size);
 /*
@@ -148,19 +185,27 @@ void relay_flush_stdout(void);
 
 /* splice.c: a one-way zero-copy pump. */
 struct pump;
-enum pump_result { PUMP_EOF, PUMP_ERROR };
+enum pump_result {
+	PUMP_EOF,
+	PUMP_ERROR,
+	PUMP_UNSUPPORTED /* the kernel cannot do it here: copy instead */
+};
 typedef void (*pump_cb)(struct pump *, enum pump_result, int err, void *arg);
 /*
  * A pump from src to dst, or NULL when the kernel cannot move data between
- * them without copying (then use the buffered path).  It calls cb once, on
- * EOF from src with everything delivered, or on an error (err is errno;
- * *err_on_dst says which side failed).
+ * them without copying (then use the buffered path; so for a dst opened
+ * with O_APPEND).  It calls cb once, on EOF from src with everything
+ * delivered, or on an error (err is errno; pump_error_on_dst() says which
+ * side failed).  After PUMP_UNSUPPORTED nothing is lost: data read from
+ * src and not yet written is had with pump_take_pending().
  */
 struct pump *pump_new(int src, enum stdio_kind src_kind, int dst,
     enum stdio_kind dst_kind, pump_cb cb, void *arg);
 void pump_start(struct pump *p);
 void pump_stop(struct pump *p);
 void pump_free(struct pump *p);
+/* Appends to buf what the pump read and did not write; -1 on failure. */
+int pump_take_pending(struct pump *p, struct evbuffer *buf);
 int pump_error_on_dst(const struct pump *p);
 /* Bytes moved so far, for -v and the idle timeout. */
 unsigned long long pump_bytes(const struct pump *p);

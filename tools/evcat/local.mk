@@ -8,6 +8,7 @@ tools_evcat_evcat_SOURCES = \
 	tools/evcat/hexdump.c \
 	tools/evcat/interactive.c \
 	tools/evcat/net.c \
+	tools/evcat/options.c \
 	tools/evcat/relay.c \
 	tools/evcat/scan.c \
 	tools/evcat/splice.c \
@@ -31,7 +32,8 @@ TESTS += \
 	tests/tools/evcat-timeout.sh \
 	tests/tools/evcat-broker.sh \
 	tests/tools/evcat-interactive.sh \
-	tests/tools/evcat-options.sh
+	tests/tools/evcat-options.sh \
+	tests/tools/evcat-inherited.sh
 
 EXTRA_DIST += \
 	tests/tools/evcat-lib.sh \
@@ -45,4 +47,6 @@ EXTRA_DIST += \
 	tests/tools/evcat-broker.sh \
 	tests/tools/evcat-interactive.sh \
 	tests/tools/evcat-options.sh \
+	tests/tools/evcat-inherited.sh \
+	tests/fuzz/fuzz_evcat_options.c \
 	bench/evcat-throughput

@@ -100,6 +100,40 @@ net_local_str(evutil_socket_t fd, char *buf, size_t size)
 	return net_addr_str((struct sockaddr *)&ss, len, buf, size);
 }
 
+void
+net_check_source(void)
+{
+	struct evutil_addrinfo hints, *src = NULL;
+	int err;
+
+	if (ec.o.source == NULL)
+		return;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = ec.o.family;
+	hints.ai_flags = EVUTIL_AI_PASSIVE;
+	if (ec.o.numeric)
+		hints.ai_flags |= EVUTIL_AI_NUMERICHOST;
+	err = evutil_getaddrinfo(ec.o.source, NULL, &hints, &src);
+	if (err != 0)
+		cli_diex("source %s: %s", ec.o.source,
+		    evutil_gai_strerror(err));
+	evutil_freeaddrinfo(src);
+}
+
+int
+net_self_connected(evutil_socket_t fd)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t llen = sizeof(local), plen = sizeof(peer);
+
+	memset(&local, 0, sizeof(local));
+	memset(&peer, 0, sizeof(peer));
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
+		return 0;
+	return llen == plen && memcmp(&local, &peer, llen) == 0;
+}
+
 /* Binds fd to -s ADDR and/or -p PORT. */
 static int
 bind_source(evutil_socket_t fd, const struct evutil_addrinfo *ai)

@@ -108,6 +108,8 @@ static struct {
 } io;
 
 static void up_eof(struct relay *r);
+static void up_fallback(struct relay *r, int err);
+static void down_fallback(struct relay *r, int err);
 static void down_finish(struct relay *r);
 static void check_end(struct relay *r);
 
@@ -412,6 +414,8 @@ up_pump_cb(struct pump *p, enum pump_result res, int err, void *arg)
 		io.eof = 1;
 		r->up_eof = 1;
 		up_finish(r);
+	} else if (res == PUMP_UNSUPPORTED) {
+		up_fallback(r, err);
 	} else if (pump_error_on_dst(p)) {
 		socket_failed(r, err);
 	} else {
@@ -612,6 +616,8 @@ down_pump_cb(struct pump *p, enum pump_result res, int err, void *arg)
 
 	if (res == PUMP_EOF)
 		down_finish(r);
+	else if (res == PUMP_UNSUPPORTED)
+		down_fallback(r, err);
 	else if (pump_error_on_dst(p))
 		stdout_failed(r, err);
 	else
@@ -685,46 +691,55 @@ relay_stdin_done(void)
 }
 
 static void
-choose_paths(struct relay *r)
+choose_src(struct relay *r, int zero_copy)
 {
-	int zero_copy = ec.o.splice && !ec.o.hexdump && ec.o.rate == 0;
-	int in_fd = 0, out_fd = 1;
+	int in_fd = 0;
 
-	if (io.eof)
+	if (io.eof) {
 		r->src = SRC_NONE;
-	else if (ec.o.interactive)
+		return;
+	}
+	if (ec.o.interactive) {
 		r->src = SRC_LINE;
-	else {
-		if (io.in_kind == STDIO_SOCKET)
-			in_fd = stdio_nonblocking(0);
-		if (zero_copy)
-			r->up = pump_new(in_fd, io.in_kind, r->fd, STDIO_SOCKET,
-			    up_pump_cb, r);
-		if (r->up != NULL)
-			r->src = SRC_PUMP;
-		else if (stdio_pollable(io.in_kind))
-			r->src = SRC_FD;
-		else
-			r->src = SRC_READ;
+		return;
 	}
+	if (io.in_kind == STDIO_SOCKET)
+		in_fd = stdio_nonblocking(0);
+	if (zero_copy)
+		r->up = pump_new(in_fd, io.in_kind, r->fd, STDIO_SOCKET,
+		    up_pump_cb, r);
+	if (r->up != NULL)
+		r->src = SRC_PUMP;
+	else if (stdio_pollable(io.in_kind))
+		r->src = SRC_FD;
+	else
+		r->src = SRC_READ;
+}
 
-	if (stdio_kind(1) == STDIO_CLOSED)
+static void
+choose_sink(struct relay *r, int zero_copy)
+{
+	int out_fd = 1;
+
+	if (stdio_kind(1) == STDIO_CLOSED) {
 		r->sink = SINK_NONE;
-	else if (ec.o.interactive && io.out_kind == STDIO_TTY)
-		r->sink = SINK_LINE;
-	else {
-		if (io.out_kind == STDIO_SOCKET)
-			out_fd = stdio_nonblocking(1);
-		if (zero_copy)
-			r->down = pump_new(r->fd, STDIO_SOCKET, out_fd,
-			    io.out_kind, down_pump_cb, r);
-		if (r->down != NULL)
-			r->sink = SINK_PUMP;
-		else if (stdio_pollable(io.out_kind))
-			r->sink = SINK_BEV;
-		else
-			r->sink = SINK_WRITE;
+		return;
 	}
+	if (ec.o.interactive && io.out_kind == STDIO_TTY) {
+		r->sink = SINK_LINE;
+		return;
+	}
+	if (io.out_kind == STDIO_SOCKET)
+		out_fd = stdio_nonblocking(1);
+	if (zero_copy)
+		r->down = pump_new(r->fd, STDIO_SOCKET, out_fd, io.out_kind,
+		    down_pump_cb, r);
+	if (r->down != NULL)
+		r->sink = SINK_PUMP;
+	else if (stdio_pollable(io.out_kind))
+		r->sink = SINK_BEV;
+	else
+		r->sink = SINK_WRITE;
 }
 
 static const char *
@@ -777,52 +792,38 @@ setup_rate(struct relay *r)
 		cli_diex("cannot set the rate limit");
 }
 
-struct relay *
-relay_new(evutil_socket_t fd, const char *peer, relay_done_cb done, void *arg)
+/* The socket's bufferevent, for the buffered directions and errors. */
+static void
+need_bev(struct relay *r)
 {
-	struct relay *r = cli_xcalloc(1, sizeof(*r));
-	struct timeval tv;
-	int buffered_up, buffered_down;
+	if (r->bev != NULL)
+		return;
+	r->bev = new_bev(r->fd);
+	bufferevent_setcb(r->bev, sock_read_cb, sock_write_cb, sock_event_cb,
+	    r);
+	bufferevent_setwatermark(r->bev, EV_WRITE, EVCAT_LOW_WATER, 0);
+	if (ec.o.rate > 0)
+		setup_rate(r);
+}
 
-	io_init();
-	r->fd = fd;
-	snprintf(r->peer, sizeof(r->peer), "%s", peer);
-	r->done = done;
-	r->arg = arg;
-	io.owner = r;
-	choose_paths(r);
-	buffered_up = r->src != SRC_NONE && r->src != SRC_PUMP;
-	buffered_down = r->sink != SINK_NONE && r->sink != SINK_PUMP;
-	if (cli_verbosity() >= 2) {
-		evcat_verbose("stdin (%s) -> %s: %s",
-		    io.no_stdin ? "none" : stdio_kind_name(io.in_kind), peer,
-		    src_name(r));
-		evcat_verbose("%s -> stdout (%s): %s", peer,
-		    stdio_kind_name(io.out_kind), sink_name(r));
+/* Reads the socket in user space (every sink but a pump). */
+static void
+watch_socket(struct relay *r)
+{
+	need_bev(r);
+	if (ec.o.rate > 0) {
+		bufferevent_enable(r->bev, EV_READ);
+		return;
 	}
+	r->sock_rd =
+	    event_new(ec.base, r->fd, EV_READ | EV_PERSIST, sock_rd_cb, r);
+	if (r->sock_rd == NULL || event_add(r->sock_rd, NULL))
+		cli_diex("cannot watch the socket");
+}
 
-	r->scratch = evbuffer_new();
-	if (r->scratch == NULL)
-		cli_diex("out of memory");
-	if (buffered_up || buffered_down || r->sink == SINK_NONE) {
-		r->bev = new_bev(fd);
-		bufferevent_setcb(r->bev, sock_read_cb, sock_write_cb,
-		    sock_event_cb, r);
-		bufferevent_setwatermark(r->bev, EV_WRITE, EVCAT_LOW_WATER, 0);
-		if (ec.o.rate > 0)
-			setup_rate(r);
-	}
-	if (buffered_down || r->sink == SINK_NONE) {
-		if (ec.o.rate > 0) {
-			bufferevent_enable(r->bev, EV_READ);
-		} else {
-			r->sock_rd = event_new(ec.base, fd,
-			    EV_READ | EV_PERSIST, sock_rd_cb, r);
-			if (r->sock_rd == NULL || event_add(r->sock_rd, NULL))
-				cli_diex("cannot watch the socket");
-		}
-	}
-
+static void
+start_src(struct relay *r)
+{
 	switch (r->src) {
 	case SRC_NONE:
 		/* Input ended before (rule 1 applies at once) or never was. */
@@ -858,7 +859,11 @@ relay_new(evutil_socket_t fd, const char *peer, relay_done_cb done, void *arg)
 		pump_start(r->up);
 		break;
 	}
+}
 
+static void
+start_sink(struct relay *r)
+{
 	if (r->sink == SINK_BEV && io.out_bev == NULL) {
 		io.out_bev = new_bev(stdio_nonblocking(1));
 		bufferevent_setcb(io.out_bev, NULL, out_write_cb, out_event_cb,
@@ -868,6 +873,75 @@ relay_new(evutil_socket_t fd, const char *peer, relay_done_cb done, void *arg)
 	} else if (r->sink == SINK_PUMP) {
 		pump_start(r->down);
 	}
+}
+
+/*
+ * The kernel turned a pump down after all (PUMP_UNSUPPORTED): that
+ * direction goes on through user space from where the pump stopped.
+ */
+static void
+up_fallback(struct relay *r, int err)
+{
+	evcat_verbose("stdin -> %s: %s (%s); copying instead", r->peer,
+	    pump_kind(r->up), strerror(err));
+	r->sent += pump_bytes(r->up);
+	pump_free(r->up);
+	r->up = NULL;
+	choose_src(r, 0);
+	need_bev(r);
+	start_src(r);
+}
+
+static void
+down_fallback(struct relay *r, int err)
+{
+	evcat_verbose("%s -> stdout: %s (%s); copying instead", r->peer,
+	    pump_kind(r->down), strerror(err));
+	r->received += pump_bytes(r->down);
+	/* Bytes already taken from the socket come first. */
+	if (pump_take_pending(r->down, r->scratch) != 0)
+		cli_diex("cannot take the data back from the pipe");
+	pump_free(r->down);
+	r->down = NULL;
+	choose_sink(r, 0);
+	start_sink(r);
+	watch_socket(r);
+	if (evbuffer_get_length(r->scratch) > 0)
+		deliver_down(r, r->scratch);
+}
+
+struct relay *
+relay_new(evutil_socket_t fd, const char *peer, relay_done_cb done, void *arg)
+{
+	struct relay *r = cli_xcalloc(1, sizeof(*r));
+	int zero_copy = ec.o.splice && !ec.o.hexdump && ec.o.rate == 0;
+	struct timeval tv;
+
+	io_init();
+	r->fd = fd;
+	snprintf(r->peer, sizeof(r->peer), "%s", peer);
+	r->done = done;
+	r->arg = arg;
+	io.owner = r;
+	choose_src(r, zero_copy);
+	choose_sink(r, zero_copy);
+	if (cli_verbosity() >= 2) {
+		evcat_verbose("stdin (%s) -> %s: %s",
+		    io.no_stdin ? "none" : stdio_kind_name(io.in_kind), peer,
+		    src_name(r));
+		evcat_verbose("%s -> stdout (%s): %s", peer,
+		    stdio_kind_name(io.out_kind), sink_name(r));
+	}
+
+	r->scratch = evbuffer_new();
+	if (r->scratch == NULL)
+		cli_diex("out of memory");
+	if (r->src != SRC_NONE && r->src != SRC_PUMP)
+		need_bev(r);
+	if (r->sink != SINK_PUMP)
+		watch_socket(r);
+	start_src(r);
+	start_sink(r);
 
 	if (ec.o.wait > 0 && !r->ended) {
 		/* Rule 6. */

@@ -14,6 +14,11 @@
  *   127.0.0.1 23 closed (Connection refused)     with -v
  *   127.0.0.1 24 timeout (no answer in 5 s)      with -v
  *
+ * With hundreds of connects in flight, a probe's ephemeral source port can
+ * be the very port it probes; TCP's simultaneous open then connects the
+ * socket to itself.  Such a probe is reported closed, "connected to
+ * itself", since nobody accepted it.
+ *
  * Exit status 0 when at least one port is open, 1 otherwise (as nc).
  */
 #ifdef HAVE_CONFIG_H
@@ -40,6 +45,9 @@
 #define SCAN_PORTS_MAX (4 * 65536)
 
 enum { P_WAITING, P_PENDING, P_OPEN, P_CLOSED, P_TIMEOUT };
+
+/* p->err of a probe that connected to itself. */
+#define ERR_SELF (-1)
 
 struct probe {
 	unsigned short port;
@@ -140,7 +148,8 @@ report_ready(void)
 			printf("%s %u open\n", s.host, p->port);
 		else if (cli_verbosity() >= 1 && p->state == P_CLOSED)
 			printf("%s %u closed (%s)\n", s.host, p->port,
-			    strerror(p->err));
+			    p->err == ERR_SELF ? "connected to itself"
+			                       : strerror(p->err));
 		else if (cli_verbosity() >= 1)
 			printf("%s %u timeout (no answer in %ld s)\n", s.host,
 			    p->port, (long)s.tv.tv_sec);
@@ -174,6 +183,16 @@ decided(struct probe *p, int state, int err)
 	start_more();
 }
 
+/* A connect succeeded: open, unless the socket reached itself. */
+static void
+connected(struct probe *p)
+{
+	if (net_self_connected(p->fd))
+		decided(p, P_CLOSED, ERR_SELF);
+	else
+		decided(p, P_OPEN, 0);
+}
+
 static void
 probe_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -187,7 +206,10 @@ probe_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
 		err = errno;
-	decided(p, err == 0 ? P_OPEN : P_CLOSED, err);
+	if (err == 0)
+		connected(p);
+	else
+		decided(p, P_CLOSED, err);
 }
 
 static void
@@ -207,7 +229,7 @@ start(struct probe *p)
 		return;
 	}
 	if (connect(p->fd, (struct sockaddr *)&sa, s.addrlen) == 0) {
-		decided(p, P_OPEN, 0);
+		connected(p);
 		return;
 	}
 	if (errno != EINPROGRESS) {

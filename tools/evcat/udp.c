@@ -1,7 +1,7 @@
 /*
  * udp.c: -u, datagrams against standard input and output.
  *
- * Each read from stdin (at most EVCAT_DGRAM_MAX bytes, as nc) becomes one
+ * Each read from stdin (at most EVCAT_DGRAM_MAX bytes) becomes one
  * datagram; each datagram received is written to stdout.  Listening, evcat
  * waits for the first datagram, then talks to its sender only (the socket
  * is connected to it, as nc does); with -k it answers whoever sent last.

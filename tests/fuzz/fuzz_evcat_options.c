@@ -1,0 +1,48 @@
+/* fuzz-sources: tools/evcat/options.c tools/common/cli.c */
+/*
+ * libFuzzer harness for evcat's command line: the input, split on NUL
+ * bytes, is the argument list after "evcat".  evcat_parse_options() must
+ * return 0 or 2 with a message, and never crash, leak or exit.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tools/evcat/evcat.h"
+
+/* More arguments than any real command line; keeps each run cheap. */
+#define MAX_ARGS 64
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char prog[] = "evcat";
+	char *argv[MAX_ARGS + 2];
+	char *copy, *p, *end, msg[512];
+	struct evcat_opts o;
+	int argc = 0, status;
+
+	/* A copy that ends in NUL, so the last argument is terminated. */
+	copy = malloc(size + 1);
+	if (copy == NULL)
+		return 0;
+	memcpy(copy, data, size);
+	copy[size] = '\0';
+	argv[argc++] = prog;
+	for (p = copy, end = copy + size; p <= end && argc <= MAX_ARGS;
+	     p += strlen(p) + 1)
+		argv[argc++] = p;
+	argv[argc] = NULL;
+
+	status = evcat_parse_options(&o, argc, argv, msg, sizeof(msg));
+	if (status != 0 && (status != CLI_EXIT_USAGE || msg[0] == '\0'))
+		abort(); /* a usage error always says why */
+	if (status == 0 && o.action == EVCAT_RUN && o.unix_path == NULL &&
+	    !o.scan && o.port == NULL)
+		abort(); /* a connection needs a port */
+	free(copy);
+	return 0;
+}

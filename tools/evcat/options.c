@@ -1,0 +1,394 @@
+/*
+ * options.c: evcat's command line, parsed without side effects.
+ *
+ * evcat_parse_options() fills a struct evcat_opts and returns 0, or
+ * returns 2 (CLI_EXIT_USAGE) with a message; it never prints or exits, so
+ * the fuzz harness (tests/fuzz/fuzz_evcat_options.c) can call it over and
+ * over.  What the options ask for beyond the struct (-h, -V,
+ * --list-methods, the verbosity) is in o->action and o->verbosity for
+ * main() to carry out; checks of the environment (is stdin a terminal for
+ * -i) are main()'s too.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "evcat.h"
+
+/* Keep equal to SYNOPSIS in man/evcat.1. */
+const char evcat_usage[] =
+    "evcat [-46dhiklNnUuVvxz] [-p source_port] [-q seconds] [-s source]\n"
+    "             [-w timeout] [--broker] [--list-methods] [--method name]\n"
+    "             [--no-shutdown] [--no-splice] [--rate bytes]\n"
+    "             [destination] [port ...]";
+
+const char evcat_help[] =
+    "  -4, -6           IPv4 or IPv6 only\n"
+    "  -d               do not read standard input\n"
+    "  -i               edit lines with history (stdin a terminal)\n"
+    "  -k               with -l: accept the next client after one leaves\n"
+    "  -l               listen: evcat -l [address] port (port 0: any)\n"
+    "  -N               shut down the sending half after end of input\n"
+    "                   (the default; --no-shutdown keeps it open)\n"
+    "  -n               numeric addresses only, no name lookups\n"
+    "  -p port, -s addr local port and address to connect from\n"
+    "  -q seconds       quit that long after end of input (-1: never)\n"
+    "  -U               unix-domain stream socket: destination is a path\n"
+    "  -u               UDP\n"
+    "  -w seconds       connect timeout and idle timeout\n"
+    "  -x               hex dump of the traffic on stderr\n"
+    "  -z               scan: report open ports (lists, ranges: 20-25,80)\n"
+    "  --broker         with -l: relay every client's data to all others\n"
+    "  --rate bytes     limit each direction to bytes per second (K, M, G)\n"
+    "  --no-splice      always copy through user space\n"
+    "  --method name    event backend; --list-methods lists them\n"
+    "  -v, -q           more verbose (-vv: data paths); -q alone: quiet\n"
+    "  -h, -V           print this help; print the version\n";
+
+enum {
+	OPT_BROKER = CLI_OPT_TOOL_FIRST,
+	OPT_NO_SHUTDOWN,
+	OPT_NO_SPLICE,
+	OPT_RATE,
+};
+
+static const struct option tool_options[] = {
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "no-stdin", no_argument, NULL, 'd' },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "keep-open", no_argument, NULL, 'k' },
+	{ "listen", no_argument, NULL, 'l' },
+	{ "shutdown", no_argument, NULL, 'N' },
+	{ "numeric", no_argument, NULL, 'n' },
+	{ "source-port", required_argument, NULL, 'p' },
+	{ "quit-after", required_argument, NULL, 'q' },
+	{ "source", required_argument, NULL, 's' },
+	{ "unix", no_argument, NULL, 'U' },
+	{ "udp", no_argument, NULL, 'u' },
+	{ "wait", required_argument, NULL, 'w' },
+	{ "hex-dump", no_argument, NULL, 'x' },
+	{ "zero-io", no_argument, NULL, 'z' },
+	{ "broker", no_argument, NULL, OPT_BROKER },
+	{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
+	{ "no-splice", no_argument, NULL, OPT_NO_SPLICE },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Where a message goes. */
+struct msgbuf {
+	char *buf;
+	size_t size;
+};
+
+/* Writes the message; returns CLI_EXIT_USAGE for the caller to return. */
+static int __attribute__((format(printf, 2, 3)))
+usage_error(struct msgbuf *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->buf, m->size, fmt, ap);
+	va_end(ap);
+	return CLI_EXIT_USAGE;
+}
+
+static int
+number(struct msgbuf *m, const char *opt, const char *arg, long long min,
+    long long max, long long *value)
+{
+	return cli_number_parse(opt, arg, min, max, value, m->buf, m->size) == 0
+	    ? 0
+	    : CLI_EXIT_USAGE;
+}
+
+/* "1M" and friends, powers of 1024, up to 16G. */
+static int
+parse_rate(struct msgbuf *m, const char *arg, long long *rate)
+{
+	static const long long max = 1LL << 34;
+	const char *suffixes = "kKmMgG";
+	const char *s;
+	char num[32];
+	size_t len = strlen(arg);
+	long long mult = 1, v;
+
+	s = len > 0 ? strchr(suffixes, arg[len - 1]) : NULL;
+	if (s != NULL && *s != '\0')
+		mult = 1LL << (10 * (1 + (s - suffixes) / 2));
+	if (mult == 1)
+		return number(m, "--rate", arg, 1, max, rate);
+	if (len >= sizeof(num))
+		goto bad;
+	memcpy(num, arg, len - 1);
+	num[len - 1] = '\0';
+	if (cli_number_parse("--rate", num, 1, max / mult, &v, m->buf,
+	        m->size) != 0)
+		goto bad;
+	*rate = v * mult;
+	return 0;
+bad:
+	/* Name the bound in bytes, whatever unit the argument used. */
+	return usage_error(m,
+	    "--rate: '%s' is not a number of bytes between 1 and %lld (16G)",
+	    arg, max);
+}
+
+/* A port number (0 only when listening) or a service name. */
+static int
+check_port(struct msgbuf *m, const char *port, int zero_ok)
+{
+	long long v;
+
+	if (isdigit((unsigned char)*port))
+		return number(m, "port", port, zero_ok ? 0 : 1, 65535, &v);
+	if (*port == '\0' || *port == '-')
+		return usage_error(m, "invalid port '%s'", port);
+	return 0;
+}
+
+/* --method NAME: a supported backend, given once ("all": the only one). */
+static int
+set_method(struct msgbuf *m, struct evcat_opts *o, const char *name)
+{
+	const char **methods = cli_methods_supported();
+	size_t len;
+	int i;
+
+	if (strcmp(name, "all") == 0) {
+		if (methods[0] == NULL || methods[1] != NULL)
+			return usage_error(m, "--method may be given once");
+		name = methods[0];
+	}
+	if (!cli_method_is_supported(name)) {
+		len = (size_t)snprintf(m->buf, m->size,
+		    "unknown method '%s' (available:", name);
+		for (i = 0; methods[i] != NULL && len < m->size; i++)
+			len += (size_t)snprintf(m->buf + len, m->size - len,
+			    " %s", methods[i]);
+		if (len < m->size)
+			snprintf(m->buf + len, m->size - len, ")");
+		return CLI_EXIT_USAGE;
+	}
+	if (o->method != NULL && strcmp(o->method, name) != 0)
+		return usage_error(m, "--method may be given once");
+	o->method = name;
+	return 0;
+}
+
+/* The options that only set a flag. */
+static int
+flag_option(struct evcat_opts *o, int ch)
+{
+	switch (ch) {
+	case 'd':
+		o->no_stdin = 1;
+		return 1;
+	case 'i':
+		o->interactive = 1;
+		return 1;
+	case 'k':
+		o->keep = 1;
+		return 1;
+	case 'l':
+		o->listen = 1;
+		return 1;
+	case 'N':
+		o->shutdown = 1;
+		return 1;
+	case 'n':
+		o->numeric = 1;
+		return 1;
+	case 'u':
+		o->udp = 1;
+		return 1;
+	case 'x':
+		o->hexdump = 1;
+		return 1;
+	case 'z':
+		o->scan = 1;
+		return 1;
+	case OPT_BROKER:
+		o->broker = o->keep = 1;
+		return 1;
+	case OPT_NO_SHUTDOWN:
+		o->shutdown = 0;
+		return 1;
+	case OPT_NO_SPLICE:
+		o->splice = 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* One getopt result; 0, or CLI_EXIT_USAGE with the message. */
+static int
+one_option(struct msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
+    char **argv)
+{
+	int fam;
+
+	if (flag_option(o, ch))
+		return 0;
+	switch (ch) {
+	case '4':
+	case '6':
+		fam = ch == '4' ? AF_INET : AF_INET6;
+		if (o->family != AF_UNSPEC && o->family != fam)
+			return usage_error(m, "-4 and -6 conflict");
+		o->family = fam;
+		return 0;
+	case 'p':
+		o->source_port = arg;
+		return check_port(m, arg, 0);
+	case 'q':
+		/* -q SECS is nc's; --quiet (no argument) is the common -q. */
+		if (arg != NULL)
+			return number(m, "-q", arg, -1, 86400 * 365, &o->quit);
+		o->verbosity = -1;
+		return 0;
+	case 'v':
+		if (o->verbosity >= 0)
+			o->verbosity++;
+		return 0;
+	case 's':
+		o->source = arg;
+		return 0;
+	case 'U':
+		o->unix_path = "";
+		return 0;
+	case 'w':
+		return number(m, "-w", arg, 1, 86400 * 365, &o->wait);
+	case OPT_RATE:
+		return parse_rate(m, arg, &o->rate);
+	case CLI_OPT_METHOD:
+		return set_method(m, o, arg);
+	case 'h':
+		o->action = EVCAT_HELP;
+		return 0;
+	case 'V':
+		o->action = EVCAT_VERSION;
+		return 0;
+	case CLI_OPT_LIST_METHODS:
+		o->action = EVCAT_LIST_METHODS;
+		return 0;
+	case ':':
+	case '?':
+		cli_getopt_message(ch, argv, m->buf, m->size);
+		return CLI_EXIT_USAGE;
+	default:
+		return usage_error(m, "unhandled option");
+	}
+}
+
+/* Conflicting flags are rejected right after parsing, as nc does. */
+static int
+check_conflicts(struct msgbuf *m, const struct evcat_opts *o)
+{
+	if (o->listen && (o->source != NULL || o->source_port != NULL))
+		return usage_error(m, "-l cannot be used with -s or -p");
+	if (o->listen && o->scan)
+		return usage_error(m, "-l and -z conflict");
+	if (o->keep && !o->listen)
+		return usage_error(m, "-k needs -l");
+	if (o->broker && !o->listen)
+		return usage_error(m, "--broker needs -l");
+	if (o->broker && (o->udp || o->interactive))
+		return usage_error(m, "--broker cannot be used with -u or -i");
+	if (o->scan && (o->unix_path != NULL || o->udp || o->interactive))
+		return usage_error(m, "-z cannot be used with -U, -u or -i");
+	if (o->unix_path != NULL &&
+	    (o->udp || o->family != AF_UNSPEC || o->source != NULL ||
+	        o->source_port != NULL))
+		return usage_error(m,
+		    "-U cannot be used with -u, -4, -6, -s or -p");
+	if (o->interactive && o->no_stdin)
+		return usage_error(m, "-i and -d conflict");
+	if (o->interactive && o->udp)
+		return usage_error(m, "-i and -u conflict");
+	if (o->rate > 0 && o->udp)
+		return usage_error(m, "--rate and -u conflict");
+	return 0;
+}
+
+/* The operands: [destination] [port ...], or a path with -U. */
+static int
+take_operands(struct msgbuf *m, struct evcat_opts *o, int nargs, char **args)
+{
+	if (o->unix_path != NULL) {
+		if (nargs != 1)
+			return usage_error(m, "-U takes one path");
+		if (*args[0] == '\0')
+			return usage_error(m, "-U: empty path");
+		o->unix_path = args[0];
+		return 0;
+	}
+	if (o->scan) {
+		if (nargs < 2)
+			return usage_error(m,
+			    "-z needs a destination and ports");
+		o->host = args[0];
+		o->ports = args + 1;
+		o->nports = nargs - 1;
+		return 0;
+	}
+	if (o->listen) {
+		if (nargs < 1 || nargs > 2)
+			return usage_error(m, "-l takes [address] port");
+		o->host = nargs == 2 ? args[0] : NULL;
+		o->port = args[nargs - 1];
+		return check_port(m, o->port, 1);
+	}
+	if (nargs != 2)
+		return usage_error(m,
+		    nargs < 2 ? "missing destination or port"
+		              : "too many arguments");
+	o->host = args[0];
+	o->port = args[1];
+	return check_port(m, o->port, 0);
+}
+
+int
+evcat_parse_options(struct evcat_opts *o, int argc, char **argv, char *msg,
+    size_t msgsize)
+{
+	struct msgbuf m = { msg, msgsize };
+	struct option *longopts;
+	int ch, status = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->family = AF_UNSPEC;
+	o->shutdown = 1;
+	o->splice = 1;
+	o->quit = -1;
+	o->wait = -1;
+	if (msgsize > 0)
+		msg[0] = '\0';
+	cli_init(argc > 0 ? argv[0] : NULL, evcat_usage, evcat_help);
+	longopts = cli_long_options(tool_options);
+	optind = 0; /* glibc: start over, as for a new program */
+	while (status == 0 && o->action == EVCAT_RUN) {
+		optarg = NULL;
+		ch = getopt_long(argc, argv,
+		    cli_optstring("46dikNlnp:q:s:Uuw:xz"), longopts, NULL);
+		if (ch == -1)
+			break;
+		status = one_option(&m, o, ch, optarg, argv);
+	}
+	free(longopts);
+	if (status != 0 || o->action != EVCAT_RUN)
+		return status;
+	status = check_conflicts(&m, o);
+	if (status == 0)
+		status = take_operands(&m, o, argc - optind, argv + optind);
+	return status;
+}
