@@ -47,7 +47,7 @@ Suite *dns_suite(void);
 Suite *http_parse_suite(void);
 Suite *http_suite(void);
 Suite *watch_suite(void); /* libevent 2.2 API: not run with EVKIT_REFERENCE */
-Suite *ae_suite(void); /* evkit's own API: not with EVKIT_REFERENCE */
+Suite *ae_suite(void);    /* evkit's own API: not with EVKIT_REFERENCE */
 
 /*
  * The standard fixture: a fresh base and a connected, nonblocking
