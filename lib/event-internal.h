@@ -14,6 +14,7 @@
 #include "evsignal-internal.h"
 #include "minheap-internal.h"
 #include "time-internal.h"
+#include "watch-internal.h"
 
 /* Short names for the fields of struct event that the core uses a lot. */
 #define ev_flags ev_evcallback.evcb_flags
@@ -166,6 +167,13 @@ struct event_base {
 	struct timeval max_dispatch_time;
 	int max_dispatch_callbacks;
 	int limit_callbacks_after_prio;
+
+	/*
+	 * Prepare, check and idle watchers (watch.c, watch-internal.h);
+	 * event_base_loop hands its wait to evwatch_dispatch_ while
+	 * watch.count is non-zero.
+	 */
+	struct evwatch_state watch;
 
 	/* Timers. */
 	struct common_timeout_list **common_timeout_queues;

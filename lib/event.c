@@ -2186,9 +2186,14 @@ event_base_loop(struct event_base *base, int flags)
 
 		event_queue_make_later_events_active(base);
 		clear_time_cache(base);
-		if (evmap_has_changes_(&base->io))
-			evmap_flush_changes_(base);
-		res = evsel->dispatch(base, tv_p);
+		if (EVUTIL_UNLIKELY(base->watch.count != 0)) {
+			/* Prepare, wait, check, idle: see watch.c. */
+			res = evwatch_dispatch_(base, tv_p);
+		} else {
+			if (evmap_has_changes_(&base->io))
+				evmap_flush_changes_(base);
+			res = evsel->dispatch(base, tv_p);
+		}
 		if (res == -1) {
 			event_debug(("%s: dispatch returned unsuccessfully.",
 			    __func__));

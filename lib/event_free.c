@@ -143,6 +143,7 @@ event_base_free_(struct event_base *base, int run_finalizers)
 		++n_deleted;
 	}
 	free_common_timeouts(base);
+	evwatch_free_all_(base);
 	while ((i = free_queues(base, run_finalizers)) != 0)
 		n_deleted += i;
 	if (n_deleted)

@@ -21,7 +21,8 @@ lib_libevkit_a_SOURCES = \
 	lib/evutil_time.c \
 	lib/evutil_rand.c \
 	lib/log.c \
-	lib/mm.c
+	lib/mm.c \
+	lib/watch.c
 
 noinst_HEADERS += \
 	lib/event-internal.h \
@@ -32,7 +33,8 @@ noinst_HEADERS += \
 	lib/mm-internal.h \
 	lib/log-internal.h \
 	lib/util-internal.h \
-	lib/time-internal.h
+	lib/time-internal.h \
+	lib/watch-internal.h
 
 # Public headers: the umbrella compat headers at the top of $(includedir),
 # the rest under event2/ as libevent installs them.
@@ -50,7 +52,9 @@ event2include_HEADERS = \
 	lib/include/event2/keyvalq_struct.h \
 	lib/include/event2/thread.h \
 	lib/include/event2/util.h \
-	lib/include/event2/visibility.h
+	lib/include/event2/visibility.h \
+	lib/include/event2/watch.h \
+	lib/include/event2/watch_idle.h
 
 # The buffered I/O layer keeps its own fragments.
 include lib/buffer.mk

@@ -46,7 +46,8 @@ Suite *dns_wire_suite(void);
 Suite *dns_suite(void);
 Suite *http_parse_suite(void);
 Suite *http_suite(void);
-Suite *ae_suite(void); /* evkit's own API: not with EVKIT_REFERENCE */
+Suite *watch_suite(void); /* libevent 2.2 API: not run with EVKIT_REFERENCE */
+Suite *ae_suite(void);    /* evkit's own API: not with EVKIT_REFERENCE */
 
 /*
  * The standard fixture: a fresh base and a connected, nonblocking
@@ -115,6 +116,17 @@ void evkit_setup_ordered(void);
 
 /* A callback that does nothing. */
 void evkit_noop_cb(evutil_socket_t fd, short what, void *arg);
+
+/*
+ * Allocation counting: evkit_count_blocks() routes the library's memory
+ * functions (event_set_mem_functions) through counters, for the rest of
+ * the test's process.  evkit_live_blocks is the number of blocks
+ * allocated through them and not freed yet; while evkit_fail_malloc is
+ * non-zero, every malloc fails.
+ */
+extern long evkit_live_blocks;
+extern int evkit_fail_malloc;
+void evkit_count_blocks(void);
 
 /* Milliseconds on the monotonic clock, for measuring durations. */
 double evkit_now_ms(void);

@@ -1495,35 +1495,6 @@ START_TEST(test_deferred_callbacks)
 }
 END_TEST
 
-/* Allocation counting, for the test below (fork mode: per process). */
-static long live_blocks;
-
-static void *
-counting_malloc(size_t n)
-{
-	void *p = malloc(n);
-	if (p)
-		live_blocks++;
-	return p;
-}
-
-static void *
-counting_realloc(void *old, size_t n)
-{
-	void *p = realloc(old, n);
-	if (p && !old)
-		live_blocks++;
-	return p;
-}
-
-static void
-counting_free(void *p)
-{
-	if (p)
-		live_blocks--;
-	free(p);
-}
-
 /*
  * Many buffers changed twice in one loop iteration: past the core's burst
  * limit the second change finds the deferred callback already queued,
@@ -1537,11 +1508,10 @@ START_TEST(test_deferred_many)
 	struct evbuffer *bufs[N];
 	long before;
 
-	event_set_mem_functions(counting_malloc, counting_realloc,
-	    counting_free);
+	evkit_count_blocks();
 	base = event_base_new();
 	ck_assert_ptr_nonnull(base);
-	before = live_blocks;
+	before = evkit_live_blocks;
 	ncalls = 0;
 	for (int i = 0; i < N; i++) {
 		bufs[i] = evbuffer_new();
@@ -1560,7 +1530,7 @@ START_TEST(test_deferred_many)
 #ifndef EVKIT_REFERENCE
 	/* libevent 2.1 takes the second reference and can leak here
 	 * (2 blocks on its select backend, measured). */
-	ck_assert_int_eq(live_blocks, before);
+	ck_assert_int_eq(evkit_live_blocks, before);
 #else
 	(void)before;
 #endif

@@ -98,6 +98,44 @@ evkit_noop_cb(evutil_socket_t fd, short what, void *arg)
 {
 }
 
+long evkit_live_blocks;
+int evkit_fail_malloc;
+
+static void *
+counting_malloc(size_t n)
+{
+	void *p = evkit_fail_malloc ? NULL : malloc(n);
+
+	if (p)
+		evkit_live_blocks++;
+	return p;
+}
+
+static void *
+counting_realloc(void *old, size_t n)
+{
+	void *p = realloc(old, n);
+
+	if (p && !old)
+		evkit_live_blocks++;
+	return p;
+}
+
+static void
+counting_free(void *p)
+{
+	if (p)
+		evkit_live_blocks--;
+	free(p);
+}
+
+void
+evkit_count_blocks(void)
+{
+	event_set_mem_functions(counting_malloc, counting_realloc,
+	    counting_free);
+}
+
 void
 evkit_probe_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -361,6 +399,7 @@ check_backend(void)
 #pragma weak dns_suite
 #pragma weak http_parse_suite
 #pragma weak http_suite
+#pragma weak watch_suite
 #pragma weak ae_suite
 
 static Suite *(*const optional[])(void) = {
@@ -377,6 +416,7 @@ static Suite *(*const optional[])(void) = {
 	http_suite,
 #ifndef EVKIT_REFERENCE
 	ae_suite,
+	watch_suite,
 #endif
 };
 

@@ -5,8 +5,9 @@
 #
 # This is how to see that a test asserts libevent's behaviour and not
 # evkit's: every tests/check_*.c but the internal ones (check_minheap.c,
-# check_evmap.c, and check_ae.c: the ae API is evkit's own) is built and
-# must pass here; check_main.c runs whichever
+# check_evmap.c, check_ae.c: the ae API is evkit's own, and
+# check_watch.c: watch.h is libevent 2.2 API) is built and must pass
+# here; check_main.c runs whichever
 # of the later suites are linked in.  The build defines EVKIT_REFERENCE,
 # which leaves out the internal suites and the few checks of deliberate
 # evkit differences.
@@ -35,7 +36,7 @@ trap 'exit 130' INT TERM
 srcs=
 for f in "$here"/check_*.c; do
 	case $f in
-	*/check_minheap.c | */check_evmap.c | */check_ae.c) ;;
+	*/check_minheap.c | */check_evmap.c | */check_ae.c | */check_watch.c) ;;
 	*) srcs="$srcs $f" ;;
 	esac
 done
