@@ -2062,9 +2062,13 @@ process_queue(struct event_base *base, struct callback_queue *q,
 
 /*
  * Runs the most urgent priority that has work.  Lower priorities wait for
- * a later iteration unless only internal callbacks ran.
+ * a later iteration unless only internal callbacks ran.  Always inlined:
+ * with a second caller (ae's wait) the compiler stopped inlining it into
+ * event_base_loop, which cost 10 instructions per loop iteration
+ * (bench/vs-libevent -s ir: 391 -> 381 Ir per iteration with one
+ * active fd).
  */
-static int
+static inline __attribute__((always_inline)) int
 event_process_active(struct event_base *base)
 {
 	const struct timeval *endtime = NULL;
