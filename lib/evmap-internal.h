@@ -4,13 +4,13 @@
  * The map keeps, for every fd, the events added on it, the interest they
  * want together and the interest the backend has now.  Raising interest
  * goes to the backend at once, so that event_add can report the kernel's
- * refusal.  Lowering it is only noted: the fd is queued and the backend
- * hears of it just before the next wait, so that an fd deleted for good
- * costs nothing until then and several changes to one fd in an iteration
- * cost one call.  Interest lowered and raised again within one iteration
- * (a bufferevent's disable/enable, a non-persistent event re-added in its
- * callback) is told to the backend once, when it is raised: the fd may
- * name another file by then (see io_add_needs_backend in evmap.c).
+ * refusal.  Lowering it in the loop's thread is only noted: the fd is
+ * queued and the backend hears of it just before the next wait, so that an fd
+ * deleted for good costs nothing until then and several changes to one fd in an
+ * iteration cost one call.  Interest lowered and raised again within one
+ * iteration (a bufferevent's disable/enable, a non-persistent event re-added in
+ * its callback) is told to the backend once, when it is raised: the fd may name
+ * another file by then (see io_add_needs_backend in evmap.c).
  */
 #ifndef EVMAP_INTERNAL_H_INCLUDED_
 #define EVMAP_INTERNAL_H_INCLUDED_

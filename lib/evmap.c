@@ -13,6 +13,7 @@
 
 #include "event-internal.h"
 #include "evmap-internal.h"
+#include "evthread-internal.h"
 #include "log-internal.h"
 #include "mm-internal.h"
 #include "util-internal.h"
@@ -277,8 +278,17 @@ evmap_io_del_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	if (wanted == ctx->wanted)
 		return 0;
 	ctx->wanted = (ev_uint8_t)wanted;
-	if (queue_change(map, ctx, fd) == -1) {
-		/* No room to defer: tell the backend now. */
+	/*
+	 * Deferring is for the loop's own thread.  Another thread's delete
+	 * goes to the backend now, as libevent's does: once event_del
+	 * returns there, the program may close the fd at once, and the loop
+	 * thread must not act on that number later (harmless for the kernel,
+	 * but a race on the fd between two threads, and ThreadSanitizer says
+	 * so in the program's tests).
+	 */
+	if ((EVUTIL_UNLIKELY(base->th_base_lock != NULL) &&
+	        !EVBASE_IN_THREAD(base)) ||
+	    queue_change(map, ctx, fd) == -1) {
 		base->evsel->change(base, fd, ctx->kernel, wanted,
 		    &ctx->backend);
 		ctx->kernel = (ev_uint8_t)wanted;
