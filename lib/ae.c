@@ -623,6 +623,11 @@ aeWait(int fd, int mask, long long milliseconds)
 	struct pollfd pfd;
 	int res, timeout, ready = 0;
 
+	/* poll ignores a negative fd: that would be a plain sleep. */
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
 	memset(&pfd, 0, sizeof(pfd));
 	pfd.fd = fd;
 	if (mask & AE_READABLE)
@@ -635,6 +640,11 @@ aeWait(int fd, int mask, long long milliseconds)
 	res = poll(&pfd, 1, timeout);
 	if (res != 1)
 		return res;
+	/* Not an open fd: an error, as Redis' select reports it. */
+	if (pfd.revents & POLLNVAL) {
+		errno = EBADF;
+		return -1;
+	}
 	if (pfd.revents & POLLIN)
 		ready |= AE_READABLE;
 	/* Redis reports an error or a hang-up as writable. */

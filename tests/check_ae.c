@@ -292,6 +292,13 @@ START_TEST(test_wait)
 	close(p[0]);
 	ck_assert_int_eq(aeWait(p[1], AE_READABLE, 1000), AE_WRITABLE);
 	close(p[1]);
+	/* No open fd: an error at once, not a timeout. */
+	errno = 0;
+	ck_assert_int_eq(aeWait(p[1], AE_READABLE, 1000), -1);
+	ck_assert_int_eq(errno, EBADF);
+	errno = 0;
+	ck_assert_int_eq(aeWait(-1, AE_READABLE, 10), -1);
+	ck_assert_int_eq(errno, EBADF);
 }
 END_TEST
 
