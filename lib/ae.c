@@ -170,27 +170,42 @@ aeCreateEventLoop(int setsize)
 	return aeCreateEventLoopWithConfig(setsize, NULL);
 }
 
+static void
+ae_unlink_time_event(aeEventLoop *loop, aeTimeEvent *te)
+{
+	if (te->prev != NULL)
+		te->prev->next = te->next;
+	else
+		loop->timeEventHead = te->next;
+	if (te->next != NULL)
+		te->next->prev = te->prev;
+}
+
 void
 aeDeleteEventLoop(aeEventLoop *loop)
 {
 	struct ae_state *st;
-	aeTimeEvent *te, *next;
+	aeTimeEvent *te;
 	int i;
 
 	if (loop == NULL)
 		return;
 	st = loop->apidata;
-	for (i = 0; i < loop->setsize; i++)
-		if (st->evs[i] != NULL)
-			event_free(st->evs[i]);
-	event_base_free(st->base);
-	/* Every time event still listed gets its finalizer, deleted or not. */
-	for (te = loop->timeEventHead; te != NULL; te = next) {
-		next = te->next;
+	/*
+	 * Every time event still listed gets its finalizer, deleted or not,
+	 * first and off the list: a finalizer may still call the ae API
+	 * (delete or create time events, delete its file events).
+	 */
+	while ((te = loop->timeEventHead) != NULL) {
+		ae_unlink_time_event(loop, te);
 		if (te->finalizerProc != NULL)
 			te->finalizerProc(loop, te->clientData);
 		mm_free(te);
 	}
+	for (i = 0; i < loop->setsize; i++)
+		if (st->evs[i] != NULL)
+			event_free(st->evs[i]);
+	event_base_free(st->base);
 	mm_free(st->evs);
 	mm_free(st);
 	mm_free(loop->events);
@@ -448,17 +463,6 @@ ae_us_until_timer(aeEventLoop *loop)
 	return (int64_t)(earliest->when - now);
 }
 
-static void
-ae_unlink_time_event(aeEventLoop *loop, aeTimeEvent *te)
-{
-	if (te->prev != NULL)
-		te->prev->next = te->next;
-	else
-		loop->timeEventHead = te->next;
-	if (te->next != NULL)
-		te->next->prev = te->prev;
-}
-
 /* One pass over the time events; returns how many handlers ran. */
 static int
 ae_process_time_events(aeEventLoop *loop)
@@ -590,7 +594,11 @@ aeProcessEvents(aeEventLoop *loop, int flags)
 			loop->aftersleep(loop);
 		for (j = start; j < end; j++) {
 			aeFiredEvent fired = loop->fired[j];
-			ae_run_fired(loop, fired.fd, AE_MASK_OF(fired.mask));
+			/* An earlier handler may have shrunk the set below it.
+			 */
+			if (fired.fd < loop->setsize)
+				ae_run_fired(loop, fired.fd,
+				    AE_MASK_OF(fired.mask));
 			processed++;
 		}
 		st->fired_top = start;
@@ -615,6 +623,11 @@ aeWait(int fd, int mask, long long milliseconds)
 	struct pollfd pfd;
 	int res, timeout, ready = 0;
 
+	/* poll ignores a negative fd: that would be a plain sleep. */
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
 	memset(&pfd, 0, sizeof(pfd));
 	pfd.fd = fd;
 	if (mask & AE_READABLE)
@@ -627,6 +640,11 @@ aeWait(int fd, int mask, long long milliseconds)
 	res = poll(&pfd, 1, timeout);
 	if (res != 1)
 		return res;
+	/* Not an open fd: an error, as Redis' select reports it. */
+	if (pfd.revents & POLLNVAL) {
+		errno = EBADF;
+		return -1;
+	}
 	if (pfd.revents & POLLIN)
 		ready |= AE_READABLE;
 	/* Redis reports an error or a hang-up as writable. */

@@ -292,6 +292,13 @@ START_TEST(test_wait)
 	close(p[0]);
 	ck_assert_int_eq(aeWait(p[1], AE_READABLE, 1000), AE_WRITABLE);
 	close(p[1]);
+	/* No open fd: an error at once, not a timeout. */
+	errno = 0;
+	ck_assert_int_eq(aeWait(p[1], AE_READABLE, 1000), -1);
+	ck_assert_int_eq(errno, EBADF);
+	errno = 0;
+	ck_assert_int_eq(aeWait(-1, AE_READABLE, 10), -1);
+	ck_assert_int_eq(errno, EBADF);
 }
 END_TEST
 
@@ -364,6 +371,38 @@ START_TEST(test_finalizers_at_delete_loop)
 	aeDeleteEventLoop(loop);
 	loop = NULL;
 	ck_assert_int_eq(finalized, 2);
+	ck_assert_int_eq(counter, 0);
+}
+END_TEST
+
+/* At aeDeleteEventLoop: deletes event 0, creates one, drops sp[0]. */
+static void
+busy_finalizer(aeEventLoop *el, void *data)
+{
+	(void)data;
+	finalized++;
+	if (finalized == 1) {
+		/* Itself (1, listed first) is off the list already. */
+		ck_assert_int_eq(aeDeleteTimeEvent(el, 1), AE_ERR);
+		ck_assert_int_eq(aeDeleteTimeEvent(el, 0), AE_OK);
+		aeCreateTimeEvent(el, 100000, count_proc, &finalized,
+		    finalizer);
+		aeDeleteFileEvent(el, sp[0], AE_READABLE);
+		ck_assert_int_eq(aeGetFileEvents(el, sp[0]), AE_NONE);
+	}
+}
+
+START_TEST(test_finalizer_uses_ae_at_delete_loop)
+{
+	ck_assert_int_eq(aeCreateFileEvent(loop, sp[0], AE_READABLE, read_proc,
+	                     NULL),
+	    AE_OK);
+	aeCreateTimeEvent(loop, 100000, count_proc, &finalized, finalizer);
+	aeCreateTimeEvent(loop, 100000, count_proc, NULL, busy_finalizer);
+	aeDeleteEventLoop(loop);
+	loop = NULL;
+	/* Both listed events and the one made at deletion are finalized. */
+	ck_assert_int_eq(finalized, 3);
 	ck_assert_int_eq(counter, 0);
 }
 END_TEST
@@ -539,6 +578,44 @@ stop_after_three(aeEventLoop *el, long long id, void *data)
 	return AE_NOMORE;
 }
 
+static int shrink_fd; /* set size the handler shrinks the loop to */
+
+static void
+shrink_proc(aeEventLoop *el, int fd, void *data, int mask)
+{
+	(void)fd, (void)data, (void)mask;
+	note('s');
+	aeDeleteFileEvent(el, sp[0], AE_READABLE);
+	aeDeleteFileEvent(el, shrink_fd, AE_READABLE);
+	ck_assert_int_eq(aeResizeSetSize(el, shrink_fd), AE_OK);
+}
+
+START_TEST(test_shrink_below_fired_fd)
+{
+	int hi = fcntl(sp[1], F_DUPFD, 40), lo = sp[0];
+
+	ck_assert_int_ge(hi, 40);
+	shrink_fd = hi;
+	/* Both ready: whichever runs first drops both and shrinks. */
+	ck_assert_int_eq(aeCreateFileEvent(loop, lo, AE_READABLE, shrink_proc,
+	                     NULL),
+	    AE_OK);
+	ck_assert_int_eq(aeCreateFileEvent(loop, hi, AE_READABLE, read_proc,
+	                     NULL),
+	    AE_OK);
+	ck_assert_int_eq(write(sp[1], "x", 1), 1);
+	ck_assert_int_eq(write(sp[0], "x", 1), 1);
+	ck_assert_int_eq(aeWait(lo, AE_READABLE, 1000), AE_READABLE);
+	ck_assert_int_eq(aeWait(hi, AE_READABLE, 1000), AE_READABLE);
+	/* Both fired and count; only the shrinking handler ran. */
+	ck_assert_int_eq(aeProcessEvents(loop, AE_FILE_EVENTS | AE_DONT_WAIT),
+	    2);
+	ck_assert_str_eq(trace, "s");
+	ck_assert_int_eq(aeGetSetSize(loop), hi);
+	close(hi);
+}
+END_TEST
+
 START_TEST(test_main_and_stop)
 {
 	aeCreateTimeEvent(loop, 1, stop_after_three, NULL, NULL);
@@ -573,12 +650,14 @@ ae_suite(void)
 	tcase_add_test(tc, test_time_ids_and_delete);
 	tcase_add_test(tc, test_time_rearm_and_nomore);
 	tcase_add_test(tc, test_finalizers_at_delete_loop);
+	tcase_add_test(tc, test_finalizer_uses_ae_at_delete_loop);
 	tcase_add_test(tc, test_time_created_in_pass_waits);
 	tcase_add_test(tc, test_only_deleted_time_events);
 	tcase_add_test(tc, test_process_flags);
 	tcase_add_test(tc, test_beforesleep_sets_dont_wait);
 	tcase_add_test(tc, test_reentrant);
 	tcase_add_test(tc, test_main_and_stop);
+	tcase_add_test(tc, test_shrink_below_fired_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }
