@@ -4,9 +4,10 @@
  * An aeEventLoop owns a private event_base.  Each fd with a file event has
  * one persistent struct event whose interest is the fd's AE_READABLE and
  * AE_WRITABLE bits.  The ae loop never runs the program's handlers from
- * inside the base: event_base_wait_once_() waits once and runs the events'
- * callbacks, which only append (fd, mask) to the fired array; the
- * handlers run afterwards, from aeProcessEvents itself.  So a handler may
+ * inside the base: event_base_wait_fired_() (event.c) waits once and
+ * takes ae's fired events off the active queue into the fired array
+ * without running anything; the handlers run afterwards, from
+ * aeProcessEvents itself.  So a handler may
  * call aeProcessEvents again (Redis programs do), and the nested call
  * collects into the fired array past the entries the outer call is still
  * working through.
