@@ -220,14 +220,29 @@ epoll_rebuild(struct event_base *base)
 	struct epollop *op = base->evbase;
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 
-	if (epfd == -1) {
-		event_warn("epoll_create1");
-		return;
-	}
 	event_debug(("%s: a closed fd's registration outlived it; "
 	             "rebuilding the epoll set",
 	    __func__));
-	close(op->epfd);
+	if (epfd == -1 && (errno == EMFILE || errno == ENFILE)) {
+		/*
+		 * At the descriptor limit: keeping the old set would wake
+		 * the loop for the orphan for ever, so give its number up
+		 * first for the new set.
+		 */
+		close(op->epfd);
+		op->epfd = -1;
+		epfd = epoll_create1(EPOLL_CLOEXEC);
+	}
+	if (epfd == -1) {
+		/* The next wait fails (EBADF) and the loop reports it. */
+		event_warn("epoll_create1");
+		if (op->epfd >= 0)
+			close(op->epfd);
+		op->epfd = -1;
+		return;
+	}
+	if (op->epfd >= 0)
+		close(op->epfd);
 	op->epfd = epfd;
 	if (op->timerfd >= 0) {
 		struct epoll_event epev;
