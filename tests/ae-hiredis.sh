@@ -70,7 +70,7 @@ for be in epoll poll select; do
 		[ "$other" = "$(echo "$be" | tr a-z A-Z)" ] || no="$no EVENT_NO$other=1"
 	done
 	# shellcheck disable=SC2086
-	if out=$(env $no timeout 30 "$client" "$port" 300 2>&1); then
+	if out=$(env $no timeout -k 5 30 "$client" "$port" 300 2>&1); then
 		case $out in
 		*"on $be"*) echo "ok: $out" ;;
 		*) echo "FAIL: $be: wrong backend: $out"; failures=$((failures + 1)) ;;

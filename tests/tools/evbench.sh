@@ -15,7 +15,7 @@ if [ ! -x "$EVBENCH" ]; then
 	exit 1
 fi
 if command -v timeout >/dev/null 2>&1; then
-	BOUND="timeout $LIMIT"
+	BOUND="timeout -k 5 $LIMIT"
 else
 	BOUND=
 fi

@@ -23,7 +23,7 @@ for m in $METHODS; do
 		(wait_for "$tmp/go" . && echo "from-$c" &&
 		    i=0 && while [ "$(grep -c '^from-' "$tmp/$c")" -lt 2 ] &&
 		    [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done) |
-		    timeout 10 $E 127.0.0.1 "$port" >"$tmp/$c" \
+		    timeout -k 5 10 $E 127.0.0.1 "$port" >"$tmp/$c" \
 		    2>"$tmp/$c.err" &
 		cpids="$cpids $!"
 		pids="$pids $!"
@@ -53,7 +53,7 @@ for m in $METHODS; do
 	fi
 
 	# The broker outlives its clients: a fourth one still gets served.
-	echo "from-D" | timeout 5 $E -q 0 127.0.0.1 "$port" >/dev/null 2>&1
+	echo "from-D" | timeout -k 5 5 $E -q 0 127.0.0.1 "$port" >/dev/null 2>&1
 	if wait_for "$tmp/hub" "^from-D$"; then
 		ok "$m: broker still serving after clients left"
 	else
@@ -84,7 +84,7 @@ print "held $n\n";
 sleep $secs;
 PERL
 	rm -f "$err"
-	sh -c "ulimit -n 32 && exec timeout $LIMIT $EVCAT --broker \
+	sh -c "ulimit -n 32 && exec timeout -k 5 $LIMIT $EVCAT --broker \
 	    -l 127.0.0.1 0" </dev/null >"$tmp/hub" 2>"$err" &
 	hub=$!
 	pids="$pids $hub"
@@ -100,7 +100,7 @@ PERL
 	sleep 1
 	t1=$(ticks)
 	finish $holder 10
-	echo "from-late" | timeout 5 "$EVCAT" -q 0 127.0.0.1 "$port" \
+	echo "from-late" | timeout -k 5 5 "$EVCAT" -q 0 127.0.0.1 "$port" \
 	    >/dev/null 2>&1
 	wait_for "$tmp/hub" "^from-late$"
 	cpu=$(( ${t1:-0} - ${t0:-0} ))

@@ -30,7 +30,7 @@ for m in $METHODS; do
 	    2>"$tmp/so.err"
 	sopid=$bgpid
 	port=$(port_from "$tmp/so.err")
-	printf 'request\n' | timeout 10 $E 127.0.0.1 "$port" >"$out" 2>"$err"
+	printf 'request\n' | timeout -k 5 10 $E 127.0.0.1 "$port" >"$out" 2>"$err"
 	status=$?
 	finish $sopid 5
 	if [ $status -eq 0 ] && [ "$(cat "$out")" = reply-after-eof ] &&
@@ -46,12 +46,12 @@ for m in $METHODS; do
 	if have nc; then
 		rm -f "$err"
 		(sleep 0.5 && echo late-data) |
-		    timeout 10 $E -l 127.0.0.1 0 >"$out" 2>"$err" &
+		    timeout -k 5 10 $E -l 127.0.0.1 0 >"$out" 2>"$err" &
 		lpid=$!
 		pids="$pids $lpid"
 		port=$(port_from "$err")
 		printf 'early-data\n' |
-		    timeout 10 nc -N 127.0.0.1 "$port" >"$tmp/got"
+		    timeout -k 5 10 nc -N 127.0.0.1 "$port" >"$tmp/got"
 		ncstatus=$?
 		finish $lpid 5
 		status=$fstatus
@@ -74,7 +74,7 @@ for m in $METHODS; do
 	port=$(port_from "$tmp/so.err")
 	t0=$(now_ms)
 	printf 'request\n' |
-	    timeout 10 $E --no-shutdown -q 1 127.0.0.1 "$port" >"$out" \
+	    timeout -k 5 10 $E --no-shutdown -q 1 127.0.0.1 "$port" >"$out" \
 	    2>"$err"
 	status=$?
 	dt=$(($(now_ms) - t0))
@@ -93,10 +93,10 @@ for m in $METHODS; do
 	rm -f "$tmp/so.err" "$tmp/req"
 	printf 'not-to-be-sent\n' >"$tmp/in"
 	bg socat -d -d TCP-LISTEN:0,bind=127.0.0.1 \
-	    SYSTEM:"echo banner; timeout 0.5 cat >$tmp/req" 2>"$tmp/so.err"
+	    SYSTEM:"echo banner; timeout -k 5 0.5 cat >$tmp/req" 2>"$tmp/so.err"
 	sopid=$bgpid
 	port=$(port_from "$tmp/so.err")
-	timeout 10 $E -d 127.0.0.1 "$port" <"$tmp/in" >"$out" 2>"$err"
+	timeout -k 5 10 $E -d 127.0.0.1 "$port" <"$tmp/in" >"$out" 2>"$err"
 	status=$?
 	finish $sopid 5
 	if [ $status -eq 0 ] && [ "$(cat "$out")" = banner ] &&
@@ -114,7 +114,7 @@ bg socat -d -d TCP-LISTEN:0,bind=127.0.0.1 \
     SYSTEM:"cat >$tmp/req; echo done" 2>"$tmp/so.err"
 sopid=$bgpid
 port=$(port_from "$tmp/so.err")
-printf 'x\n' | timeout 10 "$EVCAT" -N 127.0.0.1 "$port" >"$out" 2>"$err"
+printf 'x\n' | timeout -k 5 10 "$EVCAT" -N 127.0.0.1 "$port" >"$out" 2>"$err"
 status=$?
 finish $sopid 5
 if [ $status -eq 0 ] && [ "$(cat "$out")" = done ]; then

@@ -21,7 +21,7 @@ for m in $METHODS; do
 	bg $E -l 127.0.0.1 0 </dev/null >>"$tmp/log" 2>"$err"
 	lpid=$bgpid
 	port=$(port_from "$err")
-	timeout 10 $E 127.0.0.1 "$port" <"$tmp/data" 2>"$tmp/err2"
+	timeout -k 5 10 $E 127.0.0.1 "$port" <"$tmp/data" 2>"$tmp/err2"
 	finish $lpid 10
 	{ printf 'old\n' && cat "$tmp/data"; } >"$tmp/want"
 	if [ $fstatus -eq 0 ] && cmp -s "$tmp/log" "$tmp/want"; then
@@ -41,7 +41,7 @@ for m in $METHODS; do
 		lpid=$bgpid
 		port=$(port_from "$err")
 		(wait_for "$tmp/go" . ; cat "$tmp/data") |
-		    timeout 10 $E 127.0.0.1 "$port" 2>"$tmp/err2" &
+		    timeout -k 5 10 $E 127.0.0.1 "$port" 2>"$tmp/err2" &
 		cpid=$!
 		pids="$pids $cpid"
 		wait_for "$err" 'stdout (file): splice' ||
@@ -67,7 +67,7 @@ for m in $METHODS; do
 	bg $E -l 127.0.0.1 0 <"$tmp/reply" >"$out" 2>"$err"
 	lpid=$bgpid
 	port=$(port_from "$err")
-	timeout 10 $E 127.0.0.1 "$port" <&- >"$tmp/got" 2>"$tmp/err2"
+	timeout -k 5 10 $E 127.0.0.1 "$port" <&- >"$tmp/got" 2>"$tmp/err2"
 	status=$?
 	finish $lpid 10
 	if [ $status -eq 0 ] && [ "$(cat "$tmp/got")" = reply ] &&
@@ -83,7 +83,7 @@ for m in $METHODS; do
 	bg $E -l 127.0.0.1 0 <"$tmp/reply" >"$out" 2>"$err"
 	lpid=$bgpid
 	port=$(port_from "$err")
-	echo request | timeout 10 $E 127.0.0.1 "$port" >&- 2>"$tmp/err2"
+	echo request | timeout -k 5 10 $E 127.0.0.1 "$port" >&- 2>"$tmp/err2"
 	status=$?
 	finish $lpid 10
 	if [ $status -eq 0 ] && [ "$(cat "$out")" = request ] &&
@@ -104,7 +104,7 @@ for m in $METHODS; do
 	kill -INT "$(cat "$tmp/pid")"
 	kill -HUP "$(cat "$tmp/pid")"
 	# A client after the signals: evcat must still be there to relay.
-	echo after-signals | timeout 5 $E 127.0.0.1 "$port" 2>"$tmp/err2"
+	echo after-signals | timeout -k 5 5 $E 127.0.0.1 "$port" 2>"$tmp/err2"
 	finish $lpid 10
 	if [ $fstatus -eq 0 ] && [ "$(cat "$out")" = after-signals ]; then
 		ok "$m: ignored SIGINT and SIGHUP stay ignored"

@@ -52,7 +52,7 @@ for m in $METHODS; do
 	# The server speaks when told to, and stays until told to go.
 	(wait_for "$tmp/from" . && echo from-server &&
 	    wait_for "$tmp/end" .) |
-	    timeout 15 "$EVCAT" -l 127.0.0.1 0 >"$tmp/got" 2>"$tmp/err" &
+	    timeout -k 5 15 "$EVCAT" -l 127.0.0.1 0 >"$tmp/got" 2>"$tmp/err" &
 	lpid=$!
 	pids="$pids $lpid"
 	port=$(port_from "$tmp/err")

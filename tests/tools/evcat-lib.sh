@@ -78,7 +78,7 @@ have() {
 # because a background command of a non-interactive shell otherwise reads
 # /dev/null.
 bg() {
-	{ timeout "$LIMIT" "$@" <&3 3<&- & } 3<&0
+	{ timeout -k 5 "$LIMIT" "$@" <&3 3<&- & } 3<&0
 	bgpid=$!
 	pids="$pids $bgpid"
 }

@@ -29,7 +29,7 @@ fi
 for m in $METHODS; do
 	E="$EVCAT --method $m"
 
-	timeout 10 $E -z 127.0.0.1 "$p1" "$p3,$p2" >"$out" 2>"$err"
+	timeout -k 5 10 $E -z 127.0.0.1 "$p1" "$p3,$p2" >"$out" 2>"$err"
 	status=$?
 	printf '127.0.0.1 %s open\n127.0.0.1 %s open\n' "$p1" "$p2" \
 	    >"$tmp/want"
@@ -40,7 +40,7 @@ for m in $METHODS; do
 		show "$out" "$err"
 	fi
 
-	timeout 10 $E -z -v 127.0.0.1 "$p3" >"$out" 2>"$err"
+	timeout -k 5 10 $E -z -v 127.0.0.1 "$p3" >"$out" 2>"$err"
 	status=$?
 	if [ $status -eq 1 ] &&
 	    grep -q "^127.0.0.1 $p3 closed (Connection refused)$" "$out"; then
@@ -57,7 +57,7 @@ for m in $METHODS; do
 	hi=$((p1 + 50))
 	[ $lo -lt 1 ] && lo=1
 	[ $hi -gt 65535 ] && hi=65535
-	timeout 10 $E -z 127.0.0.1 "$lo-$hi,$p3" >"$out" 2>"$err"
+	timeout -k 5 10 $E -z 127.0.0.1 "$lo-$hi,$p3" >"$out" 2>"$err"
 	status=$?
 	if [ $status -eq 0 ] && grep -q "^127.0.0.1 $p1 open$" "$out" &&
 	    ! grep -q "^127.0.0.1 $p3 " "$out"; then
@@ -75,7 +75,7 @@ done
 for m in $METHODS; do
 	for try in 1 2 3; do
 		sp=$(free_port)
-		timeout 10 "$EVCAT" --method "$m" -z -v -s 127.0.0.1 -p "$sp" \
+		timeout -k 5 10 "$EVCAT" --method "$m" -z -v -s 127.0.0.1 -p "$sp" \
 		    127.0.0.1 "$sp" >"$out" 2>"$err"
 		status=$?
 		grep -q "in use" "$out" || break
@@ -93,7 +93,7 @@ done
 # Many ports, many connects in flight: 20000 ports in bounded time, every
 # one decided (-v prints a line for each).
 t0=$(now_ms)
-timeout 20 "$EVCAT" -z -v 127.0.0.1 1-20000 >"$out" 2>"$err"
+timeout -k 5 20 "$EVCAT" -z -v 127.0.0.1 1-20000 >"$out" 2>"$err"
 status=$?
 dt=$(($(now_ms) - t0))
 lines=$(grep -c . "$out")
@@ -106,7 +106,7 @@ fi
 
 # Bad port lists are usage errors.
 for bad in 0 65536 10-5 x-y ""; do
-	timeout 5 "$EVCAT" -z 127.0.0.1 "$bad" >/dev/null 2>&1
+	timeout -k 5 5 "$EVCAT" -z 127.0.0.1 "$bad" >/dev/null 2>&1
 	status=$?
 	if [ $status -eq 2 ]; then
 		ok "-z port '$bad': status 2"

@@ -52,7 +52,7 @@ for m in $METHODS; do
 	E="$EVCAT --method $m"
 
 	if [ -n "$hold" ]; then
-		elapsed timeout 10 $E -w 1 127.0.0.1 "$hold" </dev/null \
+		elapsed timeout -k 5 10 $E -w 1 127.0.0.1 "$hold" </dev/null \
 		    >/dev/null 2>"$err"
 		if [ $status -eq 1 ] && [ $dt -ge 900 ] && [ $dt -lt 3000 ] &&
 		    grep -q "timed out" "$err"; then
@@ -65,7 +65,7 @@ for m in $METHODS; do
 
 	# Idle: stdin stays open (a FIFO this shell holds open for
 	# writing) and nothing moves either way.
-	elapsed timeout 10 $E -v -w 1 127.0.0.1 "$idle" <"$fifo" \
+	elapsed timeout -k 5 10 $E -v -w 1 127.0.0.1 "$idle" <"$fifo" \
 	    >/dev/null 2>"$err"
 	if [ $status -eq 0 ] && [ $dt -ge 900 ] && [ $dt -lt 3000 ] &&
 	    grep -q "idle for 1 s" "$err"; then
@@ -77,7 +77,7 @@ for m in $METHODS; do
 
 	# Traffic keeps a -w connection alive: a line every 0.3 s for 1.5 s.
 	elapsed sh -c "for i in 1 2 3 4 5; do echo \$i; sleep 0.3; done |
-	    timeout 10 $E -N -w 1 127.0.0.1 $idle >/dev/null 2>'$err'"
+	    timeout -k 5 10 $E -N -w 1 127.0.0.1 $idle >/dev/null 2>'$err'"
 	if [ $status -eq 0 ] && [ $dt -ge 1400 ]; then
 		ok "$m: -w 1 not idle while data flows ($dt ms)"
 	else
@@ -87,7 +87,7 @@ for m in $METHODS; do
 
 	# -q 1: quits a second after the end of input; -q 0 at once.
 	for q in 0 1; do
-		elapsed timeout 10 $E -q $q 127.0.0.1 "$idle" <"$tmp/one" \
+		elapsed timeout -k 5 10 $E -q $q 127.0.0.1 "$idle" <"$tmp/one" \
 		    >/dev/null 2>"$err"
 		lo=$((q * 1000 - 100))
 		if [ $status -eq 0 ] && [ $dt -ge $lo ] &&

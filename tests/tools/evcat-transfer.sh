@@ -42,24 +42,24 @@ for m in $METHODS; do
 
 	# evcat -> evcat, zero-copy: file in, file out.
 	evcat_listen --method $m
-	timeout $LIMIT $E 127.0.0.1 "$port" <"$data" 2>"$tmp/err2" ||
+	timeout -k 5 $LIMIT $E 127.0.0.1 "$port" <"$data" 2>"$tmp/err2" ||
 		fail "$m: evcat sender exited $?"
 	finish $lpid 10
 	check "$m: evcat -> evcat (sendfile, splice) $MB MiB"
 
 	# evcat -> evcat, zero-copy between pipes.
 	rm -f "$err"
-	timeout $LIMIT $E -l 127.0.0.1 0 </dev/null 2>"$err" | cat >"$out" &
+	timeout -k 5 $LIMIT $E -l 127.0.0.1 0 </dev/null 2>"$err" | cat >"$out" &
 	lpid=$!
 	pids="$pids $lpid"
 	port=$(port_from "$err")
-	cat "$data" | timeout $LIMIT $E 127.0.0.1 "$port" 2>"$tmp/err2"
+	cat "$data" | timeout -k 5 $LIMIT $E 127.0.0.1 "$port" 2>"$tmp/err2"
 	finish $lpid 10
 	check "$m: pipe | evcat -> evcat | pipe $MB MiB"
 
 	# evcat -> evcat, copying.
 	evcat_listen --method $m --no-splice
-	timeout $LIMIT $E --no-splice 127.0.0.1 "$port" <"$data" \
+	timeout -k 5 $LIMIT $E --no-splice 127.0.0.1 "$port" <"$data" \
 	    2>"$tmp/err2" || fail "$m: evcat --no-splice exited $?"
 	finish $lpid 10
 	check "$m: evcat -> evcat --no-splice $MB MiB"
@@ -67,7 +67,7 @@ for m in $METHODS; do
 	if have nc; then
 		# nc sends; nc -N shuts down after EOF so evcat sees the end.
 		evcat_listen --method $m
-		timeout $LIMIT nc -N 127.0.0.1 "$port" <"$data" ||
+		timeout -k 5 $LIMIT nc -N 127.0.0.1 "$port" <"$data" ||
 			fail "$m: nc exited $?"
 		finish $lpid 10
 		check "$m: nc -> evcat $MB MiB"
@@ -77,7 +77,7 @@ for m in $METHODS; do
 		bg nc -lvn 127.0.0.1 0 >"$out" 2>"$tmp/nc.err" </dev/null
 		ncpid=$bgpid
 		port=$(port_from "$tmp/nc.err")
-		timeout $LIMIT $E 127.0.0.1 "$port" <"$data" 2>"$err" ||
+		timeout -k 5 $LIMIT $E 127.0.0.1 "$port" <"$data" 2>"$err" ||
 			fail "$m: evcat -> nc: evcat exited $?"
 		finish $ncpid 10 || fail "$m: nc -l did not see the end"
 		check "$m: evcat -> nc $MB MiB"
@@ -85,7 +85,7 @@ for m in $METHODS; do
 
 	if have socat; then
 		evcat_listen --method $m
-		timeout $LIMIT socat -u - "TCP:127.0.0.1:$port" <"$data" ||
+		timeout -k 5 $LIMIT socat -u - "TCP:127.0.0.1:$port" <"$data" ||
 			fail "$m: socat exited $?"
 		finish $lpid 10
 		check "$m: socat -> evcat $MB MiB"
@@ -95,7 +95,7 @@ for m in $METHODS; do
 		    2>"$tmp/so.err"
 		sopid=$bgpid
 		port=$(port_from "$tmp/so.err")
-		timeout $LIMIT $E --no-splice 127.0.0.1 "$port" <"$data" \
+		timeout -k 5 $LIMIT $E --no-splice 127.0.0.1 "$port" <"$data" \
 		    2>"$err" || fail "$m: evcat -> socat: evcat exited $?"
 		finish $sopid 10 || fail "$m: socat did not see the end"
 		check "$m: evcat --no-splice -> socat $MB MiB"
@@ -108,7 +108,7 @@ for m in $METHODS; do
 	bg $E -l 127.0.0.1 0 <"$tmp/data2" >"$out" 2>"$err"
 	lpid=$bgpid
 	port=$(port_from "$err")
-	timeout $LIMIT $E 127.0.0.1 "$port" <"$data" >"$tmp/out2" \
+	timeout -k 5 $LIMIT $E 127.0.0.1 "$port" <"$data" >"$tmp/out2" \
 	    2>"$tmp/err2" || fail "$m: both ways: sender exited $?"
 	finish $lpid 10 || fail "$m: both ways: listener did not finish"
 	if [ "$(sum "$out")" = "$want" ] &&
@@ -126,12 +126,12 @@ done
 if [ -x /usr/bin/time ]; then
 	rm -f "$err"
 	(/usr/bin/time -f 'maxrss %M' -o "$tmp/rss" \
-	    timeout $LIMIT "$EVCAT" --no-splice -l 127.0.0.1 0 </dev/null \
+	    timeout -k 5 $LIMIT "$EVCAT" --no-splice -l 127.0.0.1 0 </dev/null \
 	    2>"$err" | (sleep 4 && cat >"$out")) &
 	lpid=$!
 	pids="$pids $lpid"
 	port=$(port_from "$err")
-	timeout $LIMIT "$EVCAT" --no-splice 127.0.0.1 "$port" <"$data" ||
+	timeout -k 5 $LIMIT "$EVCAT" --no-splice 127.0.0.1 "$port" <"$data" ||
 		fail "slow reader: sender exited $?"
 	finish $lpid 20
 	rss=$(sed -n 's/^maxrss //p' "$tmp/rss")

@@ -22,7 +22,7 @@ for m in $METHODS; do
 		lpid=$bgpid
 		port=$(port_from "$err")
 		printf 'ping-from-socat\n' |
-		    timeout 5 socat -u - "UDP:127.0.0.1:$port"
+		    timeout -k 5 5 socat -u - "UDP:127.0.0.1:$port"
 		finish $lpid 10
 		if [ "$(cat "$out")" = ping-from-socat ] && [ $fstatus -eq 0 ]
 		then
@@ -40,7 +40,7 @@ for m in $METHODS; do
 		ncpid=$bgpid
 		port=$(port_from "$tmp/nc.err")
 		printf 'ping-from-evcat\n' |
-		    timeout 5 $E -u -q 1 127.0.0.1 "$port" 2>"$err"
+		    timeout -k 5 5 $E -u -q 1 127.0.0.1 "$port" 2>"$err"
 		status=$?
 		wait_for "$out" ping-from-evcat
 		kill $ncpid 2>/dev/null
@@ -57,12 +57,12 @@ for m in $METHODS; do
 	rm -f "$err"
 	# The listener reads its stdin only once it knows the peer.
 	echo pong |
-	    timeout 10 $E -u -w 1 -l 127.0.0.1 0 >"$out" 2>"$err" &
+	    timeout -k 5 10 $E -u -w 1 -l 127.0.0.1 0 >"$out" 2>"$err" &
 	lpid=$!
 	pids="$pids $lpid"
 	port=$(port_from "$err")
 	echo ping |
-	    timeout 10 $E -u -w 1 127.0.0.1 "$port" >"$tmp/got" 2>"$tmp/err2"
+	    timeout -k 5 10 $E -u -w 1 127.0.0.1 "$port" >"$tmp/got" 2>"$tmp/err2"
 	status=$?
 	finish $lpid 10
 	if [ $status -eq 0 ] && [ "$(cat "$out")" = ping ] &&
@@ -82,7 +82,7 @@ for m in $METHODS; do
 	bg $E -u -d -l 127.0.0.1 0 >"$out" 2>"$err"
 	lpid=$bgpid
 	port=$(port_from "$err")
-	timeout 5 socat -u -b 65536 OPEN:"$tmp/dgram" "UDP:127.0.0.1:$port"
+	timeout -k 5 5 socat -u -b 65536 OPEN:"$tmp/dgram" "UDP:127.0.0.1:$port"
 	wait_size "$out" 65507
 	kill $lpid 2>/dev/null
 	if cmp -s "$out" "$tmp/dgram"; then
@@ -106,7 +106,7 @@ for m in $METHODS; do
 		kill $sopid 2>/dev/null
 	done
 	t0=$(now_ms)
-	timeout 5 $E -u -q 0 127.0.0.1 "$sp" <"$tmp/dgram" 2>"$err"
+	timeout -k 5 5 $E -u -q 0 127.0.0.1 "$sp" <"$tmp/dgram" 2>"$err"
 	status=$?
 	dt=$(($(now_ms) - t0))
 	wait_size "$tmp/sgot" 65507
@@ -132,7 +132,7 @@ port=$(port_from "$err")
 kill $lpid
 wait $lpid 2>/dev/null
 (echo one && sleep 0.3 && echo two && sleep 0.3) |
-    timeout 5 "$EVCAT" -u 127.0.0.1 "$port" >/dev/null 2>"$tmp/err2"
+    timeout -k 5 5 "$EVCAT" -u 127.0.0.1 "$port" >/dev/null 2>"$tmp/err2"
 status=$?
 if [ $status -eq 1 ] && grep -q "refused" "$tmp/err2"; then
 	ok "-u to a closed port: connection refused, status 1"

@@ -29,7 +29,7 @@ for m in $METHODS; do
 	bg $E -lU "$sock" >"$out" 2>"$err"
 	lpid=$bgpid
 	wait_sock "$sock"
-	timeout 10 $E -U "$sock" <"$tmp/data" 2>"$tmp/err2"
+	timeout -k 5 10 $E -U "$sock" <"$tmp/data" 2>"$tmp/err2"
 	finish $lpid 5
 	if [ "$(sum "$out")" = "$want" ] && [ $fstatus -eq 0 ] &&
 	    [ ! -e "$sock" ]; then
@@ -44,7 +44,7 @@ for m in $METHODS; do
 		bg $E -lU "$sock" >"$out" 2>"$err"
 		lpid=$bgpid
 		wait_sock "$sock"
-		timeout 10 socat -u - "UNIX-CONNECT:$sock" <"$tmp/data"
+		timeout -k 5 10 socat -u - "UNIX-CONNECT:$sock" <"$tmp/data"
 		finish $lpid 5
 		if [ "$(sum "$out")" = "$want" ]; then
 			ok "$m: socat -> evcat -lU"
@@ -58,7 +58,7 @@ for m in $METHODS; do
 		bg socat -u "UNIX-LISTEN:$sock" - >"$out"
 		sopid=$bgpid
 		wait_sock "$sock"
-		timeout 10 $E -U "$sock" <"$tmp/data" 2>"$err"
+		timeout -k 5 10 $E -U "$sock" <"$tmp/data" 2>"$err"
 		finish $sopid 5
 		if [ "$(sum "$out")" = "$want" ]; then
 			ok "$m: evcat -U -> socat"
@@ -76,7 +76,7 @@ for m in $METHODS; do
 		lpid=$bgpid
 		wait_sock "$sock"
 		printf 'question\n' |
-		    timeout 10 nc -N -U "$sock" >"$tmp/got" 2>"$tmp/err2"
+		    timeout -k 5 10 nc -N -U "$sock" >"$tmp/got" 2>"$tmp/err2"
 		finish $lpid 5
 		if [ "$(cat "$out")" = question ] &&
 		    [ "$(cat "$tmp/got")" = answer ]; then
@@ -90,7 +90,7 @@ done
 
 # A path that exists is not taken over.
 : >"$tmp/file"
-timeout 5 "$EVCAT" -lU "$tmp/file" >/dev/null 2>"$err"
+timeout -k 5 5 "$EVCAT" -lU "$tmp/file" >/dev/null 2>"$err"
 status=$?
 if [ $status -eq 1 ] && grep -q "in use" "$err" && [ -f "$tmp/file" ]; then
 	ok "-lU on an existing path: status 1, file kept"
@@ -100,7 +100,7 @@ else
 fi
 
 # Nobody there.
-timeout 5 "$EVCAT" -U "$tmp/nothing" </dev/null >/dev/null 2>"$err"
+timeout -k 5 5 "$EVCAT" -U "$tmp/nothing" </dev/null >/dev/null 2>"$err"
 status=$?
 if [ $status -eq 1 ]; then
 	ok "-U to a missing socket: status 1"

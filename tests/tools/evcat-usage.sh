@@ -14,7 +14,7 @@ err=$tmp/err
 expect() {
 	want=$1
 	shift
-	timeout 10 "$EVCAT" "$@" </dev/null >"$out" 2>"$err"
+	timeout -k 5 10 "$EVCAT" "$@" </dev/null >"$out" 2>"$err"
 	status=$?
 	if [ $status -eq "$want" ]; then
 		ok "evcat $* -> $want"
@@ -111,7 +111,7 @@ kill $lpid
 
 # --method: the backend asked for is the one used.
 for m in $METHODS; do
-	EVENT_SHOW_METHOD=1 timeout 5 "$EVCAT" --method "$m" -z 127.0.0.1 1 \
+	EVENT_SHOW_METHOD=1 timeout -k 5 5 "$EVCAT" --method "$m" -z 127.0.0.1 1 \
 	    >/dev/null 2>"$err"
 	if grep -q "using method $m" "$err"; then
 		ok "--method $m"
