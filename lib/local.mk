@@ -34,17 +34,23 @@ noinst_HEADERS += \
 	lib/log-internal.h \
 	lib/util-internal.h \
 	lib/time-internal.h \
-	lib/watch-internal.h
+	lib/watch-internal.h \
+	lib/dns-wire-internal.h
 
 # Public headers: the umbrella compat headers at the top of $(includedir),
 # the rest under event2/ as libevent installs them.
 include_HEADERS = \
 	lib/include/ae.h \
+	lib/include/evdns.h \
 	lib/include/event.h \
 	lib/include/evutil.h
 
 event2includedir = $(includedir)/event2
 event2include_HEADERS = \
+	lib/include/event2/dns.h \
+	lib/include/event2/dns_compat.h \
+	lib/include/event2/dns_query.h \
+	lib/include/event2/dns_struct.h \
 	lib/include/event2/event.h \
 	lib/include/event2/event_compat.h \
 	lib/include/event2/event_struct.h \
