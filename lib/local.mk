@@ -35,7 +35,8 @@ noinst_HEADERS += \
 	lib/util-internal.h \
 	lib/time-internal.h \
 	lib/watch-internal.h \
-	lib/dns-wire-internal.h
+	lib/dns-wire-internal.h \
+	lib/evdns-internal.h
 
 # Public headers: the umbrella compat headers at the top of $(includedir),
 # the rest under event2/ as libevent installs them.

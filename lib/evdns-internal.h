@@ -1,0 +1,32 @@
+/*
+ * evdns-internal.h: what the parts of evdns share.
+ *
+ * lib/evdns.c owns struct evdns_base: nameservers, requests, options and
+ * the search list.  lib/evdns_conf.c (resolv.conf and hosts files),
+ * lib/evdns_gai.c (evdns_getaddrinfo), lib/evdns_compat.c (the global
+ * base of dns_compat.h) and lib/evdns_server.c (the server port) reach it
+ * only through the functions below.
+ */
+#ifndef EVDNS_INTERNAL_H_INCLUDED_
+#define EVDNS_INTERNAL_H_INCLUDED_
+
+#include <event2/dns.h>
+
+struct event_base;
+struct evdns_base;
+
+/* The hosts-file table (evdns_conf.c); only evdns_getaddrinfo reads it,
+ * as in libevent. */
+struct evdns_hosts;
+void evdns_hosts_free_(struct evdns_hosts *hosts);
+
+/* Implemented by evdns.c. */
+void evdns_base_lock_(struct evdns_base *base);
+void evdns_base_unlock_(struct evdns_base *base);
+struct event_base *evdns_base_get_event_base_(struct evdns_base *base);
+/* The base's hosts table slot; evdns_base_free frees what it holds. */
+struct evdns_hosts **evdns_base_hosts_(struct evdns_base *base);
+/* The "getaddrinfo-allow-skew:" option, in milliseconds. */
+int evdns_base_getaddrinfo_allow_skew_msec_(struct evdns_base *base);
+
+#endif /* EVDNS_INTERNAL_H_INCLUDED_ */
