@@ -322,6 +322,9 @@ END_TEST
 
 /* ---- the parser: one defect each ---- */
 
+/* 32 bytes of "a". */
+#define A32 "6161616161616161616161616161616161616161616161616161616161616161"
+
 static const struct {
 	const char *what; /* the check it needs */
 	const char *hex;
@@ -339,9 +342,9 @@ static const struct {
 	    HDR1("0001", "0000", "0001") QUESTION
 	    "c00c 0001 0001 00000000 0004 01020304" },
 	{ "label type 0x40 (reserved, or a 64-byte label)",
-	    HDR1("0000", "0000", "0000") "40 72 00 0001 0001" },
+	    HDR1("0000", "0000", "0000") "40" A32 A32 "00 0001 0001" },
 	{ "label type 0x80 (reserved)",
-	    HDR1("0000", "0000", "0000") "80 72 00 0001 0001" },
+	    HDR1("0000", "0000", "0000") "80" A32 A32 A32 A32 "00 0001 0001" },
 	{ "name over 255 bytes (64 * 4 + 1)",
 	    HDR1("0000", "0000", "0000") "3f "
 	                                 "6161616161616161616161616161616161616"
@@ -397,6 +400,8 @@ static const struct {
 	{ "pointer to a label later in its own name (loop)",
 	    HDR1("0001", "0000", "0000") QUESTION
 	    "01 61 c018 0001 0001 00000000 0004 01020304" },
+	{ "pointer into its own name, not looping",
+	    HDR1("0000", "0000", "0000") "03 004141 c00d 0001 0001" },
 	{ "pointers to each other",
 	    HDR1("0002", "0000", "0000") QUESTION
 	    "c02a 0001 0001 00000000 0004 01020304"
@@ -410,7 +415,8 @@ static const struct {
 	    HDR1("0001", "0000", "0000") QUESTION
 	    "c00c 0010 0001 00000000 0006 0461626364" },
 	{ "record cut inside its fixed fields",
-	    HDR1("0001", "0000", "0000") QUESTION "c00c 0001 0001 0000" },
+	    HDR1("0001", "0000", "0000") QUESTION
+	    "c00c 0001 0001 00000000 00" },
 	{ "A with 5 bytes",
 	    HDR1("0001", "0000", "0000") QUESTION
 	    "c00c 0001 0001 00000000 0005 0102030405" },
@@ -748,29 +754,16 @@ START_TEST(test_builder_truncation)
 	ck_assert(b.truncated);
 	/* Nothing more goes in once truncated, even what would fit. */
 	ck_assert_int_eq(dns_builder_rr_(&b, 2, big, 1, 1, 60, addr, 0, 0), -1);
-	len = dns_builder_finish_(&b, EVDNS_RCODE_NOERROR);
+	/* Nor a question. */
+	ck_assert_int_eq(dns_builder_question_(&b, name, 1, 1), -1);
+	len = dns_builder_finish_(&b, 3);
 	ck_assert_uint_eq(len, 30 + 4 * 16);
 	ck_assert_int_eq(evdns_msg_parse(buf, len, &m), 0);
 	ck_assert(m->flags & EVDNS_MSG_TC);
+	ck_assert_int_eq(m->rcode, 3);
+	ck_assert_uint_eq(m->n_question, 1);
 	ck_assert_uint_eq(m->n_section[0], 4);
 	ck_assert_uint_eq(m->count[2], 0);
-	evdns_msg_free(m);
-
-	/* A name whose labels were recorded for compression, then rolled
-	 * back, must not be pointed to afterwards. */
-	dns_builder_init_(&b, buf, 60, 2, EVDNS_MSG_QR);
-	ck_assert_int_eq(dns_builder_question_(&b, name, 1, 1), 0);
-	ck_assert_int_eq(dns_builder_rr_(&b, 0, big, 1, 1, 60, addr, 4, 0), -1);
-	ck_assert_uint_eq(b.len, 30);
-	b.truncated = 0; /* pretend it was a different, smaller record */
-	b.cap = sizeof(buf);
-	ck_assert_int_eq(dns_builder_rr_(&b, 0, name, EVDNS_TYPE_CNAME, 1, 60,
-	                     big, 0, 1),
-	    0);
-	len = dns_builder_finish_(&b, 3);
-	ck_assert_int_eq(evdns_msg_parse(buf, len, &m), 0);
-	ck_assert_int_eq(m->rcode, 3);
-	ck_assert_str_eq(m->section[0][0].text, "a-long-name.elsewhere.");
 	evdns_msg_free(m);
 
 	/* A buffer smaller than a header. */
