@@ -20,6 +20,8 @@ lib_libevkit_a_SOURCES = \
 	lib/evutil.c \
 	lib/evutil_time.c \
 	lib/evutil_rand.c \
+	lib/evdns.c \
+	lib/evdns_tcp.c \
 	lib/log.c \
 	lib/mm.c \
 	lib/watch.c
@@ -36,7 +38,8 @@ noinst_HEADERS += \
 	lib/time-internal.h \
 	lib/watch-internal.h \
 	lib/dns-wire-internal.h \
-	lib/evdns-internal.h
+	lib/evdns-internal.h \
+	lib/evdns-core-internal.h
 
 # Public headers: the umbrella compat headers at the top of $(includedir),
 # the rest under event2/ as libevent installs them.
