@@ -4,6 +4,8 @@ lib_LIBRARIES += lib/libevkit.a
 
 lib_libevkit_a_SOURCES = \
 	lib/ae.c \
+	lib/dns_wire.c \
+	lib/dns_wire_text.c \
 	lib/event.c \
 	lib/event_compat.c \
 	lib/event_config.c \
@@ -38,6 +40,7 @@ noinst_HEADERS += \
 	lib/time-internal.h \
 	lib/watch-internal.h \
 	lib/dns-wire-internal.h \
+	lib/dns-wire-text-internal.h \
 	lib/evdns-internal.h \
 	lib/evdns-core-internal.h
 
