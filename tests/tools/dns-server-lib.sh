@@ -192,7 +192,7 @@ dns_server_start() {
 		ds_port=$(dns_free_port) || return 1
 		dns_conf "$ds_dir" "$ds_port"
 		rm -f "$ds_dir/nsd.log"
-		timeout -k 5 3600 nsd -d -c "$ds_dir/nsd.conf" \
+		timeout -k 5 "${DNS_SERVER_LIMIT:-3600}" nsd -d -c "$ds_dir/nsd.conf" \
 		    >"$ds_dir/nsd.out" 2>&1 &
 		dns_pid=$!
 		ds_i=0

@@ -5,8 +5,8 @@
  * RA, AD, CD, RCODE, the four counts), the first question (QNAME, QTYPE,
  * QCLASS and their names), the four sections as arrays of RR objects,
  * messageOctetsHEX, dateString and dateSeconds.  An RR object has NAME,
- * TYPE, TYPEname, CLASS, CLASSname, TTL, RDLENGTH, RDATAHEX and, for a
- * type with a name, "rdata" + the name ("rdataA", "rdataMX") holding the
+ * TYPE, TYPEname, CLASS, CLASSname, TTL, RDLENGTH, RDATAHEX and "rdata"
+ * + the type's name ("rdataA", "rdataMX", "rdataTYPE65280") holding the
  * presentation text.  The OPT record ends additionalRRs, with its CLASS
  * (the UDP size) and TTL (extended rcode, version, flags) as they were on
  * the wire.  evdig adds "server", "protocol", "queryTimeUsec" and
@@ -101,8 +101,11 @@ json_rr(struct outbuf *ob, const struct evdns_msg_rr *rr, int question)
 		ob_printf(ob, ",\"TTL\":%lu,\"RDLENGTH\":%u,\"RDATAHEX\":",
 		    (unsigned long)rr->ttl, rr->rdlength);
 		json_hex(ob, rr->rdata, rr->rdlength);
-		if (tn != NULL && rr->text != NULL) {
-			ob_printf(ob, ",\"rdata%s\":", tn);
+		if (rr->text != NULL) {
+			char tb[16];
+
+			ob_printf(ob, ",\"rdata%s\":",
+			    evdig_type_str(rr->type, tb, sizeof(tb)));
 			json_str(ob, rr->text);
 		}
 	}

@@ -297,14 +297,15 @@ out_dig(struct outbuf *ob, const struct evdig_shown *s,
 	int show = s->q->o.show, comments = show & SHOW_COMMENTS;
 	size_t i, j;
 
+	/* dig says so before anything else. */
+	if (res->tcp && !(s->q->o.qflags & EVDNS_QUERY_TCP) && comments)
+		ob_printf(ob, ";; Truncated, retrying in TCP mode.\n");
 	if (s->first && (show & SHOW_CMD))
 		banner(ob, s);
 	if (res->err != DNS_ERR_NONE || m == NULL) {
 		no_reply(ob, res);
 		return;
 	}
-	if (res->tcp && !(s->q->o.qflags & EVDNS_QUERY_TCP) && comments)
-		ob_printf(ob, ";; Truncated, retrying in TCP mode.\n");
 	if (comments) {
 		header(ob, s, m);
 		if (m->opt != NULL)
