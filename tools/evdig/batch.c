@@ -9,12 +9,17 @@
  * source is read only when a slot is free: a million-line file runs in
  * the memory of `window` queries.
  *
- * Adaptive concurrency (AIMD, as TCP's congestion window): the number of
- * queries in flight starts at the window and is halved when a query needed
- * a retransmission or timed out (once per "epoch": the queries sent before
- * a cut do not cut again), and grows by one per window's worth of clean
- * replies.  A server that cannot keep up thus sees fewer queries rather
- * than a storm of retries, and no query is given up for want of patience.
+ * Adaptive concurrency, as TCP's congestion window: the number of queries
+ * in flight (cwnd) starts small and grows by one per clean reply ("slow
+ * start": it doubles every round trip, so a fast server has the whole
+ * window within a few milliseconds) up to the window; when a query needed
+ * a retransmission or timed out, cwnd is halved (once per "epoch": the
+ * queries sent before a cut do not cut again), and from then on grows by
+ * one per cwnd's worth of clean replies (AIMD).  A server that cannot keep
+ * up thus sees fewer queries rather than a storm of retries, and no query
+ * is given up for want of patience.  Starting at the full window instead
+ * would send a whole window into a slow server's queue at once: every
+ * query it dropped would come back as a retransmission a timeout later.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -35,6 +40,8 @@
 /* Latency histogram: 16 buckets per power of two of microseconds. */
 #define LAT_SUB 16
 #define LAT_BUCKETS (40 * LAT_SUB)
+/* Queries in flight at first (slow start). */
+#define CWND_START 16
 
 struct job {
 	struct runner *r;
@@ -59,8 +66,9 @@ struct runner {
 	const struct evdig_opts *o;
 	int nservers;
 	int maxwin;
-	double cwnd; /* queries allowed in flight now */
-	double cwnd_low;
+	double cwnd;     /* queries allowed in flight now */
+	double ssthresh; /* below it, slow start */
+	double cwnd_low; /* the lowest cwnd after a cut */
 	int inflight;
 	int ordered, batch;
 	struct job *jobs, *free_jobs;
@@ -173,7 +181,8 @@ runner_new(struct event_base *base, struct evdns_base *dns,
 	r->o = o;
 	r->nservers = nservers;
 	r->maxwin = window;
-	r->cwnd = r->cwnd_low = window;
+	r->cwnd = window < CWND_START ? window : CWND_START;
+	r->ssthresh = r->cwnd_low = window;
 	r->ordered = ordered;
 	r->batch = batch;
 	r->jobs = cli_xcalloc((size_t)window, sizeof(*r->jobs));
@@ -290,12 +299,13 @@ account(struct runner *r, struct job *j, const struct evdns_query_result *res)
 	if (retrans > 0 || res->err == DNS_ERR_TIMEOUT) {
 		if (j->epoch == r->epoch) {
 			r->cwnd = r->cwnd / 2 >= 1 ? r->cwnd / 2 : 1;
+			r->ssthresh = r->cwnd;
 			if (r->cwnd < r->cwnd_low)
 				r->cwnd_low = r->cwnd;
 			r->epoch++;
 		}
 	} else if (r->cwnd < r->maxwin) {
-		r->cwnd += 1.0 / r->cwnd;
+		r->cwnd += r->cwnd < r->ssthresh ? 1.0 : 1.0 / r->cwnd;
 		if (r->cwnd > r->maxwin)
 			r->cwnd = r->maxwin;
 	}
