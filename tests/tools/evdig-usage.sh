@@ -1,0 +1,69 @@
+#!/bin/sh
+# evdig's command line without a server: --help prints the usage (equal to
+# the man page's SYNOPSIS), --version and --list-methods work, and every
+# bad option, number, type, class or address exits 1 (dig's usage status)
+# with a message naming it.
+# An automake test: exit 0 pass, 1 fail, 77 skip.
+
+. "${top_srcdir:-.}/tests/tools/evdig-lib.sh"
+
+"$EVDIG" --help >"$tmp/help" 2>&1 && grep -q '^usage: evdig ' "$tmp/help" &&
+    grep -q -- '--concurrency' "$tmp/help" && ok "--help" || fail "--help"
+"$EVDIG" --version | grep -q '^evdig (evkit) ' && ok "--version" ||
+    fail "--version"
+"$EVDIG" --list-methods | grep -qx epoll && ok "--list-methods" ||
+    fail "--list-methods"
+
+# The usage text is the man page's SYNOPSIS.
+if have mandoc; then
+	mandoc -Tutf8 "$top_srcdir/man/evdig.1" 2>/dev/null | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' |
+	    tr '\t\n' '  ' | tr -s ' ' | sed 's/^ *//; s/ *$//' >"$tmp/syn.man"
+	sed -n '/^usage: /,/^$/p' "$tmp/help" | sed 's/^usage: //' |
+	    tr '\t\n' '  ' | tr -s ' ' | sed 's/^ *//; s/ *$//' >"$tmp/syn.help"
+	cmp -s "$tmp/syn.man" "$tmp/syn.help" &&
+	    ok "usage equals the man page's SYNOPSIS" ||
+	    { fail "usage differs from SYNOPSIS"; show "$tmp/syn.man" \
+	    "$tmp/syn.help"; }
+fi
+
+# bad ARGS... PATTERN: exit 1 and a message matching PATTERN.
+bad() {
+	pat=$1
+	shift
+	timeout -k 5 "$LIMIT" "$EVDIG" "$@" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ $st = 1 ] && grep -q -- "$pat" "$tmp/err" && [ ! -s "$tmp/out" ]
+	then
+		ok "$* -> 1: $(head -n 1 "$tmp/err")"
+	else
+		fail "$*: status $st"
+		show "$tmp/err" "$tmp/out"
+	fi
+}
+bad '+bogus' @127.0.0.1 example.org +bogus
+bad 'not a number' @127.0.0.1 -p 99999 example.org
+bad 'not a number' @127.0.0.1 -p x example.org
+bad 'requires an argument' -p
+bad 'not a number' @127.0.0.1 example.org +timeout=0
+bad 'not a number' @127.0.0.1 example.org +tries=abc
+bad 'not a number' @127.0.0.1 example.org +bufsize=70000
+bad 'not a number' --concurrency 0 -f /dev/null
+bad "invalid type" -t BOGUS example.org
+bad "invalid class" -c XX example.org
+bad "not an IPv4 or IPv6" -x 300.1.2.3
+bad "conflict" -4 -6 example.org
+bad "unknown option" --bogus
+bad "unknown option" -z example.org
+bad "unknown method" --method nosuch example.org
+bad "empty server" @ example.org
+bad "zone transfers" example.org AXFR
+bad "-f and -i conflict" -f /dev/null -i
+
+# -i needs a terminal.
+"$EVDIG" -i </dev/null >/dev/null 2>"$tmp/err"
+st=$?
+[ $st = 1 ] && grep -q terminal "$tmp/err" && ok "-i without a terminal: 1" ||
+    fail "-i without a terminal: $st"
+
+done_tests
