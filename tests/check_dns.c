@@ -587,10 +587,12 @@ START_TEST(test_cname_chain)
 	evdns_base_resolve_ipv4(dns, "a.example.net", 0, resolve_cb, &res[0]);
 	run_until_done(1);
 	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
-	ck_assert_int_eq(res[0].count, 1);
 	inet_pton(AF_INET, "192.0.2.7", &a);
 	ck_assert_mem_eq(res[0].addrs[0], &a, 4);
 #ifndef EVKIT_REFERENCE
+	/* libevent takes every A record of the answer, whatever its owner
+	 * (2 here); evkit only those at the end of the chain. */
+	ck_assert_int_eq(res[0].count, 1);
 	ck_assert_int_eq(res[0].ttl, 30); /* the chain's minimum */
 #endif
 }
@@ -819,6 +821,23 @@ check_first_address(const char *ip)
 	ck_assert_mem_eq(res[0].addrs[0], &a, 4);
 }
 
+/*
+ * The address of a reply that must have been refused.  libevent 2.1
+ * takes replies from another port of the server, with another question,
+ * with the case of a randomized name changed, and for an earlier try
+ * sent to another server: evkit refuses them all.
+ */
+static void
+check_strict_address(const char *ip)
+{
+#ifdef EVKIT_REFERENCE
+	(void)ip;
+	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
+#else
+	check_first_address(ip);
+#endif
+}
+
 START_TEST(test_wrong_id_ignored)
 {
 	struct fake *f = fake_start(0, script_wrong_id, 0);
@@ -839,8 +858,10 @@ START_TEST(test_wrong_source_ignored)
 	evdns_base_set_option(dns, "timeout", "0.1");
 	evdns_base_resolve_ipv4(dns, "src.example", 0, resolve_cb, &res[0]);
 	run_until_done(1);
-	check_first_address("10.0.0.1");
+	check_strict_address("10.0.0.1");
+#ifndef EVKIT_REFERENCE
 	ck_assert_int_eq(f->n_queries, 2);
+#endif
 }
 END_TEST
 
@@ -852,7 +873,7 @@ START_TEST(test_wrong_question_ignored)
 	evdns_base_resolve_ipv4(dns, "question.example", 0, resolve_cb,
 	    &res[0]);
 	run_until_done(1);
-	check_first_address("10.0.0.1");
+	check_strict_address("10.0.0.1");
 	ck_assert_int_eq(f->n_queries, 1);
 }
 END_TEST
@@ -867,7 +888,7 @@ START_TEST(test_randomize_case)
 	evdns_base_resolve_ipv4(dns, "abcdefghijklmnopqrstuvwxyz.example", 0,
 	    resolve_cb, &res[0]);
 	run_until_done(1);
-	check_first_address("10.0.0.1");
+	check_strict_address("10.0.0.1");
 	/* 34 letters left as they were: 1 chance in 2^34. */
 	question_text(f->last_q, f->last_len, asked, 1);
 	ck_assert_str_ne(asked, "abcdefghijklmnopqrstuvwxyz.example");
@@ -1084,8 +1105,12 @@ START_TEST(test_search_order)
 	run_until_done(1);
 	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
 	ck_assert_int_eq(f->n_queries, 3);
+#ifndef EVKIT_REFERENCE
+	/* libevent tries the domain added last first; evkit keeps the
+	 * order they were added in (resolv.conf's order). */
 	ck_assert_str_eq(f->names[0], "host.a.test");
 	ck_assert_str_eq(f->names[1], "host.b.test");
+#endif
 	ck_assert_str_eq(f->names[2], "host");
 	/* Enough dots: the name as given first. */
 	f->n_queries = 0;
@@ -1094,7 +1119,9 @@ START_TEST(test_search_order)
 	run_until_done(2);
 	ck_assert_int_eq(res[1].err, DNS_ERR_NONE);
 	ck_assert_str_eq(f->names[0], "www.host");
+#ifndef EVKIT_REFERENCE
 	ck_assert_str_eq(f->names[1], "www.host.a.test");
+#endif
 	/* No search. */
 	f->n_queries = 0;
 	f->param = 99;
@@ -1127,6 +1154,9 @@ START_TEST(test_nameserver_formats)
 	                     (struct sockaddr *)&ss, sizeof(ss)),
 	    (int)sizeof(struct sockaddr_in));
 	ck_assert_int_eq(ntohs(sin->sin_port), 53);
+#ifndef EVKIT_REFERENCE
+	/* evkit's indexes follow the order of addition (libevent's do not
+	 * after the first). */
 	evdns_base_get_nameserver_addr(dns, 1, (struct sockaddr *)&ss,
 	    sizeof(ss));
 	ck_assert_int_eq(ntohs(sin->sin_port), 5353);
@@ -1134,6 +1164,9 @@ START_TEST(test_nameserver_formats)
 	                     (struct sockaddr *)&ss, sizeof(ss)),
 	    (int)sizeof(struct sockaddr_in6));
 	ck_assert_int_eq(ntohs(sin6->sin6_port), 54);
+#else
+	(void)sin6;
+#endif
 	ck_assert_int_eq(evdns_base_get_nameserver_addr(dns, 4,
 	                     (struct sockaddr *)&ss, sizeof(ss)),
 	    -1);
@@ -1230,7 +1263,7 @@ START_TEST(test_late_reply_other_server)
 	evdns_base_set_option(dns, "timeout", "0.1");
 	evdns_base_resolve_ipv4(dns, "late.example", 0, resolve_cb, &res[0]);
 	run_until_done(1);
-	check_first_address("10.0.0.1");
+	check_strict_address("10.0.0.1");
 }
 END_TEST
 
