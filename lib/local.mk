@@ -4,6 +4,8 @@ lib_LIBRARIES += lib/libevkit.a
 
 lib_libevkit_a_SOURCES = \
 	lib/ae.c \
+	lib/dns_wire.c \
+	lib/dns_wire_text.c \
 	lib/event.c \
 	lib/event_compat.c \
 	lib/event_config.c \
@@ -24,6 +26,8 @@ lib_libevkit_a_SOURCES = \
 	lib/evutil.c \
 	lib/evutil_time.c \
 	lib/evutil_rand.c \
+	lib/evdns.c \
+	lib/evdns_tcp.c \
 	lib/log.c \
 	lib/mm.c \
 	lib/watch.c
@@ -40,7 +44,9 @@ noinst_HEADERS += \
 	lib/time-internal.h \
 	lib/watch-internal.h \
 	lib/dns-wire-internal.h \
+	lib/dns-wire-text-internal.h \
 	lib/evdns-internal.h \
+	lib/evdns-core-internal.h \
 	lib/evdns-hosts-internal.h
 
 # Public headers: the umbrella compat headers at the top of $(includedir),

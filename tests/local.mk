@@ -24,7 +24,9 @@ tests_check_evkit_SOURCES = \
 	tests/check_buffer.c \
 	tests/check_reuse.c \
 	tests/check_ae.c \
-	tests/check_watch.c
+	tests/check_watch.c \
+	tests/check_dns_wire.c \
+	tests/check_dns.c
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit.a $(CHECK_LIBS)
 
@@ -70,7 +72,8 @@ EXTRA_DIST += \
 	tests/ae-hiredis.sh \
 	tests/tools/evbench.sh \
 	tests/summary.sh \
-	tests/libevent-reference.sh
+	tests/libevent-reference.sh \
+	tests/dns-wire-oracle.py
 
 # The same suites built against the system libevent, by hand: proves that
 # a test asserts libevent's behaviour and not ours.
