@@ -119,7 +119,7 @@ struct evdns_base {
 	int n_inflight;
 	struct evdns_request *ids[EVDNS_ID_BUCKETS];
 
-	unsigned char rng[256];
+	unsigned char rng[1024];
 	size_t rng_left;
 
 	/* Options. */

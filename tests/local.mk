@@ -25,7 +25,8 @@ tests_check_evkit_SOURCES = \
 	tests/check_reuse.c \
 	tests/check_ae.c \
 	tests/check_watch.c \
-	tests/check_dns_wire.c
+	tests/check_dns_wire.c \
+	tests/check_dns.c
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit.a $(CHECK_LIBS)
 
