@@ -50,7 +50,7 @@ packages=(
 	clang libclang-rt-14-dev
 	valgrind strace netcat-openbsd socat ncat tmux time curl
 	libhiredis-dev redis-server
-	nsd dnsperf knot-dnsutils adns-tools bind9-dnsutils jq
+	nsd dnsperf knot-dnsutils adns-tools bind9-dnsutils jq bc
 )
 
 say() {

@@ -6,8 +6,12 @@
 #                              hosts h0..h<N-1> with A, AAAA, MX and TXT
 #   dns_server_start DIR       start nsd on 127.0.0.1 and a free port with
 #                              the zones in DIR; sets $dns_port, $dns_pid
+#                              (DNS_EXTRA_ADDRESS=ADDR@PORT: one more
+#                              address, for clients that cannot be told a
+#                              port, such as adnshost)
 #   dns_server_stop            stop it (by PID); dns_server_start installs
 #                              nothing in a trap, the caller's cleanup calls it
+#   dns_queries DIR            how many queries it received so far
 #
 # The zone (origin evdig.test.):
 #   h<i>                A, AAAA, MX, TXT (the bulk names; h<i> has no SRV:
@@ -142,7 +146,8 @@ dns_free_port() {
 dns_conf() {
 	cat >"$1/nsd.conf" <<EOF
 server:
-	ip-address: 127.0.0.1
+	ip-address: 127.0.0.1@$2${DNS_EXTRA_ADDRESS:+
+	ip-address: $DNS_EXTRA_ADDRESS}
 	port: $2
 	do-ip6: no
 	username: ""
@@ -162,7 +167,8 @@ server:
 	tcp-count: 256
 	tcp-query-count: 0
 remote-control:
-	control-enable: no
+	control-enable: yes
+	control-interface: "$1/nsd.ctl"
 zone:
 	name: evdig.test
 	zonefile: evdig.test.zone
@@ -212,6 +218,13 @@ dns_server_start() {
 	echo "dns-server-lib: nsd did not start:" >&2
 	cat "$ds_dir/nsd.out" "$ds_dir/nsd.log" >&2 2>/dev/null
 	return 1
+}
+
+# dns_queries DIR: queries the server received so far (UDP and TCP),
+# from nsd-control over the unix socket in DIR.
+dns_queries() {
+	nsd-control -c "$1/nsd.conf" stats_noreset 2>/dev/null |
+	    sed -n 's/^num\.queries=//p'
 }
 
 dns_server_stop() {
