@@ -2,7 +2,7 @@
 # evdig -f against a real server (NSD, tests/tools/dns-server-lib.sh):
 # 2,400 queries (200 of them NXDOMAIN) give dig -f's records in input
 # order, --unordered the same lines in some order, and the summary counts
-# them right; a file ten times longer runs in the same memory (the input
+# them right, over UDP and TCP; a file ten times longer runs in the same memory (the input
 # is streamed); an unreadable file exits 8.  Against a server that can
 # only answer a few queries at a time and drops the rest, every query is
 # answered in the end, with fewer retransmissions than queries: the
@@ -54,6 +54,17 @@ timeout -k 5 60 "$EVDIG" $S -f - --concurrency 7 +short <"$tmp/names" \
     >"$tmp/got" 2>/dev/null
 cmp -s "$tmp/got" "$tmp/want" && ok "-f - with --concurrency 7: +short" ||
     fail "-f - --concurrency 7"
+
+# Over TCP: the queries share connections, pipelined; the same records.
+timeout -k 5 60 "$EVDIG" $S -f "$tmp/names" +tcp +short >"$tmp/got" \
+    2>"$tmp/sum"
+if cmp -s "$tmp/got" "$tmp/want" &&
+    grep -q '^;; queries: 2400, answered: 2400,' "$tmp/sum"; then
+	ok "-f +tcp: the same records"
+else
+	fail "-f +tcp"
+	show "$tmp/sum"
+fi
 
 # Flat memory: 10 times more lines, about the same peak RSS.
 if [ -x /usr/bin/time ]; then
