@@ -7,7 +7,10 @@ noinst_LIBRARIES =
 noinst_LIBRARIES += tools/common/libcli.a
 tools_common_libcli_a_SOURCES = \
 	tools/common/cli.c \
-	tools/common/cli.h
+	tools/common/cli.h \
+	tools/common/lineedit.c \
+	tools/common/lineedit.h
+tools_common_libcli_a_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS)
 
 TOOLS_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools/common
 
@@ -24,3 +27,36 @@ tools_evbench_evbench_SOURCES = \
 	tools/evbench/workloads.h
 tools_evbench_evbench_CPPFLAGS = $(TOOLS_CPPFLAGS) -DWL_WITH_AE
 tools_evbench_evbench_LDADD = tools/common/libcli.a lib/libevkit.a
+
+# evdig: a dig on evdns (event2/dns_query.h), with batch and interactive
+# modes.
+bin_PROGRAMS += tools/evdig/evdig
+tools_evdig_evdig_SOURCES = \
+	tools/evdig/evdig.c \
+	tools/evdig/evdig.h \
+	tools/evdig/batch.c \
+	tools/evdig/interactive.c \
+	tools/evdig/json.c \
+	tools/evdig/options.c \
+	tools/evdig/output.c
+tools_evdig_evdig_CPPFLAGS = $(TOOLS_CPPFLAGS)
+tools_evdig_evdig_LDADD = tools/common/libcli.a lib/libevkit.a $(LIBEDIT_LIBS)
+
+dist_man_MANS += man/evdig.1
+
+# Against a real server (NSD, tests/tools/dns-server-lib.sh) and dig; each
+# test skips without them.
+TESTS += \
+	tests/tools/evdig-usage.sh \
+	tests/tools/evdig-vs-dig.sh \
+	tests/tools/evdig-batch.sh \
+	tests/tools/evdig-interactive.sh
+
+EXTRA_DIST += \
+	tests/tools/dns-server-lib.sh \
+	tests/tools/evdig-lib.sh \
+	tests/tools/evdig-usage.sh \
+	tests/tools/evdig-vs-dig.sh \
+	tests/tools/evdig-batch.sh \
+	tests/tools/evdig-interactive.sh \
+	bench/evdig-batch
