@@ -153,6 +153,17 @@ cli_note(const char *fmt, ...)
 	va_end(ap);
 }
 
+int
+cli_msg(struct cli_msgbuf *m, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->buf, m->size, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
 static void
 print_usage(FILE *fp)
 {

@@ -83,6 +83,18 @@ int cli_handle_option(int ch, const char *arg, char *const argv[]);
  */
 void cli_getopt_message(int ch, char *const argv[], char *msg, size_t size);
 
+/*
+ * Where a parser that neither prints nor exits (evcat's, evdig's) puts its
+ * message.  cli_msg() writes it and returns `status`, for the parser to
+ * return in turn.
+ */
+struct cli_msgbuf {
+	char *buf;
+	size_t size;
+};
+int cli_msg(struct cli_msgbuf *m, int status, const char *fmt, ...)
+    CLI_PRINTF(3, 4);
+
 /* Print the usage to stderr and exit 2, after an optional message. */
 CLI_NORETURN void cli_usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* Print the usage (and help text) to stdout and exit 0. */

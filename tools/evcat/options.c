@@ -83,26 +83,11 @@ static const struct option tool_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Where a message goes. */
-struct msgbuf {
-	char *buf;
-	size_t size;
-};
-
-/* Writes the message; returns CLI_EXIT_USAGE for the caller to return. */
-static int __attribute__((format(printf, 2, 3)))
-usage_error(struct msgbuf *m, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(m->buf, m->size, fmt, ap);
-	va_end(ap);
-	return CLI_EXIT_USAGE;
-}
+/* The message in m; returns the usage status for the caller to return. */
+#define usage_error(m, ...) cli_msg((m), CLI_EXIT_USAGE, __VA_ARGS__)
 
 static int
-number(struct msgbuf *m, const char *opt, const char *arg, long long min,
+number(struct cli_msgbuf *m, const char *opt, const char *arg, long long min,
     long long max, long long *value)
 {
 	return cli_number_parse(opt, arg, min, max, value, m->buf, m->size) == 0
@@ -112,7 +97,7 @@ number(struct msgbuf *m, const char *opt, const char *arg, long long min,
 
 /* "1M" and friends, powers of 1024, up to 16G. */
 static int
-parse_rate(struct msgbuf *m, const char *arg, long long *rate)
+parse_rate(struct cli_msgbuf *m, const char *arg, long long *rate)
 {
 	static const long long max = 1LL << 34;
 	const char *suffixes = "kKmMgG";
@@ -144,7 +129,7 @@ bad:
 
 /* A port number (0 only when listening) or a service name. */
 static int
-check_port(struct msgbuf *m, const char *port, int zero_ok)
+check_port(struct cli_msgbuf *m, const char *port, int zero_ok)
 {
 	long long v;
 
@@ -157,7 +142,7 @@ check_port(struct msgbuf *m, const char *port, int zero_ok)
 
 /* --method NAME: a supported backend, given once ("all": the only one). */
 static int
-set_method(struct msgbuf *m, struct evcat_opts *o, const char *name)
+set_method(struct cli_msgbuf *m, struct evcat_opts *o, const char *name)
 {
 	const char **methods = cli_methods_supported();
 	size_t len;
@@ -232,7 +217,7 @@ flag_option(struct evcat_opts *o, int ch)
 
 /* One getopt result; 0, or CLI_EXIT_USAGE with the message. */
 static int
-one_option(struct msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
+one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
     char **argv)
 {
 	int fam;
@@ -292,7 +277,7 @@ one_option(struct msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
 
 /* Conflicting flags are rejected right after parsing, as nc does. */
 static int
-check_conflicts(struct msgbuf *m, const struct evcat_opts *o)
+check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 {
 	if (o->listen && (o->source != NULL || o->source_port != NULL))
 		return usage_error(m, "-l cannot be used with -s or -p");
@@ -322,7 +307,8 @@ check_conflicts(struct msgbuf *m, const struct evcat_opts *o)
 
 /* The operands: [destination] [port ...], or a path with -U. */
 static int
-take_operands(struct msgbuf *m, struct evcat_opts *o, int nargs, char **args)
+take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
+    char **args)
 {
 	if (o->unix_path != NULL) {
 		if (nargs != 1)
@@ -361,7 +347,7 @@ int
 evcat_parse_options(struct evcat_opts *o, int argc, char **argv, char *msg,
     size_t msgsize)
 {
-	struct msgbuf m = { msg, msgsize };
+	struct cli_msgbuf m = { msg, msgsize };
 	struct option *longopts;
 	int ch, status = 0;
 

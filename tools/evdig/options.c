@@ -63,24 +63,11 @@ const char *const evdig_words[] = { "+short", "+noshort", "+json", "+nojson",
 	"NSEC", "NSEC3", "NSEC3PARAM", "PTR", "RRSIG", "SOA", "SRV", "SSHFP",
 	"SVCB", "TLSA", "TXT", "IN", "CH", "HS", NULL };
 
-struct msgbuf {
-	char *buf;
-	size_t size;
-};
-
-static int __attribute__((format(printf, 2, 3)))
-usage_error(struct msgbuf *m, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(m->buf, m->size, fmt, ap);
-	va_end(ap);
-	return EVDIG_EXIT_USAGE;
-}
+/* The message in m; returns the usage status for the caller to return. */
+#define usage_error(m, ...) cli_msg((m), EVDIG_EXIT_USAGE, __VA_ARGS__)
 
 static int
-number(struct msgbuf *m, const char *opt, const char *arg, long long min,
+number(struct cli_msgbuf *m, const char *opt, const char *arg, long long min,
     long long max, int *value)
 {
 	long long v;
@@ -176,7 +163,7 @@ static const struct {
 /* "+word[=value]" (the "+" removed); dig accepts an unambiguous prefix of
  * a few words, evdig only the whole word. */
 static int
-plus_option(struct msgbuf *m, struct evdig_qopts *q, const char *word)
+plus_option(struct cli_msgbuf *m, struct evdig_qopts *q, const char *word)
 {
 	char opt[64];
 	const char *val = strchr(word, '=');
@@ -246,7 +233,7 @@ plus_option(struct msgbuf *m, struct evdig_qopts *q, const char *word)
 
 /* Where the words of the command line go. */
 struct parse {
-	struct msgbuf m;
+	struct cli_msgbuf m;
 	struct evdig_qopts *defaults;
 	struct evdig_query *cur; /* the query being built, or NULL */
 	int type_given, class_given;
@@ -372,7 +359,7 @@ query_option(struct parse *p, const char *w, const char *next, int *used,
 
 /* --method NAME: a supported backend. */
 static int
-set_method(struct msgbuf *m, struct evdig_opts *o, const char *name)
+set_method(struct cli_msgbuf *m, struct evdig_opts *o, const char *name)
 {
 	const char **methods = cli_methods_supported();
 	size_t len;
@@ -530,7 +517,7 @@ join_args(int argc, char **argv)
 }
 
 static int
-check_conflicts(struct msgbuf *m, struct evdig_opts *o)
+check_conflicts(struct cli_msgbuf *m, struct evdig_opts *o)
 {
 	if (o->batch_file != NULL && o->interactive)
 		return usage_error(m, "-f and -i conflict");
