@@ -296,7 +296,9 @@ lineedit_start(const struct lineedit_config *cfg)
 	el_set(el, EL_GETCFN, read_key);
 	el_set(el, EL_BIND, "^R", "em-inc-search-prev", NULL);
 	if (conf.words != NULL) {
-		el_set(el, EL_ADDFN, "evkit-complete", "complete a word",
+		/* el_wset: el_set's narrow EL_ADDFN leaks its copies of
+		 * the name and help text (libedit 3.1). */
+		el_wset(el, EL_ADDFN, L"evkit-complete", L"complete a word",
 		    complete);
 		el_set(el, EL_BIND, "^I", "evkit-complete", NULL);
 	}
