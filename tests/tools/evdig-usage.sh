@@ -60,6 +60,12 @@ bad "empty server" @ example.org
 bad "zone transfers" example.org AXFR
 bad "-f and -i conflict" -f /dev/null -i
 
+# A server name that has no address of the family asked: exit 10.
+"$EVDIG" -4 @::1 example.org >/dev/null 2>"$tmp/err"
+st=$?
+[ $st = 10 ] && grep -q "couldn't get address" "$tmp/err" &&
+    ok "-4 @::1: exit 10" || fail "-4 @::1: status $st"
+
 # -i needs a terminal.
 "$EVDIG" -i </dev/null >/dev/null 2>"$tmp/err"
 st=$?

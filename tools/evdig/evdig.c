@@ -38,6 +38,18 @@ internal_error(const char *fmt, ...)
 	exit(EVDIG_EXIT_INTERNAL);
 }
 
+/* The library's messages: errors always, the rest (a nameserver down and
+ * back up) with -v; on a line of their own, over the progress line. */
+static void
+log_cb(int severity, const char *msg)
+{
+	if (severity < EVENT_LOG_ERR && cli_verbosity() < 1)
+		return;
+	if (isatty(2))
+		fputs("\r\033[K", stderr);
+	cli_warnx("%s", msg);
+}
+
 static const char *
 resolv_conf_path(void)
 {
@@ -254,6 +266,7 @@ main(int argc, char **argv)
 	int nservers, status;
 
 	parse_options(&o, argc, argv);
+	event_set_log_callback(log_cb);
 	signal(SIGPIPE, SIG_IGN);
 	if (o.batch_file != NULL)
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
