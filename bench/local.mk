@@ -11,7 +11,8 @@ EXTRA_DIST += \
 	bench/vs-libevent \
 	bench/bench-core.c \
 	bench/evbuffer-bench.c \
-	bench/evbuffer-vs-libevent
+	bench/evbuffer-vs-libevent \
+	bench/dns-wire-parse.c
 
 # evbuffer micro-benchmark against the system libevent's evbuffer.
 bench-evbuffer: lib/libevkit.a

@@ -129,40 +129,6 @@ rd_u32(struct rd *r, ev_uint32_t *v)
 	return 0;
 }
 
-/* Numbers: an 8-, 16- or 32-bit field in decimal. */
-static int
-num8(struct rd *r)
-{
-	unsigned v;
-
-	if (rd_u8(r, &v) < 0)
-		return -1;
-	tb_u32(r->t, v);
-	return 0;
-}
-
-static int
-num16(struct rd *r)
-{
-	unsigned v;
-
-	if (rd_u16(r, &v) < 0)
-		return -1;
-	tb_u32(r->t, v);
-	return 0;
-}
-
-static int
-num32(struct rd *r)
-{
-	ev_uint32_t v;
-
-	if (rd_u32(r, &v) < 0)
-		return -1;
-	tb_u32(r->t, v);
-	return 0;
-}
-
 static void
 sp(struct rd *r)
 {
@@ -176,9 +142,10 @@ name(struct rd *r)
 {
 	unsigned char wire[DNS_NAME_MAX];
 	struct dns_tbuf *t = r->t;
+	int n = dns_name_unpack_(r->msg, r->end, &r->pos, wire);
 
-	if (dns_name_unpack_(r->msg, r->end, &r->pos, wire) < 0 ||
-	    dns_tbuf_reserve_(t, DNS_NAME_TEXT_MAX) < 0)
+	/* Each wire byte takes four characters at most ("\DDD"). */
+	if (n < 0 || dns_tbuf_reserve_(t, 4 * (size_t)n) < 0)
 		return -1;
 	t->len += dns_name_escape_(wire, t->p + t->len);
 	return 0;
@@ -227,19 +194,81 @@ cstring(struct rd *r)
 	return 0;
 }
 
+/*
+ * Fields of rdata one after another, separated by spaces, as `layout`
+ * lists them: 'n' a name, 's' a <character-string>, '1', '2' and '4' an
+ * unsigned number of that many bytes, in decimal.
+ */
+static int
+fields(struct rd *r, const char *layout)
+{
+	const char *f;
+
+	for (f = layout; *f; f++) {
+		unsigned v = 0;
+		ev_uint32_t v32 = 0;
+		int rc;
+
+		if (f > layout)
+			sp(r);
+		switch (*f) {
+		case 'n':
+			rc = name(r);
+			break;
+		case 's':
+			rc = cstring(r);
+			break;
+		case '1':
+		case '2':
+			rc = *f == '1' ? rd_u8(r, &v) : rd_u16(r, &v);
+			tb_u32(r->t, v);
+			break;
+		default:
+			rc = rd_u32(r, &v32);
+			tb_u32(r->t, v32);
+			break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- the types ---- */
+
+/* Dotted quad, without snprintf: half the cost of a typical parse was
+ * inet_ntop's printf before. */
+static void
+tb_ipv4(struct dns_tbuf *t, const unsigned char *a)
+{
+	char *o;
+	int i;
+
+	if (dns_tbuf_reserve_(t, 16) < 0)
+		return;
+	o = t->p + t->len;
+	for (i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (i > 0)
+			*o++ = '.';
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
+	}
+	*o = '\0';
+	t->len = (size_t)(o - t->p);
+}
 
 static int
 text_a(struct rd *r)
 {
-	char buf[16];
-
-	if (rd_left(r) != 4 ||
-	    evutil_inet_ntop(AF_INET, r->msg + r->pos, buf, sizeof(buf)) ==
-	        NULL)
+	if (rd_left(r) != 4)
 		return -1;
+	tb_ipv4(r->t, r->msg + r->pos);
 	r->pos += 4;
-	dns_tbuf_puts_(r->t, buf);
 	return 0;
 }
 
@@ -257,24 +286,6 @@ text_aaaa(struct rd *r)
 	return 0;
 }
 
-static int
-text_soa(struct rd *r)
-{
-	int i;
-
-	if (name(r) < 0)
-		return -1;
-	sp(r);
-	if (name(r) < 0)
-		return -1;
-	for (i = 0; i < 5; i++) {
-		sp(r);
-		if (num32(r) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* TXT, SPF: one or more strings. */
 static int
 text_txt(struct rd *r)
@@ -289,47 +300,6 @@ text_txt(struct rd *r)
 	return 0;
 }
 
-/* A 16-bit number, a space and a name (MX, KX, AFSDB, RT). */
-static int
-text_num_name(struct rd *r)
-{
-	if (num16(r) < 0)
-		return -1;
-	sp(r);
-	return name(r);
-}
-
-static int
-text_two_names(struct rd *r)
-{
-	if (name(r) < 0)
-		return -1;
-	sp(r);
-	return name(r);
-}
-
-static int
-text_two_strings(struct rd *r)
-{
-	if (cstring(r) < 0)
-		return -1;
-	sp(r);
-	return cstring(r);
-}
-
-static int
-text_srv(struct rd *r)
-{
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		if (num16(r) < 0)
-			return -1;
-		sp(r);
-	}
-	return name(r);
-}
-
 /* CAA: flags, the tag bare (letters and digits, as BIND requires) and
  * the value quoted. */
 static int
@@ -337,7 +307,7 @@ text_caa(struct rd *r)
 {
 	unsigned n, i;
 
-	if (num8(r) < 0 || rd_u8(r, &n) < 0 || n == 0 || rd_left(r) < n)
+	if (fields(r, "1") < 0 || rd_u8(r, &n) < 0 || n == 0 || rd_left(r) < n)
 		return -1;
 	sp(r);
 	for (i = 0; i < n; i++) {
@@ -401,25 +371,6 @@ hex_words(struct dns_tbuf *t, const unsigned char *p, size_t n)
 }
 
 
-/* ---- hex, base64 and base32hex ---- */
-
-/* The rest of the rdata in hex, split like dig's; at least min bytes.
- * Nothing at all (not even the space before) when empty. */
-static int
-rest_hex(struct rd *r, size_t min)
-{
-	size_t n = rd_left(r);
-
-	if (n < min)
-		return -1;
-	if (n > 0) {
-		sp(r);
-		hex_words(r->t, r->msg + r->pos, n);
-	}
-	r->pos = r->end;
-	return 0;
-}
-
 /* Base64, a space every `split` characters (0: none). */
 static void
 b64_words(struct dns_tbuf *t, const unsigned char *p, size_t n, size_t split)
@@ -456,9 +407,10 @@ b64_words(struct dns_tbuf *t, const unsigned char *p, size_t n, size_t split)
 	t->len = (size_t)(o - t->p);
 }
 
-/* The rest of the rdata in base64; at least min bytes. */
+/* The rest of the rdata (at least min bytes) after a space, in hex or
+ * base64 split like dig's; nothing, not even the space, when empty. */
 static int
-rest_b64(struct rd *r, size_t min)
+rest_encoded(struct rd *r, size_t min, int base64)
 {
 	size_t n = rd_left(r);
 
@@ -466,11 +418,16 @@ rest_b64(struct rd *r, size_t min)
 		return -1;
 	if (n > 0) {
 		sp(r);
-		b64_words(r->t, r->msg + r->pos, n, DIG_SPLIT);
+		if (base64)
+			b64_words(r->t, r->msg + r->pos, n, DIG_SPLIT);
+		else
+			hex_words(r->t, r->msg + r->pos, n);
 	}
 	r->pos = r->end;
 	return 0;
 }
+#define rest_hex(r, min) rest_encoded((r), (min), 0)
+#define rest_b64(r, min) rest_encoded((r), (min), 1)
 
 /* RFC 4648 base32hex, upper case, unpadded (NSEC3's hashes). */
 static void
@@ -549,72 +506,43 @@ type_bitmap(struct rd *r, int allow_empty)
 	return 0;
 }
 
-/* The digest length a DS digest type needs; 0 when unknown (then at
- * least one byte). */
-static size_t
-ds_digest_len(unsigned digest_type)
-{
-	switch (digest_type) {
-	case 1: /* SHA-1 */
-		return 20;
-	case 2: /* SHA-256 */
-	case 3: /* GOST R 34.11-94 */
-		return 32;
-	case 4: /* SHA-384 */
-		return 48;
-	default:
-		return 0;
-	}
-}
-
+/*
+ * Numbers as `layout` lists them, then the rest of the rdata in hex, at
+ * least min bytes.  The last number picks the hex's exact length when
+ * exact[] has a non-zero entry for it: DS digest types, SSHFP fingerprint
+ * types, ZONEMD hash algorithms (whose lengths BIND checks too).
+ */
 static int
-text_ds(struct rd *r)
+numbers_then_hex(struct rd *r, const char *layout, const unsigned char *exact,
+    size_t n_exact, size_t min)
 {
-	unsigned dt;
-	size_t need;
+	unsigned last;
 
-	if (num16(r) < 0)
+	if (fields(r, layout) < 0)
 		return -1;
-	sp(r);
-	if (num8(r) < 0 || rd_u8(r, &dt) < 0)
+	last = r->msg[r->pos - 1];
+	if (last < n_exact && exact[last] != 0 && rd_left(r) != exact[last])
 		return -1;
-	sp(r);
-	tb_u32(r->t, dt);
-	need = ds_digest_len(dt);
-	if (need != 0 && rd_left(r) != need)
-		return -1;
-	return rest_hex(r, 1);
+	return rest_hex(r, min);
 }
 
-static int
-text_sshfp(struct rd *r)
-{
-	unsigned ft;
-
-	if (num8(r) < 0 || rd_u8(r, &ft) < 0)
-		return -1;
-	sp(r);
-	tb_u32(r->t, ft);
-	if ((ft == 1 && rd_left(r) != 20) || (ft == 2 && rd_left(r) != 32))
-		return -1;
-	return rest_hex(r, 0);
-}
-
+/* By digest type: SHA-1, SHA-256, GOST R 34.11-94, SHA-384. */
+static const unsigned char ds_len[] = { 0, 20, 32, 32, 48 };
+/* By fingerprint type: SHA-1, SHA-256. */
+static const unsigned char sshfp_len[] = { 0, 20, 32 };
+/* By hash algorithm: SHA-384, SHA-512. */
+static const unsigned char zonemd_len[] = { 0, 48, 64 };
+#define N(a) (sizeof(a) / sizeof(a[0]))
 /* DNSKEY, CDNSKEY, KEY: flags, protocol, algorithm, the key. */
 static int
 text_dnskey(struct rd *r, int type)
 {
+	size_t start = r->pos;
 	unsigned flags;
 
-	if (rd_u16(r, &flags) < 0)
+	if (fields(r, "211") < 0)
 		return -1;
-	tb_u32(r->t, flags);
-	sp(r);
-	if (num8(r) < 0)
-		return -1;
-	sp(r);
-	if (num8(r) < 0)
-		return -1;
+	flags = (unsigned)(r->msg[start] << 8 | r->msg[start + 1]);
 	/* KEY may carry no key when it says so (RFC 2535 "no key"). */
 	return rest_b64(r,
 	    type == EVDNS_TYPE_KEY && (flags & 0xc000) == 0xc000 ? 0 : 1);
@@ -655,13 +583,7 @@ text_rrsig(struct rd *r)
 		return -1;
 	type_mnemonic(r->t, covered);
 	sp(r);
-	if (num8(r) < 0)
-		return -1;
-	sp(r);
-	if (num8(r) < 0)
-		return -1;
-	sp(r);
-	if (num32(r) < 0)
+	if (fields(r, "114") < 0)
 		return -1;
 	for (i = 0; i < 2; i++) {
 		sp(r);
@@ -670,20 +592,18 @@ text_rrsig(struct rd *r)
 		tb_time(r->t, v);
 	}
 	sp(r);
-	if (num16(r) < 0)
-		return -1;
-	sp(r);
-	if (name(r) < 0)
+	if (fields(r, "2n") < 0)
 		return -1;
 	return rest_b64(r, 1);
 }
 
+/* NSEC (a name, a bitmap not empty), CSYNC (serial, flags, a bitmap). */
 static int
-text_nsec(struct rd *r)
+fields_then_bitmap(struct rd *r, const char *layout, int allow_empty)
 {
-	if (name(r) < 0)
+	if (fields(r, layout) < 0)
 		return -1;
-	return type_bitmap(r, 0);
+	return type_bitmap(r, allow_empty);
 }
 
 /* Algorithm, flags, iterations and the salt (hex, "-" when empty). */
@@ -691,14 +611,8 @@ static int
 nsec3_params(struct rd *r)
 {
 	unsigned n;
-	int i;
 
-	for (i = 0; i < 2; i++) {
-		if (num8(r) < 0)
-			return -1;
-		sp(r);
-	}
-	if (num16(r) < 0 || rd_u8(r, &n) < 0 || rd_left(r) < n)
+	if (fields(r, "112") < 0 || rd_u8(r, &n) < 0 || rd_left(r) < n)
 		return -1;
 	sp(r);
 	if (n == 0) {
@@ -723,56 +637,10 @@ text_nsec3(struct rd *r)
 	return type_bitmap(r, 1);
 }
 
-/* TLSA, SMIMEA: usage, selector, matching type, the data. */
-static int
-text_tlsa(struct rd *r)
-{
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		if (i > 0)
-			sp(r);
-		if (num8(r) < 0)
-			return -1;
-	}
-	return rest_hex(r, 1);
-}
-
-static int
-text_zonemd(struct rd *r)
-{
-	unsigned alg;
-
-	if (num32(r) < 0)
-		return -1;
-	sp(r);
-	if (num8(r) < 0 || rd_u8(r, &alg) < 0)
-		return -1;
-	sp(r);
-	tb_u32(r->t, alg);
-	if ((alg == 1 && rd_left(r) != 48) || (alg == 2 && rd_left(r) != 64))
-		return -1;
-	return rest_hex(r, 12);
-}
-
-static int
-text_csync(struct rd *r)
-{
-	if (num32(r) < 0)
-		return -1;
-	sp(r);
-	if (num16(r) < 0)
-		return -1;
-	return type_bitmap(r, 1);
-}
-
 static int
 text_uri(struct rd *r)
 {
-	if (num16(r) < 0)
-		return -1;
-	sp(r);
-	if (num16(r) < 0)
+	if (fields(r, "22") < 0)
 		return -1;
 	sp(r);
 	quoted(r->t, r->msg + r->pos, rd_left(r));
@@ -798,25 +666,6 @@ text_eui(struct rd *r, size_t n)
 	}
 	r->pos += n;
 	return 0;
-}
-
-static int
-text_naptr(struct rd *r)
-{
-	int i;
-
-	if (num16(r) < 0)
-		return -1;
-	sp(r);
-	if (num16(r) < 0)
-		return -1;
-	for (i = 0; i < 3; i++) {
-		sp(r);
-		if (cstring(r) < 0)
-			return -1;
-	}
-	sp(r);
-	return name(r);
 }
 
 /* ---- SVCB and HTTPS (RFC 9460), as dig 9.18 prints them ---- */
@@ -981,10 +830,7 @@ text_svcb(struct rd *r)
 	size_t params;
 	int last = -1, alpn = 0, no_default_alpn = 0;
 
-	if (num16(r) < 0)
-		return -1;
-	sp(r);
-	if (name(r) < 0)
+	if (fields(r, "2n") < 0)
 		return -1;
 	params = r->pos;
 	while (rd_left(r) > 0) {
@@ -1048,44 +894,44 @@ dns_rdata_text_(struct dns_tbuf *t, const unsigned char *msg, size_t pos,
 	case EVDNS_TYPE_MF:
 	case EVDNS_TYPE_MG:
 	case EVDNS_TYPE_MR:
-		rc = name(&r);
+		rc = fields(&r, "n");
 		break;
 	case EVDNS_TYPE_SOA:
-		rc = text_soa(&r);
+		rc = fields(&r, "nn44444");
 		break;
 	case EVDNS_TYPE_MX:
 	case EVDNS_TYPE_KX:
 	case EVDNS_TYPE_AFSDB:
 	case 21: /* RT */
-		rc = text_num_name(&r);
+		rc = fields(&r, "2n");
 		break;
 	case EVDNS_TYPE_TXT:
 	case EVDNS_TYPE_SPF:
 		rc = text_txt(&r);
 		break;
 	case EVDNS_TYPE_HINFO:
-		rc = text_two_strings(&r);
+		rc = fields(&r, "ss");
 		break;
 	case EVDNS_TYPE_MINFO:
 	case EVDNS_TYPE_RP:
-		rc = text_two_names(&r);
+		rc = fields(&r, "nn");
 		break;
 	case EVDNS_TYPE_SRV:
-		rc = text_srv(&r);
+		rc = fields(&r, "222n");
 		break;
 	case EVDNS_TYPE_CAA:
 		rc = text_caa(&r);
 		break;
 	case EVDNS_TYPE_NAPTR:
-		rc = text_naptr(&r);
+		rc = fields(&r, "22sssn");
 		break;
 	case EVDNS_TYPE_SSHFP:
-		rc = text_sshfp(&r);
+		rc = numbers_then_hex(&r, "11", sshfp_len, N(sshfp_len), 0);
 		break;
 	case EVDNS_TYPE_DS:
 	case EVDNS_TYPE_CDS:
 	case 32769: /* DLV */
-		rc = text_ds(&r);
+		rc = numbers_then_hex(&r, "211", ds_len, N(ds_len), 1);
 		break;
 	case EVDNS_TYPE_DNSKEY:
 	case EVDNS_TYPE_CDNSKEY:
@@ -1097,7 +943,7 @@ dns_rdata_text_(struct dns_tbuf *t, const unsigned char *msg, size_t pos,
 		rc = text_rrsig(&r);
 		break;
 	case EVDNS_TYPE_NSEC:
-		rc = text_nsec(&r);
+		rc = fields_then_bitmap(&r, "n", 0);
 		break;
 	case EVDNS_TYPE_NSEC3:
 		rc = text_nsec3(&r);
@@ -1107,7 +953,7 @@ dns_rdata_text_(struct dns_tbuf *t, const unsigned char *msg, size_t pos,
 		break;
 	case EVDNS_TYPE_TLSA:
 	case EVDNS_TYPE_SMIMEA:
-		rc = text_tlsa(&r);
+		rc = numbers_then_hex(&r, "111", NULL, 0, 1);
 		break;
 	case EVDNS_TYPE_OPENPGPKEY:
 	case EVDNS_TYPE_DHCID:
@@ -1118,10 +964,10 @@ dns_rdata_text_(struct dns_tbuf *t, const unsigned char *msg, size_t pos,
 		rc = 0;
 		break;
 	case EVDNS_TYPE_ZONEMD:
-		rc = text_zonemd(&r);
+		rc = numbers_then_hex(&r, "411", zonemd_len, N(zonemd_len), 12);
 		break;
 	case EVDNS_TYPE_CSYNC:
-		rc = text_csync(&r);
+		rc = fields_then_bitmap(&r, "42", 1);
 		break;
 	case EVDNS_TYPE_URI:
 		rc = text_uri(&r);
