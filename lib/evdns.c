@@ -411,7 +411,9 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	LOCK(base);
 	s->in_read = 1;
-	for (i = 0; i < 64 && s->users > 0; i++) {
+	/* At least one read, even with no user left: a stray datagram on an
+	 * idle shared socket must be drained, not left to wake us forever. */
+	for (i = 0; i < 64 && (i == 0 || s->users > 0); i++) {
 		ssize_t n = recv(fd, base->rbuf, 65536, 0);
 
 		if (n < 0) {
@@ -754,20 +756,17 @@ evdns_base_clear_nameservers_and_suspend(struct evdns_base *base)
 	int i;
 
 	LOCK(base);
+	/* Probes end with their nameservers. */
+	for (i = 0; i < base->n_servers; i++)
+		if (base->servers[i]->probe)
+			request_finish(base->servers[i]->probe,
+			    DNS_ERR_SHUTDOWN);
 	/* Requests in flight go back to the head of the queue, in order. */
 	while ((req = TAILQ_LAST(&base->inflight, evdns_req_queue))) {
 		TAILQ_REMOVE(&base->inflight, req, link);
 		base->n_inflight--;
 		try_end(req);
 		req->ns = NULL;
-		if (req->is_probe) {
-			/* Its nameserver is going away. */
-			req->state = REQ_INFLIGHT;
-			TAILQ_INSERT_HEAD(&base->inflight, req, link);
-			base->n_inflight++;
-			request_finish(req, DNS_ERR_SHUTDOWN);
-			continue;
-		}
 		req->tries = 0;
 		req->state = REQ_WAITING;
 		TAILQ_INSERT_HEAD(&base->waiting, req, link);
@@ -1153,7 +1152,6 @@ evdns_base_free(struct evdns_base *base, int fail_requests)
 			req->is_probe = 0;
 			try_end(req);
 			TAILQ_REMOVE(&base->inflight, req, link);
-			base->n_inflight--;
 			request_free(req);
 		}
 	}
@@ -1247,8 +1245,8 @@ request_submit(struct evdns_request *req)
 
 	if (req->is_probe) {
 		req->state = REQ_INFLIGHT;
+		/* Not counted against max-inflight. */
 		TAILQ_INSERT_TAIL(&base->inflight, req, link);
-		base->n_inflight++;
 		request_start_try(req);
 		return 0;
 	}
@@ -1423,7 +1421,8 @@ request_finish(struct evdns_request *req, int err)
 	if (req->state == REQ_INFLIGHT) {
 		try_end(req);
 		TAILQ_REMOVE(&base->inflight, req, link);
-		base->n_inflight--;
+		if (!req->is_probe)
+			base->n_inflight--;
 	} else {
 		TAILQ_REMOVE(&base->waiting, req, link);
 	}

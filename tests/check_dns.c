@@ -186,6 +186,7 @@ struct fake {
 	int param;
 	char names[16][256]; /* names asked, in order (first 16) */
 	unsigned types[16];
+	unsigned short ports[16]; /* the client's source port of each */
 	unsigned char last_q[1024];
 	size_t last_len;
 	struct sockaddr_storage peer;
@@ -225,6 +226,7 @@ fake_note(struct fake *f, const unsigned char *q, size_t len)
 	if (i < 16) {
 		question_text(q, len, f->names[i], 0);
 		f->types[i] = question_type(q, len);
+		f->ports[i] = ntohs(((struct sockaddr_in *)&f->peer)->sin_port);
 	}
 	if (len <= sizeof(f->last_q)) {
 		memcpy(f->last_q, q, len);
@@ -1035,19 +1037,24 @@ END_TEST
 
 /* Answers only when told to (param counts the answers allowed). */
 static struct msg held_q[4];
+static struct sockaddr_storage held_peer[4];
 static int n_held_q;
 
 static void
 script_hold(struct fake *f, const unsigned char *q, size_t len)
 {
-	(void)f;
+	ck_assert_int_lt(n_held_q, 4);
 	memcpy(held_q[n_held_q].b, q, len);
+	held_peer[n_held_q] = f->peer;
 	held_q[n_held_q++].len = len;
 }
 
+/* Answers held query i, to the port it came from. */
 static void
 release_held(struct fake *f, int i)
 {
+	f->peer = held_peer[i];
+	f->peer_len = sizeof(struct sockaddr_in);
 	script_a(f, held_q[i].b, held_q[i].len);
 }
 
@@ -1457,6 +1464,87 @@ START_TEST(test_query_malformed_then_timeout)
 }
 END_TEST
 
+/* A fresh source port for every query while few are in flight. */
+START_TEST(test_fresh_port_per_query)
+{
+	struct fake *f = fake_start(0, script_hold, 0);
+	int i, j;
+
+	n_held_q = 0;
+	use_server(f);
+	for (i = 0; i < 4; i++)
+		evdns_base_resolve_ipv4(dns, "p.example", 0, resolve_cb,
+		    &res[i]);
+	while (f->n_queries < 4)
+		event_base_loop(evkit_base, EVLOOP_ONCE);
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < i; j++)
+			ck_assert_uint_ne(f->ports[i], f->ports[j]);
+	for (i = 0; i < 4; i++)
+		release_held(f, i);
+	run_until_done(4);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(res[i].err, DNS_ERR_NONE);
+}
+END_TEST
+
+/*
+ * Sockets shared (udp-share): replies in any order reach their request;
+ * a reply for a cancelled request or with an ID nobody uses is dropped,
+ * and the socket keeps serving the others.
+ */
+START_TEST(test_shared_socket)
+{
+	struct fake *f = fake_start(0, script_hold, 0);
+	struct evdns_request *r1;
+	struct msg m;
+	int i;
+
+	n_held_q = 0;
+	use_server(f);
+	ck_assert_int_eq(evdns_base_set_option(dns, "udp-share:", "4"), 0);
+	evdns_base_resolve_ipv4(dns, "one.example", 0, resolve_cb, &res[0]);
+	r1 =
+	    evdns_base_resolve_ipv4(dns, "two.example", 0, resolve_cb, &res[1]);
+	evdns_base_resolve_ipv4(dns, "three.example", 0, resolve_cb, &res[2]);
+	while (f->n_queries < 3)
+		event_base_loop(evkit_base, EVLOOP_ONCE);
+	ck_assert_uint_eq(f->ports[0], f->ports[1]);
+	ck_assert_uint_eq(f->ports[1], f->ports[2]);
+	evdns_cancel_request(dns, r1);
+	reply_init(&m, held_q[0].b, held_q[0].len, 0);
+	m.b[0] ^= 0x55; /* nobody's ID */
+	add_a(&m, NULL, 10, "10.9.9.9");
+	fake_send(f, m.b, m.len);
+	for (i = 2; i >= 0; i--)
+		release_held(f, i);
+	run_until_done(3);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
+	ck_assert_int_eq(res[1].err, DNS_ERR_CANCEL);
+	ck_assert_int_eq(res[1].calls, 1);
+	ck_assert_int_eq(res[2].err, DNS_ERR_NONE);
+	/* Nothing else arrives for the cancelled one. */
+	for (i = 0; i < 5; i++)
+		event_base_loop(evkit_base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(res[1].calls, 1);
+	ck_assert_int_eq(n_done, 3);
+}
+END_TEST
+
+/* DISABLE_WHEN_INACTIVE: the loop ends once no request is left. */
+START_TEST(test_inactive_loop_ends)
+{
+	struct fake *f = fake_start(0, script_a, 0);
+
+	use_server(f);
+	evdns_base_resolve_ipv4(dns, "x.example", 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	event_del(f->ev); /* the fake server's own event */
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	event_add(f->ev, NULL);
+}
+END_TEST
+
 START_TEST(test_no_nameserver)
 {
 	evdns_base_resolve_ipv4(dns, "x.example", 0, resolve_cb, &res[0]);
@@ -1520,6 +1608,9 @@ dns_suite(void)
 	tcase_add_test(tc, test_servfail_other_server);
 	tcase_add_test(tc, test_down_and_probed_up);
 	tcase_add_test(tc, test_no_nameserver);
+	tcase_add_test(tc, test_fresh_port_per_query);
+	tcase_add_test(tc, test_shared_socket);
+	tcase_add_test(tc, test_inactive_loop_ends);
 	tcase_add_test(tc, test_suspend_resume);
 #endif
 	suite_add_tcase(s, tc);
