@@ -324,9 +324,9 @@ dns_builder_init_(struct dns_builder *b, unsigned char *buf, size_t cap,
 }
 
 /*
- * Is the suffix of `name` starting at label offset `off` equal (case
- * ignored) to the name written at message offset `at` (possibly
- * compressed)?
+ * Is `name` (a suffix of a name being written) the name written at
+ * message offset `at`?  Case counts, so that every name reads back with
+ * the bytes it was given (a 0x20-randomized question stays as asked).
  */
 static int
 suffix_matches(const struct dns_builder *b, const unsigned char *name,
@@ -337,7 +337,7 @@ suffix_matches(const struct dns_builder *b, const unsigned char *name,
 
 	if (dns_name_unpack_(b->buf, b->len, &pos, other) < 0)
 		return 0;
-	return dns_name_equal_(name, other, 0);
+	return dns_name_equal_(name, other, 1);
 }
 
 /*

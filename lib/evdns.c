@@ -41,6 +41,7 @@
 #include <event2/dns.h>
 #include <event2/dns_query.h>
 
+#include "bufferevent-internal.h"
 #include "event-internal.h"
 #include "evthread-internal.h"
 #include "log-internal.h"
@@ -1103,19 +1104,17 @@ evdns_base_new(struct event_base *event_base, int flags)
 	base->allow_skew_msec = DEFAULT_SKEW_MSEC;
 	base->udp_share = 0; /* auto */
 	base->tcp_idle_msec = DEFAULT_TCP_IDLE_MSEC;
+	bufferevent_set_resolver_(evdns_getaddrinfo, evdns_getaddrinfo_cancel);
 
 	if (flags & EVDNS_BASE_INITIALIZE_NAMESERVERS) {
 		int opts = DNS_OPTIONS_ALL;
 
 		if (flags & EVDNS_BASE_NAMESERVERS_NO_DEFAULT)
 			opts |= DNS_OPTION_NAMESERVERS_NO_DEFAULT;
-		/* evdns_base_resolv_conf_parse is evdns_conf.c's; a failure
-		 * other than "no nameservers" fails the base, as in
-		 * libevent. */
-		(void)opts;
-		/* r = evdns_base_resolv_conf_parse(base, opts,
-		 *     "/etc/resolv.conf"); -- enabled when evdns_conf.c lands
-		 */
+		/* libevent fails the base only when this returns -1, which
+		 * it never does: a missing file means 127.0.0.1. */
+		(void)evdns_base_resolv_conf_parse(base, opts,
+		    "/etc/resolv.conf");
 	}
 	return base;
 }
@@ -1185,7 +1184,7 @@ evdns_base_free(struct evdns_base *base, int fail_requests)
 	virtual_update(base);
 	mm_free(base->servers);
 	search_clear_nolock(base);
-	/* evdns_hosts_free_(base->hosts); -- enabled when evdns_conf.c lands */
+	evdns_hosts_free_(base->hosts);
 	mm_free(base->rbuf);
 	UNLOCK(base);
 	EVTHREAD_FREE_LOCK(base->lock, EVTHREAD_LOCKTYPE_RECURSIVE);

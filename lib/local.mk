@@ -12,6 +12,10 @@ lib_libevkit_a_SOURCES = \
 	lib/event_debug.c \
 	lib/event_free.c \
 	lib/event_inspect.c \
+	lib/evdns_compat.c \
+	lib/evdns_conf.c \
+	lib/evdns_gai.c \
+	lib/evdns_server.c \
 	lib/evmap.c \
 	lib/epoll.c \
 	lib/poll.c \
@@ -42,7 +46,8 @@ noinst_HEADERS += \
 	lib/dns-wire-internal.h \
 	lib/dns-wire-text-internal.h \
 	lib/evdns-internal.h \
-	lib/evdns-core-internal.h
+	lib/evdns-core-internal.h \
+	lib/evdns-hosts-internal.h
 
 # Public headers: the umbrella compat headers at the top of $(includedir),
 # the rest under event2/ as libevent installs them.

@@ -18,6 +18,7 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,6 +322,9 @@ END_TEST
 
 /* ---- the parser: one defect each ---- */
 
+/* 32 bytes of "a". */
+#define A32 "6161616161616161616161616161616161616161616161616161616161616161"
+
 static const struct {
 	const char *what; /* the check it needs */
 	const char *hex;
@@ -338,9 +342,9 @@ static const struct {
 	    HDR1("0001", "0000", "0001") QUESTION
 	    "c00c 0001 0001 00000000 0004 01020304" },
 	{ "label type 0x40 (reserved, or a 64-byte label)",
-	    HDR1("0000", "0000", "0000") "40 72 00 0001 0001" },
+	    HDR1("0000", "0000", "0000") "40" A32 A32 "00 0001 0001" },
 	{ "label type 0x80 (reserved)",
-	    HDR1("0000", "0000", "0000") "80 72 00 0001 0001" },
+	    HDR1("0000", "0000", "0000") "80" A32 A32 A32 A32 "00 0001 0001" },
 	{ "name over 255 bytes (64 * 4 + 1)",
 	    HDR1("0000", "0000", "0000") "3f "
 	                                 "6161616161616161616161616161616161616"
@@ -396,6 +400,8 @@ static const struct {
 	{ "pointer to a label later in its own name (loop)",
 	    HDR1("0001", "0000", "0000") QUESTION
 	    "01 61 c018 0001 0001 00000000 0004 01020304" },
+	{ "pointer into its own name, not looping",
+	    HDR1("0000", "0000", "0000") "03 004141 c00d 0001 0001" },
 	{ "pointers to each other",
 	    HDR1("0002", "0000", "0000") QUESTION
 	    "c02a 0001 0001 00000000 0004 01020304"
@@ -409,7 +415,8 @@ static const struct {
 	    HDR1("0001", "0000", "0000") QUESTION
 	    "c00c 0010 0001 00000000 0006 0461626364" },
 	{ "record cut inside its fixed fields",
-	    HDR1("0001", "0000", "0000") QUESTION "c00c 0001 0001 0000" },
+	    HDR1("0001", "0000", "0000") QUESTION
+	    "c00c 0001 0001 00000000 00" },
 	{ "A with 5 bytes",
 	    HDR1("0001", "0000", "0000") QUESTION
 	    "c00c 0001 0001 00000000 0005 0102030405" },
@@ -635,6 +642,137 @@ START_TEST(test_query_build)
 }
 END_TEST
 
+/* A reply built with compression parses back with the same records and
+ * takes fewer bytes than the names written in full. */
+START_TEST(test_builder_reply)
+{
+	static const struct {
+		int section;
+		const char *owner;
+		int type;
+		const char *rdata; /* a name when is_name, else hex */
+		int is_name;
+		const char *text;
+	} rrs[] = {
+		{ 0, "www.example.com", EVDNS_TYPE_CNAME, "web.example.com", 1,
+		    "web.example.com." },
+		{ 0, "web.example.com", EVDNS_TYPE_A, "c0000201", 0,
+		    "192.0.2.1" },
+		{ 0, "web.example.com", EVDNS_TYPE_TXT, "0568656c6c6f", 0,
+		    "\"hello\"" },
+		{ 1, "example.com", EVDNS_TYPE_NS, "ns1.example.com", 1,
+		    "ns1.example.com." },
+		{ 1, "example.com", EVDNS_TYPE_NS, "NS2.Example.org", 1,
+		    "NS2.Example.org." },
+		{ 2, "ns1.example.com", EVDNS_TYPE_A, "c0000202", 0,
+		    "192.0.2.2" },
+		{ 2, "NS2.Example.org", EVDNS_TYPE_AAAA,
+		    "20010db8000000000000000000000002", 0, "2001:db8::2" },
+	};
+	struct dns_builder b;
+	unsigned char buf[512], owner[DNS_NAME_MAX], rd[DNS_NAME_MAX];
+	struct evdns_msg *m;
+	size_t i, len, full = 12, k[3] = { 0, 0, 0 };
+	int n;
+
+	dns_builder_init_(&b, buf, sizeof(buf), 0x7777,
+	    EVDNS_MSG_QR | EVDNS_MSG_AA | EVDNS_MSG_RD);
+	ck_assert_int_gt(n = dns_name_from_text_("www.example.com", owner), 0);
+	ck_assert_int_eq(dns_builder_question_(&b, owner, 1, 1), 0);
+	full += (size_t)n + 4;
+	for (i = 0; i < sizeof(rrs) / sizeof(rrs[0]); i++) {
+		size_t rn;
+
+		ck_assert_int_gt(n = dns_name_from_text_(rrs[i].owner, owner),
+		    0);
+		full += (size_t)n + 10;
+		if (rrs[i].is_name) {
+			ck_assert_int_gt(rn = (size_t)
+			                     dns_name_from_text_(rrs[i].rdata,
+			                         rd),
+			    0);
+		} else {
+			rn = unhex(rrs[i].rdata, rd, sizeof(rd));
+		}
+		full += rn;
+		ck_assert_int_eq(dns_builder_rr_(&b, rrs[i].section, owner,
+		                     (ev_uint16_t)rrs[i].type, 1, 3600, rd, rn,
+		                     rrs[i].is_name),
+		    0);
+	}
+	ck_assert(!b.truncated);
+	len = dns_builder_finish_(&b, EVDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(len, b.len);
+	/* Compression saves most of the repeated "example.com". */
+	ck_assert_uint_lt(len + 60, full);
+	ck_assert_int_eq(evdns_msg_parse(buf, len, &m), 0);
+	ck_assert_uint_eq(m->id, 0x7777);
+	ck_assert_uint_eq(m->flags, EVDNS_MSG_QR | EVDNS_MSG_AA | EVDNS_MSG_RD);
+	ck_assert_str_eq(m->question[0].name, "www.example.com.");
+	for (i = 0; i < sizeof(rrs) / sizeof(rrs[0]); i++) {
+		const struct evdns_msg_rr *rr;
+		char owner_text[300];
+
+		rr = &m->section[rrs[i].section][k[rrs[i].section]++];
+		snprintf(owner_text, sizeof(owner_text), "%s.", rrs[i].owner);
+		ck_assert_str_eq(rr->name, owner_text);
+		ck_assert_uint_eq(rr->type, rrs[i].type);
+		ck_assert_uint_eq(rr->ttl, 3600);
+		ck_assert_str_eq(rr->text, rrs[i].text);
+	}
+	for (i = 0; i < 3; i++)
+		ck_assert_uint_eq(m->n_section[i], k[i]);
+	evdns_msg_free(m);
+}
+END_TEST
+
+/* A record that does not fit is rolled back whole; TC is set and the
+ * reply still parses, with the records that fitted. */
+START_TEST(test_builder_truncation)
+{
+	struct dns_builder b;
+	unsigned char buf[100], name[DNS_NAME_MAX], big[DNS_NAME_MAX];
+	static const unsigned char addr[4] = { 192, 0, 2, 1 };
+	struct evdns_msg *m;
+	size_t len, before;
+	int i, added = 0;
+
+	ck_assert_int_gt(dns_name_from_text_("host.example", name), 0);
+	ck_assert_int_gt(dns_name_from_text_("a-long-name.elsewhere", big), 0);
+	dns_builder_init_(&b, buf, sizeof(buf), 1, EVDNS_MSG_QR);
+	ck_assert_int_eq(dns_builder_question_(&b, name, 1, 1), 0);
+	/* 12 + 18 = 30 bytes; each A record by pointer is 16 more. */
+	for (i = 0; i < 10; i++) {
+		before = b.len;
+		if (dns_builder_rr_(&b, 0, name, 1, 1, 60, addr, 4, 0) < 0) {
+			ck_assert_uint_eq(b.len, before);
+			break;
+		}
+		added++;
+	}
+	ck_assert_int_eq(added, 4);
+	ck_assert(b.truncated);
+	/* Nothing more goes in once truncated, even what would fit. */
+	ck_assert_int_eq(dns_builder_rr_(&b, 2, big, 1, 1, 60, addr, 0, 0), -1);
+	/* Nor a question. */
+	ck_assert_int_eq(dns_builder_question_(&b, name, 1, 1), -1);
+	len = dns_builder_finish_(&b, 3);
+	ck_assert_uint_eq(len, 30 + 4 * 16);
+	ck_assert_int_eq(evdns_msg_parse(buf, len, &m), 0);
+	ck_assert(m->flags & EVDNS_MSG_TC);
+	ck_assert_int_eq(m->rcode, 3);
+	ck_assert_uint_eq(m->n_question, 1);
+	ck_assert_uint_eq(m->n_section[0], 4);
+	ck_assert_uint_eq(m->count[2], 0);
+	evdns_msg_free(m);
+
+	/* A buffer smaller than a header. */
+	dns_builder_init_(&b, buf, 11, 3, 0);
+	ck_assert_int_eq(dns_builder_question_(&b, name, 1, 1), -1);
+	ck_assert_uint_eq(dns_builder_finish_(&b, 0), 0);
+}
+END_TEST
+
 /* ---- mnemonics ---- */
 
 START_TEST(test_mnemonics)
@@ -711,6 +849,8 @@ dns_wire_suite(void)
 	tc = tcase_create("build");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_query_build);
+	tcase_add_test(tc, test_builder_reply);
+	tcase_add_test(tc, test_builder_truncation);
 	tcase_add_test(tc, test_mnemonics);
 	suite_add_tcase(s, tc);
 	return s;
