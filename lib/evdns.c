@@ -1620,6 +1620,48 @@ extract_answers(struct evdns_request *req, const unsigned char *buf, size_t len,
 	return DNS_ERR_NONE;
 }
 
+/*
+ * The TTL of a negative answer (RFC 2308): the smaller of the SOA's TTL
+ * and its MINIMUM field, from the authority section; 0 without one (or
+ * when the message is malformed), as libevent reports it.
+ */
+static int
+negative_ttl(const unsigned char *buf, size_t len, size_t pos)
+{
+	unsigned char name[DNS_NAME_MAX];
+	unsigned n = get16(buf + 6) + get16(buf + 8), i;
+	ev_uint32_t best = 0xffffffffu;
+
+	for (i = 0; i < n; i++) {
+		ev_uint16_t type, rdlen;
+		ev_uint32_t ttl;
+
+		if (dns_name_unpack_(buf, len, &pos, name) < 0 ||
+		    pos + 10 > len)
+			return 0;
+		type = get16(buf + pos);
+		ttl = get32(buf + pos + 4);
+		rdlen = get16(buf + pos + 8);
+		pos += 10;
+		if (pos + rdlen > len)
+			return 0;
+		/* Answers come first; only the authority's SOA counts. */
+		if (i >= get16(buf + 6) && type == EVDNS_TYPE_SOA &&
+		    get16(buf + pos - 8) == EVDNS_CLASS_IN && rdlen >= 22) {
+			ev_uint32_t min = get32(buf + pos + rdlen - 4);
+
+			if (ttl < best)
+				best = ttl;
+			if (min < best)
+				best = min;
+		}
+		pos += rdlen;
+	}
+	if (best == 0xffffffffu)
+		return 0;
+	return best > INT_MAX ? INT_MAX : (int)best;
+}
+
 static int
 rcode_error(int rcode)
 {
@@ -1750,6 +1792,8 @@ evdns_reply_(struct evdns_base *base, const unsigned char *buf, size_t len,
 	}
 	nameserver_set_up(ns);
 	req->got_tcp = req->tcp;
+	if (err == DNS_ERR_NOTEXIST || err == DNS_ERR_NODATA)
+		req->ttl = negative_ttl(buf, len, qend);
 	if (err == DNS_ERR_SERVERFAILED || err == DNS_ERR_REFUSED ||
 	    err == DNS_ERR_NOTIMPL) {
 		/* Another nameserver may do better; if none does, this is

@@ -618,6 +618,49 @@ START_TEST(test_nxdomain_nodata)
 }
 END_TEST
 
+/* NXDOMAIN or NODATA with the zone's SOA in the authority section. */
+static void
+script_negative_soa(struct fake *f, const unsigned char *q, size_t len)
+{
+	struct msg m, rd;
+	unsigned char nums[20];
+	int i;
+
+	reply_init(&m, q, len, f->param);
+	rd.len = 0;
+	put_name(&rd, "ns.example");
+	put_name(&rd, "admin.example");
+	for (i = 0; i < 5; i++) /* serial refresh retry expire minimum */
+		put16(nums + 4 * i, 0), put16(nums + 4 * i + 2, 100 + i);
+	put16(nums + 18, 45); /* minimum 45 */
+	memcpy(rd.b + rd.len, nums, 20);
+	rd.len += 20;
+	add_rr(&m, "example", 6, 90, rd.b, rd.len);
+	/* It went to the answer count: move it to the authority's. */
+	put16(m.b + 6, 0);
+	put16(m.b + 8, 1);
+	fake_send(f, m.b, m.len);
+}
+
+START_TEST(test_negative_ttl)
+{
+	struct fake *f = fake_start(0, script_negative_soa, 0);
+
+	use_server(f);
+	f->param = 3;
+	evdns_base_resolve_ipv4(dns, "nx.example", 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NOTEXIST);
+	ck_assert_int_eq(res[0].type, 0);
+	ck_assert_int_eq(res[0].ttl, 45); /* min(SOA TTL, SOA minimum) */
+	f->param = 0;
+	evdns_base_resolve_ipv4(dns, "nodata.example", 0, resolve_cb, &res[1]);
+	run_until_done(2);
+	ck_assert_int_eq(res[1].err, DNS_ERR_NODATA);
+	ck_assert_int_eq(res[1].ttl, 45);
+}
+END_TEST
+
 #ifndef EVKIT_REFERENCE
 /* libevent reports a SERVFAIL as a timeout, after trying again. */
 START_TEST(test_servfail)
@@ -1586,6 +1629,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_aaaa_and_ptr);
 	tcase_add_test(tc, test_cname_chain);
 	tcase_add_test(tc, test_nxdomain_nodata);
+	tcase_add_test(tc, test_negative_ttl);
 	tcase_add_test(tc, test_timeout_one_server);
 	tcase_add_test(tc, test_dead_first_server);
 	tcase_add_test(tc, test_wrong_id_ignored);
