@@ -1168,15 +1168,12 @@ evdns_base_free(struct evdns_base *base, int fail_requests)
 			request_free(req);
 		}
 	}
-	/* Finished requests: with fail_requests their callbacks still run
-	 * from the loop (libevent's order); they no longer need the base. */
+	/* Finished requests (and, with fail_requests, those just failed)
+	 * still get their callbacks from the loop, as in libevent: they no
+	 * longer need the base. */
 	while ((req = TAILQ_FIRST(&base->done))) {
 		TAILQ_REMOVE(&base->done, req, link);
 		req->base = NULL;
-		if (!fail_requests) {
-			event_deferred_cb_cancel_(base->event_base, &req->done);
-			request_free(req);
-		}
 	}
 	for (i = 0; i < base->n_servers; i++)
 		nameserver_free(base->servers[i]);
