@@ -41,6 +41,7 @@
 #include <event2/dns.h>
 #include <event2/dns_query.h>
 
+#include "bufferevent-internal.h"
 #include "event-internal.h"
 #include "evthread-internal.h"
 #include "log-internal.h"
@@ -411,7 +412,9 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	LOCK(base);
 	s->in_read = 1;
-	for (i = 0; i < 64 && s->users > 0; i++) {
+	/* At least one read, even with no user left: a stray datagram on an
+	 * idle shared socket must be drained, not left to wake us forever. */
+	for (i = 0; i < 64 && (i == 0 || s->users > 0); i++) {
 		ssize_t n = recv(fd, base->rbuf, 65536, 0);
 
 		if (n < 0) {
@@ -754,20 +757,17 @@ evdns_base_clear_nameservers_and_suspend(struct evdns_base *base)
 	int i;
 
 	LOCK(base);
+	/* Probes end with their nameservers. */
+	for (i = 0; i < base->n_servers; i++)
+		if (base->servers[i]->probe)
+			request_finish(base->servers[i]->probe,
+			    DNS_ERR_SHUTDOWN);
 	/* Requests in flight go back to the head of the queue, in order. */
 	while ((req = TAILQ_LAST(&base->inflight, evdns_req_queue))) {
 		TAILQ_REMOVE(&base->inflight, req, link);
 		base->n_inflight--;
 		try_end(req);
 		req->ns = NULL;
-		if (req->is_probe) {
-			/* Its nameserver is going away. */
-			req->state = REQ_INFLIGHT;
-			TAILQ_INSERT_HEAD(&base->inflight, req, link);
-			base->n_inflight++;
-			request_finish(req, DNS_ERR_SHUTDOWN);
-			continue;
-		}
 		req->tries = 0;
 		req->state = REQ_WAITING;
 		TAILQ_INSERT_HEAD(&base->waiting, req, link);
@@ -1104,19 +1104,17 @@ evdns_base_new(struct event_base *event_base, int flags)
 	base->allow_skew_msec = DEFAULT_SKEW_MSEC;
 	base->udp_share = 0; /* auto */
 	base->tcp_idle_msec = DEFAULT_TCP_IDLE_MSEC;
+	bufferevent_set_resolver_(evdns_getaddrinfo, evdns_getaddrinfo_cancel);
 
 	if (flags & EVDNS_BASE_INITIALIZE_NAMESERVERS) {
 		int opts = DNS_OPTIONS_ALL;
 
 		if (flags & EVDNS_BASE_NAMESERVERS_NO_DEFAULT)
 			opts |= DNS_OPTION_NAMESERVERS_NO_DEFAULT;
-		/* evdns_base_resolv_conf_parse is evdns_conf.c's; a failure
-		 * other than "no nameservers" fails the base, as in
-		 * libevent. */
-		(void)opts;
-		/* r = evdns_base_resolv_conf_parse(base, opts,
-		 *     "/etc/resolv.conf"); -- enabled when evdns_conf.c lands
-		 */
+		/* libevent fails the base only when this returns -1, which
+		 * it never does: a missing file means 127.0.0.1. */
+		(void)evdns_base_resolv_conf_parse(base, opts,
+		    "/etc/resolv.conf");
 	}
 	return base;
 }
@@ -1153,7 +1151,6 @@ evdns_base_free(struct evdns_base *base, int fail_requests)
 			req->is_probe = 0;
 			try_end(req);
 			TAILQ_REMOVE(&base->inflight, req, link);
-			base->n_inflight--;
 			request_free(req);
 		}
 	}
@@ -1171,15 +1168,12 @@ evdns_base_free(struct evdns_base *base, int fail_requests)
 			request_free(req);
 		}
 	}
-	/* Finished requests: with fail_requests their callbacks still run
-	 * from the loop (libevent's order); they no longer need the base. */
+	/* Finished requests (and, with fail_requests, those just failed)
+	 * still get their callbacks from the loop, as in libevent: they no
+	 * longer need the base. */
 	while ((req = TAILQ_FIRST(&base->done))) {
 		TAILQ_REMOVE(&base->done, req, link);
 		req->base = NULL;
-		if (!fail_requests) {
-			event_deferred_cb_cancel_(base->event_base, &req->done);
-			request_free(req);
-		}
 	}
 	for (i = 0; i < base->n_servers; i++)
 		nameserver_free(base->servers[i]);
@@ -1187,7 +1181,7 @@ evdns_base_free(struct evdns_base *base, int fail_requests)
 	virtual_update(base);
 	mm_free(base->servers);
 	search_clear_nolock(base);
-	/* evdns_hosts_free_(base->hosts); -- enabled when evdns_conf.c lands */
+	evdns_hosts_free_(base->hosts);
 	mm_free(base->rbuf);
 	UNLOCK(base);
 	EVTHREAD_FREE_LOCK(base->lock, EVTHREAD_LOCKTYPE_RECURSIVE);
@@ -1247,8 +1241,8 @@ request_submit(struct evdns_request *req)
 
 	if (req->is_probe) {
 		req->state = REQ_INFLIGHT;
+		/* Not counted against max-inflight. */
 		TAILQ_INSERT_TAIL(&base->inflight, req, link);
-		base->n_inflight++;
 		request_start_try(req);
 		return 0;
 	}
@@ -1423,7 +1417,8 @@ request_finish(struct evdns_request *req, int err)
 	if (req->state == REQ_INFLIGHT) {
 		try_end(req);
 		TAILQ_REMOVE(&base->inflight, req, link);
-		base->n_inflight--;
+		if (!req->is_probe)
+			base->n_inflight--;
 	} else {
 		TAILQ_REMOVE(&base->waiting, req, link);
 	}
@@ -1622,6 +1617,48 @@ extract_answers(struct evdns_request *req, const unsigned char *buf, size_t len,
 	return DNS_ERR_NONE;
 }
 
+/*
+ * The TTL of a negative answer (RFC 2308): the smaller of the SOA's TTL
+ * and its MINIMUM field, from the authority section; 0 without one (or
+ * when the message is malformed), as libevent reports it.
+ */
+static int
+negative_ttl(const unsigned char *buf, size_t len, size_t pos)
+{
+	unsigned char name[DNS_NAME_MAX];
+	unsigned n = get16(buf + 6) + get16(buf + 8), i;
+	ev_uint32_t best = 0xffffffffu;
+
+	for (i = 0; i < n; i++) {
+		ev_uint16_t type, rdlen;
+		ev_uint32_t ttl;
+
+		if (dns_name_unpack_(buf, len, &pos, name) < 0 ||
+		    pos + 10 > len)
+			return 0;
+		type = get16(buf + pos);
+		ttl = get32(buf + pos + 4);
+		rdlen = get16(buf + pos + 8);
+		pos += 10;
+		if (pos + rdlen > len)
+			return 0;
+		/* Answers come first; only the authority's SOA counts. */
+		if (i >= get16(buf + 6) && type == EVDNS_TYPE_SOA &&
+		    get16(buf + pos - 8) == EVDNS_CLASS_IN && rdlen >= 22) {
+			ev_uint32_t min = get32(buf + pos + rdlen - 4);
+
+			if (ttl < best)
+				best = ttl;
+			if (min < best)
+				best = min;
+		}
+		pos += rdlen;
+	}
+	if (best == 0xffffffffu)
+		return 0;
+	return best > INT_MAX ? INT_MAX : (int)best;
+}
+
 static int
 rcode_error(int rcode)
 {
@@ -1752,6 +1789,8 @@ evdns_reply_(struct evdns_base *base, const unsigned char *buf, size_t len,
 	}
 	nameserver_set_up(ns);
 	req->got_tcp = req->tcp;
+	if (err == DNS_ERR_NOTEXIST || err == DNS_ERR_NODATA)
+		req->ttl = negative_ttl(buf, len, qend);
 	if (err == DNS_ERR_SERVERFAILED || err == DNS_ERR_REFUSED ||
 	    err == DNS_ERR_NOTIMPL) {
 		/* Another nameserver may do better; if none does, this is

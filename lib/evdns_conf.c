@@ -371,9 +371,8 @@ conf_line(void *arg, char *line)
 		tok = next_token(&p);
 		if (tok == NULL || !(st->flags & DNS_OPTION_NAMESERVERS))
 			return 0;
-		if (evdns_base_nameserver_ip_add(st->base, tok) != 0)
-			event_warnx("evdns: %s: cannot use nameserver \"%s\"",
-			    st->filename, tok);
+		/* evdns.c says what is wrong with a bad address. */
+		(void)evdns_base_nameserver_ip_add(st->base, tok);
 	} else if (!strcmp(cmd, "domain") || !strcmp(cmd, "search")) {
 		/* The last domain or search line wins, as in resolv.conf(5). */
 		if (!(st->flags & DNS_OPTION_SEARCH))

@@ -224,12 +224,17 @@ build_response(struct server_request *req, int rcode)
 	}
 	if (req->edns) {
 		static const unsigned char root[1] = { 0 };
+		int truncated = b.truncated;
 
+		/* The builder adds nothing once truncated: the OPT record
+		 * goes in all the same, in the room kept for it. */
+		b.truncated = 0;
 		b.cap += OPT_LEN;
 		dns_builder_rr_(&b, EVDNS_ADDITIONAL_SECTION, root, TYPE_OPT,
 		    DNS_EDNS_DEFAULT_UDP,
 		    ((ev_uint32_t)(rcode >> 4) << 24) | req->edns_do, NULL, 0,
 		    0);
+		b.truncated = truncated;
 	}
 	len = dns_builder_finish_(&b, rcode & 0xf);
 	request_free_answers(req);

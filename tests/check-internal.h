@@ -44,6 +44,8 @@ Suite *listener_suite(void);
 Suite *reuse_suite(void);
 Suite *dns_wire_suite(void);
 Suite *dns_suite(void);
+Suite *dns_conf_suite(void);
+Suite *dns_server_suite(void); /* uses the wire module: evkit only */
 Suite *http_parse_suite(void);
 Suite *http_suite(void);
 Suite *watch_suite(void); /* libevent 2.2 API: not run with EVKIT_REFERENCE */

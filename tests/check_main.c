@@ -397,6 +397,8 @@ check_backend(void)
 #pragma weak reuse_suite
 #pragma weak dns_wire_suite
 #pragma weak dns_suite
+#pragma weak dns_conf_suite
+#pragma weak dns_server_suite
 #pragma weak http_parse_suite
 #pragma weak http_suite
 #pragma weak watch_suite
@@ -412,6 +414,10 @@ static Suite *(*const optional[])(void) = {
 	reuse_suite,
 	dns_wire_suite,
 	dns_suite,
+	dns_conf_suite,
+#ifndef EVKIT_REFERENCE
+	dns_server_suite,
+#endif
 	http_parse_suite,
 	http_suite,
 #ifndef EVKIT_REFERENCE

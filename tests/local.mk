@@ -26,7 +26,9 @@ tests_check_evkit_SOURCES = \
 	tests/check_ae.c \
 	tests/check_watch.c \
 	tests/check_dns_wire.c \
-	tests/check_dns.c
+	tests/check_dns.c \
+	tests/check_dns_conf.c \
+	tests/check_dns_server.c
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit.a $(CHECK_LIBS)
 
