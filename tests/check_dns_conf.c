@@ -24,6 +24,8 @@
 
 #include <event2/bufferevent.h>
 #include <event2/dns.h>
+#include <event2/dns_compat.h>
+#include <event2/event_compat.h>
 #include <event2/dns_struct.h>
 #include <event2/listener.h>
 
@@ -91,7 +93,20 @@ mserver_cb(struct evdns_server_request *req, void *arg)
 	s->n++;
 	a6[15] = 1;
 	a6[31] = 2;
-	if (starts(name, "nx")) {
+	if (type == EVDNS_TYPE_PTR) {
+		/* The owner built from the address when it is ours. */
+		if (!strcasecmp(name, "4.3.2.1.in-addr.arpa")) {
+			struct in_addr in;
+
+			in.s_addr = htonl(0x01020304);
+			evdns_server_request_add_ptr_reply(req, &in, NULL,
+			    "ptr.example", 60);
+		} else {
+			evdns_server_request_add_ptr_reply(req, NULL, name,
+			    "other.example", 60);
+		}
+		evdns_server_request_respond(req, 0);
+	} else if (starts(name, "nx")) {
 		evdns_server_request_respond(req, DNS_ERR_NOTEXIST);
 	} else if (starts(name, "empty") ||
 	    (starts(name, "only4") && type == EVDNS_TYPE_AAAA)) {
@@ -746,6 +761,86 @@ START_TEST(gai_cancel)
 }
 END_TEST
 
+/* The result of a reverse lookup. */
+struct pres {
+	int done, result;
+	char name[128];
+};
+
+static void
+ptr_cb(int result, char type, int count, int ttl, void *addrs, void *arg)
+{
+	struct pres *p = arg;
+
+	p->done = 1;
+	p->result = result;
+	if (result == DNS_ERR_NONE && type == DNS_PTR && count == 1)
+		snprintf(p->name, sizeof(p->name), "%s", *(char **)addrs);
+}
+
+START_TEST(reverse_through_server)
+{
+	struct pres p;
+	struct in_addr in;
+
+	mserver_start(evkit_base);
+	ck_assert_int_eq(evdns_base_nameserver_ip_add(dns, srv.addr), 0);
+	memset(&p, 0, sizeof(p));
+	in.s_addr = htonl(0x01020304);
+	ck_assert_ptr_nonnull(
+	    evdns_base_resolve_reverse(dns, &in, 0, ptr_cb, &p));
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &p.done, 0, 5000), 0);
+	ck_assert_int_eq(p.result, DNS_ERR_NONE);
+	ck_assert_str_eq(p.name, "ptr.example");
+	ck_assert_str_eq(srv.log[0], "4.3.2.1.in-addr.arpa");
+	ck_assert_int_eq(srv.types[0], EVDNS_TYPE_PTR);
+}
+END_TEST
+
+/* The 1.4 API on the base event_init made. */
+START_TEST(compat_global_base)
+{
+	struct event_base *base;
+	struct rres r;
+	struct gres g;
+
+	/* The fixture's base and resolver are not used here. */
+	evdns_base_free(dns, 0);
+	dns = NULL;
+	ck_assert_ptr_null(evdns_get_global_base());
+	base = event_init();
+	ck_assert_ptr_nonnull(base);
+	mserver_start(base);
+	ck_assert_int_eq(evdns_init(), 0);
+	ck_assert_ptr_nonnull(evdns_get_global_base());
+	evdns_clear_nameservers_and_suspend();
+	ck_assert_int_eq(evdns_count_nameservers(), 0);
+	ck_assert_int_eq(evdns_nameserver_ip_add(srv.addr), 0);
+	ck_assert_int_eq(evdns_count_nameservers(), 1);
+	ck_assert_int_eq(evdns_resume(), 0);
+	evdns_search_clear();
+	ck_assert_int_eq(evdns_set_option("attempts:", "2", 0), 0);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(evdns_resolve_ipv4("compat.example", 0, resolve_cb,
+	                     &r),
+	    0);
+	ck_assert_int_eq(evkit_loop_until(base, &r.done, 0, 5000), 0);
+	ck_assert_int_eq(r.result, DNS_ERR_NONE);
+	ck_assert_str_eq(r.first, "127.0.0.1");
+	/* A NULL evdns_base means the global one. */
+	memset(&g, 0, sizeof(g));
+	ck_assert_ptr_nonnull(
+	    evdns_getaddrinfo(NULL, "gai.example", "1", NULL, gai_cb, &g));
+	ck_assert_int_eq(evkit_loop_until(base, &g.done, 0, 5000), 0);
+	ck_assert_int_eq(g.result, 0);
+	evdns_shutdown(0);
+	ck_assert_ptr_null(evdns_get_global_base());
+	evdns_close_server_port(srv.port);
+	srv.port = NULL;
+	event_base_free(base);
+}
+END_TEST
+
 /* bufferevent_socket_connect_hostname, resolved by our server. */
 struct conn_state {
 	int accepted, connected, error;
@@ -858,6 +953,8 @@ dns_conf_suite(void)
 	tcase_add_test(tg, gai_skew_and_timeout);
 	tcase_add_test(tg, gai_cancel);
 	tcase_add_test(tg, connect_hostname);
+	tcase_add_test(tg, reverse_through_server);
+	tcase_add_test(tg, compat_global_base);
 	suite_add_tcase(s, tg);
 	return s;
 }
