@@ -106,6 +106,16 @@ mserver_cb(struct evdns_server_request *req, void *arg)
 			    "other.example", 60);
 		}
 		evdns_server_request_respond(req, 0);
+	} else if (starts(name, "cn")) {
+		/* A CNAME to target.example, and its address. */
+		static const unsigned char t4[4] = { 127, 0, 0, 5 };
+
+		evdns_server_request_add_cname_reply(req, name,
+		    "target.example", 60);
+		if (type == EVDNS_TYPE_A)
+			evdns_server_request_add_a_reply(req, "target.example",
+			    1, t4, 60);
+		evdns_server_request_respond(req, 0);
 	} else if (starts(name, "nx")) {
 		evdns_server_request_respond(req, DNS_ERR_NOTEXIST);
 	} else if (starts(name, "empty") ||
@@ -493,6 +503,7 @@ struct gres {
 	int in_call; /* the callback ran inside evdns_getaddrinfo */
 	char addrs[512];
 	int n;
+	char canon[64]; /* the first addrinfo's ai_canonname, "" if none */
 };
 static int calling;
 
@@ -506,6 +517,8 @@ gai_cb(int result, struct evutil_addrinfo *ai, void *arg)
 	g->result = result;
 	g->in_call = calling;
 	g->addrs[0] = '\0';
+	snprintf(g->canon, sizeof(g->canon), "%s",
+	    ai && ai->ai_canonname ? ai->ai_canonname : "");
 	for (p = ai; p; p = p->ai_next) {
 		char host[64], one[128];
 		int port;
@@ -557,7 +570,7 @@ gai_now(const char *node, const char *serv, int family, int socktype, int flags,
 
 /* A lookup through the server. */
 static void
-gai_wait(const char *node, int family, struct gres *g)
+gai_wait_flags(const char *node, int family, int flags, struct gres *g)
 {
 	struct evutil_addrinfo hints;
 
@@ -565,6 +578,7 @@ gai_wait(const char *node, int family, struct gres *g)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = flags;
 	calling = 1;
 	ck_assert_ptr_nonnull(
 	    evdns_getaddrinfo(dns, node, "7", &hints, gai_cb, g));
@@ -572,6 +586,12 @@ gai_wait(const char *node, int family, struct gres *g)
 	ck_assert_int_eq(g->done, 0);
 	ck_assert_int_eq(evkit_loop_until(evkit_base, &g->done, 0, 5000), 0);
 	ck_assert_int_eq(g->in_call, 0);
+}
+
+static void
+gai_wait(const char *node, int family, struct gres *g)
+{
+	gai_wait_flags(node, family, 0, g);
 }
 
 START_TEST(gai_numeric)
@@ -717,6 +737,20 @@ START_TEST(gai_through_server)
 	gai_wait("empty.example", AF_UNSPEC, &g);
 	ck_assert_int_eq(g.result, EVUTIL_EAI_FAIL);
 	ck_assert_str_eq(g.addrs, "");
+	/* The CNAME is followed; AI_CANONNAME names where it led. */
+	gai_wait("cn.example", AF_INET, &g);
+	ck_assert_str_eq(g.addrs, "127.0.0.5/7/tcp");
+	ck_assert_str_eq(g.canon, "");
+	gai_wait_flags("cn.example", AF_UNSPEC, EVUTIL_AI_CANONNAME, &g);
+	ck_assert_int_eq(g.result, 0);
+	ck_assert_str_eq(g.addrs, "127.0.0.5/7/tcp");
+	ck_assert_str_eq(g.canon, "target.example");
+#ifndef EVKIT_REFERENCE
+	/* No CNAME: the name itself is canonical (libevent gives none). */
+	gai_wait_flags("plain.example", AF_INET, EVUTIL_AI_CANONNAME, &g);
+	ck_assert_str_eq(g.addrs, "127.0.0.1/7/tcp");
+	ck_assert_str_eq(g.canon, "plain.example");
+#endif
 }
 END_TEST
 
