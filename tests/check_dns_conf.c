@@ -676,6 +676,37 @@ START_TEST(hosts_file)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE
+START_TEST(out_of_memory)
+{
+	const char *conf = tmpfile_with("resolv.conf", "nameserver 10.0.0.1\n");
+	const char *hosts = tmpfile_with("hosts", "127.0.0.7 seven\n");
+	struct gres g;
+	int r;
+
+	/* libevent 2.1 returns 2 here: the header says 4. */
+	evkit_count_blocks();
+	evkit_fail_malloc = 1;
+	r = evdns_base_resolv_conf_parse(dns, DNS_OPTIONS_ALL, conf);
+	evkit_fail_malloc = 0;
+	ck_assert_int_eq(r, 4);
+	ck_assert_str_eq(nameservers(), "");
+	evkit_fail_malloc = 1;
+	r = evdns_base_load_hosts(dns, hosts);
+	evkit_fail_malloc = 0;
+	ck_assert_int_eq(r, -1);
+	evkit_fail_malloc = 1;
+	gai_now("127.0.0.1", "1", AF_UNSPEC, 0, 0, &g);
+	evkit_fail_malloc = 0;
+	ck_assert_int_eq(g.result, EVUTIL_EAI_MEMORY);
+	/* All is well again afterwards. */
+	ck_assert_int_eq(evdns_base_load_hosts(dns, hosts), 0);
+	gai_now("seven", "1", AF_INET, SOCK_STREAM, 0, &g);
+	ck_assert_str_eq(g.addrs, "127.0.0.7/1/tcp");
+}
+END_TEST
+#endif
+
 START_TEST(hosts_default_and_clear)
 {
 	struct gres g;
@@ -978,6 +1009,9 @@ dns_conf_suite(void)
 	tcase_set_timeout(th, 20);
 	tcase_add_test(th, hosts_file);
 	tcase_add_test(th, hosts_default_and_clear);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(th, out_of_memory);
+#endif
 	suite_add_tcase(s, th);
 
 	tcase_add_checked_fixture(tg, setup, teardown);
