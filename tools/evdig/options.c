@@ -263,11 +263,12 @@ new_query(struct parse *p, char *name)
 	return 0;
 }
 
+/* t: type_word(arg) when the caller knows it already, else -2. */
 static int
-set_type(struct parse *p, const char *arg)
+set_type(struct parse *p, const char *arg, int t)
 {
-	int t = type_word(arg);
-
+	if (t == -2)
+		t = type_word(arg);
 	if (t < 0)
 		return usage_error(&p->m, "invalid type '%s'", arg);
 	if (t == EVDNS_TYPE_AXFR || t == EVDNS_TYPE_IXFR)
@@ -281,10 +282,10 @@ set_type(struct parse *p, const char *arg)
 }
 
 static int
-set_class(struct parse *p, const char *arg)
+set_class(struct parse *p, const char *arg, int c)
 {
-	int c = class_word(arg);
-
+	if (c == -2)
+		c = class_word(arg);
 	if (c < 0)
 		return usage_error(&p->m, "invalid class '%s'", arg);
 	target(p)->qclass = c;
@@ -314,10 +315,12 @@ reverse_query(struct parse *p, const char *arg)
 static int
 operand(struct parse *p, const char *w)
 {
-	if (p->cur != NULL && !p->type_given && type_word(w) >= 0)
-		return set_type(p, w);
-	if (p->cur != NULL && !p->class_given && class_word(w) >= 0)
-		return set_class(p, w);
+	int n;
+
+	if (p->cur != NULL && !p->type_given && (n = type_word(w)) >= 0)
+		return set_type(p, w, n);
+	if (p->cur != NULL && !p->class_given && (n = class_word(w)) >= 0)
+		return set_class(p, w, n);
 	if (*w == '\0')
 		return usage_error(&p->m, "empty name");
 	if (strlen(w) > 1004)
@@ -349,9 +352,9 @@ query_option(struct parse *p, const char *w, const char *next, int *used,
 	if (w[2] == '\0')
 		*used = 2;
 	if (w[1] == 't')
-		*st = set_type(p, arg);
+		*st = set_type(p, arg, -2);
 	else if (w[1] == 'c')
-		*st = set_class(p, arg);
+		*st = set_class(p, arg, -2);
 	else
 		*st = reverse_query(p, arg);
 	return 1;
