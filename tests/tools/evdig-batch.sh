@@ -87,7 +87,7 @@ if [ -x /usr/bin/time ]; then
 fi
 
 # An unreadable file.
-"$EVDIG" $S -f "$tmp/nonexistent" >/dev/null 2>"$tmp/err"
+ev $S -f "$tmp/nonexistent" >/dev/null 2>"$tmp/err"
 st=$?
 [ $st = 8 ] && grep -q nonexistent "$tmp/err" &&
     ok "-f missing file: exit 8" || fail "-f missing file: status $st"

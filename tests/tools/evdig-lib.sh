@@ -24,6 +24,11 @@ need() {
 	done
 }
 
+# ev ARGS...: evdig, bounded by timeout.
+ev() {
+	timeout -k 5 "$LIMIT" "$EVDIG" "$@"
+}
+
 # start_dns NHOSTS: NSD with the zone on $dns_port (killed at exit).
 start_dns() {
 	need nsd dig perl awk

@@ -7,11 +7,11 @@
 
 . "${top_srcdir:-.}/tests/tools/evdig-lib.sh"
 
-"$EVDIG" --help >"$tmp/help" 2>&1 && grep -q '^usage: evdig ' "$tmp/help" &&
+ev --help >"$tmp/help" 2>&1 && grep -q '^usage: evdig ' "$tmp/help" &&
     grep -q -- '--concurrency' "$tmp/help" && ok "--help" || fail "--help"
-"$EVDIG" --version | grep -q '^evdig (evkit) ' && ok "--version" ||
+ev --version | grep -q '^evdig (evkit) ' && ok "--version" ||
     fail "--version"
-"$EVDIG" --list-methods | grep -qx epoll && ok "--list-methods" ||
+ev --list-methods | grep -qx epoll && ok "--list-methods" ||
     fail "--list-methods"
 
 # The usage text is the man page's SYNOPSIS.
@@ -61,13 +61,13 @@ bad "zone transfers" example.org AXFR
 bad "-f and -i conflict" -f /dev/null -i
 
 # A server name that has no address of the family asked: exit 10.
-"$EVDIG" -4 @::1 example.org >/dev/null 2>"$tmp/err"
+ev -4 @::1 example.org >/dev/null 2>"$tmp/err"
 st=$?
 [ $st = 10 ] && grep -q "couldn't get address" "$tmp/err" &&
     ok "-4 @::1: exit 10" || fail "-4 @::1: status $st"
 
 # -i needs a terminal.
-"$EVDIG" -i </dev/null >/dev/null 2>"$tmp/err"
+ev -i </dev/null >/dev/null 2>"$tmp/err"
 st=$?
 [ $st = 1 ] && grep -q terminal "$tmp/err" && ok "-i without a terminal: 1" ||
     fail "-i without a terminal: $st"

@@ -59,7 +59,7 @@ for q in "t-a.$Z" "c1.$Z" "t-txt.$Z TXT" "t-naptr.$Z NAPTR" \
 	both +short $q
 	same "$q +short"
 	# shellcheck disable=SC2086
-	"$EVDIG" $S +json $q >"$tmp/json" 2>&1
+	ev $S +json $q >"$tmp/json" 2>&1
 	jq -r '.answerRRs[] | to_entries[] | select(.key | startswith("rdata"))
 	    | .value' <"$tmp/json" >"$tmp/json.short" 2>"$tmp/jq.err"
 	if [ -s "$tmp/dig.out" ] && ! cmp -s "$tmp/json.short" "$tmp/dig.out"
@@ -76,17 +76,17 @@ for q in "t-a.$Z" "c1.$Z" "t-txt.$Z TXT" "t-naptr.$Z NAPTR" \
 		ok "$q +json parses and holds dig's records"
 	fi
 done
-"$EVDIG" $S +json "nope.$Z" | jq -e '.RCODE == 3 and .AA == 1 and
+ev $S +json "nope.$Z" | jq -e '.RCODE == 3 and .AA == 1 and
     .NSCOUNT == 1 and .authorityRRs[0].TYPEname == "SOA"' >/dev/null &&
     ok "+json NXDOMAIN: RCODE 3, the SOA in authorityRRs" ||
     fail "+json NXDOMAIN"
 
 # Exit statuses: 0 for any reply without --fail; 20 + rcode with it.
-"$EVDIG" $S +short "nope.$Z" >/dev/null 2>&1
+ev $S +short "nope.$Z" >/dev/null 2>&1
 st=$?
-"$EVDIG" $S +short --fail "nope.$Z" >/dev/null 2>&1
+ev $S +short --fail "nope.$Z" >/dev/null 2>&1
 fst=$?
-"$EVDIG" $S +short --fail "t-a.$Z" >/dev/null 2>&1
+ev $S +short --fail "t-a.$Z" >/dev/null 2>&1
 okst=$?
 if [ $st = 0 ] && [ $fst = 23 ] && [ $okst = 0 ]; then
 	ok "exit status: NXDOMAIN 0, with --fail 23; NOERROR 0"
@@ -111,8 +111,8 @@ fi
 
 # The system resolver's file when no @server is given (-p applies).
 echo "nameserver 127.0.0.1" >"$tmp/resolv.conf"
-EVDIG_RESOLV_CONF=$tmp/resolv.conf "$EVDIG" -p "$dns_port" +short \
-    "t-a.$Z" >"$tmp/out" 2>&1
+EVDIG_RESOLV_CONF=$tmp/resolv.conf timeout -k 5 "$LIMIT" "$EVDIG" \
+    -p "$dns_port" +short "t-a.$Z" >"$tmp/out" 2>&1
 if printf '192.0.2.1\n192.0.2.2\n' | cmp -s - "$tmp/out"; then
 	ok "resolv.conf's nameserver with -p"
 else
@@ -123,8 +123,8 @@ fi
 # Every backend gives the same answers; EVENT_SHOW_METHOD names it.
 dig $S +short "c1.$Z" "t-txt.$Z" TXT >"$tmp/want"
 for m in $METHODS; do
-	EVENT_SHOW_METHOD=1 "$EVDIG" --method "$m" $S +short "c1.$Z" \
-	    "t-txt.$Z" TXT >"$tmp/got" 2>"$tmp/err"
+	EVENT_SHOW_METHOD=1 timeout -k 5 "$LIMIT" "$EVDIG" --method "$m" \
+	    $S +short "c1.$Z" "t-txt.$Z" TXT >"$tmp/got" 2>"$tmp/err"
 	if cmp -s "$tmp/got" "$tmp/want" && grep -q "using method $m" "$tmp/err"
 	then
 		ok "--method $m: same answers, method shown"
