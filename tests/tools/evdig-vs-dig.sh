@@ -134,4 +134,14 @@ for m in $METHODS; do
 	fi
 done
 
+# Without --method, EVENT_NO* chooses and EVENT_SHOW_METHOD tells.
+EVENT_SHOW_METHOD=1 EVENT_NOEPOLL=1 timeout -k 5 "$LIMIT" "$EVDIG" $S \
+    +short "t-a.$Z" >"$tmp/got" 2>"$tmp/err"
+if grep -q "using method poll" "$tmp/err" && [ -s "$tmp/got" ]; then
+	ok "EVENT_NOEPOLL: poll, and EVENT_SHOW_METHOD says so"
+else
+	fail "EVENT_NOEPOLL with EVENT_SHOW_METHOD"
+	show "$tmp/err"
+fi
+
 done_tests

@@ -145,12 +145,12 @@ base_new(const char *method)
 	event_config_free(cfg);
 	if (base == NULL)
 		internal_error("cannot create an event base");
-	if (method != NULL) {
-		if (!cli_method_matches(event_base_get_method(base), method))
-			internal_error("asked for method %s, got %s", method,
-			    event_base_get_method(base));
-		cli_show_method(event_base_get_method(base));
-	}
+	if (method != NULL &&
+	    !cli_method_matches(event_base_get_method(base), method))
+		internal_error("asked for method %s, got %s", method,
+		    event_base_get_method(base));
+	/* Said here: log_cb() keeps the library's own note quiet. */
+	cli_show_method(event_base_get_method(base));
 	return base;
 }
 

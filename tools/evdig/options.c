@@ -639,7 +639,13 @@ evdig_parse_words(const struct evdig_qopts *defaults, char *line,
 		if (query_option(&p, words[i], i + 1 < n ? words[i + 1] : NULL,
 		        &used, &st))
 			continue;
-		st = operand(&p, words[i]);
+		if (words[i][0] == '@' || words[i][0] == '-')
+			st = usage_error(&p.m,
+			    "'%s': only a name, types, classes, +options, -t, "
+			    "-c and -x on a line",
+			    words[i]);
+		else
+			st = operand(&p, words[i]);
 	}
 	if (st == 0 && q->name == NULL && n > 0)
 		st = usage_error(&p.m, "no name");
