@@ -59,6 +59,9 @@ bad "unknown method" --method nosuch example.org
 bad "empty server" @ example.org
 bad "zone transfers" example.org AXFR
 bad "-f and -i conflict" -f /dev/null -i
+bad "not a legal name" @127.0.0.1 'a..b'
+bad "not a legal name" @127.0.0.1 \
+    "$(head -c 64 /dev/zero | tr '\0' a).example"
 
 # A server name that has no address of the family asked: exit 10.
 ev -4 @::1 example.org >/dev/null 2>"$tmp/err"

@@ -345,6 +345,10 @@ out_short(struct outbuf *ob, const struct evdig_shown *s,
 		no_reply(ob, res);
 		return;
 	}
-	for (i = 0; i < m->n_section[EVDNS_SECTION_ANSWER]; i++)
-		ob_printf(ob, "%s\n", m->section[EVDNS_SECTION_ANSWER][i].text);
+	for (i = 0; i < m->n_section[EVDNS_SECTION_ANSWER]; i++) {
+		const char *text = m->section[EVDNS_SECTION_ANSWER][i].text;
+
+		ob_put(ob, text, strlen(text));
+		ob_put(ob, "\n", 1);
+	}
 }
