@@ -59,4 +59,5 @@ EXTRA_DIST += \
 	tests/tools/evdig-vs-dig.sh \
 	tests/tools/evdig-batch.sh \
 	tests/tools/evdig-interactive.sh \
+	tests/fuzz/fuzz_evdig_options.c \
 	bench/evdig-batch
