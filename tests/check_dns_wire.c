@@ -1073,6 +1073,11 @@ START_TEST(test_builder_reply)
 		                     rrs[i].is_name),
 		    0);
 	}
+	/* EDNS: an OPT record owned by the root, no rdata. */
+	ck_assert_int_eq(dns_builder_rr_(&b, 2, (const unsigned char *)"", 41,
+	                     1232, 0x8000, NULL, 0, 0),
+	    0);
+	full += 11;
 	ck_assert(!b.truncated);
 	len = dns_builder_finish_(&b, EVDNS_RCODE_NOERROR);
 	ck_assert_uint_eq(len, b.len);
@@ -1082,6 +1087,9 @@ START_TEST(test_builder_reply)
 	ck_assert_uint_eq(m->id, 0x7777);
 	ck_assert_uint_eq(m->flags, EVDNS_MSG_QR | EVDNS_MSG_AA | EVDNS_MSG_RD);
 	ck_assert_str_eq(m->question[0].name, "www.example.com.");
+	ck_assert_ptr_nonnull(m->opt);
+	ck_assert_uint_eq(m->edns_udp_size, 1232);
+	ck_assert_uint_eq(m->edns_flags, EVDNS_EDNS_DO);
 	for (i = 0; i < sizeof(rrs) / sizeof(rrs[0]); i++) {
 		const struct evdns_msg_rr *rr;
 		char owner_text[300];
