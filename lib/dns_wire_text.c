@@ -865,6 +865,85 @@ text_svcb(struct rd *r)
 	return 0;
 }
 
+/* ---- LOC (RFC 1876), as dig prints it ---- */
+
+/* A size or precision: mantissa and power of ten of centimetres, in
+ * metres ("1m", "0.01m"). */
+static int
+loc_size(struct dns_tbuf *t, unsigned v)
+{
+	unsigned m = v >> 4, e = v & 15;
+	char buf[24];
+
+	if (m > 9 || e > 9)
+		return -1;
+	if (e >= 2) {
+		ev_uint32_t x = m;
+
+		while (e-- > 2)
+			x *= 10;
+		evutil_snprintf(buf, sizeof(buf), " %lum", (unsigned long)x);
+	} else {
+		evutil_snprintf(buf, sizeof(buf), " 0.%02um", e ? m * 10 : m);
+	}
+	dns_tbuf_puts_(t, buf);
+	return 0;
+}
+
+/* Latitude or longitude: thousandths of an arc second from 2^31. */
+static int
+loc_angle(struct dns_tbuf *t, ev_uint32_t v, ev_uint32_t max_deg, char pos,
+    char neg)
+{
+	ev_uint32_t a = v >= 0x80000000u ? v - 0x80000000u : 0x80000000u - v;
+	char buf[48];
+
+	if (a > max_deg * 3600000u)
+		return -1;
+	evutil_snprintf(buf, sizeof(buf), "%lu %lu %lu.%03lu %c",
+	    (unsigned long)(a / 3600000), (unsigned long)(a / 60000 % 60),
+	    (unsigned long)(a / 1000 % 60), (unsigned long)(a % 1000),
+	    v >= 0x80000000u ? pos : neg);
+	dns_tbuf_puts_(t, buf);
+	return 0;
+}
+
+static int
+text_loc(struct rd *r)
+{
+	const unsigned char *p = r->msg + r->pos;
+	ev_uint32_t lat, lon, alt;
+	char buf[32];
+
+	/* Versions other than 0 have no text form: dig writes them in
+	 * RFC 3597 form, and so do we. */
+	if (rd_left(r) == 0 || p[0] != 0)
+		return text_unknown(r);
+	if (rd_left(r) != 16)
+		return -1;
+	r->pos += 4;
+	if (rd_u32(r, &lat) < 0 || rd_u32(r, &lon) < 0 || rd_u32(r, &alt) < 0)
+		return -1;
+	if (loc_angle(r->t, lat, 90, 'N', 'S') < 0)
+		return -1;
+	sp(r);
+	if (loc_angle(r->t, lon, 180, 'E', 'W') < 0)
+		return -1;
+	if (alt < 10000000u)
+		evutil_snprintf(buf, sizeof(buf), " -%lu.%02lum",
+		    (unsigned long)((10000000u - alt) / 100),
+		    (unsigned long)((10000000u - alt) % 100));
+	else
+		evutil_snprintf(buf, sizeof(buf), " %lu.%02lum",
+		    (unsigned long)((alt - 10000000u) / 100),
+		    (unsigned long)((alt - 10000000u) % 100));
+	dns_tbuf_puts_(r->t, buf);
+	if (loc_size(r->t, p[1]) < 0 || loc_size(r->t, p[2]) < 0 ||
+	    loc_size(r->t, p[3]) < 0)
+		return -1;
+	return 0;
+}
+
 /* ---- dispatch ---- */
 
 int
@@ -977,6 +1056,9 @@ dns_rdata_text_(struct dns_tbuf *t, const unsigned char *msg, size_t pos,
 		break;
 	case EVDNS_TYPE_EUI64:
 		rc = text_eui(&r, 8);
+		break;
+	case EVDNS_TYPE_LOC:
+		rc = text_loc(&r);
 		break;
 	case EVDNS_TYPE_SVCB:
 	case EVDNS_TYPE_HTTPS:

@@ -781,6 +781,21 @@ static const struct text_case texts[] = {
 	    "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"" },
 	{ 64, "00010161000001000805683b3228290101",
 	    "1 a. alpn=\"h;2(),\\001\"" },
+	/* LOC: version 0 in dig's form, others in RFC 3597's. */
+	{ 29, "001216138b40e7b87ef34320009895b8",
+	    "52 26 43.000 N 4 53 32.000 W -2.00m 1m 10000m 10m" },
+	{ 29, "00101199800000008000000000989680",
+	    "0 0 0.000 N 0 0 0.000 E 0.00m 0.01m 0.10m 90000000m" },
+	{ 29, "001216136cb02700a69fb20000000000",
+	    "90 0 0.000 S 180 0 0.000 E -100000.00m 1m 10000m 10m" },
+	{ 29, "001216138000000080000000ffffffff",
+	    "0 0 0.000 N 0 0 0.000 E 42849672.95m 1m 10000m 10m" },
+	{ 29, "01121613800000008000000000000000",
+	    "\\# 16 01121613800000008000000000000000" },
+	{ 29, "0112161380000000800000000000000000",
+	    "\\# 17 0112161380000000800000000000000000" },
+	{ 29, "00121613800000017fffffff00989681",
+	    "0 0 0.001 N 0 0 0.001 W 0.01m 1m 10000m 10m" },
 };
 
 /* Rdata dig 9.18.49 refuses ("malformed", FORMERR, "extra input data"),
@@ -789,6 +804,12 @@ static const struct {
 	int type;
 	const char *rdata;
 } refused[] = {
+	/* LOC: out of range, or version 0 not 16 bytes. */
+	{ 29, "00121613934fd9018000000000000000" },
+	{ 29, "001a1613800000008000000000000000" },
+	{ 29, "00a21613800000008000000000000000" },
+	{ 29, "0012161380000000800000000000000000" },
+	{ 29, "0012161380000000a69fb20100000000" },
 	{ 47, "0162076578616d706c6503636f6d00" },
 	{ 32769, "" },
 	{ 48, "01010308" },
@@ -1052,6 +1073,11 @@ START_TEST(test_builder_reply)
 		                     rrs[i].is_name),
 		    0);
 	}
+	/* EDNS: an OPT record owned by the root, no rdata. */
+	ck_assert_int_eq(dns_builder_rr_(&b, 2, (const unsigned char *)"", 41,
+	                     1232, 0x8000, NULL, 0, 0),
+	    0);
+	full += 11;
 	ck_assert(!b.truncated);
 	len = dns_builder_finish_(&b, EVDNS_RCODE_NOERROR);
 	ck_assert_uint_eq(len, b.len);
@@ -1061,6 +1087,9 @@ START_TEST(test_builder_reply)
 	ck_assert_uint_eq(m->id, 0x7777);
 	ck_assert_uint_eq(m->flags, EVDNS_MSG_QR | EVDNS_MSG_AA | EVDNS_MSG_RD);
 	ck_assert_str_eq(m->question[0].name, "www.example.com.");
+	ck_assert_ptr_nonnull(m->opt);
+	ck_assert_uint_eq(m->edns_udp_size, 1232);
+	ck_assert_uint_eq(m->edns_flags, EVDNS_EDNS_DO);
 	for (i = 0; i < sizeof(rrs) / sizeof(rrs[0]); i++) {
 		const struct evdns_msg_rr *rr;
 		char owner_text[300];
