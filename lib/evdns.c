@@ -1009,7 +1009,7 @@ set_option_nolock(struct evdns_base *base, const char *option, const char *val)
 			return -1;
 		base->max_timeouts = v;
 	} else if (!strcmp(name, "max-inflight")) {
-		if (parse_int(val, 1, 65000, &v) < 0)
+		if (parse_int(val, 1, INT_MAX, &v) < 0)
 			return -1;
 		base->max_inflight = v;
 		pump_waiting(base);
