@@ -74,6 +74,7 @@
 static evdns_debug_log_fn_type evdns_log_fn;
 
 static void request_start_try(struct evdns_request *req);
+static void send_current(struct evdns_request *req);
 static void request_finish(struct evdns_request *req, int err);
 static void pump_waiting(struct evdns_base *base);
 static void nameserver_set_down(struct nameserver *ns);
@@ -1343,14 +1344,23 @@ request_start_try(struct evdns_request *req)
 		}
 		req->ns = ns;
 	}
-	ns = req->ns;
+	req->tries++;
+	send_current(req);
+}
+
+/* Sends the current candidate to req->ns, with a new ID: a try, or its
+ * continuation (over TCP after TC, without EDNS after FORMERR). */
+static void
+send_current(struct evdns_request *req)
+{
+	struct nameserver *ns = req->ns;
+
 	id_assign(req);
 	build_packet(req);
 	if (req->pkt_len == 0) {
 		request_finish(req, DNS_ERR_UNKNOWN);
 		return;
 	}
-	req->tries++;
 	req->sent_total++;
 	evutil_gettimeofday(&req->sent_at, NULL);
 	arm_timer(req);
@@ -1776,21 +1786,22 @@ evdns_reply_(struct evdns_base *base, const unsigned char *buf, size_t len,
 
 	if ((flags & EVDNS_MSG_TC) && !req->tcp &&
 	    !(req->qflags & EVDNS_QUERY_IGNORE_TC)) {
-		/* Ask the same server again over TCP (a fresh try). */
+		/* Ask the same server again over TCP; not another attempt. */
 		nameserver_set_up(ns);
 		try_end(req);
 		req->tcp = 1;
 		req->from_tc = 1;
-		req->tries--; /* the TCP retry does not use up an attempt */
-		req->ns = ns;
-		id_assign(req);
-		build_packet(req);
-		req->tries++;
-		req->sent_total++;
-		evutil_gettimeofday(&req->sent_at, NULL);
-		arm_timer(req);
-		if (evdns_tcp_send_(req) < 0)
-			evdns_try_failed_(req, DNS_ERR_TRUNCATED);
+		send_current(req);
+		return;
+	}
+	if (rcode == EVDNS_RCODE_FORMERR &&
+	    !(req->qflags & EVDNS_QUERY_NO_EDNS)) {
+		/* A server from before EDNS (RFC 6891 7): ask it again
+		 * without the OPT record, as dig does. */
+		nameserver_set_up(ns);
+		try_end(req);
+		req->qflags |= EVDNS_QUERY_NO_EDNS;
+		send_current(req);
 		return;
 	}
 

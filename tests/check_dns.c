@@ -470,6 +470,8 @@ run_until_done(int n)
 
 /* ---- Scripts ---- */
 
+static void check_first_address(const char *ip);
+
 static void
 script_a(struct fake *f, const unsigned char *q, size_t len)
 {
@@ -658,6 +660,31 @@ START_TEST(test_negative_ttl)
 	run_until_done(2);
 	ck_assert_int_eq(res[1].err, DNS_ERR_NODATA);
 	ck_assert_int_eq(res[1].ttl, 45);
+}
+END_TEST
+
+/* A server from before EDNS: FORMERR to a query with OPT. */
+static void
+script_no_edns(struct fake *f, const unsigned char *q, size_t len)
+{
+	struct msg m;
+
+	if (get16(q + 10) != 0) { /* ARCOUNT: the OPT record */
+		reply_init(&m, q, len, 1);
+		fake_send(f, m.b, m.len);
+		return;
+	}
+	script_a(f, q, len);
+}
+
+START_TEST(test_formerr_without_edns)
+{
+	struct fake *f = fake_start(0, script_no_edns, 0);
+
+	use_server(f);
+	evdns_base_resolve_ipv4(dns, "old.example", 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	check_first_address("10.0.0.1");
 }
 END_TEST
 
@@ -1808,6 +1835,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_err_to_string);
 	tcase_add_test(tc, test_late_reply_other_server);
 	tcase_add_test(tc, test_free_in_callback);
+	tcase_add_test(tc, test_formerr_without_edns);
 	tcase_add_test(tc, test_log_fn);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_servfail);
