@@ -1632,6 +1632,11 @@ extract_answers(struct evdns_request *req, const unsigned char *buf, size_t len,
 	ev_uint32_t ttl = 0xffffffffu;
 	int count = 0, r;
 
+	/* What an earlier, ignored reply may have left. */
+	mm_free(req->addrs);
+	req->addrs = NULL;
+	mm_free(req->ptr_name);
+	req->ptr_name = NULL;
 	memcpy(target, req->qname, (size_t)req->qname_len);
 	if (follow_cnames(buf, len, start, target, &ttl) < 0)
 		return -1;

@@ -663,6 +663,37 @@ START_TEST(test_negative_ttl)
 }
 END_TEST
 
+/* A PTR answer followed by a record cut short: the whole reply is
+ * dropped, then the good one is taken. */
+static void
+script_ptr_then_cut(struct fake *f, const unsigned char *q, size_t len)
+{
+	struct msg m;
+
+	reply_init(&m, q, len, 0);
+	add_name_rr(&m, NULL, T_PTR, 50, "wrong.example.org");
+	add_name_rr(&m, NULL, T_PTR, 50, "cut.example.org");
+	m.len -= 4;
+	fake_send(f, m.b, m.len);
+	script_a(f, q, len);
+}
+
+START_TEST(test_ptr_malformed_then_good)
+{
+	struct fake *f = fake_start(0, script_ptr_then_cut, 0);
+	struct in_addr a4;
+
+	use_server(f);
+	inet_pton(AF_INET, "192.0.2.1", &a4);
+	evdns_base_resolve_reverse(dns, &a4, 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
+#ifndef EVKIT_REFERENCE
+	ck_assert_str_eq(res[0].ptr, "host.example.org");
+#endif
+}
+END_TEST
+
 /* A server from before EDNS: FORMERR to a query with OPT. */
 static void
 script_no_edns(struct fake *f, const unsigned char *q, size_t len)
@@ -1836,6 +1867,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_late_reply_other_server);
 	tcase_add_test(tc, test_free_in_callback);
 	tcase_add_test(tc, test_formerr_without_edns);
+	tcase_add_test(tc, test_ptr_malformed_then_good);
 	tcase_add_test(tc, test_log_fn);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_servfail);
