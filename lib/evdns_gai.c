@@ -26,6 +26,7 @@
 
 #include <event2/dns.h>
 #include <event2/dns_compat.h>
+#include <event2/dns_query.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <event2/util.h>
@@ -57,6 +58,7 @@ struct evdns_getaddrinfo_request {
 	int canceled;       /* evdns_getaddrinfo_cancel was called */
 	int reported;       /* the user's callback has run */
 	int in_timer;       /* timer_cb runs: do not free under it */
+	char *canon;        /* AI_CANONNAME: where the CNAMEs led */
 };
 
 static int
@@ -292,6 +294,7 @@ request_free(struct evdns_getaddrinfo_request *data)
 {
 	evutil_freeaddrinfo(data->v4.res);
 	evutil_freeaddrinfo(data->v6.res);
+	mm_free(data->canon);
 	if (event_initialized(&data->timer))
 		event_del(&data->timer);
 	mm_free(data);
@@ -321,6 +324,8 @@ report(struct evdns_getaddrinfo_request *data)
 	} else if (data->v4.res || data->v6.res) {
 		res = evutil_addrinfo_append_(data->v4.res, data->v6.res);
 		data->v4.res = data->v6.res = NULL;
+		res->ai_canonname = data->canon;
+		data->canon = NULL;
 		err = 0;
 	} else {
 		err = data->last_err ? data->last_err : EVUTIL_EAI_AGAIN;
@@ -354,10 +359,12 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 		request_free(data);
 }
 
+/* One query ended: result, and count addresses when DNS_ERR_NONE; canon
+ * is the canonical name for AI_CANONNAME (NULL: none known). */
 static void
-sub_cb(int result, char type, int count, int ttl, void *addresses, void *arg)
+sub_done(struct gai_sub *sub, int result, int count, const void *addresses,
+    const char *canon)
 {
-	struct gai_sub *sub = arg;
 	struct evdns_getaddrinfo_request *data = sub->owner;
 	struct gai_sub *other = sub == &data->v4 ? &data->v6 : &data->v4;
 	struct sockaddr_storage ss;
@@ -404,6 +411,8 @@ sub_cb(int result, char type, int count, int ttl, void *addresses, void *arg)
 	}
 	if (sub->err)
 		data->last_err = sub->err;
+	else if (canon && data->canon == NULL)
+		data->canon = mm_strdup(canon);
 
 	if (other->pending) {
 		/* Give the other family a moment, unless the base is going
@@ -424,6 +433,89 @@ sub_cb(int result, char type, int count, int ttl, void *addresses, void *arg)
 	request_free(data);
 }
 
+static void
+sub_cb(int result, char type, int count, int ttl, void *addresses, void *arg)
+{
+	sub_done(arg, result, count, addresses, NULL);
+}
+
+/* Presentation names equal, the final dot and ASCII case ignored. */
+static int
+same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 1 && a[la - 1] == '.')
+		la--;
+	if (lb > 1 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && !evutil_ascii_strncasecmp(a, b, la);
+}
+
+/*
+ * AI_CANONNAME: the query went through evdns_base_query, so that the
+ * reply's CNAME chain gives the canonical name.  The addresses are those
+ * at the chain's end, as evdns_base_resolve_ipv4/ipv6 would give them.
+ */
+static void
+query_cb(const struct evdns_query_result *res, void *arg)
+{
+	struct gai_sub *sub = arg;
+	int ipv6 = sub == &sub->owner->v6, count = 0, i, more = 1, hop;
+	size_t alen = ipv6 ? 16 : 4, n;
+	ev_uint16_t want = ipv6 ? EVDNS_TYPE_AAAA : EVDNS_TYPE_A;
+	const struct evdns_msg_rr *an;
+	unsigned char *addrs = NULL;
+	char *canon;
+
+	if (res->err != DNS_ERR_NONE) {
+		sub_done(sub, res->err, 0, NULL, NULL);
+		return;
+	}
+	if (res->msg->rcode != 0) {
+		sub_done(sub,
+		    res->msg->rcode <= DNS_ERR_REFUSED ? res->msg->rcode
+		                                       : DNS_ERR_UNKNOWN,
+		    0, NULL, NULL);
+		return;
+	}
+	an = res->msg->section[EVDNS_SECTION_ANSWER];
+	n = res->msg->n_section[EVDNS_SECTION_ANSWER];
+	canon = mm_strdup(res->qname);
+	/* Follow the chain, one hop per record at most (no loops). */
+	for (hop = 0; canon && more && hop < (int)n; hop++) {
+		more = 0;
+		for (i = 0; i < (int)n && !more; i++) {
+			if (an[i].type == EVDNS_TYPE_CNAME &&
+			    same_name(an[i].name, canon)) {
+				mm_free(canon);
+				canon = mm_strdup(an[i].text);
+				more = 1;
+			}
+		}
+	}
+	if (canon && n > 0)
+		addrs = mm_calloc(n, alen);
+	if (canon == NULL || (n > 0 && addrs == NULL)) {
+		mm_free(canon);
+		sub_done(sub, DNS_ERR_UNKNOWN, 0, NULL, NULL);
+		return;
+	}
+	for (i = 0; i < (int)n; i++)
+		if (an[i].type == want && an[i].rclass == EVDNS_CLASS_IN &&
+		    an[i].rdlength == alen && same_name(an[i].name, canon))
+			memcpy(addrs + alen * (size_t)count++, an[i].rdata,
+			    alen);
+	n = strlen(canon);
+	if (n > 1 && canon[n - 1] == '.')
+		canon[n - 1] = '\0';
+	/* No address: what evdns_base_resolve_ipv4 reports then. */
+	sub_done(sub, count ? DNS_ERR_NONE : DNS_ERR_NODATA, count, addrs,
+	    canon);
+	mm_free(addrs);
+	mm_free(canon);
+}
+
 /* Starts one query; 0 when its callback will come. */
 static int
 start_sub(struct evdns_getaddrinfo_request *data, struct gai_sub *sub,
@@ -433,9 +525,21 @@ start_sub(struct evdns_getaddrinfo_request *data, struct gai_sub *sub,
 
 	sub->owner = data;
 	sub->pending = 1;
-	r = ipv6
-	    ? evdns_base_resolve_ipv6(data->base, nodename, 0, sub_cb, sub)
-	    : evdns_base_resolve_ipv4(data->base, nodename, 0, sub_cb, sub);
+	if (data->hints.ai_flags & EVUTIL_AI_CANONNAME) {
+		struct evdns_query_options opts;
+
+		memset(&opts, 0, sizeof(opts));
+		opts.type = ipv6 ? EVDNS_TYPE_AAAA : EVDNS_TYPE_A;
+		opts.flags = EVDNS_QUERY_SEARCH;
+		r = evdns_base_query(data->base, nodename, &opts, query_cb,
+		    sub);
+	} else if (ipv6) {
+		r = evdns_base_resolve_ipv6(data->base, nodename, 0, sub_cb,
+		    sub);
+	} else {
+		r = evdns_base_resolve_ipv4(data->base, nodename, 0, sub_cb,
+		    sub);
+	}
 	if (sub->pending)
 		sub->r = r;
 	if (r == NULL && sub->pending) {

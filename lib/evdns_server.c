@@ -246,6 +246,11 @@ build_response(struct server_request *req, int rcode)
 static ev_ssize_t
 send_reply(struct evdns_server_port *port, struct server_request *req)
 {
+	/* An unnamed peer (a connected AF_UNIX socket, as socketpair makes)
+	 * has no address to send to: the connection names it. */
+	if (req->addrlen <= sizeof(sa_family_t))
+		return send(port->fd, (const void *)req->response,
+		    req->response_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	return sendto(port->fd, (const void *)req->response, req->response_len,
 	    MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&req->addr,
 	    req->addrlen);
@@ -740,6 +745,10 @@ evdns_add_server_port_with_base(struct event_base *base, evutil_socket_t socket,
 	struct evdns_server_port *port;
 
 	if (flags != 0 || base == NULL || callback == NULL || socket < 0)
+		return NULL;
+	/* libevent leaves this to the program, and its read loop then
+	 * blocks forever on a blocking socket. */
+	if (evutil_make_socket_nonblocking(socket) < 0)
 		return NULL;
 	port = mm_calloc(1, sizeof(*port));
 	if (port == NULL)

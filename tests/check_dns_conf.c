@@ -24,6 +24,8 @@
 
 #include <event2/bufferevent.h>
 #include <event2/dns.h>
+#include <event2/dns_compat.h>
+#include <event2/event_compat.h>
 #include <event2/dns_struct.h>
 #include <event2/listener.h>
 
@@ -91,7 +93,30 @@ mserver_cb(struct evdns_server_request *req, void *arg)
 	s->n++;
 	a6[15] = 1;
 	a6[31] = 2;
-	if (starts(name, "nx")) {
+	if (type == EVDNS_TYPE_PTR) {
+		/* The owner built from the address when it is ours. */
+		if (!strcasecmp(name, "4.3.2.1.in-addr.arpa")) {
+			struct in_addr in;
+
+			in.s_addr = htonl(0x01020304);
+			evdns_server_request_add_ptr_reply(req, &in, NULL,
+			    "ptr.example", 60);
+		} else {
+			evdns_server_request_add_ptr_reply(req, NULL, name,
+			    "other.example", 60);
+		}
+		evdns_server_request_respond(req, 0);
+	} else if (starts(name, "cn")) {
+		/* A CNAME to target.example, and its address. */
+		static const unsigned char t4[4] = { 127, 0, 0, 5 };
+
+		evdns_server_request_add_cname_reply(req, name,
+		    "target.example", 60);
+		if (type == EVDNS_TYPE_A)
+			evdns_server_request_add_a_reply(req, "target.example",
+			    1, t4, 60);
+		evdns_server_request_respond(req, 0);
+	} else if (starts(name, "nx")) {
 		evdns_server_request_respond(req, DNS_ERR_NOTEXIST);
 	} else if (starts(name, "empty") ||
 	    (starts(name, "only4") && type == EVDNS_TYPE_AAAA)) {
@@ -478,6 +503,7 @@ struct gres {
 	int in_call; /* the callback ran inside evdns_getaddrinfo */
 	char addrs[512];
 	int n;
+	char canon[64]; /* the first addrinfo's ai_canonname, "" if none */
 };
 static int calling;
 
@@ -491,6 +517,8 @@ gai_cb(int result, struct evutil_addrinfo *ai, void *arg)
 	g->result = result;
 	g->in_call = calling;
 	g->addrs[0] = '\0';
+	snprintf(g->canon, sizeof(g->canon), "%s",
+	    ai && ai->ai_canonname ? ai->ai_canonname : "");
 	for (p = ai; p; p = p->ai_next) {
 		char host[64], one[128];
 		int port;
@@ -542,7 +570,7 @@ gai_now(const char *node, const char *serv, int family, int socktype, int flags,
 
 /* A lookup through the server. */
 static void
-gai_wait(const char *node, int family, struct gres *g)
+gai_wait_flags(const char *node, int family, int flags, struct gres *g)
 {
 	struct evutil_addrinfo hints;
 
@@ -550,6 +578,7 @@ gai_wait(const char *node, int family, struct gres *g)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = flags;
 	calling = 1;
 	ck_assert_ptr_nonnull(
 	    evdns_getaddrinfo(dns, node, "7", &hints, gai_cb, g));
@@ -557,6 +586,12 @@ gai_wait(const char *node, int family, struct gres *g)
 	ck_assert_int_eq(g->done, 0);
 	ck_assert_int_eq(evkit_loop_until(evkit_base, &g->done, 0, 5000), 0);
 	ck_assert_int_eq(g->in_call, 0);
+}
+
+static void
+gai_wait(const char *node, int family, struct gres *g)
+{
+	gai_wait_flags(node, family, 0, g);
 }
 
 START_TEST(gai_numeric)
@@ -641,6 +676,37 @@ START_TEST(hosts_file)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE
+START_TEST(out_of_memory)
+{
+	const char *conf = tmpfile_with("resolv.conf", "nameserver 10.0.0.1\n");
+	const char *hosts = tmpfile_with("hosts", "127.0.0.7 seven\n");
+	struct gres g;
+	int r;
+
+	/* libevent 2.1 returns 2 here: the header says 4. */
+	evkit_count_blocks();
+	evkit_fail_malloc = 1;
+	r = evdns_base_resolv_conf_parse(dns, DNS_OPTIONS_ALL, conf);
+	evkit_fail_malloc = 0;
+	ck_assert_int_eq(r, 4);
+	ck_assert_str_eq(nameservers(), "");
+	evkit_fail_malloc = 1;
+	r = evdns_base_load_hosts(dns, hosts);
+	evkit_fail_malloc = 0;
+	ck_assert_int_eq(r, -1);
+	evkit_fail_malloc = 1;
+	gai_now("127.0.0.1", "1", AF_UNSPEC, 0, 0, &g);
+	evkit_fail_malloc = 0;
+	ck_assert_int_eq(g.result, EVUTIL_EAI_MEMORY);
+	/* All is well again afterwards. */
+	ck_assert_int_eq(evdns_base_load_hosts(dns, hosts), 0);
+	gai_now("seven", "1", AF_INET, SOCK_STREAM, 0, &g);
+	ck_assert_str_eq(g.addrs, "127.0.0.7/1/tcp");
+}
+END_TEST
+#endif
+
 START_TEST(hosts_default_and_clear)
 {
 	struct gres g;
@@ -702,6 +768,20 @@ START_TEST(gai_through_server)
 	gai_wait("empty.example", AF_UNSPEC, &g);
 	ck_assert_int_eq(g.result, EVUTIL_EAI_FAIL);
 	ck_assert_str_eq(g.addrs, "");
+	/* The CNAME is followed; AI_CANONNAME names where it led. */
+	gai_wait("cn.example", AF_INET, &g);
+	ck_assert_str_eq(g.addrs, "127.0.0.5/7/tcp");
+	ck_assert_str_eq(g.canon, "");
+	gai_wait_flags("cn.example", AF_UNSPEC, EVUTIL_AI_CANONNAME, &g);
+	ck_assert_int_eq(g.result, 0);
+	ck_assert_str_eq(g.addrs, "127.0.0.5/7/tcp");
+	ck_assert_str_eq(g.canon, "target.example");
+#ifndef EVKIT_REFERENCE
+	/* No CNAME: the name itself is canonical (libevent gives none). */
+	gai_wait_flags("plain.example", AF_INET, EVUTIL_AI_CANONNAME, &g);
+	ck_assert_str_eq(g.addrs, "127.0.0.1/7/tcp");
+	ck_assert_str_eq(g.canon, "plain.example");
+#endif
 }
 END_TEST
 
@@ -743,6 +823,86 @@ START_TEST(gai_cancel)
 	ck_assert_int_eq(evkit_loop_until(evkit_base, &g.done, 0, 5000), 0);
 	ck_assert_int_eq(g.result, EVUTIL_EAI_CANCEL);
 	ck_assert_str_eq(g.addrs, "");
+}
+END_TEST
+
+/* The result of a reverse lookup. */
+struct pres {
+	int done, result;
+	char name[128];
+};
+
+static void
+ptr_cb(int result, char type, int count, int ttl, void *addrs, void *arg)
+{
+	struct pres *p = arg;
+
+	p->done = 1;
+	p->result = result;
+	if (result == DNS_ERR_NONE && type == DNS_PTR && count == 1)
+		snprintf(p->name, sizeof(p->name), "%s", *(char **)addrs);
+}
+
+START_TEST(reverse_through_server)
+{
+	struct pres p;
+	struct in_addr in;
+
+	mserver_start(evkit_base);
+	ck_assert_int_eq(evdns_base_nameserver_ip_add(dns, srv.addr), 0);
+	memset(&p, 0, sizeof(p));
+	in.s_addr = htonl(0x01020304);
+	ck_assert_ptr_nonnull(
+	    evdns_base_resolve_reverse(dns, &in, 0, ptr_cb, &p));
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &p.done, 0, 5000), 0);
+	ck_assert_int_eq(p.result, DNS_ERR_NONE);
+	ck_assert_str_eq(p.name, "ptr.example");
+	ck_assert_str_eq(srv.log[0], "4.3.2.1.in-addr.arpa");
+	ck_assert_int_eq(srv.types[0], EVDNS_TYPE_PTR);
+}
+END_TEST
+
+/* The 1.4 API on the base event_init made. */
+START_TEST(compat_global_base)
+{
+	struct event_base *base;
+	struct rres r;
+	struct gres g;
+
+	/* The fixture's base and resolver are not used here. */
+	evdns_base_free(dns, 0);
+	dns = NULL;
+	ck_assert_ptr_null(evdns_get_global_base());
+	base = event_init();
+	ck_assert_ptr_nonnull(base);
+	mserver_start(base);
+	ck_assert_int_eq(evdns_init(), 0);
+	ck_assert_ptr_nonnull(evdns_get_global_base());
+	evdns_clear_nameservers_and_suspend();
+	ck_assert_int_eq(evdns_count_nameservers(), 0);
+	ck_assert_int_eq(evdns_nameserver_ip_add(srv.addr), 0);
+	ck_assert_int_eq(evdns_count_nameservers(), 1);
+	ck_assert_int_eq(evdns_resume(), 0);
+	evdns_search_clear();
+	ck_assert_int_eq(evdns_set_option("attempts:", "2", 0), 0);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(evdns_resolve_ipv4("compat.example", 0, resolve_cb,
+	                     &r),
+	    0);
+	ck_assert_int_eq(evkit_loop_until(base, &r.done, 0, 5000), 0);
+	ck_assert_int_eq(r.result, DNS_ERR_NONE);
+	ck_assert_str_eq(r.first, "127.0.0.1");
+	/* A NULL evdns_base means the global one. */
+	memset(&g, 0, sizeof(g));
+	ck_assert_ptr_nonnull(
+	    evdns_getaddrinfo(NULL, "gai.example", "1", NULL, gai_cb, &g));
+	ck_assert_int_eq(evkit_loop_until(base, &g.done, 0, 5000), 0);
+	ck_assert_int_eq(g.result, 0);
+	evdns_shutdown(0);
+	ck_assert_ptr_null(evdns_get_global_base());
+	evdns_close_server_port(srv.port);
+	srv.port = NULL;
+	event_base_free(base);
 }
 END_TEST
 
@@ -849,6 +1009,9 @@ dns_conf_suite(void)
 	tcase_set_timeout(th, 20);
 	tcase_add_test(th, hosts_file);
 	tcase_add_test(th, hosts_default_and_clear);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(th, out_of_memory);
+#endif
 	suite_add_tcase(s, th);
 
 	tcase_add_checked_fixture(tg, setup, teardown);
@@ -858,6 +1021,8 @@ dns_conf_suite(void)
 	tcase_add_test(tg, gai_skew_and_timeout);
 	tcase_add_test(tg, gai_cancel);
 	tcase_add_test(tg, connect_hostname);
+	tcase_add_test(tg, reverse_through_server);
+	tcase_add_test(tg, compat_global_base);
 	suite_add_tcase(s, tg);
 	return s;
 }

@@ -663,6 +663,71 @@ START_TEST(several_questions)
 }
 END_TEST
 
+/*
+ * EAGAIN on send: a datagram socketpair with a small send buffer holds
+ * only a few replies unread (loopback UDP never blocks: its datagrams
+ * leave the sender's buffer at once), so a client that stops reading
+ * makes the port's sends fail with EAGAIN.  Every reply must still arrive, in
+ * order, once the client reads again (libevent 2.1 loses them: its test of the
+ * error is inverted).
+ */
+START_TEST(eagain_queues_replies)
+{
+	evutil_socket_t pair[2];
+	struct evdns_server_port *p2;
+	unsigned char buf[512];
+	int i, sent = 0, got = 0, done = 0, small = 1;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, pair), 0);
+	/* The smallest send buffer (the kernel rounds it up to a few KB):
+	 * a connected pair holds unread datagrams against the sender's
+	 * buffer. */
+	ck_assert_int_eq(setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &small,
+	                     sizeof(small)),
+	    0);
+	ck_assert_int_eq(evutil_make_socket_nonblocking(pair[1]), 0);
+	action = answer_one;
+	p2 = evdns_add_server_port_with_base(evkit_base, pair[0], 0, server_cb,
+	    &port);
+	ck_assert_ptr_nonnull(p2);
+	/* Five rounds of eight queries, the replies left unread. */
+	for (i = 0; i < 5; i++) {
+		int k;
+
+		for (k = 0; k < 8; k++, sent++) {
+			size_t len = build_query(buf, (ev_uint16_t)sent,
+			    "q.test", EVDNS_TYPE_A, 0);
+
+			ck_assert_int_eq(send(pair[1], buf, len, 0),
+			    (ssize_t)len);
+		}
+		while (n_requests < sent &&
+		    evkit_loop_until(evkit_base, &done, 1, 5000) != 0)
+			continue;
+		ck_assert_int_eq(n_requests, sent);
+	}
+	/* Read them all now, in order. */
+	while (got < sent) {
+		struct evdns_msg *m;
+		ssize_t n = recv(pair[1], buf, sizeof(buf), 0);
+
+		if (n < 0) {
+			ck_assert_int_eq(errno, EAGAIN);
+			ck_assert_int_eq(evkit_loop_until(evkit_base, &done, 1,
+			                     5000),
+			    -1);
+			continue;
+		}
+		ck_assert_int_eq(evdns_msg_parse(buf, (size_t)n, &m), 0);
+		ck_assert_int_eq(m->id, got);
+		evdns_msg_free(m);
+		got++;
+	}
+	evdns_close_server_port(p2); /* closes pair[0] */
+	close(pair[1]);
+}
+END_TEST
+
 Suite *
 dns_server_suite(void)
 {
@@ -682,6 +747,7 @@ dns_server_suite(void)
 	tcase_add_test(tc, close_with_pending);
 	tcase_add_test(tc, close_inside_callback);
 	tcase_add_test(tc, several_questions);
+	tcase_add_test(tc, eagain_queues_replies);
 	suite_add_tcase(s, tc);
 	return s;
 }
