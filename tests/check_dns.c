@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <event2/dns.h>
+#include <event2/thread.h>
+#include <pthread.h>
 #ifndef EVKIT_REFERENCE
 #include <event2/dns_query.h>
 #endif
@@ -1835,6 +1837,49 @@ START_TEST(test_suspend_resume)
 END_TEST
 #endif
 
+/* ---- Threads: requests made from another thread than the loop's ---- */
+
+#define THREAD_REQUESTS 50
+static struct result thread_res[THREAD_REQUESTS];
+
+static void *
+thread_resolver(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < THREAD_REQUESTS; i++)
+		ck_assert_ptr_nonnull(evdns_base_resolve_ipv4(dns,
+		    i % 2 ? "odd.example" : "even.example", 0, resolve_cb,
+		    &thread_res[i]));
+	return NULL;
+}
+
+static void
+dns_thread_setup(void)
+{
+	ck_assert_int_eq(evthread_use_pthreads(), 0);
+	dns_setup();
+}
+
+START_TEST(test_requests_from_thread)
+{
+	struct fake *f = fake_start(0, script_a, 0);
+	pthread_t t;
+	int i;
+
+	use_server(f);
+	memset(thread_res, 0, sizeof(thread_res));
+	ck_assert_int_eq(pthread_create(&t, NULL, thread_resolver, NULL), 0);
+	run_until_done(THREAD_REQUESTS);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	for (i = 0; i < THREAD_REQUESTS; i++) {
+		ck_assert_int_eq(thread_res[i].calls, 1);
+		ck_assert_int_eq(thread_res[i].err, DNS_ERR_NONE);
+	}
+}
+END_TEST
+
 Suite *
 dns_suite(void)
 {
@@ -1879,6 +1924,12 @@ dns_suite(void)
 	tcase_add_test(tc, test_inactive_loop_ends);
 	tcase_add_test(tc, test_suspend_resume);
 #endif
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("threads");
+	tcase_add_checked_fixture(tc, dns_thread_setup, dns_teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_requests_from_thread);
 	suite_add_tcase(s, tc);
 
 #ifndef EVKIT_REFERENCE
