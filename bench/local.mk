@@ -12,9 +12,9 @@ EXTRA_DIST += \
 	bench/bench-core.c \
 	bench/evbuffer-bench.c \
 	bench/evbuffer-vs-libevent \
-	bench/dns-wire-parse.c \
 	bench/dns-bench.c \
-	bench/dns-vs-libevent
+	bench/dns-vs-libevent \
+	bench/dns-wire-parse.c
 
 # evbuffer micro-benchmark against the system libevent's evbuffer.
 bench-evbuffer: lib/libevkit.a

@@ -74,6 +74,7 @@
 static evdns_debug_log_fn_type evdns_log_fn;
 
 static void request_start_try(struct evdns_request *req);
+static void send_current(struct evdns_request *req);
 static void request_finish(struct evdns_request *req, int err);
 static void pump_waiting(struct evdns_base *base);
 static void nameserver_set_down(struct nameserver *ns);
@@ -328,24 +329,31 @@ set_bufsize(evutil_socket_t fd, int opt, int size)
 	return setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
 }
 
-/* A new nonblocking UDP socket connected to ns (bound to bind-to). */
-static struct evdns_udp_sock *
-udp_sock_new(struct nameserver *ns)
+evutil_socket_t
+evdns_socket_(struct nameserver *ns, int type)
 {
 	struct evdns_base *base = ns->base;
-	struct evdns_udp_sock *s;
 	evutil_socket_t fd;
 
 	fd = evutil_socket_(ns->addr.ss_family,
-	    SOCK_DGRAM | EVUTIL_SOCK_NONBLOCK | EVUTIL_SOCK_CLOEXEC, 0);
+	    type | EVUTIL_SOCK_NONBLOCK | EVUTIL_SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		evdns_log(EVENT_LOG_WARN, "evdns: socket: %s", strerror(errno));
-		return NULL;
+		return -1;
 	}
-	if (base->bind_len && base->bind_addr.ss_family == ns->addr.ss_family &&
-	    bind(fd, (struct sockaddr *)&base->bind_addr, base->bind_len) < 0) {
-		evdns_log(EVENT_LOG_WARN, "evdns: bind: %s", strerror(errno));
-		goto err;
+	if (base->bind_len && base->bind_addr.ss_family == ns->addr.ss_family) {
+		struct sockaddr_storage ss = base->bind_addr;
+
+		/* bind-to's port, if any, is for UDP only. */
+		if (type == SOCK_STREAM && ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&ss)->sin_port = 0;
+		else if (type == SOCK_STREAM && ss.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+		if (bind(fd, (struct sockaddr *)&ss, base->bind_len) < 0) {
+			evdns_log(EVENT_LOG_WARN, "evdns: bind: %s",
+			    strerror(errno));
+			goto err;
+		}
 	}
 	if (set_bufsize(fd, SO_RCVBUF, base->so_rcvbuf) < 0 ||
 	    set_bufsize(fd, SO_SNDBUF, base->so_sndbuf) < 0) {
@@ -353,11 +361,29 @@ udp_sock_new(struct nameserver *ns)
 		    strerror(errno));
 		goto err;
 	}
-	if (connect(fd, (struct sockaddr *)&ns->addr, ns->addrlen) < 0) {
-		evdns_log(EVENT_LOG_WARN, "evdns: connect: %s",
+	if (connect(fd, (struct sockaddr *)&ns->addr, ns->addrlen) < 0 &&
+	    (type != SOCK_STREAM || !EVUTIL_ERR_CONNECT_RETRIABLE(errno))) {
+		evdns_log(EVENT_LOG_DEBUG, "evdns: connect: %s",
 		    strerror(errno));
 		goto err;
 	}
+	return fd;
+err:
+	evutil_closesocket(fd);
+	return -1;
+}
+
+/* A new UDP socket for queries to ns. */
+static struct evdns_udp_sock *
+udp_sock_new(struct nameserver *ns)
+{
+	struct evdns_base *base = ns->base;
+	struct evdns_udp_sock *s;
+	evutil_socket_t fd;
+
+	fd = evdns_socket_(ns, SOCK_DGRAM);
+	if (fd < 0)
+		return NULL;
 	s = mm_calloc(1, sizeof(*s));
 	if (!s)
 		goto err;
@@ -984,7 +1010,7 @@ set_option_nolock(struct evdns_base *base, const char *option, const char *val)
 			return -1;
 		base->max_timeouts = v;
 	} else if (!strcmp(name, "max-inflight")) {
-		if (parse_int(val, 1, 65000, &v) < 0)
+		if (parse_int(val, 1, INT_MAX, &v) < 0)
 			return -1;
 		base->max_inflight = v;
 		pump_waiting(base);
@@ -1318,14 +1344,23 @@ request_start_try(struct evdns_request *req)
 		}
 		req->ns = ns;
 	}
-	ns = req->ns;
+	req->tries++;
+	send_current(req);
+}
+
+/* Sends the current candidate to req->ns, with a new ID: a try, or its
+ * continuation (over TCP after TC, without EDNS after FORMERR). */
+static void
+send_current(struct evdns_request *req)
+{
+	struct nameserver *ns = req->ns;
+
 	id_assign(req);
 	build_packet(req);
 	if (req->pkt_len == 0) {
 		request_finish(req, DNS_ERR_UNKNOWN);
 		return;
 	}
-	req->tries++;
 	req->sent_total++;
 	evutil_gettimeofday(&req->sent_at, NULL);
 	arm_timer(req);
@@ -1497,6 +1532,89 @@ get32(const unsigned char *p)
 	    ((ev_uint32_t)p[2] << 8) | p[3];
 }
 
+/* A resource record's fixed fields. */
+struct rr_head {
+	ev_uint16_t type, rclass, rdlen;
+	ev_uint32_t ttl;
+	size_t rdata; /* offset of the rdata in the message */
+};
+
+/* Reads the record at *pos (owner into owner) and moves past it; 0, or
+ * -1 when it does not fit in the message. */
+static int
+rr_read(const unsigned char *buf, size_t len, size_t *pos, unsigned char *owner,
+    struct rr_head *h)
+{
+	size_t p = *pos;
+
+	if (dns_name_unpack_(buf, len, &p, owner) < 0 || p + 10 > len)
+		return -1;
+	h->type = get16(buf + p);
+	h->rclass = get16(buf + p + 2);
+	h->ttl = get32(buf + p + 4);
+	h->rdlen = get16(buf + p + 8);
+	h->rdata = p + 10;
+	if (h->rdata + h->rdlen > len)
+		return -1;
+	*pos = h->rdata + h->rdlen;
+	return 0;
+}
+
+/* Follows the CNAMEs of the answer section (starting at start) from
+ * target, which ends as the last name of the chain; *ttl is lowered to
+ * the chain's smallest TTL.  0, or -1 when malformed. */
+static int
+follow_cnames(const unsigned char *buf, size_t len, size_t start,
+    unsigned char *target, ev_uint32_t *ttl)
+{
+	unsigned char owner[DNS_NAME_MAX];
+	unsigned an = get16(buf + 6), i, pass;
+	int changed = 1;
+
+	/* Each pass follows every link it finds, so a chain in any order
+	 * (or a loop) ends after at most `an` passes. */
+	for (pass = 0; changed && pass <= an; pass++) {
+		size_t pos = start;
+
+		changed = 0;
+		for (i = 0; i < an; i++) {
+			struct rr_head h;
+			size_t p;
+
+			if (rr_read(buf, len, &pos, owner, &h) < 0)
+				return -1;
+			if (h.type != EVDNS_TYPE_CNAME ||
+			    !dns_name_equal_(owner, target, 0))
+				continue;
+			p = h.rdata;
+			if (dns_name_unpack_(buf, len, &p, target) < 0)
+				return -1;
+			if (h.ttl < *ttl)
+				*ttl = h.ttl;
+			changed = 1;
+		}
+	}
+	return 0;
+}
+
+/* The first PTR record's name, without the final dot, in req. */
+static int
+take_ptr(struct evdns_request *req, const unsigned char *buf, size_t len,
+    size_t rdata)
+{
+	unsigned char nm[DNS_NAME_MAX];
+	char text[1024];
+	int n;
+
+	if (dns_name_unpack_(buf, len, &rdata, nm) < 0 ||
+	    (n = dns_name_to_text_(nm, text, sizeof(text))) < 0)
+		return -1;
+	if (n > 1 && text[n - 1] == '.')
+		text[n - 1] = '\0';
+	req->ptr_name = mm_strdup(text);
+	return req->ptr_name ? 0 : DNS_ERR_UNKNOWN;
+}
+
 /*
  * The A, AAAA or PTR records of a reply, following CNAMEs from the name
  * asked.  Only the answer section is read, every read bounds-checked.
@@ -1505,108 +1623,56 @@ get32(const unsigned char *p)
  */
 static int
 extract_answers(struct evdns_request *req, const unsigned char *buf, size_t len,
-    size_t pos)
+    size_t start)
 {
 	unsigned char target[DNS_NAME_MAX], owner[DNS_NAME_MAX];
 	unsigned an = get16(buf + 6), i, pass;
 	ev_uint16_t want = req->qtype;
-	size_t start = pos, asize = want == EVDNS_TYPE_AAAA ? 16 : 4;
+	size_t asize = want == EVDNS_TYPE_AAAA ? 16 : 4, k = 0;
 	ev_uint32_t ttl = 0xffffffffu;
-	int count = 0, changed = 1;
+	int count = 0, r;
 
+	/* What an earlier, ignored reply may have left. */
+	mm_free(req->addrs);
+	req->addrs = NULL;
+	mm_free(req->ptr_name);
+	req->ptr_name = NULL;
 	memcpy(target, req->qname, (size_t)req->qname_len);
-	/* CNAMEs first: each pass follows every link it finds, so a chain
-	 * in any order ends after at most `an` passes. */
-	for (pass = 0; changed && pass <= an; pass++) {
-		changed = 0;
-		pos = start;
-		for (i = 0; i < an; i++) {
-			ev_uint16_t type, rdlen;
-			size_t rpos;
-
-			if (dns_name_unpack_(buf, len, &pos, owner) < 0 ||
-			    pos + 10 > len)
-				return -1;
-			type = get16(buf + pos);
-			rdlen = get16(buf + pos + 8);
-			rpos = pos + 10;
-			if (rpos + rdlen > len)
-				return -1;
-			pos = rpos + rdlen;
-			if (type == EVDNS_TYPE_CNAME &&
-			    dns_name_equal_(owner, target, 0)) {
-				size_t p = rpos;
-				ev_uint32_t t = get32(buf + rpos - 6);
-
-				if (dns_name_unpack_(buf, len, &p, target) < 0)
-					return -1;
-				if (t < ttl)
-					ttl = t;
-				changed = 1;
-			}
-		}
-	}
-	pos = start;
+	if (follow_cnames(buf, len, start, target, &ttl) < 0)
+		return -1;
+	/* Pass 0 counts (and takes a PTR), pass 1 copies the addresses. */
 	for (pass = 0; pass < 2; pass++) {
-		size_t k = 0;
+		size_t pos = start;
 
-		pos = start;
 		for (i = 0; i < an; i++) {
-			ev_uint16_t type, rclass, rdlen;
-			ev_uint32_t t;
-			size_t rpos;
+			struct rr_head h;
 
-			if (dns_name_unpack_(buf, len, &pos, owner) < 0 ||
-			    pos + 10 > len)
+			if (rr_read(buf, len, &pos, owner, &h) < 0)
 				return -1;
-			type = get16(buf + pos);
-			rclass = get16(buf + pos + 2);
-			t = get32(buf + pos + 4);
-			rdlen = get16(buf + pos + 8);
-			rpos = pos + 10;
-			if (rpos + rdlen > len)
-				return -1;
-			pos = rpos + rdlen;
-			if (type != want || rclass != EVDNS_CLASS_IN ||
+			if (h.type != want || h.rclass != EVDNS_CLASS_IN ||
 			    !dns_name_equal_(owner, target, 0))
 				continue;
 			if (want == EVDNS_TYPE_PTR) {
-				unsigned char nm[DNS_NAME_MAX];
-				char text[1024];
-				size_t p = rpos;
-				int n;
-
-				if (pass == 1 || count)
+				if (count)
 					continue;
-				if (dns_name_unpack_(buf, len, &p, nm) < 0 ||
-				    (n = dns_name_to_text_(nm, text,
-				         sizeof(text))) < 0)
-					return -1;
-				if (n > 1 && text[n - 1] == '.')
-					text[n - 1] = '\0';
-				req->ptr_name = mm_strdup(text);
-				if (!req->ptr_name)
-					return DNS_ERR_UNKNOWN;
-				count = 1;
-			} else if (rdlen == asize) {
-				if (pass == 0) {
-					count++;
-				} else {
-					memcpy((char *)req->addrs + k * asize,
-					    buf + rpos, asize);
-					k++;
-				}
-			} else {
+				if ((r = take_ptr(req, buf, len, h.rdata)) != 0)
+					return r;
+			} else if (h.rdlen != asize) {
+				continue;
+			} else if (pass == 1) {
+				memcpy((char *)req->addrs + k++ * asize,
+				    buf + h.rdata, asize);
 				continue;
 			}
-			if (pass == 0 && t < ttl)
-				ttl = t;
+			count++;
+			if (h.ttl < ttl)
+				ttl = h.ttl;
 		}
+		if (count == 0)
+			return DNS_ERR_NODATA;
+		if (want == EVDNS_TYPE_PTR)
+			break;
 		if (pass == 0) {
-			if (count == 0)
-				return DNS_ERR_NODATA;
-			if (want == EVDNS_TYPE_PTR)
-				break;
 			req->addrs = mm_calloc((size_t)count, asize);
 			if (!req->addrs)
 				return DNS_ERR_UNKNOWN;
@@ -1626,33 +1692,24 @@ static int
 negative_ttl(const unsigned char *buf, size_t len, size_t pos)
 {
 	unsigned char name[DNS_NAME_MAX];
-	unsigned n = get16(buf + 6) + get16(buf + 8), i;
+	unsigned an = get16(buf + 6), n = an + get16(buf + 8), i;
 	ev_uint32_t best = 0xffffffffu;
 
 	for (i = 0; i < n; i++) {
-		ev_uint16_t type, rdlen;
-		ev_uint32_t ttl;
+		struct rr_head h;
 
-		if (dns_name_unpack_(buf, len, &pos, name) < 0 ||
-		    pos + 10 > len)
-			return 0;
-		type = get16(buf + pos);
-		ttl = get32(buf + pos + 4);
-		rdlen = get16(buf + pos + 8);
-		pos += 10;
-		if (pos + rdlen > len)
+		if (rr_read(buf, len, &pos, name, &h) < 0)
 			return 0;
 		/* Answers come first; only the authority's SOA counts. */
-		if (i >= get16(buf + 6) && type == EVDNS_TYPE_SOA &&
-		    get16(buf + pos - 8) == EVDNS_CLASS_IN && rdlen >= 22) {
-			ev_uint32_t min = get32(buf + pos + rdlen - 4);
+		if (i >= an && h.type == EVDNS_TYPE_SOA &&
+		    h.rclass == EVDNS_CLASS_IN && h.rdlen >= 22) {
+			ev_uint32_t min = get32(buf + h.rdata + h.rdlen - 4);
 
-			if (ttl < best)
-				best = ttl;
+			if (h.ttl < best)
+				best = h.ttl;
 			if (min < best)
 				best = min;
 		}
-		pos += rdlen;
 	}
 	if (best == 0xffffffffu)
 		return 0;
@@ -1734,21 +1791,22 @@ evdns_reply_(struct evdns_base *base, const unsigned char *buf, size_t len,
 
 	if ((flags & EVDNS_MSG_TC) && !req->tcp &&
 	    !(req->qflags & EVDNS_QUERY_IGNORE_TC)) {
-		/* Ask the same server again over TCP (a fresh try). */
+		/* Ask the same server again over TCP; not another attempt. */
 		nameserver_set_up(ns);
 		try_end(req);
 		req->tcp = 1;
 		req->from_tc = 1;
-		req->tries--; /* the TCP retry does not use up an attempt */
-		req->ns = ns;
-		id_assign(req);
-		build_packet(req);
-		req->tries++;
-		req->sent_total++;
-		evutil_gettimeofday(&req->sent_at, NULL);
-		arm_timer(req);
-		if (evdns_tcp_send_(req) < 0)
-			evdns_try_failed_(req, DNS_ERR_TRUNCATED);
+		send_current(req);
+		return;
+	}
+	if (rcode == EVDNS_RCODE_FORMERR &&
+	    !(req->qflags & EVDNS_QUERY_NO_EDNS)) {
+		/* A server from before EDNS (RFC 6891 7): ask it again
+		 * without the OPT record, as dig does. */
+		nameserver_set_up(ns);
+		try_end(req);
+		req->qflags |= EVDNS_QUERY_NO_EDNS;
+		send_current(req);
 		return;
 	}
 

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <event2/dns.h>
+#include <event2/thread.h>
+#include <pthread.h>
 #ifndef EVKIT_REFERENCE
 #include <event2/dns_query.h>
 #endif
@@ -470,6 +472,8 @@ run_until_done(int n)
 
 /* ---- Scripts ---- */
 
+static void check_first_address(const char *ip);
+
 static void
 script_a(struct fake *f, const unsigned char *q, size_t len)
 {
@@ -658,6 +662,62 @@ START_TEST(test_negative_ttl)
 	run_until_done(2);
 	ck_assert_int_eq(res[1].err, DNS_ERR_NODATA);
 	ck_assert_int_eq(res[1].ttl, 45);
+}
+END_TEST
+
+/* A PTR answer followed by a record cut short: the whole reply is
+ * dropped, then the good one is taken. */
+static void
+script_ptr_then_cut(struct fake *f, const unsigned char *q, size_t len)
+{
+	struct msg m;
+
+	reply_init(&m, q, len, 0);
+	add_name_rr(&m, NULL, T_PTR, 50, "wrong.example.org");
+	add_name_rr(&m, NULL, T_PTR, 50, "cut.example.org");
+	m.len -= 4;
+	fake_send(f, m.b, m.len);
+	script_a(f, q, len);
+}
+
+START_TEST(test_ptr_malformed_then_good)
+{
+	struct fake *f = fake_start(0, script_ptr_then_cut, 0);
+	struct in_addr a4;
+
+	use_server(f);
+	inet_pton(AF_INET, "192.0.2.1", &a4);
+	evdns_base_resolve_reverse(dns, &a4, 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
+#ifndef EVKIT_REFERENCE
+	ck_assert_str_eq(res[0].ptr, "host.example.org");
+#endif
+}
+END_TEST
+
+/* A server from before EDNS: FORMERR to a query with OPT. */
+static void
+script_no_edns(struct fake *f, const unsigned char *q, size_t len)
+{
+	struct msg m;
+
+	if (get16(q + 10) != 0) { /* ARCOUNT: the OPT record */
+		reply_init(&m, q, len, 1);
+		fake_send(f, m.b, m.len);
+		return;
+	}
+	script_a(f, q, len);
+}
+
+START_TEST(test_formerr_without_edns)
+{
+	struct fake *f = fake_start(0, script_no_edns, 0);
+
+	use_server(f);
+	evdns_base_resolve_ipv4(dns, "old.example", 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	check_first_address("10.0.0.1");
 }
 END_TEST
 
@@ -1777,6 +1837,49 @@ START_TEST(test_suspend_resume)
 END_TEST
 #endif
 
+/* ---- Threads: requests made from another thread than the loop's ---- */
+
+#define THREAD_REQUESTS 50
+static struct result thread_res[THREAD_REQUESTS];
+
+static void *
+thread_resolver(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < THREAD_REQUESTS; i++)
+		ck_assert_ptr_nonnull(evdns_base_resolve_ipv4(dns,
+		    i % 2 ? "odd.example" : "even.example", 0, resolve_cb,
+		    &thread_res[i]));
+	return NULL;
+}
+
+static void
+dns_thread_setup(void)
+{
+	ck_assert_int_eq(evthread_use_pthreads(), 0);
+	dns_setup();
+}
+
+START_TEST(test_requests_from_thread)
+{
+	struct fake *f = fake_start(0, script_a, 0);
+	pthread_t t;
+	int i;
+
+	use_server(f);
+	memset(thread_res, 0, sizeof(thread_res));
+	ck_assert_int_eq(pthread_create(&t, NULL, thread_resolver, NULL), 0);
+	run_until_done(THREAD_REQUESTS);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	for (i = 0; i < THREAD_REQUESTS; i++) {
+		ck_assert_int_eq(thread_res[i].calls, 1);
+		ck_assert_int_eq(thread_res[i].err, DNS_ERR_NONE);
+	}
+}
+END_TEST
+
 Suite *
 dns_suite(void)
 {
@@ -1808,6 +1911,8 @@ dns_suite(void)
 	tcase_add_test(tc, test_err_to_string);
 	tcase_add_test(tc, test_late_reply_other_server);
 	tcase_add_test(tc, test_free_in_callback);
+	tcase_add_test(tc, test_formerr_without_edns);
+	tcase_add_test(tc, test_ptr_malformed_then_good);
 	tcase_add_test(tc, test_log_fn);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_servfail);
@@ -1819,6 +1924,12 @@ dns_suite(void)
 	tcase_add_test(tc, test_inactive_loop_ends);
 	tcase_add_test(tc, test_suspend_resume);
 #endif
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("threads");
+	tcase_add_checked_fixture(tc, dns_thread_setup, dns_teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_requests_from_thread);
 	suite_add_tcase(s, tc);
 
 #ifndef EVKIT_REFERENCE
