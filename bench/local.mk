@@ -11,7 +11,10 @@ EXTRA_DIST += \
 	bench/vs-libevent \
 	bench/bench-core.c \
 	bench/evbuffer-bench.c \
-	bench/evbuffer-vs-libevent
+	bench/evbuffer-vs-libevent \
+	bench/dns-bench.c \
+	bench/dns-vs-libevent \
+	bench/dns-wire-parse.c
 
 # evbuffer micro-benchmark against the system libevent's evbuffer.
 bench-evbuffer: lib/libevkit.a
@@ -26,3 +29,9 @@ bench: lib/libevkit.a
 	    $(SHELL) '$(top_srcdir)/bench/vs-libevent' $(BENCH_FLAGS)
 
 .PHONY: bench
+
+# evdns queries/s against NSD on loopback, evkit and the system libevent.
+bench-dns: lib/libevkit.a
+	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
+	    $(SHELL) '$(top_srcdir)/bench/dns-vs-libevent'
+.PHONY: bench-dns

@@ -118,6 +118,15 @@ dns_name_from_text_(const char *text, unsigned char *out)
 	return (int)len;
 }
 
+/* How dig writes each byte of a label, by value: '0' as itself, '1'
+ * after a backslash (. \ " ( ) $ ; @), '2' as \DDD (space, and all
+ * outside printable ASCII). */
+static const char esc_class[257] =
+    "2222222222222222222222222222222220101000110000100000000000010000"
+    "1000000000000000000000000000100000000000000000000000000000000002"
+    "2222222222222222222222222222222222222222222222222222222222222222"
+    "2222222222222222222222222222222222222222222222222222222222222222";
+
 size_t
 dns_name_escape_(const unsigned char *name, char *out)
 {
@@ -135,27 +144,19 @@ dns_name_escape_(const unsigned char *name, char *out)
 		for (; i < end; i++) {
 			unsigned c = name[i];
 
-			switch (c) {
-			case '.':
-			case '\\':
-			case '"':
-			case '(':
-			case ')':
-			case ';':
-			case '@':
-			case '$':
+			switch (esc_class[c]) {
+			case '0':
+				*o++ = (char)c;
+				break;
+			case '1':
 				*o++ = '\\';
 				*o++ = (char)c;
 				break;
 			default:
-				if (c <= 0x20 || c >= 0x7f) {
-					*o++ = '\\';
-					*o++ = (char)('0' + c / 100);
-					*o++ = (char)('0' + c / 10 % 10);
-					*o++ = (char)('0' + c % 10);
-				} else {
-					*o++ = (char)c;
-				}
+				*o++ = '\\';
+				*o++ = (char)('0' + c / 100);
+				*o++ = (char)('0' + c / 10 % 10);
+				*o++ = (char)('0' + c % 10);
 			}
 		}
 		*o++ = '.';
@@ -459,13 +460,15 @@ struct msg_block {
 	char *text; /* every string of the message, one block */
 };
 
-/* Appends a wire name's text to t; returns its offset in t. */
+/* Appends the text of a wire name (n bytes) to t, with its NUL; returns
+ * its offset in t. */
 static size_t
-tb_name(struct dns_tbuf *t, const unsigned char *name)
+tb_name(struct dns_tbuf *t, const unsigned char *name, int n)
 {
 	size_t off = t->len;
 
-	if (dns_tbuf_reserve_(t, DNS_NAME_TEXT_MAX) < 0)
+	/* Each wire byte takes four characters at most ("\DDD"). */
+	if (dns_tbuf_reserve_(t, 4 * (size_t)n) < 0)
 		return 0;
 	t->len += dns_name_escape_(name, t->p + t->len);
 	t->len++; /* keep the NUL */
@@ -483,9 +486,11 @@ parse_rr(struct dns_tbuf *t, const unsigned char *w, size_t len, size_t *pos,
 	unsigned char name[DNS_NAME_MAX];
 	size_t p = *pos, rdpos;
 
-	if (dns_name_unpack_(w, len, &p, name) < 0 || p + 10 > len)
+	int n = dns_name_unpack_(w, len, &p, name);
+
+	if (n < 0 || p + 10 > len)
 		return -1;
-	rr->name = OFF_TO_PTR(tb_name(t, name));
+	rr->name = OFF_TO_PTR(tb_name(t, name, n));
 	rr->type = get16(w + p);
 	rr->rclass = get16(w + p + 2);
 	rr->ttl = get32(w + p + 4);
@@ -554,18 +559,19 @@ evdns_msg_parse(const unsigned char *buf, size_t len, struct evdns_msg **msgp)
 	m->rcode = m->flags & 0xf;
 	for (i = 0; i < 4; i++)
 		m->count[i] = get16(w + 4 + 2 * i);
-	/* A first guess at the text's size: a name or two per record. */
-	if (dns_tbuf_reserve_(&t, 64 + 2 * len) < 0)
+	/* A first guess at the text's size, enough for most replies. */
+	if (dns_tbuf_reserve_(&t, 256 + 2 * len) < 0)
 		goto err;
 
 	pos = DNS_HEADER_LEN;
 	for (i = 0; i < m->count[0]; i++) {
 		unsigned char name[DNS_NAME_MAX];
 		struct evdns_msg_question *q = &m->question[i];
+		int n = dns_name_unpack_(w, len, &pos, name);
 
-		if (dns_name_unpack_(w, len, &pos, name) < 0 || pos + 4 > len)
+		if (n < 0 || pos + 4 > len)
 			goto err;
-		q->name = OFF_TO_PTR(tb_name(&t, name));
+		q->name = OFF_TO_PTR(tb_name(&t, name, n));
 		q->type = get16(w + pos);
 		q->qclass = get16(w + pos + 2);
 		pos += 4;
@@ -638,7 +644,8 @@ struct mnemonic {
 	const char *name;
 };
 
-/* Every type dig 9.18 names, in number order. */
+/* Every type dig 9.18.49 names (as an NSEC bitmap of all types showed),
+ * in number order. */
 static const struct mnemonic types[] = { { 1, "A" }, { 2, "NS" }, { 3, "MD" },
 	{ 4, "MF" }, { 5, "CNAME" }, { 6, "SOA" }, { 7, "MB" }, { 8, "MG" },
 	{ 9, "MR" }, { 10, "NULL" }, { 11, "WKS" }, { 12, "PTR" },
@@ -655,13 +662,14 @@ static const struct mnemonic types[] = { { 1, "A" }, { 2, "NS" }, { 3, "MD" },
 	{ 53, "SMIMEA" }, { 55, "HIP" }, { 56, "NINFO" }, { 57, "RKEY" },
 	{ 58, "TALINK" }, { 59, "CDS" }, { 60, "CDNSKEY" },
 	{ 61, "OPENPGPKEY" }, { 62, "CSYNC" }, { 63, "ZONEMD" }, { 64, "SVCB" },
-	{ 65, "HTTPS" }, { 99, "SPF" }, { 100, "UINFO" }, { 101, "UID" },
-	{ 102, "GID" }, { 103, "UNSPEC" }, { 104, "NID" }, { 105, "L32" },
-	{ 106, "L64" }, { 107, "LP" }, { 108, "EUI48" }, { 109, "EUI64" },
-	{ 249, "TKEY" }, { 250, "TSIG" }, { 251, "IXFR" }, { 252, "AXFR" },
-	{ 253, "MAILB" }, { 254, "MAILA" }, { 255, "ANY" }, { 256, "URI" },
-	{ 257, "CAA" }, { 258, "AVC" }, { 259, "DOA" }, { 260, "AMTRELAY" },
-	{ 32768, "TA" }, { 32769, "DLV" } };
+	{ 65, "HTTPS" }, { 66, "DSYNC" }, { 67, "HHIT" }, { 68, "BRID" },
+	{ 99, "SPF" }, { 100, "UINFO" }, { 101, "UID" }, { 102, "GID" },
+	{ 103, "UNSPEC" }, { 104, "NID" }, { 105, "L32" }, { 106, "L64" },
+	{ 107, "LP" }, { 108, "EUI48" }, { 109, "EUI64" }, { 249, "TKEY" },
+	{ 250, "TSIG" }, { 251, "IXFR" }, { 252, "AXFR" }, { 253, "MAILB" },
+	{ 254, "MAILA" }, { 255, "ANY" }, { 256, "URI" }, { 257, "CAA" },
+	{ 258, "AVC" }, { 259, "DOA" }, { 260, "AMTRELAY" }, { 261, "RESINFO" },
+	{ 262, "WALLET" }, { 32768, "TA" }, { 32769, "DLV" } };
 
 static const struct mnemonic classes[] = { { 1, "IN" }, { 3, "CH" },
 	{ 4, "HS" }, { 254, "NONE" }, { 255, "ANY" } };

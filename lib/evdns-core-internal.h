@@ -119,7 +119,7 @@ struct evdns_base {
 	int n_inflight;
 	struct evdns_request *ids[EVDNS_ID_BUCKETS];
 
-	unsigned char rng[256];
+	unsigned char rng[1024];
 	size_t rng_left;
 
 	/* Options. */
@@ -150,6 +150,10 @@ struct evdns_base {
 /* A reply read from conn (TCP, udp NULL) or udp; consumes nothing. */
 void evdns_reply_(struct evdns_base *base, const unsigned char *buf, size_t len,
     struct evdns_udp_sock *udp, struct evdns_tcp_conn *conn);
+/* A nonblocking socket of type (SOCK_DGRAM, SOCK_STREAM) bound to
+ * bind-to, with so-rcvbuf/so-sndbuf, connect()ed (or connecting) to ns;
+ * -1 on failure (logged). */
+evutil_socket_t evdns_socket_(struct nameserver *ns, int type);
 /* The current try of req failed at once (no reply will come): err is the
  * error to report if no other try succeeds. */
 void evdns_try_failed_(struct evdns_request *req, int err);

@@ -68,24 +68,9 @@ conn_new(struct nameserver *ns)
 	struct evdns_tcp_conn *conn;
 	evutil_socket_t fd;
 
-	fd = evutil_socket_(ns->addr.ss_family,
-	    SOCK_STREAM | EVUTIL_SOCK_NONBLOCK | EVUTIL_SOCK_CLOEXEC, 0);
+	fd = evdns_socket_(ns, SOCK_STREAM);
 	if (fd < 0)
 		return NULL;
-	if (base->bind_len && base->bind_addr.ss_family == ns->addr.ss_family) {
-		struct sockaddr_storage ss = base->bind_addr;
-
-		/* The UDP port of bind-to, if any, is not for TCP. */
-		if (ss.ss_family == AF_INET)
-			((struct sockaddr_in *)&ss)->sin_port = 0;
-		else if (ss.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&ss)->sin6_port = 0;
-		if (bind(fd, (struct sockaddr *)&ss, base->bind_len) < 0)
-			goto err;
-	}
-	if (connect(fd, (struct sockaddr *)&ns->addr, ns->addrlen) < 0 &&
-	    !EVUTIL_ERR_CONNECT_RETRIABLE(errno))
-		goto err;
 	conn = mm_calloc(1, sizeof(*conn));
 	if (!conn)
 		goto err;

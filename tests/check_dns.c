@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <event2/dns.h>
+#include <event2/thread.h>
+#include <pthread.h>
 #ifndef EVKIT_REFERENCE
 #include <event2/dns_query.h>
 #endif
@@ -186,6 +188,7 @@ struct fake {
 	int param;
 	char names[16][256]; /* names asked, in order (first 16) */
 	unsigned types[16];
+	unsigned short ports[16]; /* the client's source port of each */
 	unsigned char last_q[1024];
 	size_t last_len;
 	struct sockaddr_storage peer;
@@ -225,6 +228,7 @@ fake_note(struct fake *f, const unsigned char *q, size_t len)
 	if (i < 16) {
 		question_text(q, len, f->names[i], 0);
 		f->types[i] = question_type(q, len);
+		f->ports[i] = ntohs(((struct sockaddr_in *)&f->peer)->sin_port);
 	}
 	if (len <= sizeof(f->last_q)) {
 		memcpy(f->last_q, q, len);
@@ -468,6 +472,8 @@ run_until_done(int n)
 
 /* ---- Scripts ---- */
 
+static void check_first_address(const char *ip);
+
 static void
 script_a(struct fake *f, const unsigned char *q, size_t len)
 {
@@ -613,6 +619,154 @@ START_TEST(test_nxdomain_nodata)
 	run_until_done(2);
 	ck_assert_int_eq(res[1].err, DNS_ERR_NODATA);
 	ck_assert_int_eq(f->n_queries, 2);
+}
+END_TEST
+
+/* NXDOMAIN or NODATA with the zone's SOA in the authority section. */
+static void
+script_negative_soa(struct fake *f, const unsigned char *q, size_t len)
+{
+	struct msg m, rd;
+	unsigned char nums[20];
+	int i;
+
+	reply_init(&m, q, len, f->param);
+	rd.len = 0;
+	put_name(&rd, "ns.example");
+	put_name(&rd, "admin.example");
+	for (i = 0; i < 5; i++) /* serial refresh retry expire minimum */
+		put16(nums + 4 * i, 0), put16(nums + 4 * i + 2, 100 + i);
+	put16(nums + 18, 45); /* minimum 45 */
+	memcpy(rd.b + rd.len, nums, 20);
+	rd.len += 20;
+	add_rr(&m, "example", 6, 90, rd.b, rd.len);
+	/* It went to the answer count: move it to the authority's. */
+	put16(m.b + 6, 0);
+	put16(m.b + 8, 1);
+	fake_send(f, m.b, m.len);
+}
+
+START_TEST(test_negative_ttl)
+{
+	struct fake *f = fake_start(0, script_negative_soa, 0);
+
+	use_server(f);
+	f->param = 3;
+	evdns_base_resolve_ipv4(dns, "nx.example", 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NOTEXIST);
+	ck_assert_int_eq(res[0].type, 0);
+	ck_assert_int_eq(res[0].ttl, 45); /* min(SOA TTL, SOA minimum) */
+	f->param = 0;
+	evdns_base_resolve_ipv4(dns, "nodata.example", 0, resolve_cb, &res[1]);
+	run_until_done(2);
+	ck_assert_int_eq(res[1].err, DNS_ERR_NODATA);
+	ck_assert_int_eq(res[1].ttl, 45);
+}
+END_TEST
+
+/* A PTR answer followed by a record cut short: the whole reply is
+ * dropped, then the good one is taken. */
+static void
+script_ptr_then_cut(struct fake *f, const unsigned char *q, size_t len)
+{
+	struct msg m;
+
+	reply_init(&m, q, len, 0);
+	add_name_rr(&m, NULL, T_PTR, 50, "wrong.example.org");
+	add_name_rr(&m, NULL, T_PTR, 50, "cut.example.org");
+	m.len -= 4;
+	fake_send(f, m.b, m.len);
+	script_a(f, q, len);
+}
+
+START_TEST(test_ptr_malformed_then_good)
+{
+	struct fake *f = fake_start(0, script_ptr_then_cut, 0);
+	struct in_addr a4;
+
+	use_server(f);
+	inet_pton(AF_INET, "192.0.2.1", &a4);
+	evdns_base_resolve_reverse(dns, &a4, 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
+#ifndef EVKIT_REFERENCE
+	ck_assert_str_eq(res[0].ptr, "host.example.org");
+#endif
+}
+END_TEST
+
+/* A server from before EDNS: FORMERR to a query with OPT. */
+static void
+script_no_edns(struct fake *f, const unsigned char *q, size_t len)
+{
+	struct msg m;
+
+	if (get16(q + 10) != 0) { /* ARCOUNT: the OPT record */
+		reply_init(&m, q, len, 1);
+		fake_send(f, m.b, m.len);
+		return;
+	}
+	script_a(f, q, len);
+}
+
+START_TEST(test_formerr_without_edns)
+{
+	struct fake *f = fake_start(0, script_no_edns, 0);
+
+	use_server(f);
+	evdns_base_resolve_ipv4(dns, "old.example", 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	check_first_address("10.0.0.1");
+}
+END_TEST
+
+/* The program frees the resolver from a callback. */
+static void
+free_base_cb(int err, char type, int count, int ttl, void *addrs, void *arg)
+{
+	resolve_cb(err, type, count, ttl, addrs, arg);
+	evdns_base_free(dns, 0);
+	dns = NULL;
+}
+
+START_TEST(test_free_in_callback)
+{
+	struct fake *f = fake_start(0, script_a, 0);
+
+	use_server(f);
+	evdns_base_resolve_ipv4(dns, "a.example", 0, free_base_cb, &res[0]);
+	evdns_base_resolve_ipv4(dns, "b.example", 0, resolve_cb, &res[1]);
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &res[0].calls, 0, 3000),
+	    0);
+	ck_assert_ptr_null(dns);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
+	/* The other one was dropped, or its answer (already in) delivered. */
+	event_base_loop(evkit_base, EVLOOP_NONBLOCK);
+	ck_assert_int_le(res[1].calls, 1);
+	if (res[1].calls)
+		ck_assert_int_eq(res[1].err, DNS_ERR_NONE);
+}
+END_TEST
+
+static int log_warnings;
+static char log_last[256];
+
+static void
+log_fn(int is_warning, const char *msg)
+{
+	log_warnings += is_warning != 0;
+	snprintf(log_last, sizeof(log_last), "%s", msg);
+}
+
+START_TEST(test_log_fn)
+{
+	log_warnings = 0;
+	evdns_set_log_fn(log_fn);
+	ck_assert_int_ne(evdns_base_nameserver_ip_add(dns, "bogus"), 0);
+	evdns_set_log_fn(NULL);
+	ck_assert_int_ge(log_warnings, 1);
+	ck_assert_ptr_nonnull(strstr(log_last, "bogus"));
 }
 END_TEST
 
@@ -1035,19 +1189,24 @@ END_TEST
 
 /* Answers only when told to (param counts the answers allowed). */
 static struct msg held_q[4];
+static struct sockaddr_storage held_peer[4];
 static int n_held_q;
 
 static void
 script_hold(struct fake *f, const unsigned char *q, size_t len)
 {
-	(void)f;
+	ck_assert_int_lt(n_held_q, 4);
 	memcpy(held_q[n_held_q].b, q, len);
+	held_peer[n_held_q] = f->peer;
 	held_q[n_held_q++].len = len;
 }
 
+/* Answers held query i, to the port it came from. */
 static void
 release_held(struct fake *f, int i)
 {
+	f->peer = held_peer[i];
+	f->peer_len = sizeof(struct sockaddr_in);
 	script_a(f, held_q[i].b, held_q[i].len);
 }
 
@@ -1061,6 +1220,10 @@ START_TEST(test_max_inflight)
 	ck_assert_int_eq(evdns_base_set_option(dns, "max-inflight:", "1"), 0);
 	evdns_base_resolve_ipv4(dns, "one.example", 0, resolve_cb, &res[0]);
 	evdns_base_resolve_ipv4(dns, "two.example", 0, resolve_cb, &res[1]);
+	/* A queued request cancelled: never sent, called back once. */
+	evdns_cancel_request(dns,
+	    evdns_base_resolve_ipv4(dns, "three.example", 0, resolve_cb,
+	        &res[2]));
 	for (i = 0; i < 5 && f->n_queries < 1; i++)
 		event_base_loop(evkit_base, EVLOOP_ONCE);
 	for (i = 0; i < 5; i++)
@@ -1068,13 +1231,17 @@ START_TEST(test_max_inflight)
 	ck_assert_int_eq(f->n_queries, 1);
 	ck_assert_str_eq(f->names[0], "one.example");
 	release_held(f, 0);
-	run_until_done(1);
+	run_until_done(2);
+	ck_assert_int_eq(res[2].err, DNS_ERR_CANCEL);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
 	while (f->n_queries < 2)
 		event_base_loop(evkit_base, EVLOOP_ONCE);
 	ck_assert_str_eq(f->names[1], "two.example");
 	release_held(f, 1);
-	run_until_done(2);
+	run_until_done(3);
 	ck_assert_int_eq(res[1].err, DNS_ERR_NONE);
+	ck_assert_int_eq(f->n_queries, 2);
+	ck_assert_int_eq(res[2].calls, 1);
 }
 END_TEST
 
@@ -1420,6 +1587,109 @@ START_TEST(test_tcp_pipelining)
 }
 END_TEST
 
+/* Replies written in two pieces, the length prefix split. */
+static struct msg split_rest;
+static struct fake *split_fake;
+
+static void
+send_rest_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	ck_assert_int_eq(send(split_fake->tcp_conn, split_rest.b,
+	                     split_rest.len, 0),
+	    (ssize_t)split_rest.len);
+}
+
+static void
+script_tcp_split(struct fake *f, const unsigned char *q, size_t len)
+{
+	struct msg m;
+	struct timeval tv;
+
+	reply_init(&m, q, len, 0);
+	add_a(&m, NULL, 10, "10.0.0.1");
+	split_rest.len = 0;
+	split_rest.b[split_rest.len++] = (unsigned char)m.len;
+	memcpy(split_rest.b + 1, m.b, m.len);
+	split_rest.len += m.len;
+	split_fake = f;
+	ck_assert_int_eq(send(f->tcp_conn, "", 1, 0), 1); /* the high byte */
+	event_base_once(evkit_base, -1, EV_TIMEOUT, send_rest_cb, NULL,
+	    evkit_ms_tv(&tv, 20));
+}
+
+START_TEST(test_tcp_partial_reply)
+{
+	struct fake *f = fake_start(0, script_tcp_split, 1);
+	struct evdns_query_options o;
+
+	use_server(f);
+	memset(&o, 0, sizeof(o));
+	o.flags = EVDNS_QUERY_TCP;
+	evdns_base_query(dns, "split.example", &o, query_cb, &qr[0]);
+	run_until_done(1);
+	ck_assert_int_eq(qr[0].err, DNS_ERR_NONE);
+	ck_assert_int_eq(qr[0].tcp, 1);
+	ck_assert_int_eq(qr[0].ancount, 1);
+}
+END_TEST
+
+/* The server closes its end after every reply: each query reconnects. */
+static void
+script_tcp_close(struct fake *f, const unsigned char *q, size_t len)
+{
+	script_a(f, q, len);
+	shutdown(f->tcp_conn, SHUT_RDWR);
+}
+
+START_TEST(test_tcp_server_closes)
+{
+	struct fake *f = fake_start(0, script_tcp_close, 1);
+	struct evdns_query_options o;
+
+	use_server(f);
+	memset(&o, 0, sizeof(o));
+	o.flags = EVDNS_QUERY_TCP;
+	evdns_base_query(dns, "one.example", &o, query_cb, &qr[0]);
+	run_until_done(1);
+	evdns_base_query(dns, "two.example", &o, query_cb, &qr[1]);
+	run_until_done(2);
+	ck_assert_int_eq(qr[0].err, DNS_ERR_NONE);
+	ck_assert_int_eq(qr[1].err, DNS_ERR_NONE);
+	ck_assert_int_eq(f->tcp_accepts, 2);
+}
+END_TEST
+
+/* TCP refused (no listener) and TCP silent (never answers). */
+START_TEST(test_tcp_refused_and_silent)
+{
+	struct fake *f = fake_start(0, script_silent, 0);
+	struct fake *g = fake_start(1, script_silent, 1);
+	struct evdns_query_options o;
+
+	use_server(f);
+	memset(&o, 0, sizeof(o));
+	o.flags = EVDNS_QUERY_TCP;
+	o.tries = 2;
+	o.timeout_msec = 2000;
+	evdns_base_query(dns, "r.example", &o, query_cb, &qr[0]);
+	run_until_done(1);
+	ck_assert_int_eq(qr[0].err, DNS_ERR_UNKNOWN);
+	ck_assert_int_eq(qr[0].tries, 2);
+	evdns_base_clear_nameservers_and_suspend(dns);
+	use_server(g);
+	evdns_base_resume(dns);
+	o.tries = 1;
+	o.timeout_msec = 100;
+	evdns_base_query(dns, "s.example", &o, query_cb, &qr[1]);
+	run_until_done(2);
+	ck_assert_int_eq(qr[1].err, DNS_ERR_TIMEOUT);
+	ck_assert_int_eq(g->n_tcp_queries, 1);
+}
+END_TEST
+
 START_TEST(test_query_truncated_tcp)
 {
 	struct fake *f = fake_start(0, script_tc, 1);
@@ -1457,6 +1727,87 @@ START_TEST(test_query_malformed_then_timeout)
 }
 END_TEST
 
+/* A fresh source port for every query while few are in flight. */
+START_TEST(test_fresh_port_per_query)
+{
+	struct fake *f = fake_start(0, script_hold, 0);
+	int i, j;
+
+	n_held_q = 0;
+	use_server(f);
+	for (i = 0; i < 4; i++)
+		evdns_base_resolve_ipv4(dns, "p.example", 0, resolve_cb,
+		    &res[i]);
+	while (f->n_queries < 4)
+		event_base_loop(evkit_base, EVLOOP_ONCE);
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < i; j++)
+			ck_assert_uint_ne(f->ports[i], f->ports[j]);
+	for (i = 0; i < 4; i++)
+		release_held(f, i);
+	run_until_done(4);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(res[i].err, DNS_ERR_NONE);
+}
+END_TEST
+
+/*
+ * Sockets shared (udp-share): replies in any order reach their request;
+ * a reply for a cancelled request or with an ID nobody uses is dropped,
+ * and the socket keeps serving the others.
+ */
+START_TEST(test_shared_socket)
+{
+	struct fake *f = fake_start(0, script_hold, 0);
+	struct evdns_request *r1;
+	struct msg m;
+	int i;
+
+	n_held_q = 0;
+	use_server(f);
+	ck_assert_int_eq(evdns_base_set_option(dns, "udp-share:", "4"), 0);
+	evdns_base_resolve_ipv4(dns, "one.example", 0, resolve_cb, &res[0]);
+	r1 =
+	    evdns_base_resolve_ipv4(dns, "two.example", 0, resolve_cb, &res[1]);
+	evdns_base_resolve_ipv4(dns, "three.example", 0, resolve_cb, &res[2]);
+	while (f->n_queries < 3)
+		event_base_loop(evkit_base, EVLOOP_ONCE);
+	ck_assert_uint_eq(f->ports[0], f->ports[1]);
+	ck_assert_uint_eq(f->ports[1], f->ports[2]);
+	evdns_cancel_request(dns, r1);
+	reply_init(&m, held_q[0].b, held_q[0].len, 0);
+	m.b[0] ^= 0x55; /* nobody's ID */
+	add_a(&m, NULL, 10, "10.9.9.9");
+	fake_send(f, m.b, m.len);
+	for (i = 2; i >= 0; i--)
+		release_held(f, i);
+	run_until_done(3);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
+	ck_assert_int_eq(res[1].err, DNS_ERR_CANCEL);
+	ck_assert_int_eq(res[1].calls, 1);
+	ck_assert_int_eq(res[2].err, DNS_ERR_NONE);
+	/* Nothing else arrives for the cancelled one. */
+	for (i = 0; i < 5; i++)
+		event_base_loop(evkit_base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(res[1].calls, 1);
+	ck_assert_int_eq(n_done, 3);
+}
+END_TEST
+
+/* DISABLE_WHEN_INACTIVE: the loop ends once no request is left. */
+START_TEST(test_inactive_loop_ends)
+{
+	struct fake *f = fake_start(0, script_a, 0);
+
+	use_server(f);
+	evdns_base_resolve_ipv4(dns, "x.example", 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	event_del(f->ev); /* the fake server's own event */
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	event_add(f->ev, NULL);
+}
+END_TEST
+
 START_TEST(test_no_nameserver)
 {
 	evdns_base_resolve_ipv4(dns, "x.example", 0, resolve_cb, &res[0]);
@@ -1486,6 +1837,49 @@ START_TEST(test_suspend_resume)
 END_TEST
 #endif
 
+/* ---- Threads: requests made from another thread than the loop's ---- */
+
+#define THREAD_REQUESTS 50
+static struct result thread_res[THREAD_REQUESTS];
+
+static void *
+thread_resolver(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < THREAD_REQUESTS; i++)
+		ck_assert_ptr_nonnull(evdns_base_resolve_ipv4(dns,
+		    i % 2 ? "odd.example" : "even.example", 0, resolve_cb,
+		    &thread_res[i]));
+	return NULL;
+}
+
+static void
+dns_thread_setup(void)
+{
+	ck_assert_int_eq(evthread_use_pthreads(), 0);
+	dns_setup();
+}
+
+START_TEST(test_requests_from_thread)
+{
+	struct fake *f = fake_start(0, script_a, 0);
+	pthread_t t;
+	int i;
+
+	use_server(f);
+	memset(thread_res, 0, sizeof(thread_res));
+	ck_assert_int_eq(pthread_create(&t, NULL, thread_resolver, NULL), 0);
+	run_until_done(THREAD_REQUESTS);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	for (i = 0; i < THREAD_REQUESTS; i++) {
+		ck_assert_int_eq(thread_res[i].calls, 1);
+		ck_assert_int_eq(thread_res[i].err, DNS_ERR_NONE);
+	}
+}
+END_TEST
+
 Suite *
 dns_suite(void)
 {
@@ -1498,6 +1892,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_aaaa_and_ptr);
 	tcase_add_test(tc, test_cname_chain);
 	tcase_add_test(tc, test_nxdomain_nodata);
+	tcase_add_test(tc, test_negative_ttl);
 	tcase_add_test(tc, test_timeout_one_server);
 	tcase_add_test(tc, test_dead_first_server);
 	tcase_add_test(tc, test_wrong_id_ignored);
@@ -1515,13 +1910,26 @@ dns_suite(void)
 	tcase_add_test(tc, test_set_option);
 	tcase_add_test(tc, test_err_to_string);
 	tcase_add_test(tc, test_late_reply_other_server);
+	tcase_add_test(tc, test_free_in_callback);
+	tcase_add_test(tc, test_formerr_without_edns);
+	tcase_add_test(tc, test_ptr_malformed_then_good);
+	tcase_add_test(tc, test_log_fn);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_servfail);
 	tcase_add_test(tc, test_servfail_other_server);
 	tcase_add_test(tc, test_down_and_probed_up);
 	tcase_add_test(tc, test_no_nameserver);
+	tcase_add_test(tc, test_fresh_port_per_query);
+	tcase_add_test(tc, test_shared_socket);
+	tcase_add_test(tc, test_inactive_loop_ends);
 	tcase_add_test(tc, test_suspend_resume);
 #endif
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("threads");
+	tcase_add_checked_fixture(tc, dns_thread_setup, dns_teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_requests_from_thread);
 	suite_add_tcase(s, tc);
 
 #ifndef EVKIT_REFERENCE
@@ -1532,6 +1940,9 @@ dns_suite(void)
 	tcase_add_test(tc, test_query_timeout_tries);
 	tcase_add_test(tc, test_tcp_pipelining);
 	tcase_add_test(tc, test_query_truncated_tcp);
+	tcase_add_test(tc, test_tcp_partial_reply);
+	tcase_add_test(tc, test_tcp_server_closes);
+	tcase_add_test(tc, test_tcp_refused_and_silent);
 	tcase_add_test(tc, test_query_malformed_then_timeout);
 	suite_add_tcase(s, tc);
 #endif

@@ -233,6 +233,7 @@ sweep(const struct af_scenario *sc)
 static const struct af_scenario *const tables[] = {
 	af_core_scenarios,
 	af_io_scenarios,
+	af_dns_wire_scenarios,
 };
 
 static int

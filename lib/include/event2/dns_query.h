@@ -116,10 +116,10 @@ struct sockaddr;
 
 /*
  * Names are in presentation form: absolute, with the final dot ("." for
- * the root), and with RFC 1035 / RFC 4343 escapes: "\." for a dot inside
- * a label, "\\" and "\"" for themselves, "\DDD" (three decimal digits) for
- * every byte outside printable ASCII and for space, "(", ")", ";", "@",
- * "$".  Letters keep the case they had on the wire.
+ * the root), and with RFC 1035 / RFC 4343 escapes as dig prints them: a
+ * backslash before each of . \ " ( ) ; @ $ inside a label ("\.", "\\",
+ * "\(", ...), and "\DDD" (three decimal digits) for space and every byte
+ * outside printable ASCII.  Letters keep the case they had on the wire.
  */
 struct evdns_msg_question {
 	char *name;
