@@ -57,6 +57,13 @@ hash_name(const char *s, size_t *lenp)
 	for (; s[n]; n++)
 		h = (h ^ (unsigned char)EVUTIL_TOLOWER_(s[n])) * 16777619u;
 	*lenp = n;
+	/* FNV's low bits, which index the table, depend only on the low
+	 * bits of the bytes: mix the high ones in (murmur3's finalizer). */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 
