@@ -8,28 +8,7 @@
 
 . "${top_srcdir:-.}/tests/tools/evcat-lib.sh"
 
-if ! have tmux; then
-	echo "SKIP: tmux not installed"
-	exit 77
-fi
-
-T="tmux -L evcat-test-$$ -f /dev/null"
-cleanup_tmux() {
-	$T kill-server 2>/dev/null
-	cleanup
-}
-trap cleanup_tmux EXIT
-
-# wait_pane TEXT: up to 5 s until the pane shows TEXT.
-wait_pane() {
-	i=0
-	while [ $i -lt 50 ]; do
-		$T capture-pane -p -t t 2>/dev/null | grep -q "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+use_tmux evcat
 
 # start_client METHOD: evcat -i in the tmux pane, connected to $port; its
 # exit status goes to $tmp/st.

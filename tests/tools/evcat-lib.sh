@@ -180,6 +180,35 @@ finish() {
 	return 0
 }
 
+# use_tmux LABEL: a private tmux server for pseudo-terminal tests, in $T,
+# killed at exit; skips the test without tmux.  The panes are driven with
+# $T send-keys and read with wait_pane.
+use_tmux() {
+	if ! have tmux; then
+		echo "SKIP: tmux not installed"
+		exit 77
+	fi
+	T="tmux -L $1-test-$$ -f /dev/null"
+	trap cleanup_tmux EXIT
+}
+
+cleanup_tmux() {
+	$T kill-server 2>/dev/null
+	cleanup
+}
+
+# wait_pane TEXT: up to 5 s until pane "t" (scrollback too) shows TEXT.
+wait_pane() {
+	i=0
+	while [ $i -lt 50 ]; do
+		$T capture-pane -p -S - -t t 2>/dev/null | grep -q -- "$1" &&
+		    return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # now_ms: milliseconds on a clock good enough for timeouts.
 now_ms() {
 	date +%s%3N

@@ -8,28 +8,9 @@
 
 . "${top_srcdir:-.}/tests/tools/evdig-lib.sh"
 
-need tmux
+use_tmux evdig
 start_dns 100
 Z=evdig.test
-
-T="tmux -L evdig-test-$$ -f /dev/null"
-cleanup_tmux() {
-	$T kill-server 2>/dev/null
-	cleanup
-}
-trap cleanup_tmux EXIT
-
-# wait_pane TEXT: up to 5 s until the pane shows TEXT.
-wait_pane() {
-	i=0
-	while [ $i -lt 50 ]; do
-		$T capture-pane -p -S - -t t 2>/dev/null | grep -q -- "$1" &&
-		    return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 for m in $METHODS; do
 	home=$tmp/home-$m

@@ -388,6 +388,8 @@ add_one_method(const char *name)
 void
 cli_method_add(const char *name)
 {
+	char buf[512];
+	struct cli_msgbuf msg = { buf, sizeof(buf) };
 	const char **m;
 
 	if (strcmp(name, "all") == 0) {
@@ -395,14 +397,30 @@ cli_method_add(const char *name)
 			add_one_method(*m);
 		return;
 	}
-	if (!cli_method_is_supported(name)) {
-		fprintf(stderr, "%s: unknown method '%s' (available: ", prog,
-		    name);
-		list_methods(stderr, " ");
-		fprintf(stderr, ")\n");
+	if (cli_method_check(name, &msg) != 0) {
+		cli_warnx("%s", buf);
 		exit(CLI_EXIT_USAGE);
 	}
 	add_one_method(name);
+}
+
+int
+cli_method_check(const char *name, struct cli_msgbuf *m)
+{
+	const char **methods = cli_methods_supported();
+	size_t len;
+	int i;
+
+	if (cli_method_is_supported(name))
+		return 0;
+	len = (size_t)snprintf(m->buf, m->size,
+	    "unknown method '%s' (available:", name);
+	for (i = 0; methods[i] != NULL && len < m->size; i++)
+		len += (size_t)snprintf(m->buf + len, m->size - len, " %s",
+		    methods[i]);
+	if (len < m->size)
+		snprintf(m->buf + len, m->size - len, ")");
+	return -1;
 }
 
 int

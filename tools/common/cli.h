@@ -151,6 +151,11 @@ int cli_method_matches(const char *in_use, const char *method);
  * method.  An unknown name exits 2 with the list of available methods.
  * Duplicates are dropped.
  */
+/*
+ * For a parser that does not exit: 0 when `name` is a supported method,
+ * else -1 with "unknown method 'NAME' (available: ...)" in m.
+ */
+int cli_method_check(const char *name, struct cli_msgbuf *m);
 int cli_method_count(void);
 const char *cli_method_at(int i);
 void cli_method_add(const char *name);

@@ -145,24 +145,14 @@ static int
 set_method(struct cli_msgbuf *m, struct evcat_opts *o, const char *name)
 {
 	const char **methods = cli_methods_supported();
-	size_t len;
-	int i;
 
 	if (strcmp(name, "all") == 0) {
 		if (methods[0] == NULL || methods[1] != NULL)
 			return usage_error(m, "--method may be given once");
 		name = methods[0];
 	}
-	if (!cli_method_is_supported(name)) {
-		len = (size_t)snprintf(m->buf, m->size,
-		    "unknown method '%s' (available:", name);
-		for (i = 0; methods[i] != NULL && len < m->size; i++)
-			len += (size_t)snprintf(m->buf + len, m->size - len,
-			    " %s", methods[i]);
-		if (len < m->size)
-			snprintf(m->buf + len, m->size - len, ")");
+	if (cli_method_check(name, m) != 0)
 		return CLI_EXIT_USAGE;
-	}
 	if (o->method != NULL && strcmp(o->method, name) != 0)
 		return usage_error(m, "--method may be given once");
 	o->method = name;

@@ -364,20 +364,8 @@ query_option(struct parse *p, const char *w, const char *next, int *used,
 static int
 set_method(struct cli_msgbuf *m, struct evdig_opts *o, const char *name)
 {
-	const char **methods = cli_methods_supported();
-	size_t len;
-	int i;
-
-	if (!cli_method_is_supported(name)) {
-		len = (size_t)snprintf(m->buf, m->size,
-		    "unknown method '%s' (available:", name);
-		for (i = 0; methods[i] != NULL && len < m->size; i++)
-			len += (size_t)snprintf(m->buf + len, m->size - len,
-			    " %s", methods[i]);
-		if (len < m->size)
-			snprintf(m->buf + len, m->size - len, ")");
+	if (cli_method_check(name, m) != 0)
 		return EVDIG_EXIT_USAGE;
-	}
 	o->method = name;
 	return 0;
 }
