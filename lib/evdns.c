@@ -329,6 +329,19 @@ set_bufsize(evutil_socket_t fd, int opt, int size)
 	return setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
 }
 
+/* The port of bind-to, 0 when none was given. */
+static int
+bind_port(const struct evdns_base *base)
+{
+	if (base->bind_addr.ss_family == AF_INET)
+		return ntohs(
+		    ((const struct sockaddr_in *)&base->bind_addr)->sin_port);
+	if (base->bind_addr.ss_family == AF_INET6)
+		return ntohs(
+		    ((const struct sockaddr_in6 *)&base->bind_addr)->sin6_port);
+	return 0;
+}
+
 evutil_socket_t
 evdns_socket_(struct nameserver *ns, int type)
 {
@@ -349,6 +362,14 @@ evdns_socket_(struct nameserver *ns, int type)
 			((struct sockaddr_in *)&ss)->sin_port = 0;
 		else if (type == SOCK_STREAM && ss.ss_family == AF_INET6)
 			((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+		if (type == SOCK_DGRAM && bind_port(base)) {
+			/* A fixed port: every nameserver's socket has it
+			 * (connected sockets keep their replies apart). */
+			int one = 1;
+
+			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			    sizeof(one));
+		}
 		if (bind(fd, (struct sockaddr *)&ss, base->bind_len) < 0) {
 			evdns_log(EVENT_LOG_WARN, "evdns: bind: %s",
 			    strerror(errno));
@@ -389,7 +410,9 @@ udp_sock_new(struct nameserver *ns)
 		goto err;
 	s->fd = fd;
 	s->ns = ns;
-	if (base->udp_share > 0)
+	if (bind_port(base))
+		s->uses_left = INT_MAX; /* one port: one socket, kept */
+	else if (base->udp_share > 0)
 		s->uses_left = base->udp_share;
 	else if (base->n_inflight > AUTO_SHARE_ABOVE)
 		s->uses_left = AUTO_SHARE;

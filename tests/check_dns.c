@@ -1837,6 +1837,46 @@ START_TEST(test_suspend_resume)
 END_TEST
 #endif
 
+/* bind-to: the source address, and the port when one is given. */
+START_TEST(test_bind_to)
+{
+	struct fake *f = fake_start(0, script_a, 0);
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	char opt[64];
+	evutil_socket_t probe;
+	int port;
+
+	use_server(f);
+	ck_assert_int_eq(evdns_base_set_option(dns, "bind-to:", "127.0.0.2"),
+	    0);
+	evdns_base_resolve_ipv4(dns, "b.example", 0, resolve_cb, &res[0]);
+	run_until_done(1);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
+	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&f->peer)
+	                            ->sin_addr.s_addr),
+	    0x7f000002);
+	/* A port the kernel picks for us (then gives back). */
+	probe = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0x7f000002);
+	ck_assert_int_eq(bind(probe, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(probe, (struct sockaddr *)&sin, &sl), 0);
+	port = ntohs(sin.sin_port);
+	close(probe);
+	snprintf(opt, sizeof(opt), "127.0.0.2:%d", port);
+	ck_assert_int_eq(evdns_base_set_option(dns, "bind-to:", opt), 0);
+	evdns_base_resolve_ipv4(dns, "c.example", 0, resolve_cb, &res[1]);
+	evdns_base_resolve_ipv4(dns, "d.example", 0, resolve_cb, &res[2]);
+	run_until_done(3);
+	ck_assert_int_eq(res[1].err, DNS_ERR_NONE);
+	ck_assert_int_eq(res[2].err, DNS_ERR_NONE);
+	ck_assert_int_eq(f->ports[1], port);
+	ck_assert_int_eq(f->ports[2], port);
+}
+END_TEST
+
 /* ---- Threads: requests made from another thread than the loop's ---- */
 
 #define THREAD_REQUESTS 50
@@ -1913,6 +1953,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_free_in_callback);
 	tcase_add_test(tc, test_formerr_without_edns);
 	tcase_add_test(tc, test_ptr_malformed_then_good);
+	tcase_add_test(tc, test_bind_to);
 	tcase_add_test(tc, test_log_fn);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_servfail);
