@@ -981,6 +981,32 @@ START_TEST(connect_hostname)
 }
 END_TEST
 
+/* bufferevent_free while the name is being looked up: the lookup is
+ * cancelled and lets the bufferevent go (LeakSanitizer sees the rest). */
+START_TEST(connect_hostname_freed_during_lookup)
+{
+	struct conn_state st;
+	struct bufferevent *bev;
+	int i;
+
+	mserver_start(evkit_base);
+	ck_assert_int_eq(evdns_base_nameserver_ip_add(dns, srv.addr), 0);
+	memset(&st, 0, sizeof(st));
+	bev = bufferevent_socket_new(evkit_base, -1, BEV_OPT_CLOSE_ON_FREE);
+	ck_assert_ptr_nonnull(bev);
+	bufferevent_setcb(bev, NULL, NULL, bev_event_cb, &st);
+	ck_assert_int_eq(bufferevent_socket_connect_hostname(bev, dns,
+	                     AF_UNSPEC, "drop.example", 9),
+	    0);
+	bufferevent_free(bev);
+	/* The cancellation ends from the loop, in a few turns at most. */
+	for (i = 0; i < 5; i++)
+		event_base_loop(evkit_base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(st.connected, 0);
+	ck_assert_int_eq(st.error, 0);
+}
+END_TEST
+
 Suite *
 dns_conf_suite(void)
 {
@@ -1021,6 +1047,7 @@ dns_conf_suite(void)
 	tcase_add_test(tg, gai_skew_and_timeout);
 	tcase_add_test(tg, gai_cancel);
 	tcase_add_test(tg, connect_hostname);
+	tcase_add_test(tg, connect_hostname_freed_during_lookup);
 	tcase_add_test(tg, reverse_through_server);
 	tcase_add_test(tg, compat_global_base);
 	suite_add_tcase(s, tg);
