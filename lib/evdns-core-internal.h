@@ -141,6 +141,8 @@ struct evdns_base {
 	int n_domains;
 
 	struct evdns_hosts *hosts;
+	/* evdns_getaddrinfo lookups in progress (evdns_gai.c). */
+	struct evdns_getaddrinfo_request *gai_head;
 
 	unsigned long ignored; /* replies dropped: wrong ID, source, ... */
 	unsigned char *rbuf;   /* 64 KiB receive buffer */

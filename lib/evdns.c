@@ -180,6 +180,19 @@ evdns_base_hosts_(struct evdns_base *base)
 	return &base->hosts;
 }
 
+void
+evdns_request_silence_(struct evdns_request *req)
+{
+	req->user_cb = NULL;
+	req->query_cb = NULL;
+}
+
+struct evdns_getaddrinfo_request **
+evdns_base_gai_head_(struct evdns_base *base)
+{
+	return &base->gai_head;
+}
+
 int
 evdns_base_getaddrinfo_allow_skew_msec_(struct evdns_base *base)
 {
@@ -1190,6 +1203,10 @@ evdns_base_free(struct evdns_base *base, int fail_requests)
 		return;
 	LOCK(base);
 	base->suspended = 1; /* nothing new starts while we free */
+	/* Lookups hold their queries and may have a timer armed: they go
+	 * first, or a later skew timer would reach freed queries. */
+	if (!fail_requests)
+		evdns_gai_drop_all_(base);
 	/* Probes first: they are not the program's. */
 	for (i = 0; i < base->n_servers; i++) {
 		struct nameserver *ns = base->servers[i];
@@ -1224,6 +1241,7 @@ evdns_base_free(struct evdns_base *base, int fail_requests)
 		TAILQ_REMOVE(&base->done, req, link);
 		req->base = NULL;
 	}
+	evdns_gai_detach_all_(base);
 	for (i = 0; i < base->n_servers; i++)
 		nameserver_free(base->servers[i]);
 	base->n_servers = 0;

@@ -59,6 +59,8 @@ struct evdns_getaddrinfo_request {
 	int reported;       /* the user's callback has run */
 	int in_timer;       /* timer_cb runs: do not free under it */
 	char *canon;        /* AI_CANONNAME: where the CNAMEs led */
+	/* On the base's list while it may still call back. */
+	struct evdns_getaddrinfo_request *next, **prevp;
 };
 
 static int
@@ -292,6 +294,13 @@ answer_from_hosts(struct evdns_base *base, const char *nodename,
 static void
 request_free(struct evdns_getaddrinfo_request *data)
 {
+	if (data->prevp) {
+		evdns_base_lock_(data->base);
+		if (data->next)
+			data->next->prevp = data->prevp;
+		*data->prevp = data->next;
+		evdns_base_unlock_(data->base);
+	}
 	evutil_freeaddrinfo(data->v4.res);
 	evutil_freeaddrinfo(data->v6.res);
 	mm_free(data->canon);
@@ -555,7 +564,7 @@ evdns_getaddrinfo(struct evdns_base *dns_base, const char *nodename,
     const char *servname, const struct evutil_addrinfo *hints_in,
     evdns_getaddrinfo_cb cb, void *arg)
 {
-	struct evdns_getaddrinfo_request *data;
+	struct evdns_getaddrinfo_request *data, **head;
 	struct evutil_addrinfo hints, *res = NULL;
 	int err, port = 0, started = 0;
 
@@ -600,6 +609,14 @@ evdns_getaddrinfo(struct evdns_base *dns_base, const char *nodename,
 	data->v4.owner = data->v6.owner = data;
 	evtimer_assign(&data->timer, evdns_base_get_event_base_(dns_base),
 	    timer_cb, data);
+	evdns_base_lock_(dns_base);
+	head = evdns_base_gai_head_(dns_base);
+	data->next = *head;
+	if (data->next)
+		data->next->prevp = &data->next;
+	data->prevp = head;
+	*head = data;
+	evdns_base_unlock_(dns_base);
 
 	/* The callbacks cannot run before we return: they come from the
 	 * loop. */
@@ -613,6 +630,48 @@ evdns_getaddrinfo(struct evdns_base *dns_base, const char *nodename,
 		return NULL;
 	}
 	return data;
+}
+
+/* The base goes away without failing its requests: nothing is reported
+ * (libevent's rule for fail_requests == 0), but nothing may be left to
+ * fire either.  The queries themselves are dropped by evdns_base_free
+ * right after. */
+void
+evdns_gai_drop_all_(struct evdns_base *base)
+{
+	struct evdns_getaddrinfo_request **head = evdns_base_gai_head_(base);
+
+	struct evdns_getaddrinfo_request *data;
+
+	while ((data = *head) != NULL) {
+		/* A query may have ended already, its callback still to run
+		 * from the loop: it must not reach this lookup. */
+		if (data->v4.pending && data->v4.r)
+			evdns_request_silence_(data->v4.r);
+		if (data->v6.pending && data->v6.r)
+			evdns_request_silence_(data->v6.r);
+		request_free(data);
+	}
+}
+
+/* The base is gone after failing its requests: a lookup still here only
+ * waits for its deferred report, which needs nothing of the base. */
+void
+evdns_gai_detach_all_(struct evdns_base *base)
+{
+	struct evdns_getaddrinfo_request **head = evdns_base_gai_head_(base);
+	struct evdns_getaddrinfo_request *data;
+
+	while ((data = *head) != NULL) {
+		*head = data->next;
+		data->next = NULL;
+		data->prevp = NULL;
+		/* Their queries end with DNS_ERR_SHUTDOWN from the loop; no
+		 * cancel may reach the freed base before that. */
+		data->v4.r = data->v6.r = NULL;
+		if (*head)
+			(*head)->prevp = head;
+	}
 }
 
 void

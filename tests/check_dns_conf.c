@@ -826,6 +826,67 @@ START_TEST(gai_cancel)
 }
 END_TEST
 
+/* evdns_base_free(base, 0) while a lookup waits for its AAAA answer
+ * with the skew timer armed: no callback, and nothing left to fire into
+ * freed memory (libevent 2.1 leaks the lookup and its timer). */
+START_TEST(gai_base_freed_in_skew_wait)
+{
+	struct gres g;
+	int i, never = 0;
+
+	mserver_start(evkit_base);
+	ck_assert_int_eq(evdns_base_nameserver_ip_add(dns, srv.addr), 0);
+	ck_assert_int_eq(evdns_base_set_option(dns,
+	                     "getaddrinfo-allow-skew:", "0.05"),
+	    0);
+	memset(&g, 0, sizeof(g));
+	ck_assert_ptr_nonnull(
+	    evdns_getaddrinfo(dns, "slow6.example", "7", NULL, gai_cb, &g));
+	/* The server answers A as it reads the query, so once it has read
+	 * both the A reply is queued at our socket; a few polls take it in
+	 * and arm the skew timer. */
+	while (srv.n < 2)
+		ck_assert_int_ge(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_ge(event_base_loop(evkit_base, EVLOOP_NONBLOCK),
+		    0);
+	ck_assert_int_eq(g.done, 0);
+	evdns_base_free(dns, 0);
+	dns = NULL;
+	/* Well past the skew: a timer left behind would fire here. */
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &never, 0, 200), -1);
+	ck_assert_int_eq(g.done, 0);
+}
+END_TEST
+
+/* The same with fail_requests: one callback, an error, then silence. */
+START_TEST(gai_base_failed_in_skew_wait)
+{
+	struct gres g;
+	int i, never = 0;
+
+	mserver_start(evkit_base);
+	ck_assert_int_eq(evdns_base_nameserver_ip_add(dns, srv.addr), 0);
+	ck_assert_int_eq(evdns_base_set_option(dns,
+	                     "getaddrinfo-allow-skew:", "0.05"),
+	    0);
+	memset(&g, 0, sizeof(g));
+	ck_assert_ptr_nonnull(
+	    evdns_getaddrinfo(dns, "slow6.example", "7", NULL, gai_cb, &g));
+	while (srv.n < 2)
+		ck_assert_int_ge(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_ge(event_base_loop(evkit_base, EVLOOP_NONBLOCK),
+		    0);
+	evdns_base_free(dns, 1);
+	dns = NULL;
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &never, 0, 200), -1);
+	ck_assert_int_eq(g.done, 1);
+	if (g.result == 0)
+		ck_assert_int_gt(g.n, 0);
+}
+END_TEST
+
 /* The result of a reverse lookup. */
 struct pres {
 	int done, result;
@@ -1045,6 +1106,10 @@ dns_conf_suite(void)
 	tcase_add_test(tg, gai_numeric);
 	tcase_add_test(tg, gai_through_server);
 	tcase_add_test(tg, gai_skew_and_timeout);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tg, gai_base_freed_in_skew_wait);
+	tcase_add_test(tg, gai_base_failed_in_skew_wait);
+#endif
 	tcase_add_test(tg, gai_cancel);
 	tcase_add_test(tg, connect_hostname);
 	tcase_add_test(tg, connect_hostname_freed_during_lookup);
