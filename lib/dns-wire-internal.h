@@ -17,6 +17,36 @@
 #define DNS_LABEL_MAX 63
 #define DNS_EDNS_DEFAULT_UDP 1232 /* DNS flag day 2020 */
 
+/* Big-endian fields; the caller has checked the bounds. */
+static inline ev_uint16_t
+dns_get16(const unsigned char *p)
+{
+	return (ev_uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline ev_uint32_t
+dns_get32(const unsigned char *p)
+{
+	return ((ev_uint32_t)p[0] << 24) | ((ev_uint32_t)p[1] << 16) |
+	    ((ev_uint32_t)p[2] << 8) | p[3];
+}
+
+static inline void
+dns_put16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+static inline void
+dns_put32(unsigned char *p, ev_uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
 /*
  * Converts a presentation-form name ("www.example.com", with or without
  * the final dot, escapes \. \\ \DDD allowed) to wire form in out (at least

@@ -29,35 +29,6 @@
 
 #define DNS_MAX_HOPS 127 /* compression pointers followed per name */
 
-static ev_uint16_t
-get16(const unsigned char *p)
-{
-	return (ev_uint16_t)((p[0] << 8) | p[1]);
-}
-
-static ev_uint32_t
-get32(const unsigned char *p)
-{
-	return ((ev_uint32_t)p[0] << 24) | ((ev_uint32_t)p[1] << 16) |
-	    ((ev_uint32_t)p[2] << 8) | p[3];
-}
-
-static void
-put16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)(v >> 8);
-	p[1] = (unsigned char)v;
-}
-
-static void
-put32(unsigned char *p, ev_uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
 static int
 lower(int c)
 {
@@ -286,21 +257,21 @@ dns_query_build_(const struct dns_query_spec *q, unsigned char *out, size_t cap)
 	if (nl > DNS_NAME_MAX || len > cap)
 		return -1;
 	memset(out, 0, DNS_HEADER_LEN);
-	put16(out, q->id);
-	put16(out + 2, q->flags);
-	put16(out + 4, 1);
+	dns_put16(out, q->id);
+	dns_put16(out + 2, q->flags);
+	dns_put16(out + 4, 1);
 	memcpy(out + DNS_HEADER_LEN, q->qname, nl);
-	put16(out + DNS_HEADER_LEN + nl, q->qtype);
-	put16(out + DNS_HEADER_LEN + nl + 2, q->qclass);
+	dns_put16(out + DNS_HEADER_LEN + nl, q->qtype);
+	dns_put16(out + DNS_HEADER_LEN + nl + 2, q->qclass);
 	if (q->edns_udp_size) {
 		unsigned char *o = out + DNS_HEADER_LEN + nl + 4;
 
-		put16(out + 10, 1);
+		dns_put16(out + 10, 1);
 		o[0] = 0; /* the root */
-		put16(o + 1, EVDNS_TYPE_OPT);
-		put16(o + 3, q->edns_udp_size);
-		put32(o + 5, q->edns_flags); /* ext rcode 0, version 0 */
-		put16(o + 9, 0);
+		dns_put16(o + 1, EVDNS_TYPE_OPT);
+		dns_put16(o + 3, q->edns_udp_size);
+		dns_put32(o + 5, q->edns_flags); /* ext rcode 0, version 0 */
+		dns_put16(o + 9, 0);
 	}
 	return (int)len;
 }
@@ -316,8 +287,8 @@ dns_builder_init_(struct dns_builder *b, unsigned char *buf, size_t cap,
 	b->cap = cap;
 	if (cap >= DNS_HEADER_LEN) {
 		memset(buf, 0, DNS_HEADER_LEN);
-		put16(buf, id);
-		put16(buf + 2, flags);
+		dns_put16(buf, id);
+		dns_put16(buf + 2, flags);
 		b->len = DNS_HEADER_LEN;
 	} else {
 		b->truncated = 1;
@@ -358,7 +329,8 @@ builder_name(struct dns_builder *b, const unsigned char *name)
 			if (suffix_matches(b, name + i, b->names[k])) {
 				if (b->len + 2 > b->cap)
 					return -1;
-				put16(b->buf + b->len, 0xc000u | b->names[k]);
+				dns_put16(b->buf + b->len,
+				    0xc000u | b->names[k]);
 				b->len += 2;
 				return 0;
 			}
@@ -399,8 +371,8 @@ dns_builder_question_(struct dns_builder *b, const unsigned char *qname,
 		return -1;
 	if (builder_name(b, qname) < 0 || b->len + 4 > b->cap)
 		return builder_rollback(b, start);
-	put16(b->buf + b->len, qtype);
-	put16(b->buf + b->len + 2, qclass);
+	dns_put16(b->buf + b->len, qtype);
+	dns_put16(b->buf + b->len + 2, qclass);
 	b->len += 4;
 	b->counts[0]++;
 	return 0;
@@ -417,9 +389,9 @@ dns_builder_rr_(struct dns_builder *b, int section, const unsigned char *owner,
 		return -1;
 	if (builder_name(b, owner) < 0 || b->len + 10 > b->cap)
 		return builder_rollback(b, start);
-	put16(b->buf + b->len, type);
-	put16(b->buf + b->len + 2, rclass);
-	put32(b->buf + b->len + 4, ttl);
+	dns_put16(b->buf + b->len, type);
+	dns_put16(b->buf + b->len + 2, rclass);
+	dns_put32(b->buf + b->len + 4, ttl);
 	b->len += 10;
 	rdstart = b->len;
 	if (is_name) {
@@ -432,7 +404,7 @@ dns_builder_rr_(struct dns_builder *b, int section, const unsigned char *owner,
 			memcpy(b->buf + b->len, rdata, rdlen);
 		b->len += rdlen;
 	}
-	put16(b->buf + rdstart - 2, (unsigned)(b->len - rdstart));
+	dns_put16(b->buf + rdstart - 2, (unsigned)(b->len - rdstart));
 	b->counts[section + 1]++;
 	return 0;
 }
@@ -448,7 +420,7 @@ dns_builder_finish_(struct dns_builder *b, int rcode)
 	if (b->truncated)
 		b->buf[2] |= 0x02; /* TC */
 	for (i = 0; i < 4; i++)
-		put16(b->buf + 4 + 2 * i, b->counts[i]);
+		dns_put16(b->buf + 4 + 2 * i, b->counts[i]);
 	return b->len;
 }
 
@@ -491,10 +463,10 @@ parse_rr(struct dns_tbuf *t, const unsigned char *w, size_t len, size_t *pos,
 	if (n < 0 || p + 10 > len)
 		return -1;
 	rr->name = OFF_TO_PTR(tb_name(t, name, n));
-	rr->type = get16(w + p);
-	rr->rclass = get16(w + p + 2);
-	rr->ttl = get32(w + p + 4);
-	rr->rdlength = get16(w + p + 8);
+	rr->type = dns_get16(w + p);
+	rr->rclass = dns_get16(w + p + 2);
+	rr->ttl = dns_get32(w + p + 4);
+	rr->rdlength = dns_get16(w + p + 8);
 	rdpos = p + 10;
 	if (rr->rdlength > len - rdpos)
 		return -1;
@@ -538,27 +510,28 @@ evdns_msg_parse(const unsigned char *buf, size_t len, struct evdns_msg **msgp)
 		return -1;
 	/* Each question takes 5 bytes at least, each record 11: counts
 	 * the data cannot hold are refused before anything is allocated. */
-	n_rr = (size_t)get16(buf + 6) + get16(buf + 8) + get16(buf + 10);
-	if ((size_t)get16(buf + 4) * 5 + n_rr * 11 > len - DNS_HEADER_LEN)
+	n_rr = (size_t)dns_get16(buf + 6) + dns_get16(buf + 8) +
+	    dns_get16(buf + 10);
+	if ((size_t)dns_get16(buf + 4) * 5 + n_rr * 11 > len - DNS_HEADER_LEN)
 		return -1;
-	size = sizeof(*blk) + get16(buf + 4) * sizeof(*m->question) +
+	size = sizeof(*blk) + dns_get16(buf + 4) * sizeof(*m->question) +
 	    n_rr * sizeof(*rrs) + len;
 	blk = mm_calloc(1, size);
 	if (blk == NULL)
 		return -1;
 	m = &blk->pub;
 	m->question = (struct evdns_msg_question *)(blk + 1);
-	rrs = (struct evdns_msg_rr *)(m->question + get16(buf + 4));
+	rrs = (struct evdns_msg_rr *)(m->question + dns_get16(buf + 4));
 	w = (unsigned char *)(rrs + n_rr);
 	memcpy(w, buf, len);
 	m->wire = w;
 	m->wire_len = len;
-	m->id = get16(w);
-	m->flags = get16(w + 2);
+	m->id = dns_get16(w);
+	m->flags = dns_get16(w + 2);
 	m->opcode = (m->flags >> 11) & 0xf;
 	m->rcode = m->flags & 0xf;
 	for (i = 0; i < 4; i++)
-		m->count[i] = get16(w + 4 + 2 * i);
+		m->count[i] = dns_get16(w + 4 + 2 * i);
 	/* A first guess at the text's size, enough for most replies. */
 	if (dns_tbuf_reserve_(&t, 256 + 2 * len) < 0)
 		goto err;
@@ -572,8 +545,8 @@ evdns_msg_parse(const unsigned char *buf, size_t len, struct evdns_msg **msgp)
 		if (n < 0 || pos + 4 > len)
 			goto err;
 		q->name = OFF_TO_PTR(tb_name(&t, name, n));
-		q->type = get16(w + pos);
-		q->qclass = get16(w + pos + 2);
+		q->type = dns_get16(w + pos);
+		q->qclass = dns_get16(w + pos + 2);
 		pos += 4;
 	}
 	m->n_question = m->count[0];

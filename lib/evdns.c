@@ -1560,19 +1560,6 @@ request_done_cb(struct event_callback *cb, void *arg)
 
 /* ---- Replies ---- */
 
-static ev_uint16_t
-get16(const unsigned char *p)
-{
-	return (ev_uint16_t)((p[0] << 8) | p[1]);
-}
-
-static ev_uint32_t
-get32(const unsigned char *p)
-{
-	return ((ev_uint32_t)p[0] << 24) | ((ev_uint32_t)p[1] << 16) |
-	    ((ev_uint32_t)p[2] << 8) | p[3];
-}
-
 /* A resource record's fixed fields. */
 struct rr_head {
 	ev_uint16_t type, rclass, rdlen;
@@ -1590,10 +1577,10 @@ rr_read(const unsigned char *buf, size_t len, size_t *pos, unsigned char *owner,
 
 	if (dns_name_unpack_(buf, len, &p, owner) < 0 || p + 10 > len)
 		return -1;
-	h->type = get16(buf + p);
-	h->rclass = get16(buf + p + 2);
-	h->ttl = get32(buf + p + 4);
-	h->rdlen = get16(buf + p + 8);
+	h->type = dns_get16(buf + p);
+	h->rclass = dns_get16(buf + p + 2);
+	h->ttl = dns_get32(buf + p + 4);
+	h->rdlen = dns_get16(buf + p + 8);
 	h->rdata = p + 10;
 	if (h->rdata + h->rdlen > len)
 		return -1;
@@ -1609,7 +1596,7 @@ follow_cnames(const unsigned char *buf, size_t len, size_t start,
     unsigned char *target, ev_uint32_t *ttl)
 {
 	unsigned char owner[DNS_NAME_MAX];
-	unsigned an = get16(buf + 6), i, pass;
+	unsigned an = dns_get16(buf + 6), i, pass;
 	int changed = 1;
 
 	/* Each pass follows every link it finds, so a chain in any order
@@ -1667,7 +1654,7 @@ extract_answers(struct evdns_request *req, const unsigned char *buf, size_t len,
     size_t start)
 {
 	unsigned char target[DNS_NAME_MAX], owner[DNS_NAME_MAX];
-	unsigned an = get16(buf + 6), i, pass;
+	unsigned an = dns_get16(buf + 6), i, pass;
 	ev_uint16_t want = req->qtype;
 	size_t asize = want == EVDNS_TYPE_AAAA ? 16 : 4, k = 0;
 	ev_uint32_t ttl = 0xffffffffu;
@@ -1733,7 +1720,7 @@ static int
 negative_ttl(const unsigned char *buf, size_t len, size_t pos)
 {
 	unsigned char name[DNS_NAME_MAX];
-	unsigned an = get16(buf + 6), n = an + get16(buf + 8), i;
+	unsigned an = dns_get16(buf + 6), n = an + dns_get16(buf + 8), i;
 	ev_uint32_t best = 0xffffffffu;
 
 	for (i = 0; i < n; i++) {
@@ -1744,7 +1731,8 @@ negative_ttl(const unsigned char *buf, size_t len, size_t pos)
 		/* Answers come first; only the authority's SOA counts. */
 		if (i >= an && h.type == EVDNS_TYPE_SOA &&
 		    h.rclass == EVDNS_CLASS_IN && h.rdlen >= 22) {
-			ev_uint32_t min = get32(buf + h.rdata + h.rdlen - 4);
+			ev_uint32_t min =
+			    dns_get32(buf + h.rdata + h.rdlen - 4);
 
 			if (h.ttl < best)
 				best = h.ttl;
@@ -1788,13 +1776,13 @@ reply_match(struct evdns_base *base, const unsigned char *buf, size_t len,
 
 	if (len < DNS_HEADER_LEN)
 		return NULL;
-	req = id_find(base, get16(buf));
+	req = id_find(base, dns_get16(buf));
 	if (!req || req->state != REQ_INFLIGHT)
 		return NULL;
 	if (udp ? req->udp != udp : (!req->tcp || req->conn != conn))
 		return NULL;
-	flags = get16(buf + 2);
-	qd = get16(buf + 4);
+	flags = dns_get16(buf + 2);
+	qd = dns_get16(buf + 4);
 	if (!(flags & EVDNS_MSG_QR) || ((flags >> 11) & 0xf) != 0)
 		return NULL;
 	if (qd != 1)
@@ -1802,8 +1790,8 @@ reply_match(struct evdns_base *base, const unsigned char *buf, size_t len,
 	if (dns_name_unpack_(buf, len, &pos, name) < 0 || pos + 4 > len)
 		return NULL;
 	if (!dns_name_equal_(name, req->qname, req->base->randomize_case) ||
-	    get16(buf + pos) != req->qtype ||
-	    get16(buf + pos + 2) != req->qclass)
+	    dns_get16(buf + pos) != req->qtype ||
+	    dns_get16(buf + pos + 2) != req->qclass)
 		return NULL;
 	*qend = pos + 4;
 	return req;
@@ -1827,7 +1815,7 @@ evdns_reply_(struct evdns_base *base, const unsigned char *buf, size_t len,
 		return;
 	}
 	ns = req->ns;
-	flags = get16(buf + 2);
+	flags = dns_get16(buf + 2);
 	rcode = flags & 0xf;
 
 	if ((flags & EVDNS_MSG_TC) && !req->tcp &&

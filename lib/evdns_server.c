@@ -527,12 +527,6 @@ evdns_server_request_add_cname_reply(struct evdns_server_request *req,
 /* ------------------------------------------------------------------ */
 /* Queries.                                                            */
 
-static ev_uint16_t
-get16(const unsigned char *p)
-{
-	return (ev_uint16_t)((p[0] << 8) | p[1]);
-}
-
 /*
  * The text name the callback sees: dotted, without the final dot, labels
  * as they came except that "." and "\" inside a label are escaped (so
@@ -593,8 +587,8 @@ parse_questions(struct server_request *req, const unsigned char *msg,
 		if (sq == NULL)
 			return -2;
 		memcpy(sq->wire, wire, (size_t)wlen);
-		sq->q.type = get16(msg + *pos);
-		sq->q.dns_question_class = get16(msg + *pos + 2);
+		sq->q.type = dns_get16(msg + *pos);
+		sq->q.dns_question_class = dns_get16(msg + *pos + 2);
 		memcpy(sq->q.name, text, (size_t)tlen + 1);
 		*pos += 4;
 		req->base.questions[req->base.nquestions++] = &sq->q;
@@ -617,19 +611,19 @@ parse_records(struct server_request *req, const unsigned char *msg, size_t len,
 		if (dns_name_unpack_(msg, len, pos, name) < 0 ||
 		    *pos + 10 > len)
 			return -1;
-		type = get16(msg + *pos);
-		rdlen = get16(msg + *pos + 8);
+		type = dns_get16(msg + *pos);
+		rdlen = dns_get16(msg + *pos + 8);
 		if (*pos + 10 + rdlen > len)
 			return -1;
 		if (additional && type == TYPE_OPT) {
 			if (req->edns || name[0] != 0)
 				return -1;
 			req->edns = 1;
-			req->edns_size = get16(msg + *pos + 2);
+			req->edns_size = dns_get16(msg + *pos + 2);
 			/* The version byte, kept for BADVERS. */
 			req->edns_version = msg[*pos + 5];
 			req->edns_do =
-			    (ev_uint16_t)(get16(msg + *pos + 6) & 0x8000);
+			    (ev_uint16_t)(dns_get16(msg + *pos + 6) & 0x8000);
 		}
 		*pos += 10 + (size_t)rdlen;
 	}
@@ -648,7 +642,7 @@ handle_datagram(struct evdns_server_port *port, const unsigned char *msg,
 	/* Shorter than a header: no ID to answer to. */
 	if (len < DNS_HEADER_LEN)
 		return;
-	flags = get16(msg + 2);
+	flags = dns_get16(msg + 2);
 	/* Never answer an answer: two servers would loop. */
 	if (flags & QR_BIT)
 		return;
@@ -657,19 +651,19 @@ handle_datagram(struct evdns_server_port *port, const unsigned char *msg,
 		return;
 	req->port = port;
 	port->refcnt++;
-	req->id = get16(msg);
+	req->id = dns_get16(msg);
 	req->opcode = flags & OPCODE_MASK;
 	req->base.flags = flags & (RD_BIT | CD_BIT);
 	memcpy(&req->addr, addr, addrlen);
 	req->addrlen = addrlen;
 
-	r = parse_questions(req, msg, len, &pos, get16(msg + 4));
+	r = parse_questions(req, msg, len, &pos, dns_get16(msg + 4));
 	if (r == 0)
-		r = parse_records(req, msg, len, &pos, get16(msg + 6), 0);
+		r = parse_records(req, msg, len, &pos, dns_get16(msg + 6), 0);
 	if (r == 0)
-		r = parse_records(req, msg, len, &pos, get16(msg + 8), 0);
+		r = parse_records(req, msg, len, &pos, dns_get16(msg + 8), 0);
 	if (r == 0)
-		r = parse_records(req, msg, len, &pos, get16(msg + 10), 1);
+		r = parse_records(req, msg, len, &pos, dns_get16(msg + 10), 1);
 	if (r == 0 && pos != len)
 		r = -1; /* bytes after the last record */
 	if (r == -2) {
