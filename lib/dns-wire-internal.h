@@ -79,8 +79,10 @@ int dns_name_equal_(const unsigned char *a, const unsigned char *b,
     int exact_case);
 
 /* Flips the case of each letter of a wire name at random (0x20 bits,
- * draft-vixie-dnsext-dns0x20) from the secure RNG. */
-void dns_name_randomize_case_(unsigned char *name);
+ * draft-vixie-dnsext-dns0x20); next16(arg) gives 16 random bits at a
+ * time, so a caller can serve them from a batch of its secure RNG. */
+void dns_name_randomize_case_(unsigned char *name,
+    ev_uint16_t (*next16)(void *arg), void *arg);
 
 /* Parameters of a query. */
 struct dns_query_spec {

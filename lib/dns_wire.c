@@ -215,22 +215,29 @@ dns_name_equal_(const unsigned char *a, const unsigned char *b, int exact_case)
 }
 
 void
-dns_name_randomize_case_(unsigned char *name)
+dns_name_randomize_case_(unsigned char *name, ev_uint16_t (*next16)(void *arg),
+    void *arg)
 {
-	unsigned char bits[DNS_NAME_MAX / 8 + 1];
-	size_t i = 0, k = 0;
+	size_t i = 0;
+	unsigned bits = 0;
+	int nbits = 0;
 
-	evutil_secure_rng_get_bytes(bits, sizeof(bits));
 	while (name[i] != 0) {
 		size_t end = i + 1 + name[i];
 
-		for (i++; i < end; i++, k++) {
-			int c = name[i];
+		for (i++; i < end; i++) {
+			unsigned c = name[i] | 0x20;
 
-			if (((c >= 'a' && c <= 'z') ||
-			        (c >= 'A' && c <= 'Z')) &&
-			    (bits[k / 8] >> (k % 8) & 1))
-				name[i] = (unsigned char)(c ^ 0x20);
+			if (c < 'a' || c > 'z')
+				continue;
+			if (nbits == 0) {
+				bits = next16(arg);
+				nbits = 16;
+			}
+			if (bits & 1)
+				name[i] ^= 0x20;
+			bits >>= 1;
+			nbits--;
 		}
 	}
 }

@@ -220,36 +220,12 @@ random_u16(struct evdns_base *base)
 	return v;
 }
 
-/*
- * dns_name_randomize_case_ with the bits from the base's batch: that
- * function reads the RNG itself, a getrandom(2) call per query (measured:
- * one in eight syscalls of a query).
- */
-static void
-randomize_case(struct evdns_base *base, unsigned char *name)
+/* Bits for dns_name_randomize_case_, from the base's batch: a getrandom
+ * per query would be one in eight of its syscalls (measured). */
+static ev_uint16_t
+random_u16_cb(void *base)
 {
-	size_t i = 0;
-	unsigned bits = 0;
-	int nbits = 0;
-
-	while (name[i] != 0) {
-		size_t end = i + 1 + name[i];
-
-		for (i++; i < end; i++) {
-			unsigned c = name[i] | 0x20;
-
-			if (c < 'a' || c > 'z')
-				continue;
-			if (nbits == 0) {
-				bits = random_u16(base);
-				nbits = 16;
-			}
-			if (bits & 1)
-				name[i] ^= 0x20;
-			bits >>= 1;
-			nbits--;
-		}
-	}
+	return random_u16(base);
 }
 
 static struct evdns_request **
@@ -1349,7 +1325,7 @@ build_packet(struct evdns_request *req)
 	q.id = req->id;
 	q.flags = req->hdr_flags;
 	if (req->base->randomize_case)
-		randomize_case(req->base, req->qname);
+		dns_name_randomize_case_(req->qname, random_u16_cb, req->base);
 	q.qname = req->qname;
 	q.qtype = req->qtype;
 	q.qclass = req->qclass;
