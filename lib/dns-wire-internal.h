@@ -74,6 +74,22 @@ int dns_name_to_text_(const unsigned char *name, char *out, size_t outlen);
 int dns_name_unpack_(const unsigned char *msg, size_t len, size_t *pos,
     unsigned char *out);
 
+/* A record's fixed fields, as dns_rr_read_ finds them. */
+struct dns_rr_head {
+	ev_uint16_t type, rclass, rdlen;
+	ev_uint32_t ttl;
+	size_t rdata; /* offset of the rdata in the message */
+};
+
+/*
+ * Reads the record at *pos in msg: its owner (uncompressed, into owner,
+ * DNS_NAME_MAX bytes) and fixed fields, checking that the rdata fits in
+ * the message, and moves *pos past it.  Returns the owner's wire length,
+ * or -1 when the record is malformed.  The rdata itself is not checked.
+ */
+int dns_rr_read_(const unsigned char *msg, size_t len, size_t *pos,
+    unsigned char *owner, struct dns_rr_head *h);
+
 /* Wire names equal, ASCII case ignored (RFC 4343) or exact. */
 int dns_name_equal_(const unsigned char *a, const unsigned char *b,
     int exact_case);

@@ -458,25 +458,43 @@ tb_name(struct dns_tbuf *t, const unsigned char *name, int n)
 #define OFF_TO_PTR(off) ((char *)(uintptr_t)(off))
 #define PTR_TO_OFF(ptr) ((size_t)(uintptr_t)(ptr))
 
+int
+dns_rr_read_(const unsigned char *msg, size_t len, size_t *pos,
+    unsigned char *owner, struct dns_rr_head *h)
+{
+	size_t p = *pos;
+	int n = dns_name_unpack_(msg, len, &p, owner);
+
+	if (n < 0 || p + 10 > len)
+		return -1;
+	h->type = dns_get16(msg + p);
+	h->rclass = dns_get16(msg + p + 2);
+	h->ttl = dns_get32(msg + p + 4);
+	h->rdlen = dns_get16(msg + p + 8);
+	h->rdata = p + 10;
+	if (h->rdlen > len - h->rdata)
+		return -1;
+	*pos = h->rdata + h->rdlen;
+	return n;
+}
+
 static int
 parse_rr(struct dns_tbuf *t, const unsigned char *w, size_t len, size_t *pos,
     struct evdns_msg_rr *rr)
 {
 	unsigned char name[DNS_NAME_MAX];
+	struct dns_rr_head h;
 	size_t p = *pos, rdpos;
+	int n = dns_rr_read_(w, len, &p, name, &h);
 
-	int n = dns_name_unpack_(w, len, &p, name);
-
-	if (n < 0 || p + 10 > len)
+	if (n < 0)
 		return -1;
 	rr->name = OFF_TO_PTR(tb_name(t, name, n));
-	rr->type = dns_get16(w + p);
-	rr->rclass = dns_get16(w + p + 2);
-	rr->ttl = dns_get32(w + p + 4);
-	rr->rdlength = dns_get16(w + p + 8);
-	rdpos = p + 10;
-	if (rr->rdlength > len - rdpos)
-		return -1;
+	rr->type = h.type;
+	rr->rclass = h.rclass;
+	rr->ttl = h.ttl;
+	rr->rdlength = h.rdlen;
+	rdpos = h.rdata;
 	rr->rdata = w + rdpos;
 	rr->text = OFF_TO_PTR(t->len);
 	if (rr->type == EVDNS_TYPE_OPT) {
@@ -492,7 +510,7 @@ parse_rr(struct dns_tbuf *t, const unsigned char *w, size_t len, size_t *pos,
 	if (dns_tbuf_reserve_(t, 1) < 0)
 		return -1;
 	t->p[t->len++] = '\0';
-	*pos = rdpos + rr->rdlength;
+	*pos = p;
 	return t->oom ? -1 : 0;
 }
 

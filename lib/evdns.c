@@ -1536,34 +1536,6 @@ request_done_cb(struct event_callback *cb, void *arg)
 
 /* ---- Replies ---- */
 
-/* A resource record's fixed fields. */
-struct rr_head {
-	ev_uint16_t type, rclass, rdlen;
-	ev_uint32_t ttl;
-	size_t rdata; /* offset of the rdata in the message */
-};
-
-/* Reads the record at *pos (owner into owner) and moves past it; 0, or
- * -1 when it does not fit in the message. */
-static int
-rr_read(const unsigned char *buf, size_t len, size_t *pos, unsigned char *owner,
-    struct rr_head *h)
-{
-	size_t p = *pos;
-
-	if (dns_name_unpack_(buf, len, &p, owner) < 0 || p + 10 > len)
-		return -1;
-	h->type = dns_get16(buf + p);
-	h->rclass = dns_get16(buf + p + 2);
-	h->ttl = dns_get32(buf + p + 4);
-	h->rdlen = dns_get16(buf + p + 8);
-	h->rdata = p + 10;
-	if (h->rdata + h->rdlen > len)
-		return -1;
-	*pos = h->rdata + h->rdlen;
-	return 0;
-}
-
 /* Follows the CNAMEs of the answer section (starting at start) from
  * target, which ends as the last name of the chain; *ttl is lowered to
  * the chain's smallest TTL.  0, or -1 when malformed. */
@@ -1582,10 +1554,10 @@ follow_cnames(const unsigned char *buf, size_t len, size_t start,
 
 		changed = 0;
 		for (i = 0; i < an; i++) {
-			struct rr_head h;
+			struct dns_rr_head h;
 			size_t p;
 
-			if (rr_read(buf, len, &pos, owner, &h) < 0)
+			if (dns_rr_read_(buf, len, &pos, owner, &h) < 0)
 				return -1;
 			if (h.type != EVDNS_TYPE_CNAME ||
 			    !dns_name_equal_(owner, target, 0))
@@ -1649,9 +1621,9 @@ extract_answers(struct evdns_request *req, const unsigned char *buf, size_t len,
 		size_t pos = start;
 
 		for (i = 0; i < an; i++) {
-			struct rr_head h;
+			struct dns_rr_head h;
 
-			if (rr_read(buf, len, &pos, owner, &h) < 0)
+			if (dns_rr_read_(buf, len, &pos, owner, &h) < 0)
 				return -1;
 			if (h.type != want || h.rclass != EVDNS_CLASS_IN ||
 			    !dns_name_equal_(owner, target, 0))
@@ -1700,9 +1672,9 @@ negative_ttl(const unsigned char *buf, size_t len, size_t pos)
 	ev_uint32_t best = 0xffffffffu;
 
 	for (i = 0; i < n; i++) {
-		struct rr_head h;
+		struct dns_rr_head h;
 
-		if (rr_read(buf, len, &pos, name, &h) < 0)
+		if (dns_rr_read_(buf, len, &pos, name, &h) < 0)
 			return 0;
 		/* Answers come first; only the authority's SOA counts. */
 		if (i >= an && h.type == EVDNS_TYPE_SOA &&

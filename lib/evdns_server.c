@@ -606,26 +606,20 @@ parse_records(struct server_request *req, const unsigned char *msg, size_t len,
 	int i;
 
 	for (i = 0; i < n; i++) {
-		ev_uint16_t type, rdlen;
+		struct dns_rr_head h;
 
-		if (dns_name_unpack_(msg, len, pos, name) < 0 ||
-		    *pos + 10 > len)
+		if (dns_rr_read_(msg, len, pos, name, &h) < 0)
 			return -1;
-		type = dns_get16(msg + *pos);
-		rdlen = dns_get16(msg + *pos + 8);
-		if (*pos + 10 + rdlen > len)
-			return -1;
-		if (additional && type == TYPE_OPT) {
+		if (additional && h.type == TYPE_OPT) {
 			if (req->edns || name[0] != 0)
 				return -1;
 			req->edns = 1;
-			req->edns_size = dns_get16(msg + *pos + 2);
-			/* The version byte, kept for BADVERS. */
-			req->edns_version = msg[*pos + 5];
-			req->edns_do =
-			    (ev_uint16_t)(dns_get16(msg + *pos + 6) & 0x8000);
+			req->edns_size = h.rclass;
+			/* The TTL holds the extended rcode, the version (kept
+			 * for BADVERS) and the flags. */
+			req->edns_version = (ev_uint8_t)(h.ttl >> 16);
+			req->edns_do = (ev_uint16_t)(h.ttl & 0x8000);
 		}
-		*pos += 10 + (size_t)rdlen;
 	}
 	return 0;
 }
