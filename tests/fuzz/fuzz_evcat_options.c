@@ -9,10 +9,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fuzz-argv.h"
 #include "tools/evcat/evcat.h"
-
-/* More arguments than any real command line; keeps each run cheap. */
-#define MAX_ARGS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,22 +18,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char prog[] = "evcat";
-	char *argv[MAX_ARGS + 2];
-	char *copy, *p, *end, msg[512];
+	char *argv[FUZZ_MAX_ARGS + 2];
+	char *copy, msg[512];
 	struct evcat_opts o;
 	int argc = 0, status;
 
-	/* A copy that ends in NUL, so the last argument is terminated. */
-	copy = malloc(size + 1);
+	copy = fuzz_argv(data, size, prog, argv, &argc);
 	if (copy == NULL)
 		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
-	argv[argc++] = prog;
-	for (p = copy, end = copy + size; p <= end && argc <= MAX_ARGS;
-	     p += strlen(p) + 1)
-		argv[argc++] = p;
-	argv[argc] = NULL;
 
 	status = evcat_parse_options(&o, argc, argv, msg, sizeof(msg));
 	if (status != 0 && (status != CLI_EXIT_USAGE || msg[0] == '\0'))

@@ -10,10 +10,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fuzz-argv.h"
 #include "tools/evdig/evdig.h"
-
-/* More arguments than any real command line; keeps each run cheap. */
-#define MAX_ARGS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,23 +29,16 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char prog[] = "evdig";
-	char *argv[MAX_ARGS + 2];
-	char *copy, *p, *end, *line, msg[512];
+	char *argv[FUZZ_MAX_ARGS + 2];
+	char *copy, *line, msg[512];
 	struct evdig_opts o;
 	struct evdig_query q;
 	int argc = 0, status, i, got;
 	size_t k;
 
-	copy = malloc(size + 1);
+	copy = fuzz_argv(data, size, prog, argv, &argc);
 	if (copy == NULL)
 		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
-	argv[argc++] = prog;
-	for (p = copy, end = copy + size; p <= end && argc <= MAX_ARGS;
-	     p += strlen(p) + 1)
-		argv[argc++] = p;
-	argv[argc] = NULL;
 
 	status = evdig_parse_options(&o, argc, argv, msg, sizeof(msg));
 	if (status != 0 && (status != EVDIG_EXIT_USAGE || msg[0] == '\0'))
