@@ -78,3 +78,4 @@ event2include_HEADERS = \
 include lib/buffer.mk
 include lib/bufferevent.mk
 include lib/listener.mk
+include lib/http.mk

@@ -1,0 +1,23 @@
+# evhttp: the HTTP server and client.  Included from lib/local.mk.
+# lib/http-internal.h says which file owns what.
+
+noinst_HEADERS += \
+	lib/http-internal.h \
+	lib/http-parse-internal.h \
+	lib/http-uri-internal.h
+
+include_HEADERS += lib/include/evhttp.h
+
+event2include_HEADERS += \
+	lib/include/event2/http.h \
+	lib/include/event2/http_compat.h \
+	lib/include/event2/http_struct.h
+
+# The pure parts: message parser, URIs and encodings, header lists.
+# (sources added here by their owner)
+
+# Connections, requests and the server.
+# (sources added here by their owner)
+
+# The client.
+# (sources added here by their owner)
