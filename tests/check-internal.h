@@ -46,8 +46,10 @@ Suite *dns_wire_suite(void);
 Suite *dns_suite(void);
 Suite *dns_conf_suite(void);
 Suite *dns_server_suite(void); /* uses the wire module: evkit only */
-Suite *http_parse_suite(void);
+Suite *http_parse_suite(void); /* the internal parser: evkit only */
+Suite *http_uri_suite(void);
 Suite *http_suite(void);
+Suite *http_client_suite(void);
 Suite *watch_suite(void); /* libevent 2.2 API: not run with EVKIT_REFERENCE */
 Suite *ae_suite(void);    /* evkit's own API: not with EVKIT_REFERENCE */
 

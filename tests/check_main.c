@@ -400,7 +400,9 @@ check_backend(void)
 #pragma weak dns_conf_suite
 #pragma weak dns_server_suite
 #pragma weak http_parse_suite
+#pragma weak http_uri_suite
 #pragma weak http_suite
+#pragma weak http_client_suite
 #pragma weak watch_suite
 #pragma weak ae_suite
 
@@ -418,9 +420,11 @@ static Suite *(*const optional[])(void) = {
 #ifndef EVKIT_REFERENCE
 	dns_server_suite,
 #endif
-	http_parse_suite,
+	http_uri_suite,
 	http_suite,
+	http_client_suite,
 #ifndef EVKIT_REFERENCE
+	http_parse_suite, /* the internal parser: evkit only */
 	ae_suite,
 	watch_suite,
 #endif
