@@ -14,7 +14,8 @@ EXTRA_DIST += \
 	bench/evbuffer-vs-libevent \
 	bench/dns-bench.c \
 	bench/dns-vs-libevent \
-	bench/dns-wire-parse.c
+	bench/dns-wire-parse.c \
+	bench/http-parse.c
 
 # evbuffer micro-benchmark against the system libevent's evbuffer.
 bench-evbuffer: lib/libevkit.a
