@@ -20,4 +20,6 @@ event2include_HEADERS += \
 # (sources added here by their owner)
 
 # The client.
-# (sources added here by their owner)
+lib_libevkit_a_SOURCES += \
+	lib/http_client.c \
+	lib/http_compat.c
