@@ -415,8 +415,16 @@ int
 evhttp_make_request(struct evhttp_connection *evcon, struct evhttp_request *req,
     enum evhttp_cmd_type type, const char *uri)
 {
-	char *copy = mm_strdup(uri ? uri : "");
+	char *copy;
 
+	if (evcon->base == NULL || !event_initialized(&evcon->retry_ev)) {
+		event_warnx("%s: the connection has no event base (see "
+		            "evhttp_connection_set_base)",
+		    __func__);
+		request_free_auto(req);
+		return -1;
+	}
+	copy = mm_strdup(uri ? uri : "");
 	if (copy == NULL) {
 		event_warn("%s: strdup", __func__);
 		request_free_auto(req);

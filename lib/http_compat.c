@@ -35,14 +35,9 @@ evhttp_start(const char *address, ev_uint16_t port)
 struct evhttp_connection *
 evhttp_connection_new(const char *address, ev_uint16_t port)
 {
-	/* On the current base until evhttp_connection_set_base moves it,
-	 * as libevent's events without a base are. */
-	if (current_base == NULL) {
-		event_warnx("%s: no current event base (call event_init or "
-		            "use evhttp_connection_base_new)",
-		    __func__);
-		return NULL;
-	}
+	/* On the current base (event_init's, or none yet) until
+	 * evhttp_connection_set_base moves it, as libevent's events made
+	 * without a base are. */
 	return evhttp_connection_base_new(current_base, NULL, address, port);
 }
 

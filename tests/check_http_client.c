@@ -28,6 +28,7 @@
 #include <event2/bufferevent.h>
 #include <event2/dns.h>
 #include <event2/event.h>
+#include <event2/event_compat.h>
 #include <event2/http.h>
 #include <event2/http_compat.h>
 #include <event2/http_struct.h>
@@ -1314,6 +1315,75 @@ START_TEST(test_family)
 }
 END_TEST
 
+/* EVHTTP_CON_REUSE_CONNECTED_ADDR: the next connection goes to the
+ * address of the last one, without a lookup (the name is gone from the
+ * hosts table, and the nameserver would say NXDOMAIN). */
+START_TEST(test_reuse_connected_addr)
+{
+	static const struct step script[] = {
+		{ "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: "
+		  "5\r\n\r\nhello",
+		    1 },
+		{ OK_5, 0 },
+	};
+	struct srv s;
+	struct res r1 = { 0 }, r2 = { 0 };
+	struct evhttp_connection *evcon;
+	struct evdns_base *dns;
+	struct nxdomain nx;
+
+	srv_start(&s, script, 2);
+	nxdomain_start(&nx);
+	dns = hosts_dns("127.0.0.1 reuse.evkit-test.invalid\n");
+	ck_assert_int_eq(evdns_base_nameserver_ip_add(dns, nx.addr), 0);
+	evcon = evhttp_connection_base_new(evkit_base, dns,
+	    "reuse.evkit-test.invalid", s.port);
+	ck_assert_ptr_nonnull(evcon);
+	ck_assert_int_eq(evhttp_connection_set_flags(evcon,
+	                     EVHTTP_CON_REUSE_CONNECTED_ADDR),
+	    0);
+	ck_assert_int_eq(send_get(evcon, &r1, "/1"), 0);
+	wait_for(&r1.done);
+	ck_assert_int_eq(r1.code, 200);
+	evdns_base_clear_host_addresses(dns);
+	ck_assert_int_eq(send_get(evcon, &r2, "/2"), 0);
+	wait_for(&r2.done);
+	ck_assert_int_eq(r2.code, 200);
+	ck_assert_int_eq(nx.queries, 0);
+	ck_assert_int_eq(s.counted, 2);
+	evhttp_connection_free(evcon);
+	evdns_base_free(dns, 0);
+	event_free(nx.ev);
+	evutil_closesocket(nx.fd);
+	srv_stop(&s);
+}
+END_TEST
+
+/* http_compat.h: a connection made on the global base (event_init's),
+ * then moved to another. */
+START_TEST(test_compat_set_base)
+{
+	static const struct step script[] = { { OK_5, 0 } };
+	struct srv s;
+	struct res r = { 0 };
+	struct evhttp_connection *evcon;
+	struct event_base *global = event_init();
+
+	ck_assert_ptr_nonnull(global);
+	srv_start(&s, script, 1);
+	evcon = evhttp_connection_new("127.0.0.1", s.port);
+	ck_assert_ptr_nonnull(evcon);
+	evhttp_connection_set_base(evcon, evkit_base);
+	ck_assert_ptr_eq(evhttp_connection_get_base(evcon), evkit_base);
+	ck_assert_int_eq(send_get(evcon, &r, "/compat"), 0);
+	wait_for(&r.done);
+	ck_assert_int_eq(r.code, 200);
+	evhttp_connection_free(evcon);
+	srv_stop(&s);
+	evkit_free_base(global);
+}
+END_TEST
+
 START_TEST(test_set_flags)
 {
 	struct evhttp_connection *evcon =
@@ -1365,6 +1435,8 @@ http_client_suite(void)
 	tcase_add_test(tc, test_free_during_lookup);
 	tcase_add_test(tc, test_local_address);
 	tcase_add_test(tc, test_family);
+	tcase_add_test(tc, test_reuse_connected_addr);
+	tcase_add_test(tc, test_compat_set_base);
 	tcase_add_test(tc, test_set_flags);
 	suite_add_tcase(s, tc);
 	return s;
