@@ -79,6 +79,8 @@ client_connect_failed(struct evhttp_connection *evcon)
 	struct timeval tv;
 	int i;
 
+	/* Never connected: no close callback. */
+	evcon->state = EVCON_DISCONNECTED;
 	evhttp_connection_reset_(evcon);
 
 	if (evcon->retry_max < 0 || evcon->retry_cnt < evcon->retry_max) {
@@ -272,6 +274,9 @@ client_reset(struct evhttp_connection *evcon)
 		event_del(&evcon->retry_ev);
 	evcon->retry_cnt = 0;
 	evcon->flags &= ~EVHTTP_CON_CLOSEDETECT;
+	/* A connection that never was gets no close callback. */
+	if (evcon->state == EVCON_CONNECTING)
+		evcon->state = EVCON_DISCONNECTED;
 	evhttp_connection_reset_(evcon);
 }
 
@@ -557,6 +562,12 @@ evhttp_cancel_request(struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = req->evcon;
 
+	/* From inside its chunked callback: lib/http.c fails it (with
+	 * EVREQ_HTTP_REQUEST_CANCEL) once the callback has returned. */
+	if (req->flags & EVHTTP_REQ_DEFER_FREE) {
+		req->flags |= EVHTTP_REQ_NEEDS_FREE;
+		return;
+	}
 	if (evcon != NULL) {
 		if (TAILQ_FIRST(&evcon->requests) == req) {
 			/* On the wire (or being connected for): the

@@ -296,6 +296,7 @@ struct res {
 	int done; /* set by the request or error callback */
 	void (*then)(struct evhttp_request *, struct res *);
 	void *arg;
+	void *arg2;
 };
 
 static void
@@ -1384,6 +1385,236 @@ START_TEST(test_compat_set_base)
 }
 END_TEST
 
+/* free_on_completion on a kept-alive connection: freed once the server
+ * closes it (the teardown fails if its events were left). */
+START_TEST(test_free_on_completion_idle)
+{
+	static const struct step script[] = { { OK_5, 0 } };
+	struct srv s;
+	struct res r = { 0 };
+	struct evhttp_connection *evcon;
+	int closed = 0;
+
+	srv_start(&s, script, 1);
+	evcon = client(&s);
+	evhttp_connection_set_closecb(evcon, note_close, &closed);
+	evhttp_connection_free_on_completion(evcon);
+	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
+	wait_for(&r.done);
+	ck_assert_int_eq(r.code, 200);
+	ck_assert_int_eq(closed, 0);
+	srv_close_conn(s.last);
+	wait_for(&closed);
+	srv_stop(&s);
+}
+END_TEST
+
+/* ---- Against an evhttp server on the same base ---- */
+
+struct hsrv {
+	struct evhttp *http;
+	ev_uint16_t port;
+	int nreq;
+	ev_uint16_t peer_port[MAXREQ];
+};
+
+static void
+hsrv_note(struct hsrv *h, struct evhttp_request *req)
+{
+	char *addr;
+	ev_uint16_t port;
+
+	if (evhttp_find_header(evhttp_request_get_input_headers(req), MARK) ==
+	    NULL)
+		return;
+	evhttp_connection_get_peer(evhttp_request_get_connection(req), &addr,
+	    &port);
+	ck_assert_int_lt(h->nreq, MAXREQ);
+	h->peer_port[h->nreq++] = port;
+}
+
+/* Answers with the method and the body it got. */
+static void
+hsrv_echo(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *out = evbuffer_new();
+
+	hsrv_note(arg, req);
+	evbuffer_add_printf(out, "%d:", (int)evhttp_request_get_command(req));
+	evbuffer_add_buffer(out, evhttp_request_get_input_buffer(req));
+	evhttp_send_reply(req, 200, "Fine", out);
+	evbuffer_free(out);
+}
+
+/* A streamed reply in three parts. */
+static void
+hsrv_chunks(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *out = evbuffer_new();
+	int i;
+
+	hsrv_note(arg, req);
+	evhttp_send_reply_start(req, 200, "OK");
+	for (i = 0; i < 3; i++) {
+		evbuffer_add_printf(out, "part%d;", i);
+		evhttp_send_reply_chunk(req, out);
+	}
+	evhttp_send_reply_end(req);
+	evbuffer_free(out);
+}
+
+static void
+hsrv_start(struct hsrv *h)
+{
+	struct evhttp_bound_socket *bs;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	memset(h, 0, sizeof(*h));
+	h->http = evhttp_new(evkit_base);
+	ck_assert_ptr_nonnull(h->http);
+	bs = evhttp_bind_socket_with_handle(h->http, "127.0.0.1", 0);
+	ck_assert_ptr_nonnull(bs);
+	ck_assert_int_eq(getsockname(evhttp_bound_socket_get_fd(bs),
+	                     (struct sockaddr *)&sin, &len),
+	    0);
+	h->port = ntohs(sin.sin_port);
+	evhttp_set_cb(h->http, "/echo", hsrv_echo, h);
+	evhttp_set_cb(h->http, "/chunks", hsrv_chunks, h);
+}
+
+static void
+hsrv_stop(struct hsrv *h)
+{
+	evhttp_free(h->http);
+	settle();
+}
+
+static ev_uint16_t
+local_port(struct evhttp_connection *evcon)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	evutil_socket_t fd =
+	    bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	return ntohs(sin.sin_port);
+}
+
+/* Notes the client's local port while the connection is up. */
+static void
+note_port(struct evhttp_request *req, struct res *r)
+{
+	(void)req;
+	*(ev_uint16_t *)r->arg = local_port(r->arg2);
+}
+
+START_TEST(test_evhttp_keepalive)
+{
+	struct hsrv h;
+	struct res r[3];
+	struct evhttp_connection *evcon;
+	struct evhttp_request *req;
+	ev_uint16_t port = 0;
+
+	memset(r, 0, sizeof(r));
+	hsrv_start(&h);
+	evcon =
+	    evhttp_connection_base_new(evkit_base, NULL, "127.0.0.1", h.port);
+	ck_assert_ptr_nonnull(evcon);
+	ck_assert_int_eq(send_get(evcon, &r[0], "/echo"), 0);
+	req = new_req(&r[1]);
+	evbuffer_add_printf(evhttp_request_get_output_buffer(req), "body!");
+	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_POST,
+	                     "/echo"),
+	    0);
+	r[2].then = note_port;
+	r[2].arg = &port;
+	r[2].arg2 = evcon;
+	ck_assert_int_eq(send_get(evcon, &r[2], "/echo"), 0);
+	wait_for(&r[2].done);
+	ck_assert_int_eq(r[0].code, 200);
+	ck_assert_str_eq(r[0].reason, "Fine");
+	ck_assert_str_eq(r[0].body, "1:");
+	ck_assert_int_eq(r[1].code, 200);
+	ck_assert_str_eq(r[1].body, "2:body!");
+	ck_assert_str_eq(r[2].body, "1:");
+	/* One connection, ours. */
+	ck_assert_int_eq(h.nreq, 3);
+	ck_assert_uint_eq(h.peer_port[0], port);
+	ck_assert_uint_eq(h.peer_port[1], port);
+	ck_assert_uint_eq(h.peer_port[2], port);
+	evhttp_connection_free(evcon);
+	hsrv_stop(&h);
+}
+END_TEST
+
+START_TEST(test_evhttp_chunked)
+{
+	struct hsrv h;
+	struct res r = { 0 }, r2 = { 0 };
+	struct evhttp_connection *evcon;
+	struct evhttp_request *req;
+
+	hsrv_start(&h);
+	evcon =
+	    evhttp_connection_base_new(evkit_base, NULL, "127.0.0.1", h.port);
+	req = new_req(&r);
+	evhttp_request_set_chunked_cb(req, res_chunk_cb);
+	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET,
+	                     "/chunks"),
+	    0);
+	/* HEAD of the same: no body, and the connection goes on. */
+	ck_assert_int_eq(evhttp_make_request(evcon, new_req(&r2),
+	                     EVHTTP_REQ_HEAD, "/echo"),
+	    0);
+	wait_for(&r2.done);
+	ck_assert_int_eq(r.code, 200);
+	ck_assert_int_ge(r.chunks, 1);
+	ck_assert_str_eq(r.body, "part0;part1;part2;");
+	ck_assert_int_eq(r2.code, 200);
+	ck_assert_int_eq(r2.body_len, 0);
+	ck_assert_int_eq(h.nreq, 2);
+	ck_assert_uint_eq(h.peer_port[0], h.peer_port[1]);
+	evhttp_connection_free(evcon);
+	hsrv_stop(&h);
+}
+END_TEST
+
+/* "Connection: close" on a request: the server closes after its reply,
+ * the next request opens a new connection. */
+START_TEST(test_evhttp_request_close)
+{
+	struct hsrv h;
+	struct res r1 = { 0 }, r2 = { 0 };
+	struct evhttp_connection *evcon;
+	struct evhttp_request *req;
+	int closed = 0;
+
+	hsrv_start(&h);
+	evcon =
+	    evhttp_connection_base_new(evkit_base, NULL, "127.0.0.1", h.port);
+	evhttp_connection_set_closecb(evcon, note_close, &closed);
+	req = new_req(&r1);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+	    "close");
+	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET,
+	                     "/echo"),
+	    0);
+	ck_assert_int_eq(send_get(evcon, &r2, "/echo"), 0);
+	wait_for(&r2.done);
+	ck_assert_int_eq(r1.code, 200);
+	ck_assert_int_eq(r2.code, 200);
+	ck_assert_int_ge(closed, 1);
+	ck_assert_int_eq(h.nreq, 2);
+	ck_assert_uint_ne(h.peer_port[0], h.peer_port[1]);
+	evhttp_connection_free(evcon);
+	hsrv_stop(&h);
+}
+END_TEST
+
 START_TEST(test_set_flags)
 {
 	struct evhttp_connection *evcon =
@@ -1437,6 +1668,10 @@ http_client_suite(void)
 	tcase_add_test(tc, test_family);
 	tcase_add_test(tc, test_reuse_connected_addr);
 	tcase_add_test(tc, test_compat_set_base);
+	tcase_add_test(tc, test_free_on_completion_idle);
+	tcase_add_test(tc, test_evhttp_keepalive);
+	tcase_add_test(tc, test_evhttp_chunked);
+	tcase_add_test(tc, test_evhttp_request_close);
 	tcase_add_test(tc, test_set_flags);
 	suite_add_tcase(s, tc);
 	return s;
