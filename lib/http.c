@@ -925,8 +925,12 @@ read_head(struct evhttp_connection *evcon, struct evhttp_request *req)
 		r = req->header_cb(req, req->cb_arg);
 		req->flags &= ~EVHTTP_REQ_DEFER_FREE;
 		if (r < 0 || (req->flags & EVHTTP_REQ_NEEDS_FREE)) {
+			/* libevent reports a refusal as EOF, a cancel
+			 * as a cancel. */
 			evhttp_connection_fail_(evcon,
-			    EVREQ_HTTP_REQUEST_CANCEL);
+			    (req->flags & EVHTTP_REQ_NEEDS_FREE)
+			        ? EVREQ_HTTP_REQUEST_CANCEL
+			        : EVREQ_HTTP_EOF);
 			return -1;
 		}
 	}
