@@ -1258,7 +1258,7 @@ conn_readcb(struct bufferevent *bev, void *arg)
 		if (!is_incoming(evcon) && !evcon->lingering) {
 			/* Nothing is expected between responses. */
 			evbuffer_drain(input, evbuffer_get_length(input));
-			evhttp_connection_reset_(evcon);
+			evhttp_connection_fail_(evcon, EVREQ_HTTP_EOF);
 		}
 		break;
 	default:
@@ -1308,10 +1308,7 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 			message_read(evcon, req);
 			goto done;
 		}
-		if (evcon->state == EVCON_IDLE) {
-			evhttp_connection_reset_(evcon);
-			goto done;
-		}
+		/* Idle: the client drops it (or frees it, if so set). */
 		evhttp_connection_fail_(evcon, EVREQ_HTTP_EOF);
 		goto done;
 	}
@@ -1323,7 +1320,7 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 		if (is_incoming(evcon))
 			evhttp_connection_free(evcon);
 		else
-			evhttp_connection_reset_(evcon);
+			evhttp_connection_fail_(evcon, EVREQ_HTTP_EOF);
 		goto done;
 	}
 	evhttp_connection_fail_(evcon,
