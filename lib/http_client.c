@@ -60,6 +60,25 @@ request_free_auto(struct evhttp_request *req)
 		evhttp_request_free_(req);
 }
 
+/*
+ * The callbacks of the client's own events (the retry event, the name
+ * lookup) are frames as lib/http.c's are: a user callback that frees the
+ * connection inside one only marks it, and the outermost frame frees it
+ * on leaving.
+ */
+static void
+client_enter(struct evhttp_connection *evcon)
+{
+	evcon->busy++;
+}
+
+static void
+client_leave(struct evhttp_connection *evcon)
+{
+	if (--evcon->busy == 0 && evcon->free_pending)
+		evhttp_connection_free(evcon);
+}
+
 static int
 client_connected(const struct evhttp_connection *evcon)
 {
@@ -197,6 +216,7 @@ client_lookup_done(int result, struct evutil_addrinfo *ai, void *arg)
 	 * going away. */
 	if (result == EVUTIL_EAI_CANCEL)
 		return;
+	client_enter(evcon);
 	evcon->dns_req = NULL;
 	if (result != 0 || ai == NULL) {
 		/* As in libevent: the first request fails (EOF), without
@@ -206,25 +226,38 @@ client_lookup_done(int result, struct evutil_addrinfo *ai, void *arg)
 		if (ai)
 			evutil_freeaddrinfo(ai);
 		evhttp_client_fail_(evcon, EVREQ_HTTP_EOF);
-		return;
+	} else {
+		client_connect_to(evcon, ai->ai_addr,
+		    (ev_socklen_t)ai->ai_addrlen);
+		evutil_freeaddrinfo(ai);
 	}
-	client_connect_to(evcon, ai->ai_addr, (ev_socklen_t)ai->ai_addrlen);
-	evutil_freeaddrinfo(ai);
+	client_leave(evcon);
 }
+
+static void client_start(struct evhttp_connection *evcon);
 
 /* The retry event: opens the connection (the first try too). */
 static void
 client_connect_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct evhttp_connection *evcon = arg;
-	struct evutil_addrinfo hints, *ai = NULL;
-	struct evdns_getaddrinfo_request *dreq;
-	char port[8];
-	int r;
 
 	(void)fd;
 	(void)what;
 	evcon->state = EVCON_CONNECTING;
+	client_enter(evcon);
+	client_start(evcon);
+	client_leave(evcon);
+}
+
+/* Looks the name up (or takes the last address) and connects. */
+static void
+client_start(struct evhttp_connection *evcon)
+{
+	struct evutil_addrinfo hints, *ai = NULL;
+	struct evdns_getaddrinfo_request *dreq;
+	char port[8];
+	int r;
 
 	if ((evcon->flags & EVHTTP_CON_REUSE_CONNECTED_ADDR) &&
 	    evcon->peer_salen > 0 &&

@@ -689,6 +689,17 @@ START_TEST(test_chunked_cb)
 }
 END_TEST
 
+/* Freed from inside a request's callback, with another queued. */
+static void
+free_in_cb(struct evhttp_request *req, struct res *r)
+{
+	struct evhttp_connection **evcon = r->arg;
+
+	(void)req;
+	evhttp_connection_free(*evcon);
+	*evcon = NULL;
+}
+
 /* ---- Failures ---- */
 
 /* A refused connect is retried retries times with doubling delays,
@@ -717,6 +728,31 @@ START_TEST(test_refused_retries)
 	/* 40 + 80 + 160 ms: three retries, each twice as late. */
 	ck_assert_msg(ms >= 280, "gave up after %.0f ms", ms);
 	evhttp_connection_free(evcon);
+	srv_stop(&s);
+}
+END_TEST
+
+/* Freed from inside the callback of a refused connection: the other
+ * queued request still gets its callback. */
+START_TEST(test_free_in_refused_callback)
+{
+	struct srv s;
+	struct res r1 = { 0 }, r2 = { 0 };
+	struct evhttp_connection *evcon;
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(srv_bind(&s, AF_INET, 0), 0); /* not listening */
+	evcon = client(&s);
+	r1.then = free_in_cb;
+	r1.arg = &evcon;
+	ck_assert_int_eq(send_get(evcon, &r1, "/1"), 0);
+	ck_assert_int_eq(send_get(evcon, &r2, "/2"), 0);
+	wait_for(&r2.done);
+	ck_assert_ptr_null(evcon);
+	ck_assert_int_eq(r1.calls, 1);
+	ck_assert_int_eq(r1.code, 0);
+	ck_assert_int_eq(r2.calls, 1);
+	ck_assert_int_eq(r2.code, 0);
 	srv_stop(&s);
 }
 END_TEST
@@ -903,17 +939,6 @@ START_TEST(test_free_pending)
 	srv_stop(&s);
 }
 END_TEST
-
-/* Freed from inside a request's callback, with another queued. */
-static void
-free_in_cb(struct evhttp_request *req, struct res *r)
-{
-	struct evhttp_connection **evcon = r->arg;
-
-	(void)req;
-	evhttp_connection_free(*evcon);
-	*evcon = NULL;
-}
 
 START_TEST(test_free_in_callback)
 {
@@ -1653,6 +1678,7 @@ http_client_suite(void)
 	tcase_add_test(tc, test_chunked_cb);
 	tcase_add_test(tc, test_refused_retries);
 	tcase_add_test(tc, test_retry_succeeds);
+	tcase_add_test(tc, test_free_in_refused_callback);
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_cancel_before);
 	tcase_add_test(tc, test_cancel_during);
