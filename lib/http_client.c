@@ -557,7 +557,8 @@ evhttp_client_fail_(struct evhttp_connection *evcon,
 	}
 	/* The server may have answered before closing: read that. */
 	if ((evcon->flags & EVHTTP_CON_READ_ON_WRITE_ERROR) &&
-	    evcon->state == EVCON_WRITING && err == EVREQ_HTTP_EOF) {
+	    evcon->state == EVCON_WRITING &&
+	    (err == EVREQ_HTTP_EOF || err == EVREQ_HTTP_BUFFER_ERROR)) {
 		struct evbuffer *out = bufferevent_get_output(evcon->bufev);
 
 		evbuffer_drain(out, evbuffer_get_length(out));

@@ -45,8 +45,10 @@
 
 struct step {
 	const char *reply; /* sent whole; NULL: nothing */
-	int close;         /* close the connection after it */
+	int how;           /* CLOSE, ON_HEAD or both */
 };
+#define CLOSE 1   /* close the connection after the reply */
+#define ON_HEAD 2 /* answer once the head is in, body or not */
 
 struct sconn {
 	struct srv *srv;
@@ -104,7 +106,7 @@ srv_close_conn(struct sconn *c)
 
 /* The length of the first whole request in buf, or 0. */
 static size_t
-whole_request(struct evbuffer *buf)
+whole_request(struct evbuffer *buf, int head_only)
 {
 	struct evbuffer_ptr p = evbuffer_search(buf, "\r\n\r\n", 4, NULL);
 	size_t head, len = evbuffer_get_length(buf);
@@ -123,6 +125,8 @@ whole_request(struct evbuffer *buf)
 		if (strncasecmp(cl + 1, "Content-Length:", 15) == 0)
 			body = strtol(cl + 16, NULL, 10);
 	free(h);
+	if (head_only)
+		return head;
 	return head + (size_t)body <= len ? head + (size_t)body : 0;
 }
 
@@ -143,7 +147,10 @@ srv_read_cb(evutil_socket_t fd, short what, void *arg)
 		srv_close_conn(c);
 		return;
 	}
-	while (c->fd >= 0 && (n = whole_request(c->in)) > 0) {
+	while (c->fd >= 0 &&
+	    (n = whole_request(c->in,
+	         s->nreq < s->nsteps && (s->script[s->nreq].how & ON_HEAD))) >
+	        0) {
 		ck_assert_int_lt(s->nreq, MAXREQ);
 		idx = s->nreq++;
 		memset(s->req[idx], 0, sizeof(s->req[idx]));
@@ -162,7 +169,7 @@ srv_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (idx < s->nsteps) {
 			if (s->script[idx].reply)
 				srv_send(c, s->script[idx].reply);
-			if (s->script[idx].close)
+			if (s->script[idx].how & CLOSE)
 				srv_close_conn(c);
 		}
 		if (s->on_request)
@@ -1120,6 +1127,88 @@ START_TEST(test_eof_before_response)
 }
 END_TEST
 
+/* EVHTTP_CON_READ_ON_WRITE_ERROR: the server answers a request whose
+ * body it will not read, and closes; the client's write fails, and it
+ * reads the answer instead of failing the request. */
+START_TEST(test_read_on_write_error)
+{
+	static const struct step script[] = {
+		{ "HTTP/1.1 413 Payload Too Large\r\nConnection: "
+		  "close\r\nContent-Length: 0\r\n\r\n",
+		    CLOSE | ON_HEAD },
+	};
+	struct srv s;
+	struct res r = { 0 };
+	struct evhttp_connection *evcon;
+	struct evhttp_request *req;
+	static char big[1 << 20];
+
+	srv_start(&s, script, 1);
+	evcon = client(&s);
+	ck_assert_int_eq(evhttp_connection_set_flags(evcon,
+	                     EVHTTP_CON_READ_ON_WRITE_ERROR),
+	    0);
+	req = new_req(&r);
+	memset(big, 'x', sizeof(big));
+	evbuffer_add(evhttp_request_get_output_buffer(req), big, sizeof(big));
+	evbuffer_add(evhttp_request_get_output_buffer(req), big, sizeof(big));
+	evbuffer_add(evhttp_request_get_output_buffer(req), big, sizeof(big));
+	evbuffer_add(evhttp_request_get_output_buffer(req), big, sizeof(big));
+	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_POST,
+	                     "/upload"),
+	    0);
+	wait_for(&r.done);
+	ck_assert_int_eq(r.errors, 0);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.code, 413);
+	evhttp_connection_free(evcon);
+	srv_stop(&s);
+}
+END_TEST
+
+/* The server's accept queue is full: SYNs are dropped and the connect
+ * times out; without retries the callback gets the request, code 0. */
+START_TEST(test_connect_timeout)
+{
+	struct srv s;
+	struct res r = { 0 };
+	struct evhttp_connection *evcon;
+	struct timeval tv;
+	struct sockaddr_in sin;
+	evutil_socket_t fill[4];
+	double t0, ms;
+	int i;
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(srv_bind(&s, AF_INET, 0), 0);
+	ck_assert_int_eq(listen(s.lfd, 0), 0); /* never accepted from */
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(s.port);
+	for (i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM, 0);
+		evutil_make_socket_nonblocking(fill[i]);
+		connect(fill[i], (struct sockaddr *)&sin, sizeof(sin));
+	}
+	evcon = client(&s);
+	evhttp_connection_set_timeout_tv(evcon, evkit_ms_tv(&tv, 300));
+	t0 = evkit_coarse_ms();
+	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
+	wait_for(&r.done);
+	ms = evkit_now_ms() - t0;
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.null_req, 0);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_int_eq(r.errors, 0);
+	ck_assert_msg(ms >= 300, "gave up after %.0f ms", ms);
+	evhttp_connection_free(evcon);
+	for (i = 0; i < 4; i++)
+		evutil_closesocket(fill[i]);
+	srv_stop(&s);
+}
+END_TEST
+
 /* ---- Names, local address, family ---- */
 
 static struct evdns_base *
@@ -1692,6 +1781,8 @@ http_client_suite(void)
 #endif
 	tcase_add_test(tc, test_header_cb_refuses);
 	tcase_add_test(tc, test_eof_before_response);
+	tcase_add_test(tc, test_read_on_write_error);
+	tcase_add_test(tc, test_connect_timeout);
 	tcase_add_test(tc, test_name_through_evdns);
 	tcase_add_test(tc, test_name_unknown);
 	tcase_add_test(tc, test_free_during_lookup);
