@@ -26,4 +26,6 @@ lib_libevkit_a_SOURCES += \
 	lib/http_server.c
 
 # The client.
-# (sources added here by their owner)
+lib_libevkit_a_SOURCES += \
+	lib/http_client.c \
+	lib/http_compat.c
