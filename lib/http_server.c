@@ -216,8 +216,9 @@ evhttp_set_timeout_tv(struct evhttp *http, const struct timeval *tv)
 int
 evhttp_set_flags(struct evhttp *http, int flags)
 {
+	/* 1 for an unknown flag, as libevent 2.1 answers. */
 	if (flags & ~EVHTTP_SERVER_LINGERING_CLOSE)
-		return -1;
+		return 1;
 	http->flags = flags;
 	return 0;
 }
