@@ -44,3 +44,12 @@ bench-http-client: lib/libevkit.a
 	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
 	    $(SHELL) '$(top_srcdir)/bench/http-client-vs-libevent'
 .PHONY: bench-http-client
+
+# The evhttp server: 1 KiB keep-alive replies driven by wrk, evkit and the
+# system libevent side by side, req/s and syscalls per request.
+EXTRA_DIST += bench/http-vs-libevent bench/http-server.c
+
+bench-http: lib/libevkit.a
+	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
+	    $(SHELL) '$(top_srcdir)/bench/http-vs-libevent'
+.PHONY: bench-http

@@ -1169,6 +1169,10 @@ pump(struct evhttp_connection *evcon)
 		}
 		req->evcon = evcon;
 		req->kind = EVHTTP_REQUEST;
+		/* A file added to the reply goes out with sendfile. */
+		if (BEV_IS_SOCKET(evcon->bufev))
+			evbuffer_set_flags(req->output_buffer,
+			    EVBUFFER_FLAG_DRAINS_TO_FD);
 		if (evcon->address)
 			req->remote_host = mm_strdup(evcon->address);
 		req->remote_port = evcon->port;
