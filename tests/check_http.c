@@ -28,6 +28,10 @@
 #include <event2/keyvalq_struct.h>
 
 #include "check-internal.h"
+#ifndef EVKIT_REFERENCE
+#include <event2/bufferevent_struct.h>
+#include "bufferevent-internal.h"
+#endif
 
 #define GUARD_SECONDS 5
 
@@ -1286,6 +1290,107 @@ START_TEST(request_host)
 }
 END_TEST
 
+/* A body over the limit, sent whole: with the lingering close the client
+ * reads the 413 instead of a reset. */
+START_TEST(lingering_close)
+{
+	struct server s;
+	struct client c;
+	struct resp r;
+	size_t big = 1024 * 1024;
+	char *body = malloc(big);
+
+	server_start(&s);
+	evhttp_set_max_body_size(s.http, 10);
+	ck_assert_int_eq(evhttp_set_flags(s.http,
+	                     EVHTTP_SERVER_LINGERING_CLOSE),
+	    0);
+	client_open(&c, s.port);
+	client_send(&c,
+	    "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: "
+	    "1048576\r\n\r\n");
+	memset(body, 'b', big);
+	client_send_n(&c, body, big);
+	read_response(&c, 0, &r);
+	ck_assert_int_eq(r.status, 413);
+	resp_clear(&r);
+	shutdown(c.fd, SHUT_WR);
+	expect_closed(&c);
+	ck_assert_int_eq(s.calls, 0);
+	free(body);
+	client_close(&c);
+	server_free(&s);
+}
+END_TEST
+
+#ifndef EVKIT_REFERENCE
+/* The bufferevent calls evhttp relies on for its system-call budget. */
+START_TEST(bufferevent_write_now)
+{
+	struct bufferevent *bev;
+	struct evbuffer *buf = evbuffer_new();
+	char got[16];
+
+	bev = bufferevent_socket_new(evkit_base, evkit_pair[0], 0);
+	/* Nothing queued: written at once, no write event added. */
+	evbuffer_add(buf, "hello", 5);
+	ck_assert_uint_eq(bufferevent_write_buffer_now_(bev, buf), 5);
+	ck_assert_uint_eq(evbuffer_get_length(buf), 0);
+	ck_assert_uint_eq(evbuffer_get_length(bufferevent_get_output(bev)), 0);
+	ck_assert(!event_pending(&bev->ev_write, EV_WRITE, NULL));
+	ck_assert_int_eq(read(evkit_pair[1], got, sizeof(got)), 5);
+	/* Something queued: behind it, in order. */
+	bufferevent_write(bev, "a", 1);
+	evbuffer_add(buf, "b", 1);
+	ck_assert_uint_eq(bufferevent_write_buffer_now_(bev, buf), 0);
+	ck_assert_uint_eq(evbuffer_get_length(bufferevent_get_output(bev)), 2);
+	while (evbuffer_get_length(bufferevent_get_output(bev)))
+		event_base_loop(evkit_base, EVLOOP_ONCE);
+	ck_assert_int_eq(read(evkit_pair[1], got, sizeof(got)), 2);
+	ck_assert(memcmp(got, "ab", 2) == 0);
+	/* Writing disabled: queued only. */
+	bufferevent_disable(bev, EV_WRITE);
+	evbuffer_add(buf, "c", 1);
+	ck_assert_uint_eq(bufferevent_write_buffer_now_(bev, buf), 0);
+	ck_assert_uint_eq(evbuffer_get_length(bufferevent_get_output(bev)), 1);
+	bufferevent_free(bev);
+	evbuffer_free(buf);
+	event_base_loop(evkit_base, EVLOOP_NONBLOCK);
+}
+END_TEST
+
+static void
+count_read_cb(struct bufferevent *bev, void *arg)
+{
+	size_t *first = arg;
+
+	if (*first == 0)
+		*first = evbuffer_get_length(bufferevent_get_input(bev));
+}
+
+/* A readable socket is read with one readv as large as the read max, not
+ * in libevent's FIONREAD-sized 4096-byte pieces. */
+START_TEST(bufferevent_one_big_read)
+{
+	struct bufferevent *bev;
+	char data[10000];
+	size_t first = 0;
+
+	memset(data, 'r', sizeof(data));
+	ck_assert_int_eq(write(evkit_pair[1], data, sizeof(data)),
+	    (int)sizeof(data));
+	bev = bufferevent_socket_new(evkit_base, evkit_pair[0], 0);
+	bufferevent_setcb(bev, count_read_cb, NULL, NULL, &first);
+	bufferevent_enable(bev, EV_READ);
+	while (first == 0)
+		event_base_loop(evkit_base, EVLOOP_ONCE);
+	ck_assert_uint_eq(first, sizeof(data));
+	bufferevent_free(bev);
+	event_base_loop(evkit_base, EVLOOP_NONBLOCK);
+}
+END_TEST
+#endif
+
 Suite *
 http_suite(void)
 {
@@ -1320,6 +1425,11 @@ http_suite(void)
 	tcase_add_test(tc, free_with_connections);
 	tcase_add_test(tc, bevcb);
 	tcase_add_test(tc, request_host);
+	tcase_add_test(tc, lingering_close);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tc, bufferevent_write_now);
+	tcase_add_test(tc, bufferevent_one_big_read);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
