@@ -415,6 +415,25 @@ exchange(struct server *s, const char *request, struct resp *r)
 	client_close(&c);
 }
 
+/* A request the server refuses with status, closing the connection after
+ * the one response (nothing sent after the request is answered). */
+static void
+expect_refusal(struct server *s, const char *request, int status)
+{
+	struct client c;
+	struct resp r;
+
+	client_open(&c, s->port);
+	client_send(&c, request);
+	read_response(&c, 0, &r);
+	ck_assert_msg(r.status == status, "%d instead of %d for %s", r.status,
+	    status, request);
+	ck_assert_str_eq(resp_field(&r, "Connection"), "close");
+	resp_clear(&r);
+	expect_closed(&c);
+	client_close(&c);
+}
+
 /* ------------------------------------------------------------------ */
 /* Persistent connections and pipelining.                              */
 
@@ -577,24 +596,16 @@ START_TEST(chunked_bad)
 		"fffffffffffffffffff\r\n\r\n" /* overflow */
 	};
 	struct server s;
-	struct client c;
-	struct resp r;
 	char req[256];
 	size_t i;
 
 	server_start(&s);
 	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		client_open(&c, s.port);
 		snprintf(req, sizeof(req),
 		    "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
 		    "chunked\r\n\r\n%s",
 		    bodies[i]);
-		client_send(&c, req);
-		read_response(&c, 0, &r);
-		ck_assert_msg(r.status == 400, "case %zu: %d", i, r.status);
-		resp_clear(&r);
-		expect_closed(&c);
-		client_close(&c);
+		expect_refusal(&s, req, 400);
 	}
 	ck_assert_int_eq(s.calls, 0);
 	server_free(&s);
@@ -605,32 +616,19 @@ END_TEST
 START_TEST(body_too_large)
 {
 	struct server s;
-	struct client c;
 	struct resp r;
 
 	server_start(&s);
 	evhttp_set_max_body_size(s.http, 10);
 	/* By Content-Length, before the body is read. */
-	client_open(&c, s.port);
-	client_send(&c,
-	    "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n"
-	    "\r\n");
-	read_response(&c, 0, &r);
-	ck_assert_int_eq(r.status, 413);
-	resp_clear(&r);
-	expect_closed(&c);
-	client_close(&c);
+	expect_refusal(&s,
+	    "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n", 413);
 	/* Chunk by chunk. */
-	client_open(&c, s.port);
-	client_send(&c,
+	expect_refusal(&s,
 	    "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
 	    "chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n"
-	    "0\r\n\r\n");
-	read_response(&c, 0, &r);
-	ck_assert_int_eq(r.status, 413);
-	resp_clear(&r);
-	expect_closed(&c);
-	client_close(&c);
+	    "0\r\n\r\n",
+	    413);
 	/* Within the limit. */
 	exchange(&s,
 	    "POST /ok HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n"
@@ -721,26 +719,16 @@ START_TEST(smuggling)
 		{ "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505 },
 	};
 	struct server s;
-	struct client c;
-	struct resp r;
 	char req[512];
 	size_t i;
 
 	server_start(&s);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		client_open(&c, s.port);
 		snprintf(req, sizeof(req),
 		    "%sGET /smuggled HTTP/1.1\r\n"
 		    "Host: a\r\n\r\n",
 		    cases[i].head);
-		client_send(&c, req);
-		read_response(&c, 0, &r);
-		ck_assert_msg(r.status == cases[i].status, "case %zu: %d", i,
-		    r.status);
-		ck_assert_str_eq(resp_field(&r, "Connection"), "close");
-		resp_clear(&r);
-		expect_closed(&c);
-		client_close(&c);
+		expect_refusal(&s, req, cases[i].status);
 	}
 	ck_assert_int_eq(s.calls, 0);
 	server_free(&s);
