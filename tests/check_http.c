@@ -1257,6 +1257,32 @@ peer_cb(struct evhttp_request *req, void *arg)
 	evbuffer_free(out);
 }
 
+static void
+own_buffer_cb(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+
+	(void)arg;
+	evbuffer_add(out, "mine", 4);
+	evhttp_send_reply(req, HTTP_OK, "OK", out);
+}
+
+/* The request's own output buffer passed as the body. */
+START_TEST(reply_own_buffer)
+{
+	struct server s;
+	struct resp r;
+
+	server_start(&s);
+	evhttp_set_gencb(s.http, own_buffer_cb, NULL);
+	exchange(&s, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "mine");
+	resp_clear(&r);
+	server_free(&s);
+}
+END_TEST
+
 START_TEST(request_host)
 {
 	struct server s;
@@ -1413,6 +1439,7 @@ http_suite(void)
 	tcase_add_test(tc, free_with_connections);
 	tcase_add_test(tc, bevcb);
 	tcase_add_test(tc, request_host);
+	tcase_add_test(tc, reply_own_buffer);
 	tcase_add_test(tc, lingering_close);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, bufferevent_write_now);
