@@ -21,7 +21,11 @@ lib_libevkit_a_SOURCES += \
 	lib/http_headers.c
 
 # Connections, requests and the server.
-# (sources added here by their owner)
+lib_libevkit_a_SOURCES += \
+	lib/http.c \
+	lib/http_server.c
 
 # The client.
-# (sources added here by their owner)
+lib_libevkit_a_SOURCES += \
+	lib/http_client.c \
+	lib/http_compat.c
