@@ -880,14 +880,17 @@ read_head(struct evhttp_connection *evcon, struct evhttp_request *req)
 			return -1;
 		}
 	} else {
-		evbuffer_drain(input, len);
+		/* head points into the input: drained once it is used. */
 		if (head.status >= 100 && head.status < 200 &&
 		    head.status != 101) {
 			/* An interim response: the real one follows. */
+			evbuffer_drain(input, len);
 			evhttp_clear_headers(req->input_headers);
 			return 0;
 		}
-		if (got_response_head(evcon, req, &head) < 0) {
+		r = got_response_head(evcon, req, &head);
+		evbuffer_drain(input, len);
+		if (r < 0) {
 			refuse(evcon, req, 0, EVREQ_HTTP_BUFFER_ERROR);
 			return -1;
 		}
