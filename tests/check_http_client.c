@@ -1265,6 +1265,7 @@ nxdomain_start(struct nxdomain *nx)
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 
+	memset(nx, 0, sizeof(*nx));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
