@@ -561,6 +561,8 @@ evhttp_client_fail_(struct evhttp_connection *evcon,
 	    (err == EVREQ_HTTP_EOF || err == EVREQ_HTTP_BUFFER_ERROR)) {
 		struct evbuffer *out = bufferevent_get_output(evcon->bufev);
 
+		/* The socket will not take more: no second write error. */
+		bufferevent_disable(evcon->bufev, EV_WRITE);
 		evbuffer_drain(out, evbuffer_get_length(out));
 		evhttp_start_read_(evcon);
 		return;

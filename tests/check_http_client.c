@@ -1133,7 +1133,7 @@ START_TEST(test_read_on_write_error)
 	                     "/upload"),
 	    0);
 	wait_for(&r.done);
-	ck_assert_int_eq(r.errors, 0);
+	ck_assert_msg(r.errors == 0, "error callback: %d", (int)r.err);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_int_eq(r.code, 413);
 	finish(&s, evcon);
