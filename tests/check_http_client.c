@@ -723,6 +723,47 @@ free_in_cb(struct evhttp_request *req, struct res *r)
 	*evcon = NULL;
 }
 
+/* Cancelled from inside its chunked callback: the error callback gets
+ * the cancel, the request callback never runs, the connection is reset
+ * and the next request gets a new one. */
+static void
+cancel_in_chunk(struct evhttp_request *req, struct res *r)
+{
+	if (r->chunks == 1)
+		evhttp_cancel_request(req);
+}
+
+START_TEST(test_cancel_in_chunked_cb)
+{
+	static const struct step script[] = {
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "5\r\nhello\r\n",
+		    0 },
+		{ OK_5, 0 },
+	};
+	struct srv s;
+	struct res r1 = { 0 }, r2 = { 0 };
+	struct evhttp_connection *evcon;
+	struct evhttp_request *req;
+
+	evcon = START(&s, script);
+	req = new_req(&r1);
+	evhttp_request_set_chunked_cb(req, res_chunk_cb);
+	r1.then = cancel_in_chunk;
+	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET, "/c"),
+	    0);
+	get_wait(evcon, &r2, "/next");
+	ck_assert_int_eq(r1.chunks, 1);
+	ck_assert_int_eq(r1.calls, 0);
+	ck_assert_int_eq(r1.errors, 1);
+	ck_assert_int_eq(r1.err, EVREQ_HTTP_REQUEST_CANCEL);
+	ck_assert_int_eq(r2.code, 200);
+	ck_assert_int_eq(s.counted, 2);
+	ck_assert_int_ge(s.eofs, 1);
+	finish(&s, evcon);
+}
+END_TEST
+
 /* ---- Failures ---- */
 
 /* A refused connect is retried retries times with doubling delays,
@@ -1693,6 +1734,36 @@ START_TEST(test_evhttp_request_close)
 }
 END_TEST
 
+/* An IPv6 address: connected over IPv6, named in brackets in Host. */
+START_TEST(test_ipv6_literal)
+{
+	static const struct step script[] = { { OK_5, 0 } };
+	struct srv s;
+	struct res r = { 0 };
+	struct evhttp_connection *evcon;
+
+	memset(&s, 0, sizeof(s));
+	s.script = script;
+	s.nsteps = 1;
+	if (srv_bind(&s, AF_INET6, 1) < 0)
+		return; /* no IPv6 loopback here */
+	evcon = evhttp_connection_base_new(evkit_base, NULL, "::1", s.port);
+	ck_assert_ptr_nonnull(evcon);
+	get_wait(evcon, &r, "/v6");
+	ck_assert_int_eq(r.code, 200);
+	ck_assert_str_eq(s.conn[0]->peer, "::1");
+#ifndef EVKIT_REFERENCE
+	{
+		char host[64];
+		snprintf(host, sizeof(host), "\r\nHost: [::1]:%u\r\n",
+		    (unsigned)s.port);
+		ck_assert_msg(strstr(s.req[0], host) != NULL, "%s", s.req[0]);
+	}
+#endif
+	finish(&s, evcon);
+}
+END_TEST
+
 START_TEST(test_set_flags)
 {
 	struct evhttp_connection *evcon =
@@ -1724,6 +1795,7 @@ http_client_suite(void)
 	tcase_add_test(tc, test_http10_until_close);
 	tcase_add_test(tc, test_head_no_body);
 	tcase_add_test(tc, test_chunked_cb);
+	tcase_add_test(tc, test_cancel_in_chunked_cb);
 	tcase_add_test(tc, test_refused_retries);
 	tcase_add_test(tc, test_retry_succeeds);
 	tcase_add_test(tc, test_free_in_refused_callback);
@@ -1753,6 +1825,7 @@ http_client_suite(void)
 	tcase_add_test(tc, test_evhttp_keepalive);
 	tcase_add_test(tc, test_evhttp_chunked);
 	tcase_add_test(tc, test_evhttp_request_close);
+	tcase_add_test(tc, test_ipv6_literal);
 	tcase_add_test(tc, test_set_flags);
 	suite_add_tcase(s, tc);
 	return s;
