@@ -136,7 +136,7 @@ evhttp_free(struct evhttp *http)
 	while ((evcon = TAILQ_FIRST(&http->connections)) != NULL) {
 		TAILQ_REMOVE(&http->connections, evcon, next);
 		evcon->http_server = NULL;
-		evhttp_connection_free(evcon);
+		evhttp_connection_close_(evcon);
 	}
 	while ((cb = TAILQ_FIRST(&http->callbacks)) != NULL) {
 		TAILQ_REMOVE(&http->callbacks, cb, next);
