@@ -1764,6 +1764,25 @@ START_TEST(test_ipv6_literal)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE
+/* A request type with no method name is refused at once (libevent 2.1
+ * sends "NULL" as the method). */
+START_TEST(test_unknown_method)
+{
+	struct res r = { 0 };
+	struct evhttp_connection *evcon =
+	    evhttp_connection_base_new(evkit_base, NULL, "127.0.0.1", 80);
+
+	ck_assert_int_eq(evhttp_make_request(evcon, new_req(&r),
+	                     (enum evhttp_cmd_type)(1 << 12), "/"),
+	    -1);
+	ck_assert_int_eq(r.calls + r.errors, 0);
+	evhttp_connection_free(evcon);
+	settle();
+}
+END_TEST
+#endif
+
 START_TEST(test_set_flags)
 {
 	struct evhttp_connection *evcon =
@@ -1826,6 +1845,9 @@ http_client_suite(void)
 	tcase_add_test(tc, test_evhttp_chunked);
 	tcase_add_test(tc, test_evhttp_request_close);
 	tcase_add_test(tc, test_ipv6_literal);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tc, test_unknown_method);
+#endif
 	tcase_add_test(tc, test_set_flags);
 	suite_add_tcase(s, tc);
 	return s;
