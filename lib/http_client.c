@@ -375,12 +375,12 @@ client_add_host(struct evhttp_connection *evcon, struct evbuffer *out)
 	evbuffer_add(out, "\r\n", 2);
 }
 
-/* Writes req's head and body to the connection's output (its method
- * was checked by evhttp_make_request). */
+/* Puts req's head and body together in the connection's wbuf (its
+ * method was checked by evhttp_make_request). */
 static void
 client_make_head(struct evhttp_connection *evcon, struct evhttp_request *req)
 {
-	struct evbuffer *out = bufferevent_get_output(evcon->bufev);
+	struct evbuffer *out = evcon->wbuf;
 	struct evkeyval *h;
 	const char *method = http_method_name_((int)req->type);
 	size_t body = evbuffer_get_length(req->output_buffer);
@@ -433,13 +433,16 @@ client_dispatch(struct evhttp_connection *evcon)
 		client_start_detectclose(evcon);
 		return;
 	}
+	/* Reading stays on (no epoll_ctl per request): an answer that
+	 * comes before the write is done waits in the input. */
 	evcon->flags &= ~EVHTTP_CON_CLOSEDETECT;
-	bufferevent_disable(evcon->bufev, EV_READ);
 	evbuffer_drain(bufferevent_get_input(evcon->bufev),
 	    evbuffer_get_length(bufferevent_get_input(evcon->bufev)));
 	evcon->state = EVCON_WRITING;
 	client_make_head(evcon, req);
-	evhttp_write_buffer_(evcon, client_request_written, NULL);
+	/* Straight to the socket when it takes it all: one writev, and
+	 * no write event to add and remove. */
+	evhttp_send_buffer_(evcon, evcon->wbuf, client_request_written, NULL);
 }
 
 int
