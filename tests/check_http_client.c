@@ -431,6 +431,26 @@ assert_failed(const struct res *r, enum evhttp_request_error err)
 	ck_assert_int_eq(r->null_req, 1);
 }
 
+/* Cancelled: the error callback alone, with EVREQ_HTTP_REQUEST_CANCEL. */
+static void
+assert_cancelled(const struct res *r)
+{
+	ck_assert_int_eq(r->calls, 0);
+	ck_assert_int_eq(r->errors, 1);
+	ck_assert_int_eq(r->err, EVREQ_HTTP_REQUEST_CANCEL);
+}
+
+/* No connection could be made: as libevent, the request callback with
+ * the request (code 0) and no error callback. */
+static void
+assert_unconnected(const struct res *r)
+{
+	ck_assert_int_eq(r->calls, 1);
+	ck_assert_int_eq(r->null_req, 0);
+	ck_assert_int_eq(r->code, 0);
+	ck_assert_int_eq(r->errors, 0);
+}
+
 #define OK_5 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
 /* ---- Requests and responses ---- */
@@ -754,9 +774,7 @@ START_TEST(test_cancel_in_chunked_cb)
 	    0);
 	get_wait(evcon, &r2, "/next");
 	ck_assert_int_eq(r1.chunks, 1);
-	ck_assert_int_eq(r1.calls, 0);
-	ck_assert_int_eq(r1.errors, 1);
-	ck_assert_int_eq(r1.err, EVREQ_HTTP_REQUEST_CANCEL);
+	assert_cancelled(&r1);
 	ck_assert_int_eq(r2.code, 200);
 	ck_assert_int_eq(s.counted, 2);
 	ck_assert_int_ge(s.eofs, 1);
@@ -784,10 +802,7 @@ START_TEST(test_refused_retries)
 	t0 = evkit_coarse_ms();
 	get_wait(evcon, &r, "/");
 	ms = evkit_now_ms() - t0;
-	ck_assert_int_eq(r.calls, 1);
-	ck_assert_int_eq(r.null_req, 0);
-	ck_assert_int_eq(r.code, 0);
-	ck_assert_int_eq(r.errors, 0);
+	assert_unconnected(&r);
 	/* 40 + 80 + 160 ms: three retries, each twice as late. */
 	ck_assert_msg(ms >= 280, "gave up after %.0f ms", ms);
 	finish(&s, evcon);
@@ -900,9 +915,7 @@ START_TEST(test_cancel_before)
 	evhttp_cancel_request(req2);
 	ck_assert_int_eq(r2.calls + r2.errors, 0);
 	evhttp_cancel_request(req1);
-	ck_assert_int_eq(r1.calls, 0);
-	ck_assert_int_eq(r1.errors, 1);
-	ck_assert_int_eq(r1.err, EVREQ_HTTP_REQUEST_CANCEL);
+	assert_cancelled(&r1);
 	wait_for(&r3.done);
 	ck_assert_int_eq(r3.code, 200);
 	ck_assert_int_eq(r1.calls + r2.calls + r2.errors, 0);
@@ -948,9 +961,7 @@ START_TEST(test_cancel_during)
 	    0);
 	get_wait(evcon, &r2, "/2");
 	ck_assert_int_eq(cc.cancelled, 1);
-	ck_assert_int_eq(r1.calls, 0);
-	ck_assert_int_eq(r1.errors, 1);
-	ck_assert_int_eq(r1.err, EVREQ_HTTP_REQUEST_CANCEL);
+	assert_cancelled(&r1);
 	ck_assert_int_eq(r2.code, 200);
 	ck_assert_int_eq(s.counted, 2);
 	ck_assert_int_ge(s.eofs, 1);
@@ -1211,10 +1222,7 @@ START_TEST(test_connect_timeout)
 	t0 = evkit_coarse_ms();
 	get_wait(evcon, &r, "/");
 	ms = evkit_now_ms() - t0;
-	ck_assert_int_eq(r.calls, 1);
-	ck_assert_int_eq(r.null_req, 0);
-	ck_assert_int_eq(r.code, 0);
-	ck_assert_int_eq(r.errors, 0);
+	assert_unconnected(&r);
 	ck_assert_msg(ms >= 300, "gave up after %.0f ms", ms);
 	evhttp_connection_free(evcon);
 	for (i = 0; i < 4; i++)
