@@ -1418,6 +1418,28 @@ START_TEST(test_local_address)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE
+/* A local address that cannot be bound (not on this machine): the
+ * request fails through its callback like a refused connect
+ * (libevent's evhttp_make_request returns -1 then, keeping the
+ * request). */
+START_TEST(test_local_address_unusable)
+{
+	static const struct step script[] = { { OK_5, 0 } };
+	struct srv s;
+	struct res r = { 0 };
+	struct evhttp_connection *evcon;
+
+	evcon = START(&s, script);
+	evhttp_connection_set_local_address(evcon, "192.0.2.1");
+	get_wait(evcon, &r, "/");
+	assert_unconnected(&r);
+	ck_assert_int_eq(s.nconn, 0);
+	finish(&s, evcon);
+}
+END_TEST
+#endif
+
 /* A name with both families: set_family picks which one is used. */
 START_TEST(test_family)
 {
@@ -1845,6 +1867,9 @@ http_client_suite(void)
 	tcase_add_test(tc, test_name_unknown);
 	tcase_add_test(tc, test_free_during_lookup);
 	tcase_add_test(tc, test_local_address);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tc, test_local_address_unusable);
+#endif
 	tcase_add_test(tc, test_family);
 	tcase_add_test(tc, test_reuse_connected_addr);
 	tcase_add_test(tc, test_compat_set_base);
