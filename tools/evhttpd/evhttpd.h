@@ -167,6 +167,8 @@ void evhttpd_file_release(struct evhttpd_file *file);
 int evhttpd_file_open(struct evhttpd_files *f, const struct evhttpd_file *file,
     int gz);
 int evhttpd_files_dirfd(const struct evhttpd_files *f);
+/* Whether rel's real path lies below DIR (always with --follow-symlinks). */
+int evhttpd_files_inside(const struct evhttpd_files *f, const char *rel);
 
 /* range.c */
 
@@ -201,11 +203,12 @@ int evhttpd_if_range_ok(const char *value, const struct evhttpd_rep *rep);
 /* listing.c */
 
 /*
- * An HTML page listing directory fd (which it closes) into out; url_path
- * is the decoded path shown in the title.  -1 when it cannot be read.
+ * An HTML page listing directory fd (which it closes; rel below DIR) into
+ * out; url_path is the decoded path shown in the title.  -1 when it
+ * cannot be read.
  */
-int evhttpd_listing(int fd, const char *url_path, int dotfiles,
-    struct evbuffer *out);
+int evhttpd_listing(const struct evhttpd_files *f, int fd, const char *rel,
+    const char *url_path, int dotfiles, struct evbuffer *out);
 
 /* mime.c */
 

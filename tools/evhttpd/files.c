@@ -225,9 +225,8 @@ evhttpd_files_dirfd(const struct evhttpd_files *f)
 	return f->dirfd;
 }
 
-/* Whether rel (relative to DIR) really lies below DIR. */
-static int
-inside(const struct evhttpd_files *f, const char *rel)
+int
+evhttpd_files_inside(const struct evhttpd_files *f, const char *rel)
 {
 	char path[PATH_MAX], real[PATH_MAX];
 
@@ -317,7 +316,7 @@ check(const struct evhttpd_files *f, const char *rel, struct stat *st)
 		return -1;
 	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
 		return -1;
-	return inside(f, rel) ? 0 : -1;
+	return evhttpd_files_inside(f, rel) ? 0 : -1;
 }
 
 /* Stat results of rel and of its .gz, and the small contents. */

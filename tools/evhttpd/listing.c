@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +96,26 @@ add_row(struct evbuffer *out, const struct entry *e)
 	free(text);
 }
 
+/* A symbolic link leading out of DIR is left out, as it is not served. */
+static int
+hidden_link(const struct evhttpd_files *f, int fd, const char *rel,
+    const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 1;
+	if (!S_ISLNK(st.st_mode))
+		return 0;
+	snprintf(path, sizeof(path), "%s%s%s", rel, *rel != '\0' ? "/" : "",
+	    name);
+	return !evhttpd_files_inside(f, path);
+}
+
 int
-evhttpd_listing(int fd, const char *url_path, int dotfiles,
-    struct evbuffer *out)
+evhttpd_listing(const struct evhttpd_files *f, int fd, const char *rel,
+    const char *url_path, int dotfiles, struct evbuffer *out)
 {
 	struct entry *v = NULL;
 	size_t n = 0, cap = 0, i;
@@ -115,7 +133,8 @@ evhttpd_listing(int fd, const char *url_path, int dotfiles,
 		    (!dotfiles || d->d_name[1] == '\0' ||
 		        strcmp(d->d_name, "..") == 0))
 			continue;
-		if (fstatat(dirfd(dir), d->d_name, &st, 0) != 0 ||
+		if (hidden_link(f, dirfd(dir), rel, d->d_name) ||
+		    fstatat(dirfd(dir), d->d_name, &st, 0) != 0 ||
 		    (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
 			continue; /* dangling links, devices, sockets */
 		if (n == cap) {

@@ -399,7 +399,8 @@ serve_dir(struct reply *r, struct evhttpd_file *dir, const char *rel)
 	body = evbuffer_new();
 	snprintf(title, sizeof(title), "/%s%s", rel, *rel != '\0' ? "/" : "");
 	if (fd < 0 || body == NULL ||
-	    evhttpd_listing(fd, title, r->w->o->dotfiles, body) != 0) {
+	    evhttpd_listing(r->w->files, fd, rel, title, r->w->o->dotfiles,
+	        body) != 0) {
 		if (body != NULL)
 			evbuffer_free(body);
 		send_status(r, 404, "Not Found");
