@@ -320,8 +320,9 @@ write_sendfile(struct evbuffer *buffer, evutil_socket_t dest_fd,
 	return (int)res;
 }
 
-int
-evbuffer_read(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
+/* One readv of up to howmuch (> 0) bytes at the end of buf. */
+static int
+read_into(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
 {
 	struct evbuffer_chain **chainp;
 	struct iovec vecs[NUM_READ_IOVEC];
@@ -333,11 +334,6 @@ evbuffer_read(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
 		result = -1;
 		goto done;
 	}
-	/* As much as is waiting, within libevent's 4096-byte cap. */
-	if (ioctl(fd, FIONREAD, &n) < 0 || n <= 0 || n > EVBUFFER_MAX_READ)
-		n = EVBUFFER_MAX_READ;
-	if (howmuch < 0 || howmuch > n)
-		howmuch = n;
 
 	if (evbuffer_expand_fast_(buf, (size_t)howmuch, NUM_READ_IOVEC) < 0) {
 		result = -1;
@@ -377,6 +373,25 @@ evbuffer_read(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
 done:
 	EVBUFFER_UNLOCK(buf);
 	return result;
+}
+
+int
+evbuffer_read(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
+{
+	int n;
+
+	/* As much as is waiting, within libevent's 4096-byte cap. */
+	if (ioctl(fd, FIONREAD, &n) < 0 || n <= 0 || n > EVBUFFER_MAX_READ)
+		n = EVBUFFER_MAX_READ;
+	if (howmuch < 0 || howmuch > n)
+		howmuch = n;
+	return read_into(buf, fd, howmuch);
+}
+
+int
+evbuffer_read_upto_(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
+{
+	return read_into(buf, fd, howmuch > 0 ? howmuch : EVBUFFER_MAX_READ);
 }
 
 /* writev of up to howmuch bytes from the front, in memory chains. */

@@ -152,6 +152,17 @@ extern const struct bufferevent_ops bufferevent_ops_pair;
 #define BEV_IS_FILTER(bev) ((bev)->be_ops == &bufferevent_ops_filter)
 #define BEV_IS_PAIR(bev) ((bev)->be_ops == &bufferevent_ops_pair)
 
+/*
+ * Sends buf through bev: a socket bufferevent with nothing queued, ready
+ * to write and without rate limits writes it to the socket at once (one
+ * writev, no write event added: what a reply that fits the socket buffer
+ * should cost); whatever is left, or all of buf for any other
+ * bufferevent, is moved to the output.  Returns the bytes written at
+ * once; the write callback runs only for what went through the output.
+ */
+size_t bufferevent_write_buffer_now_(struct bufferevent *bev,
+    struct evbuffer *buf);
+
 /* From the public struct to the private one. */
 #define BEV_UPCAST(b) EVUTIL_UPCAST((b), struct bufferevent_private, bev)
 

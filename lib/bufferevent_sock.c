@@ -29,6 +29,7 @@
 
 #include "bufferevent-internal.h"
 #include "event-internal.h"
+#include "evbuffer-internal.h"
 #include "log-internal.h"
 #include "mm-internal.h"
 #include "util-internal.h"
@@ -71,7 +72,8 @@ socket_readcb(evutil_socket_t fd, short event, void *arg)
 		goto done;
 
 	evbuffer_unfreeze(input, 0);
-	res = evbuffer_read(input, fd, (int)howmuch);
+	/* One readv, no FIONREAD: the read max bounds the allocation. */
+	res = evbuffer_read_upto_(input, fd, (int)howmuch);
 	evbuffer_freeze(input, 0);
 
 	if (res == -1) {
@@ -216,6 +218,33 @@ socket_outbuf_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 			event_debug(("%s: cannot add the write event of %p",
 			    __func__, (void *)bufev));
 	}
+}
+
+size_t
+bufferevent_write_buffer_now_(struct bufferevent *bufev, struct evbuffer *buf)
+{
+	struct bufferevent_private *p = BEV_UPCAST(bufev);
+	evutil_socket_t fd;
+	int res = 0;
+
+	bufferevent_incref_and_lock_(bufev);
+	fd = bufferevent_getfd(bufev);
+	/* Straight to the socket only when nothing is queued before buf and
+	 * writing would start now anyway; rate limits take the usual way. */
+	if (BEV_IS_SOCKET(bufev) && fd >= 0 && !p->connecting &&
+	    (bufev->enabled & EV_WRITE) && !p->write_suspended &&
+	    p->rate_limiting == NULL &&
+	    evbuffer_get_length(bufev->output) == 0) {
+		res = evbuffer_write(buf, fd);
+		/* An error shows again on the write event, which reports it
+		 * the usual way once the rest is queued. */
+		if (res < 0)
+			res = 0;
+	}
+	if (evbuffer_get_length(buf) > 0)
+		evbuffer_add_buffer(bufev->output, buf);
+	bufferevent_decref_and_unlock_(bufev);
+	return (size_t)res;
 }
 
 /* ------------------------------------------------------------------ */

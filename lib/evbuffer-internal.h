@@ -167,6 +167,13 @@ struct evbuffer {
  */
 
 /*
+ * One read of up to howmuch bytes (4096 when howmuch <= 0) without
+ * asking FIONREAD first: what a socket bufferevent uses, so that a
+ * readable socket costs one system call.  Returns like evbuffer_read().
+ */
+int evbuffer_read_upto_(struct evbuffer *buf, evutil_socket_t fd, int howmuch);
+
+/*
  * Ties the buffer to the bufferevent that owns it: while a deferred
  * callback of the buffer is pending, the bufferevent is kept alive with
  * bufferevent_incref() and released with bufferevent_decref() once the

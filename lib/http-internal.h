@@ -44,8 +44,9 @@ struct evdns_getaddrinfo_request;
 
 /* Internal flags of struct evhttp_request, beside the public ones
  * (0x0001 to 0x0010). */
-#define EVHTTP_REQ_KEEPALIVE_ 0x0100 /* message allows reuse */
-#define EVHTTP_REQ_HEAD_READ_ 0x0200 /* head read, body may follow */
+#define EVHTTP_REQ_KEEPALIVE_ 0x0100  /* message allows reuse */
+#define EVHTTP_REQ_HEAD_READ_ 0x0200  /* head read, body may follow */
+#define EVHTTP_REQ_DISPATCHED_ 0x0400 /* given to the server's callback */
 
 /* Where a connection is. */
 enum evhttp_connection_state_ {
@@ -55,7 +56,9 @@ enum evhttp_connection_state_ {
 	EVCON_READING_HEAD,    /* start line and fields */
 	EVCON_READING_BODY,    /* body (or chunks) */
 	EVCON_READING_TRAILER, /* fields after the last chunk */
-	EVCON_WRITING          /* a request or a reply */
+	EVCON_WRITING,         /* a request or a reply */
+	EVCON_HANDLING         /* incoming: the request is with the server's
+	                        * callback, which has not replied yet */
 };
 
 TAILQ_HEAD(evhttp_requestq_, evhttp_request);
@@ -119,6 +122,21 @@ struct evhttp_connection {
 	/* lib/http.c's writing state: called when the output has drained. */
 	void (*write_done)(struct evhttp_connection *, void *);
 	void *write_done_arg;
+	struct event_callback write_done_ev; /* written at once: done later */
+	struct evbuffer *wbuf;               /* a message being put together */
+
+	/* Incoming: the idle timeout, the head deadline (from the first
+	 * byte of a request, never extended) and the body's read timeout. */
+	struct event timer;
+
+	/* Nesting of lib/http.c's frames on the stack; a free asked for
+	 * inside them waits until the outermost one returns. */
+	int busy;
+	unsigned free_pending : 1;
+	unsigned done_sync : 1;   /* write_done due once the frame returns */
+	unsigned peer_eof : 1;    /* the peer closed its side */
+	unsigned read_paused : 1; /* reading off until the reply is out */
+	unsigned lingering : 1;   /* discarding input until close */
 };
 
 /* ---- lib/http.c ---- */
@@ -150,6 +168,11 @@ void evhttp_connection_fail_(struct evhttp_connection *evcon,
  * EVCON_DISCONNECTED. */
 void evhttp_connection_reset_(struct evhttp_connection *evcon);
 
+/* Sends buf (which it empties) like evhttp_write_buffer_, straight to the
+ * socket when nothing is queued: done runs once it is all written. */
+void evhttp_send_buffer_(struct evhttp_connection *evcon, struct evbuffer *buf,
+    void (*done)(struct evhttp_connection *, void *), void *arg);
+
 /* Applies evcon->timeout to the bufferevent. */
 void evhttp_connection_apply_timeout_(struct evhttp_connection *evcon);
 
@@ -160,7 +183,26 @@ int evhttp_request_keeps_alive_(const struct evhttp_request *req);
 /* Frees a request the library owns (runs nothing). */
 void evhttp_request_free_(struct evhttp_request *req);
 
+/* The done callback of a reply's last part (arg: the request, first in
+ * the queue): completes the request, then reads the next one or closes
+ * the connection. */
+void evhttp_reply_written_(struct evhttp_connection *evcon, void *arg);
+
+/* Sets up an incoming connection to close once the current reply is
+ * written (the request was bad: nothing after it is read). */
+void evhttp_close_after_reply_(struct evhttp_connection *evcon);
+
+/* Adds a field, name and value not NUL-terminated; -1 without memory. */
+int evhttp_add_header_n_(struct evkeyvalq *headers, const char *name,
+    size_t name_len, const char *value, size_t value_len);
+
 /* ---- lib/http_server.c ---- */
+
+/* An incoming request's head is read: 0 to go on reading its body, or
+ * the status to refuse it with (the server may have added headers, such
+ * as Allow). */
+int evhttp_server_check_head_(struct evhttp_connection *evcon,
+    struct evhttp_request *req);
 
 /* An incoming connection has read a whole request head (and, unless it
  * is streamed with a chunked callback, its body): dispatch it. */

@@ -14,10 +14,13 @@ event2include_HEADERS += \
 	lib/include/event2/http_struct.h
 
 # The pure parts: message parser, URIs and encodings, header lists.
-# (sources added here by their owner)
+lib_libevkit_a_SOURCES += \
+	lib/http_parse.c
 
 # Connections, requests and the server.
-# (sources added here by their owner)
+lib_libevkit_a_SOURCES += \
+	lib/http.c \
+	lib/http_server.c
 
 # The client.
 # (sources added here by their owner)
