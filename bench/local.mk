@@ -35,3 +35,11 @@ bench-dns: lib/libevkit.a
 	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
 	    $(SHELL) '$(top_srcdir)/bench/dns-vs-libevent'
 .PHONY: bench-dns
+
+# evhttp client requests/s in a keep-alive loop, evkit and the system
+# libevent, against the same libevent server.
+EXTRA_DIST += bench/http-client.c bench/http-client-vs-libevent
+bench-http-client: lib/libevkit.a
+	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
+	    $(SHELL) '$(top_srcdir)/bench/http-client-vs-libevent'
+.PHONY: bench-http-client

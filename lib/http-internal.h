@@ -234,4 +234,9 @@ void evhttp_client_fail_(struct evhttp_connection *evcon,
  * timer, cancel the name lookup, fail the queued requests. */
 void evhttp_client_connection_gone_(struct evhttp_connection *evcon);
 
+/* evhttp_connection_set_base (http_compat.h): moves a client connection
+ * that has no socket yet to base. */
+void evhttp_client_set_base_(struct evhttp_connection *evcon,
+    struct event_base *base);
+
 #endif /* HTTP_INTERNAL_H_INCLUDED_ */

@@ -925,8 +925,12 @@ read_head(struct evhttp_connection *evcon, struct evhttp_request *req)
 		r = req->header_cb(req, req->cb_arg);
 		req->flags &= ~EVHTTP_REQ_DEFER_FREE;
 		if (r < 0 || (req->flags & EVHTTP_REQ_NEEDS_FREE)) {
+			/* libevent reports a refusal as EOF, a cancel
+			 * as a cancel. */
 			evhttp_connection_fail_(evcon,
-			    EVREQ_HTTP_REQUEST_CANCEL);
+			    (req->flags & EVHTTP_REQ_NEEDS_FREE)
+			        ? EVREQ_HTTP_REQUEST_CANCEL
+			        : EVREQ_HTTP_EOF);
 			return -1;
 		}
 	}
@@ -1254,7 +1258,7 @@ conn_readcb(struct bufferevent *bev, void *arg)
 		if (!is_incoming(evcon) && !evcon->lingering) {
 			/* Nothing is expected between responses. */
 			evbuffer_drain(input, evbuffer_get_length(input));
-			evhttp_connection_reset_(evcon);
+			evhttp_connection_fail_(evcon, EVREQ_HTTP_EOF);
 		}
 		break;
 	default:
@@ -1304,10 +1308,7 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 			message_read(evcon, req);
 			goto done;
 		}
-		if (evcon->state == EVCON_IDLE) {
-			evhttp_connection_reset_(evcon);
-			goto done;
-		}
+		/* Idle: the client drops it (or frees it, if so set). */
 		evhttp_connection_fail_(evcon, EVREQ_HTTP_EOF);
 		goto done;
 	}
@@ -1319,7 +1320,7 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 		if (is_incoming(evcon))
 			evhttp_connection_free(evcon);
 		else
-			evhttp_connection_reset_(evcon);
+			evhttp_connection_fail_(evcon, EVREQ_HTTP_EOF);
 		goto done;
 	}
 	evhttp_connection_fail_(evcon,

@@ -2,6 +2,7 @@
 # lib/http-internal.h says which file owns what.
 
 noinst_HEADERS += \
+	lib/http-headers-internal.h \
 	lib/http-internal.h \
 	lib/http-parse-internal.h \
 	lib/http-uri-internal.h
@@ -15,7 +16,9 @@ event2include_HEADERS += \
 
 # The pure parts: message parser, URIs and encodings, header lists.
 lib_libevkit_a_SOURCES += \
-	lib/http_parse.c
+	lib/http_parse.c \
+	lib/http_uri.c \
+	lib/http_headers.c
 
 # Connections, requests and the server.
 lib_libevkit_a_SOURCES += \
@@ -23,4 +26,6 @@ lib_libevkit_a_SOURCES += \
 	lib/http_server.c
 
 # The client.
-# (sources added here by their owner)
+lib_libevkit_a_SOURCES += \
+	lib/http_client.c \
+	lib/http_compat.c

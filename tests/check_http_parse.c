@@ -22,6 +22,7 @@
 
 #include "check-internal.h"
 #include "http-parse-internal.h"
+#include "http-uri-internal.h"
 
 /* ---- requests ---- */
 
@@ -657,6 +658,78 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* ---- request targets ---- */
+
+static const struct {
+	const char *target;
+	int connect;
+	int ok;
+	const char *host; /* NULL: none */
+	int port;
+	const char *path, *query;
+} targets[] = {
+	{ "/", 0, 1, NULL, -1, "/", NULL },
+	{ "/a/b?x=1&y", 0, 1, NULL, -1, "/a/b", "x=1&y" },
+	{ "/a b", 0, 1, NULL, -1, "/a b", NULL }, /* as browsers send */
+	{ "/\xc3\xa9", 0, 1, NULL, -1, "/\xc3\xa9", NULL },
+	{ "http://h:8080/p?q", 0, 1, "h", 8080, "/p", "q" },
+	{ "http://h", 0, 1, "h", -1, "", NULL },
+	{ "*", 0, 1, NULL, -1, "*", NULL },
+	{ "h:443", 1, 1, "h", 443, "", NULL },
+	{ "[::1]:443", 1, 1, "[::1]", 443, "", NULL },
+	{ "", 0, 0, NULL, 0, NULL, NULL },
+	{ "p", 0, 0, NULL, 0, NULL, NULL },
+	{ "//h/p", 0, 0, NULL, 0, NULL, NULL },
+	{ "/p#f", 0, 0, NULL, 0, NULL, NULL },
+	{ "mailto:a@b", 0, 0, NULL, 0, NULL, NULL },
+	{ "**", 0, 0, NULL, 0, NULL, NULL },
+	{ "h", 1, 0, NULL, 0, NULL, NULL },
+	{ "h:", 1, 0, NULL, 0, NULL, NULL },
+	{ ":443", 1, 0, NULL, 0, NULL, NULL },
+	{ "u@h:443", 1, 0, NULL, 0, NULL, NULL },
+	{ "h:443/p", 1, 0, NULL, 0, NULL, NULL },
+	{ "/", 1, 0, NULL, 0, NULL, NULL },
+	{ "h:65536", 1, 0, NULL, 0, NULL, NULL },
+};
+
+START_TEST(test_target)
+{
+	const char *t = targets[_i].target;
+	struct evhttp_uri *u =
+	    evhttp_uri_parse_target_(t, strlen(t), targets[_i].connect);
+
+	if (!targets[_i].ok) {
+		ck_assert_msg(u == NULL, "\"%s\" accepted", t);
+		return;
+	}
+	ck_assert_msg(u != NULL, "\"%s\" refused", t);
+	if (targets[_i].host == NULL)
+		ck_assert_ptr_null(evhttp_uri_get_host(u));
+	else
+		ck_assert_str_eq(evhttp_uri_get_host(u), targets[_i].host);
+	ck_assert_int_eq(evhttp_uri_get_port(u), targets[_i].port);
+	ck_assert_str_eq(evhttp_uri_get_path(u), targets[_i].path);
+	if (targets[_i].query == NULL)
+		ck_assert_ptr_null(evhttp_uri_get_query(u));
+	else
+		ck_assert_str_eq(evhttp_uri_get_query(u), targets[_i].query);
+	evhttp_uri_free(u);
+}
+END_TEST
+
+/* The target is a length, not a C string. */
+START_TEST(test_target_length)
+{
+	struct evhttp_uri *u = evhttp_uri_parse_target_("/ab?c HTTP", 5, 0);
+
+	ck_assert_ptr_nonnull(u);
+	ck_assert_str_eq(evhttp_uri_get_path(u), "/ab");
+	ck_assert_str_eq(evhttp_uri_get_query(u), "c");
+	evhttp_uri_free(u);
+	ck_assert_ptr_null(evhttp_uri_parse_target_("/a\0b", 4, 0));
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 Suite *
@@ -679,6 +752,8 @@ http_parse_suite(void)
 	tcase_add_test(tc, test_field_line);
 	tcase_add_test(tc, test_send_checks);
 	tcase_add_test(tc, test_names);
+	tcase_add_loop_test(tc, test_target, 0, N(targets));
+	tcase_add_test(tc, test_target_length);
 	suite_add_tcase(s, tc);
 	return s;
 }
