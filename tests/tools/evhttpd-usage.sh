@@ -90,18 +90,18 @@ for m in $METHODS; do
 		export "EVENT_NO$(echo "$other" | tr a-z A-Z)"
 	done
 	EVENT_SHOW_METHOD=1 timeout -k 5 10 "$EVHTTPD" -p 0 "$tmp/www" \
-	    </dev/null 2>"$tmp/env.err" &
+	    </dev/null 2>"$tmp/env.$m.err" &
 	pid=$!
 	pids="$pids $pid"
-	p=$(port_from "$tmp/env.err")
+	p=$(port_from "$tmp/env.$m.err")
 	got=$(curl -s --max-time 5 "http://127.0.0.1:$p/x")
 	kill "$pid"
 	wait "$pid"
-	if [ "$got" = hi ] && grep -qi "$m" "$tmp/env.err"; then
-		ok "EVENT_NO* leave $m: $(grep -i "$m" "$tmp/env.err" | head -n 1)"
+	if [ "$got" = hi ] && grep -qi "$m" "$tmp/env.$m.err"; then
+		ok "EVENT_NO* leave $m: $(grep -i "$m" "$tmp/env.$m.err" | head -n 1)"
 	else
 		fail "EVENT_NO* leave $m: got '$got'"
-		show "$tmp/env.err"
+		show "$tmp/env.$m.err"
 	fi
 done
 unset EVENT_NOEPOLL EVENT_NOPOLL EVENT_NOSELECT

@@ -91,11 +91,15 @@ void evhttpd_serve(struct evhttp_request *req, void *arg);
 /* A new second: refresh the cached time strings. */
 void evhttpd_worker_tick(struct evhttpd_worker *w);
 
-/* conns.c: --max-conns; accepting pauses while the limit is reached. */
+/* Leave the loop if stopping and nothing is in flight (main.c). */
+void evhttpd_worker_check_stop(struct evhttpd_worker *w);
+
+/* conns.c: connections and requests in flight, --max-conns. */
 struct evhttpd_conns *evhttpd_conns_new(struct evhttpd_worker *w);
 void evhttpd_conns_free(struct evhttpd_conns *c);
-/* The request's connection is known to be alive (and counted). */
-void evhttpd_conns_seen(struct evhttpd_conns *c, struct evhttp_request *req);
+/* A request starts: counted in flight until answered or its connection
+ * closes. */
+void evhttpd_conns_request(struct evhttpd_conns *c, struct evhttp_request *req);
 /* Connections that never sent a request, given up once timed out. */
 void evhttpd_conns_expire(struct evhttpd_conns *c);
 

@@ -113,6 +113,13 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		evhttpd_log_flush();
 }
 
+void
+evhttpd_worker_check_stop(struct evhttpd_worker *w)
+{
+	if (w->stopping && w->inflight <= 0)
+		event_base_loopexit(w->base, NULL);
+}
+
 /* Stop accepting; leave when nothing is in flight. */
 static void
 worker_stop(struct evhttpd_worker *w)
@@ -123,10 +130,8 @@ worker_stop(struct evhttpd_worker *w)
 		return;
 	w->stopping = 1;
 	evconnlistener_disable(w->listener);
-	if (w->inflight == 0)
-		event_base_loopexit(w->base, NULL);
-	else
-		event_base_loopexit(w->base, &grace);
+	event_base_loopexit(w->base, &grace);
+	evhttpd_worker_check_stop(w);
 }
 
 static void

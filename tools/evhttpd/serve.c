@@ -437,16 +437,6 @@ redirect_dir(struct reply *r, const struct evhttp_uri *uri)
 	evbuffer_free(loc);
 }
 
-static void
-request_done(struct evhttp_request *req, void *arg)
-{
-	struct evhttpd_worker *w = arg;
-
-	(void)req;
-	if (--w->inflight == 0 && w->stopping)
-		event_base_loopexit(w->base, NULL);
-}
-
 void
 evhttpd_worker_tick(struct evhttpd_worker *w)
 {
@@ -471,10 +461,7 @@ evhttpd_serve(struct evhttp_request *req, void *arg)
 	char rel[PATH_MAX];
 	int status, slash;
 
-	w->inflight++;
-	evhttp_request_set_on_complete_cb(req, request_done, w);
-	if (w->conns != NULL)
-		evhttpd_conns_seen(w->conns, req);
+	evhttpd_conns_request(w->conns, req);
 	event_base_gettimeofday_cached(w->base, &tv);
 	if (tv.tv_sec != w->now)
 		evhttpd_worker_tick(w);
