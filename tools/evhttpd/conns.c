@@ -31,6 +31,7 @@
 #include "evhttpd.h"
 
 #define NBUCKETS 4096
+#define MAX_SINGLE_WRITE (4 * 1024 * 1024)
 
 struct conn {
 	struct bufferevent *bev; /* the key */
@@ -107,9 +108,16 @@ new_conn(struct event_base *base, void *arg)
 	struct bufferevent *bev;
 
 	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (bev != NULL)
-		add_conn(arg, bev);
-	return bev; /* NULL: evhttp makes its own, uncounted */
+	if (bev == NULL)
+		return NULL; /* evhttp makes its own, uncounted */
+	/*
+	 * A bufferevent writes at most 16 KiB per call by default: 64
+	 * sendfile calls for a 1 MiB file.  The kernel takes what fits in
+	 * the socket buffer anyway, so let one call offer it all.
+	 */
+	bufferevent_set_max_single_write(bev, MAX_SINGLE_WRITE);
+	add_conn(arg, bev);
+	return bev;
 }
 
 static void
