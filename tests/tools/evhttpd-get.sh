@@ -70,6 +70,12 @@ t_dirs() {
 	[ "$st" = 301 ] &&
 	    [ "$(header Location)" = "/sub/?x=1" ]
 	check "/sub -> 301 /sub/"
+	printf 'GET //sub HTTP/1.0\r\n\r\n' >"$tmp/req"
+	raw "$tmp/req" | tr -d '\r' >"$tmp/resp"
+	# evhttp may refuse "//sub" (400); a redirect must stay on this host.
+	head -n 1 "$tmp/resp" | grep -q ' 400 ' ||
+	    grep -qx 'Location: /sub/' "$tmp/resp"
+	check "//sub: 400, or 301 to /sub/, never to //sub/ (another host)"
 	st=$(get -L "$base/sub")
 	[ "$st" = 200 ] && grep -q 'sub index' "$tmp/b"
 	check "index.html"

@@ -428,6 +428,9 @@ redirect_dir(struct reply *r, const struct evhttp_uri *uri)
 		send_status(r, 500, "Internal Server Error");
 		return;
 	}
+	/* One leading slash: "//host/dir" would send browsers to "host". */
+	while (path[0] == '/' && path[1] == '/')
+		path++;
 	evbuffer_add_printf(loc, "%s/%s%s", path, query != NULL ? "?" : "",
 	    query != NULL ? query : "");
 	evbuffer_add(loc, "", 1);
