@@ -14,7 +14,8 @@ EXTRA_DIST += \
 	bench/evbuffer-vs-libevent \
 	bench/dns-bench.c \
 	bench/dns-vs-libevent \
-	bench/dns-wire-parse.c
+	bench/dns-wire-parse.c \
+	bench/http-parse.c
 
 # evbuffer micro-benchmark against the system libevent's evbuffer.
 bench-evbuffer: lib/libevkit.a
@@ -43,6 +44,15 @@ bench-http-client: lib/libevkit.a
 	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
 	    $(SHELL) '$(top_srcdir)/bench/http-client-vs-libevent'
 .PHONY: bench-http-client
+
+# The evhttp server: 1 KiB keep-alive replies driven by wrk, evkit and the
+# system libevent side by side, req/s and syscalls per request.
+EXTRA_DIST += bench/http-vs-libevent bench/http-server.c
+
+bench-http: lib/libevkit.a
+	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
+	    $(SHELL) '$(top_srcdir)/bench/http-vs-libevent'
+.PHONY: bench-http
 
 # evhttpd against nginx and lighttpd (wrk, ab, strace -c); installs them
 # with apt-get when missing.  BENCH_FLAGS as for bench/evhttpd-wrk -h.

@@ -137,6 +137,7 @@ struct evhttp_connection {
 	unsigned peer_eof : 1;    /* the peer closed its side */
 	unsigned read_paused : 1; /* reading off until the reply is out */
 	unsigned lingering : 1;   /* discarding input until close */
+	unsigned free_held : 1;   /* free even a request being answered */
 };
 
 /* ---- lib/http.c ---- */
@@ -187,6 +188,11 @@ void evhttp_request_free_(struct evhttp_request *req);
  * the queue): completes the request, then reads the next one or closes
  * the connection. */
 void evhttp_reply_written_(struct evhttp_connection *evcon, void *arg);
+
+/* Closes an incoming connection for the library (failure, timeout, the
+ * server freed): as evhttp_connection_free, but a request the server's
+ * callback has not answered yet is detached, not freed. */
+void evhttp_connection_close_(struct evhttp_connection *evcon);
 
 /* Sets up an incoming connection to close once the current reply is
  * written (the request was bad: nothing after it is read). */

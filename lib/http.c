@@ -597,7 +597,8 @@ conn_free(struct evhttp_connection *evcon)
 		req->evcon = NULL;
 		/* The server's callback has it and has not finished its
 		 * reply: that reply (finding no connection) frees it. */
-		if ((req->flags & EVHTTP_REQ_DISPATCHED_) && !req->userdone)
+		if ((req->flags & EVHTTP_REQ_DISPATCHED_) && !req->userdone &&
+		    !evcon->free_held)
 			continue;
 		if (!(req->flags & EVHTTP_USER_OWNED))
 			evhttp_request_free_(req);
@@ -622,18 +623,37 @@ conn_free(struct evhttp_connection *evcon)
 	mm_free(evcon);
 }
 
-void
-evhttp_connection_free(struct evhttp_connection *evcon)
+/*
+ * Frees evcon now or, inside one of our frames, when the frame leaves.
+ * held: a request the server's callback has and has not answered is
+ * freed too (the application freed the connection itself); otherwise it
+ * is detached and its reply, finding no connection, frees it.
+ */
+static void
+conn_close(struct evhttp_connection *evcon, int held)
 {
 	if (evcon == NULL || (evcon->flags & EVHTTP_CON_FREEING))
 		return;
+	if (held)
+		evcon->free_held = 1;
 	if (evcon->busy) {
-		/* A callback of ours is on the stack: its frame frees. */
 		evcon->free_pending = 1;
 		bufferevent_disable(evcon->bufev, EV_READ);
 		return;
 	}
 	conn_free(evcon);
+}
+
+void
+evhttp_connection_free(struct evhttp_connection *evcon)
+{
+	conn_close(evcon, 1);
+}
+
+void
+evhttp_connection_close_(struct evhttp_connection *evcon)
+{
+	conn_close(evcon, 0);
 }
 
 void
@@ -643,7 +663,7 @@ evhttp_connection_fail_(struct evhttp_connection *evcon,
 	if (is_incoming(evcon)) {
 		event_debug(("%s: closing incoming connection %p (%d)",
 		    __func__, (void *)evcon, (int)err));
-		evhttp_connection_free(evcon);
+		evhttp_connection_close_(evcon);
 		return;
 	}
 	evhttp_client_fail_(evcon, err);
@@ -880,14 +900,17 @@ read_head(struct evhttp_connection *evcon, struct evhttp_request *req)
 			return -1;
 		}
 	} else {
-		evbuffer_drain(input, len);
 		if (head.status >= 100 && head.status < 200 &&
 		    head.status != 101) {
 			/* An interim response: the real one follows. */
+			evbuffer_drain(input, len);
 			evhttp_clear_headers(req->input_headers);
 			return 0;
 		}
-		if (got_response_head(evcon, req, &head) < 0) {
+		/* The head's strings point into the input: copy first. */
+		r = got_response_head(evcon, req, &head);
+		evbuffer_drain(input, len);
+		if (r < 0) {
 			refuse(evcon, req, 0, EVREQ_HTTP_BUFFER_ERROR);
 			return -1;
 		}
@@ -1169,6 +1192,10 @@ pump(struct evhttp_connection *evcon)
 		}
 		req->evcon = evcon;
 		req->kind = EVHTTP_REQUEST;
+		/* A file added to the reply goes out with sendfile. */
+		if (BEV_IS_SOCKET(evcon->bufev))
+			evbuffer_set_flags(req->output_buffer,
+			    EVBUFFER_FLAG_DRAINS_TO_FD);
 		if (evcon->address)
 			req->remote_host = mm_strdup(evcon->address);
 		req->remote_port = evcon->port;
@@ -1289,7 +1316,7 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 		goto done;
 	}
 	if (evcon->lingering) {
-		evhttp_connection_free(evcon);
+		evhttp_connection_close_(evcon);
 		goto done;
 	}
 	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
@@ -1299,7 +1326,7 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 			 * closed its side); a partial one never will be. */
 			if (evcon->state == EVCON_IDLE ||
 			    reading_message(evcon))
-				evhttp_connection_free(evcon);
+				evhttp_connection_close_(evcon);
 			goto done;
 		}
 		req = current_request(evcon);
@@ -1318,7 +1345,7 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (is_incoming(evcon) || evcon->state == EVCON_IDLE) {
 		if (is_incoming(evcon))
-			evhttp_connection_free(evcon);
+			evhttp_connection_close_(evcon);
 		else
 			evhttp_connection_fail_(evcon, EVREQ_HTTP_EOF);
 		goto done;
@@ -1339,7 +1366,7 @@ conn_timercb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	conn_enter(evcon);
 	event_debug(("%s: connection %p timed out", __func__, (void *)evcon));
-	evhttp_connection_free(evcon);
+	evhttp_connection_close_(evcon);
 	conn_leave(evcon);
 }
 
@@ -1356,7 +1383,7 @@ close_incoming(struct evhttp_connection *evcon)
 
 	if (!(evcon->flags & EVHTTP_CON_LINGERING_CLOSE) || fd < 0 ||
 	    evcon->lingering) {
-		evhttp_connection_free(evcon);
+		evhttp_connection_close_(evcon);
 		return;
 	}
 	evcon->lingering = 1;

@@ -136,7 +136,7 @@ evhttp_free(struct evhttp *http)
 	while ((evcon = TAILQ_FIRST(&http->connections)) != NULL) {
 		TAILQ_REMOVE(&http->connections, evcon, next);
 		evcon->http_server = NULL;
-		evhttp_connection_free(evcon);
+		evhttp_connection_close_(evcon);
 	}
 	while ((cb = TAILQ_FIRST(&http->callbacks)) != NULL) {
 		TAILQ_REMOVE(&http->callbacks, cb, next);
@@ -216,8 +216,9 @@ evhttp_set_timeout_tv(struct evhttp *http, const struct timeval *tv)
 int
 evhttp_set_flags(struct evhttp *http, int flags)
 {
+	/* 1 for an unknown flag, as libevent 2.1 answers. */
 	if (flags & ~EVHTTP_SERVER_LINGERING_CLOSE)
-		return -1;
+		return 1;
 	http->flags = flags;
 	return 0;
 }

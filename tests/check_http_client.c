@@ -394,6 +394,43 @@ send_get(struct evhttp_connection *evcon, struct res *r, const char *uri)
 	return evhttp_make_request(evcon, new_req(r), EVHTTP_REQ_GET, uri);
 }
 
+/* A scripted server and a client connection to it. */
+#define START(s, script) \
+	start((s), (script), (int)(sizeof(script) / sizeof((script)[0])))
+
+static struct evhttp_connection *
+start(struct srv *s, const struct step *script, int nsteps)
+{
+	srv_start(s, script, nsteps);
+	return client(s);
+}
+
+static void
+finish(struct srv *s, struct evhttp_connection *evcon)
+{
+	evhttp_connection_free(evcon);
+	srv_stop(s);
+}
+
+/* A GET, and the loop run until it is done. */
+static void
+get_wait(struct evhttp_connection *evcon, struct res *r, const char *uri)
+{
+	ck_assert_int_eq(send_get(evcon, r, uri), 0);
+	wait_for(&r->done);
+}
+
+/* The request failed with err: the error callback, then the request
+ * callback with NULL, once each. */
+static void
+assert_failed(const struct res *r, enum evhttp_request_error err)
+{
+	ck_assert_int_eq(r->errors, 1);
+	ck_assert_int_eq(r->err, err);
+	ck_assert_int_eq(r->calls, 1);
+	ck_assert_int_eq(r->null_req, 1);
+}
+
 #define OK_5 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
 /* ---- Requests and responses ---- */
@@ -408,8 +445,7 @@ START_TEST(test_get)
 	char *addr;
 	ev_uint16_t port;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 #ifndef EVKIT_REFERENCE
 	/* libevent returns a zeroed address before the connection. */
 	ck_assert_ptr_null(evhttp_connection_get_addr(evcon));
@@ -457,8 +493,7 @@ START_TEST(test_get)
 		                            ->sin_port),
 		    s.port);
 	}
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -473,8 +508,7 @@ START_TEST(test_post_body)
 	struct evhttp_connection *evcon;
 	struct evhttp_request *req;
 
-	srv_start(&s, script, 2);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	req = new_req(&r1);
 	evbuffer_add_printf(evhttp_request_get_output_buffer(req), "a=1&b=2");
 	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_POST,
@@ -495,8 +529,7 @@ START_TEST(test_post_body)
 	ck_assert_ptr_nonnull(strstr(s.req[0], "\r\n\r\na=1&b=2"));
 	ck_assert_ptr_nonnull(strstr(s.req[1], "PUT /empty HTTP/1.1\r\n"));
 	ck_assert_ptr_nonnull(strstr(s.req[1], "\r\nContent-Length: 0\r\n"));
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -511,8 +544,7 @@ START_TEST(test_keepalive_reuse)
 	int i;
 
 	memset(r, 0, sizeof(r));
-	srv_start(&s, script, 3);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(send_get(evcon, &r[i], "/k"), 0);
 	wait_for(&r[2].done);
@@ -526,8 +558,7 @@ START_TEST(test_keepalive_reuse)
 	ck_assert_int_eq(s.req_conn[1], s.req_conn[0]);
 	ck_assert_int_eq(s.req_conn[2], s.req_conn[0]);
 	ck_assert_int_eq(s.pipelined, 0);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -548,23 +579,19 @@ START_TEST(test_idle_close_reconnect)
 	struct evhttp_connection *evcon;
 	int closed = 0;
 
-	srv_start(&s, script, 2);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	evhttp_connection_set_closecb(evcon, note_close, &closed);
-	ck_assert_int_eq(send_get(evcon, &r1, "/1"), 0);
-	wait_for(&r1.done);
+	get_wait(evcon, &r1, "/1");
 	ck_assert_int_eq(r1.code, 200);
 	wait_for(&closed);
 	ck_assert_int_eq(closed, 1);
-	ck_assert_int_eq(send_get(evcon, &r2, "/2"), 0);
-	wait_for(&r2.done);
+	get_wait(evcon, &r2, "/2");
 	ck_assert_int_eq(r2.code, 200);
 	ck_assert_str_eq(r2.body, "hello");
 	ck_assert_int_eq(r2.errors, 0);
 	ck_assert_int_eq(s.counted, 2);
 	ck_assert_int_ne(s.req_conn[0], s.req_conn[1]);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -583,19 +610,16 @@ START_TEST(test_response_close)
 	struct evhttp_connection *evcon;
 	int closed = 0;
 
-	srv_start(&s, script, 2);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	evhttp_connection_set_closecb(evcon, note_close, &closed);
 	ck_assert_int_eq(send_get(evcon, &r1, "/1"), 0);
-	ck_assert_int_eq(send_get(evcon, &r2, "/2"), 0);
-	wait_for(&r2.done);
+	get_wait(evcon, &r2, "/2");
 	ck_assert_int_eq(r1.code, 200);
 	ck_assert_int_eq(r2.code, 200);
 	ck_assert_int_eq(closed, 1);
 	ck_assert_int_eq(s.counted, 2);
 	ck_assert_int_ne(s.req_conn[0], s.req_conn[1]);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -611,16 +635,13 @@ START_TEST(test_http10_until_close)
 	struct res r = { 0 };
 	struct evhttp_connection *evcon;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
-	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
-	wait_for(&r.done);
+	evcon = START(&s, script);
+	get_wait(evcon, &r, "/");
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_int_eq(r.errors, 0);
 	ck_assert_int_eq(r.code, 200);
 	ck_assert_str_eq(r.body, "old style body");
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -636,21 +657,18 @@ START_TEST(test_head_no_body)
 	struct res r1 = { 0 }, r2 = { 0 };
 	struct evhttp_connection *evcon;
 
-	srv_start(&s, script, 2);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	ck_assert_int_eq(evhttp_make_request(evcon, new_req(&r1),
 	                     EVHTTP_REQ_HEAD, "/h"),
 	    0);
-	ck_assert_int_eq(send_get(evcon, &r2, "/g"), 0);
-	wait_for(&r2.done);
+	get_wait(evcon, &r2, "/g");
 	ck_assert_int_eq(r1.code, 200);
 	ck_assert_int_eq(r1.body_len, 0);
 	ck_assert_int_eq(r2.code, 200);
 	ck_assert_str_eq(r2.body, "hello");
 	ck_assert_int_eq(s.counted, 1);
 	ck_assert_ptr_nonnull(strstr(s.req[0], "HEAD /h HTTP/1.1\r\n"));
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -678,8 +696,7 @@ START_TEST(test_chunked_cb)
 	struct evhttp_connection *evcon;
 	struct evhttp_request *req;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	req = new_req(&r);
 	evhttp_request_set_chunked_cb(req, res_chunk_cb);
 	r.then = send_rest;
@@ -691,8 +708,7 @@ START_TEST(test_chunked_cb)
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_int_eq(r.code, 200);
 	ck_assert_str_eq(r.body, "hello world");
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -725,8 +741,7 @@ START_TEST(test_refused_retries)
 	evhttp_connection_set_retries(evcon, 3);
 	evhttp_connection_set_initial_retry_tv(evcon, evkit_ms_tv(&tv, 40));
 	t0 = evkit_coarse_ms();
-	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
-	wait_for(&r.done);
+	get_wait(evcon, &r, "/");
 	ms = evkit_now_ms() - t0;
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_int_eq(r.null_req, 0);
@@ -734,8 +749,7 @@ START_TEST(test_refused_retries)
 	ck_assert_int_eq(r.errors, 0);
 	/* 40 + 80 + 160 ms: three retries, each twice as late. */
 	ck_assert_msg(ms >= 280, "gave up after %.0f ms", ms);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -753,8 +767,7 @@ START_TEST(test_free_in_refused_callback)
 	r1.then = free_in_cb;
 	r1.arg = &evcon;
 	ck_assert_int_eq(send_get(evcon, &r1, "/1"), 0);
-	ck_assert_int_eq(send_get(evcon, &r2, "/2"), 0);
-	wait_for(&r2.done);
+	get_wait(evcon, &r2, "/2");
 	ck_assert_ptr_null(evcon);
 	ck_assert_int_eq(r1.calls, 1);
 	ck_assert_int_eq(r1.code, 0);
@@ -798,8 +811,7 @@ START_TEST(test_retry_succeeds)
 	wait_for(&r.done);
 	ck_assert_int_eq(r.code, 200);
 	ck_assert_str_eq(r.body, "hello");
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -813,21 +825,15 @@ START_TEST(test_timeout)
 	struct timeval tv;
 	double t0, ms;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	evhttp_connection_set_timeout_tv(evcon, evkit_ms_tv(&tv, 200));
 	t0 = evkit_coarse_ms();
-	ck_assert_int_eq(send_get(evcon, &r, "/slow"), 0);
-	wait_for(&r.done);
+	get_wait(evcon, &r, "/slow");
 	ms = evkit_now_ms() - t0;
 	ck_assert_int_eq(s.nreq, 1);
-	ck_assert_int_eq(r.errors, 1);
-	ck_assert_int_eq(r.err, EVREQ_HTTP_TIMEOUT);
-	ck_assert_int_eq(r.calls, 1);
-	ck_assert_int_eq(r.null_req, 1);
+	assert_failed(&r, EVREQ_HTTP_TIMEOUT);
 	ck_assert_msg(ms >= 200, "timed out after %.0f ms", ms);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -842,8 +848,7 @@ START_TEST(test_cancel_before)
 	struct evhttp_connection *evcon;
 	struct evhttp_request *req1, *req2;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	req1 = new_req(&r1);
 	req2 = new_req(&r2);
 	ck_assert_int_eq(evhttp_make_request(evcon, req1, EVHTTP_REQ_GET, "/1"),
@@ -862,8 +867,7 @@ START_TEST(test_cancel_before)
 	ck_assert_int_eq(r1.calls + r2.calls + r2.errors, 0);
 	ck_assert_int_eq(s.nreq, 1);
 	ck_assert_ptr_nonnull(strstr(s.req[0], "GET /3 "));
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -901,8 +905,7 @@ START_TEST(test_cancel_during)
 	ck_assert_int_eq(evhttp_make_request(evcon, cc.req, EVHTTP_REQ_GET,
 	                     "/1"),
 	    0);
-	ck_assert_int_eq(send_get(evcon, &r2, "/2"), 0);
-	wait_for(&r2.done);
+	get_wait(evcon, &r2, "/2");
 	ck_assert_int_eq(cc.cancelled, 1);
 	ck_assert_int_eq(r1.calls, 0);
 	ck_assert_int_eq(r1.errors, 1);
@@ -910,8 +913,7 @@ START_TEST(test_cancel_during)
 	ck_assert_int_eq(r2.code, 200);
 	ck_assert_int_eq(s.counted, 2);
 	ck_assert_int_ge(s.eofs, 1);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -954,8 +956,7 @@ START_TEST(test_free_in_callback)
 	struct res r1 = { 0 }, r2 = { 0 };
 	struct evhttp_connection *evcon;
 
-	srv_start(&s, script, 2);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	r1.then = free_in_cb;
 	r1.arg = &evcon;
 	ck_assert_int_eq(send_get(evcon, &r1, "/1"), 0);
@@ -982,8 +983,7 @@ START_TEST(test_free_on_completion)
 	struct res r = { 0 };
 	struct evhttp_connection *evcon;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
 	evhttp_connection_free_on_completion(evcon);
 	wait_for(&r.done);
@@ -1002,16 +1002,11 @@ START_TEST(test_body_too_long)
 	struct res r = { 0 };
 	struct evhttp_connection *evcon;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	evhttp_connection_set_max_body_size(evcon, 10);
-	ck_assert_int_eq(send_get(evcon, &r, "/big"), 0);
-	wait_for(&r.done);
-	ck_assert_int_eq(r.errors, 1);
-	ck_assert_int_eq(r.err, EVREQ_HTTP_DATA_TOO_LONG);
-	ck_assert_int_eq(r.null_req, 1);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	get_wait(evcon, &r, "/big");
+	assert_failed(&r, EVREQ_HTTP_DATA_TOO_LONG);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -1028,21 +1023,16 @@ START_TEST(test_headers_too_long)
 	struct res r = { 0 };
 	struct evhttp_connection *evcon;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	evhttp_connection_set_max_headers_size(evcon, 64);
-	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
-	wait_for(&r.done);
-	ck_assert_int_eq(r.errors, 1);
+	get_wait(evcon, &r, "/");
 #ifdef EVKIT_REFERENCE
 	/* libevent 2.1 calls a response head too long invalid. */
-	ck_assert_int_eq(r.err, EVREQ_HTTP_INVALID_HEADER);
+	assert_failed(&r, EVREQ_HTTP_INVALID_HEADER);
 #else
-	ck_assert_int_eq(r.err, EVREQ_HTTP_DATA_TOO_LONG);
+	assert_failed(&r, EVREQ_HTTP_DATA_TOO_LONG);
 #endif
-	ck_assert_int_eq(r.null_req, 1);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -1060,16 +1050,11 @@ START_TEST(test_smuggled_response)
 	struct res r = { 0 };
 	struct evhttp_connection *evcon;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
-	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
-	wait_for(&r.done);
-	ck_assert_int_eq(r.errors, 1);
-	ck_assert_int_eq(r.err, EVREQ_HTTP_INVALID_HEADER);
-	ck_assert_int_eq(r.null_req, 1);
+	evcon = START(&s, script);
+	get_wait(evcon, &r, "/");
+	assert_failed(&r, EVREQ_HTTP_INVALID_HEADER);
 	ck_assert_int_eq(r.body_len, 0);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 #endif
@@ -1091,19 +1076,15 @@ START_TEST(test_header_cb_refuses)
 	struct evhttp_connection *evcon;
 	struct evhttp_request *req;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	req = new_req(&r);
 	evhttp_request_set_header_cb(req, refuse_headers);
 	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET, "/"),
 	    0);
 	wait_for(&r.done);
-	ck_assert_int_eq(r.errors, 1);
-	ck_assert_int_eq(r.err, EVREQ_HTTP_EOF);
-	ck_assert_int_eq(r.null_req, 1);
+	assert_failed(&r, EVREQ_HTTP_EOF);
 	ck_assert_int_eq(r.body_len, 0);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -1115,15 +1096,10 @@ START_TEST(test_eof_before_response)
 	struct res r = { 0 };
 	struct evhttp_connection *evcon;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
-	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
-	wait_for(&r.done);
-	ck_assert_int_eq(r.errors, 1);
-	ck_assert_int_eq(r.err, EVREQ_HTTP_EOF);
-	ck_assert_int_eq(r.null_req, 1);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	evcon = START(&s, script);
+	get_wait(evcon, &r, "/");
+	assert_failed(&r, EVREQ_HTTP_EOF);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -1143,8 +1119,7 @@ START_TEST(test_read_on_write_error)
 	struct evhttp_request *req;
 	static char big[1 << 20];
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	ck_assert_int_eq(evhttp_connection_set_flags(evcon,
 	                     EVHTTP_CON_READ_ON_WRITE_ERROR),
 	    0);
@@ -1161,8 +1136,7 @@ START_TEST(test_read_on_write_error)
 	ck_assert_int_eq(r.errors, 0);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_int_eq(r.code, 413);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -1194,8 +1168,7 @@ START_TEST(test_connect_timeout)
 	evcon = client(&s);
 	evhttp_connection_set_timeout_tv(evcon, evkit_ms_tv(&tv, 300));
 	t0 = evkit_coarse_ms();
-	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
-	wait_for(&r.done);
+	get_wait(evcon, &r, "/");
 	ms = evkit_now_ms() - t0;
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_int_eq(r.null_req, 0);
@@ -1242,8 +1215,7 @@ START_TEST(test_name_through_evdns)
 	evcon = evhttp_connection_base_new(evkit_base, dns,
 	    "web.evkit-test.invalid", s.port);
 	ck_assert_ptr_nonnull(evcon);
-	ck_assert_int_eq(send_get(evcon, &r, "/n"), 0);
-	wait_for(&r.done);
+	get_wait(evcon, &r, "/n");
 	ck_assert_int_eq(r.code, 200);
 #ifndef EVKIT_REFERENCE
 	{
@@ -1328,10 +1300,7 @@ START_TEST(test_name_unknown)
 	    0);
 	wait_for(&r.done);
 	ck_assert_int_ge(nx.queries, 1);
-	ck_assert_int_eq(r.calls, 1);
-	ck_assert_int_eq(r.null_req, 1);
-	ck_assert_int_eq(r.errors, 1);
-	ck_assert_int_eq(r.err, EVREQ_HTTP_EOF);
+	assert_failed(&r, EVREQ_HTTP_EOF);
 	evhttp_connection_free(evcon);
 	evdns_base_free(dns, 0);
 	event_free(nx.ev);
@@ -1387,18 +1356,15 @@ START_TEST(test_local_address)
 	local_port = spare.port;
 	srv_stop(&spare);
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	evhttp_connection_set_local_address(evcon, "127.0.0.2");
 	evhttp_connection_set_local_port(evcon, local_port);
-	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
-	wait_for(&r.done);
+	get_wait(evcon, &r, "/");
 	ck_assert_int_eq(r.code, 200);
 	ck_assert_int_eq(s.nconn, 1);
 	ck_assert_str_eq(s.conn[0]->peer, "127.0.0.2");
 	ck_assert_uint_eq(s.conn[0]->peer_port, local_port);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 }
 END_TEST
 
@@ -1424,8 +1390,7 @@ START_TEST(test_family)
 	    "dual.evkit-test.invalid", s6.port);
 	ck_assert_ptr_nonnull(evcon);
 	evhttp_connection_set_family(evcon, AF_INET6);
-	ck_assert_int_eq(send_get(evcon, &r, "/6"), 0);
-	wait_for(&r.done);
+	get_wait(evcon, &r, "/6");
 	ck_assert_int_eq(r.code, 200);
 	ck_assert_int_eq(s6.nconn, 1);
 	ck_assert_str_eq(s6.conn[0]->peer, "::1");
@@ -1462,12 +1427,10 @@ START_TEST(test_reuse_connected_addr)
 	ck_assert_int_eq(evhttp_connection_set_flags(evcon,
 	                     EVHTTP_CON_REUSE_CONNECTED_ADDR),
 	    0);
-	ck_assert_int_eq(send_get(evcon, &r1, "/1"), 0);
-	wait_for(&r1.done);
+	get_wait(evcon, &r1, "/1");
 	ck_assert_int_eq(r1.code, 200);
 	evdns_base_clear_host_addresses(dns);
-	ck_assert_int_eq(send_get(evcon, &r2, "/2"), 0);
-	wait_for(&r2.done);
+	get_wait(evcon, &r2, "/2");
 	ck_assert_int_eq(r2.code, 200);
 	ck_assert_int_eq(nx.queries, 0);
 	ck_assert_int_eq(s.counted, 2);
@@ -1495,11 +1458,9 @@ START_TEST(test_compat_set_base)
 	ck_assert_ptr_nonnull(evcon);
 	evhttp_connection_set_base(evcon, evkit_base);
 	ck_assert_ptr_eq(evhttp_connection_get_base(evcon), evkit_base);
-	ck_assert_int_eq(send_get(evcon, &r, "/compat"), 0);
-	wait_for(&r.done);
+	get_wait(evcon, &r, "/compat");
 	ck_assert_int_eq(r.code, 200);
-	evhttp_connection_free(evcon);
-	srv_stop(&s);
+	finish(&s, evcon);
 	evkit_free_base(global);
 }
 END_TEST
@@ -1514,12 +1475,10 @@ START_TEST(test_free_on_completion_idle)
 	struct evhttp_connection *evcon;
 	int closed = 0;
 
-	srv_start(&s, script, 1);
-	evcon = client(&s);
+	evcon = START(&s, script);
 	evhttp_connection_set_closecb(evcon, note_close, &closed);
 	evhttp_connection_free_on_completion(evcon);
-	ck_assert_int_eq(send_get(evcon, &r, "/"), 0);
-	wait_for(&r.done);
+	get_wait(evcon, &r, "/");
 	ck_assert_int_eq(r.code, 200);
 	ck_assert_int_eq(closed, 0);
 	srv_close_conn(s.last);
@@ -1722,8 +1681,7 @@ START_TEST(test_evhttp_request_close)
 	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET,
 	                     "/echo"),
 	    0);
-	ck_assert_int_eq(send_get(evcon, &r2, "/echo"), 0);
-	wait_for(&r2.done);
+	get_wait(evcon, &r2, "/echo");
 	ck_assert_int_eq(r1.code, 200);
 	ck_assert_int_eq(r2.code, 200);
 	ck_assert_int_ge(closed, 1);
