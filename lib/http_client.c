@@ -375,17 +375,16 @@ client_add_host(struct evhttp_connection *evcon, struct evbuffer *out)
 	evbuffer_add(out, "\r\n", 2);
 }
 
-/* Writes req's head and body to the connection's output. */
-static int
+/* Puts req's head and body together in the connection's wbuf (its
+ * method was checked by evhttp_make_request). */
+static void
 client_make_head(struct evhttp_connection *evcon, struct evhttp_request *req)
 {
-	struct evbuffer *out = bufferevent_get_output(evcon->bufev);
+	struct evbuffer *out = evcon->wbuf;
 	struct evkeyval *h;
 	const char *method = http_method_name_((int)req->type);
 	size_t body = evbuffer_get_length(req->output_buffer);
 
-	if (method == NULL)
-		return -1;
 	evbuffer_add_printf(out, "%s %s HTTP/%d.%d\r\n", method, req->uri,
 	    req->major, req->minor);
 	if (evhttp_find_header(req->output_headers, "Host") == NULL)
@@ -408,7 +407,6 @@ client_make_head(struct evhttp_connection *evcon, struct evhttp_request *req)
 	evbuffer_add(out, "\r\n", 2);
 	if (body > 0)
 		evbuffer_add_buffer(out, req->output_buffer);
-	return 0;
 }
 
 static void
@@ -435,18 +433,16 @@ client_dispatch(struct evhttp_connection *evcon)
 		client_start_detectclose(evcon);
 		return;
 	}
+	/* Reading stays on (no epoll_ctl per request): an answer that
+	 * comes before the write is done waits in the input. */
 	evcon->flags &= ~EVHTTP_CON_CLOSEDETECT;
-	bufferevent_disable(evcon->bufev, EV_READ);
 	evbuffer_drain(bufferevent_get_input(evcon->bufev),
 	    evbuffer_get_length(bufferevent_get_input(evcon->bufev)));
 	evcon->state = EVCON_WRITING;
-	if (client_make_head(evcon, req) < 0) {
-		event_warnx("%s: no method name for request type %d", __func__,
-		    (int)req->type);
-		evhttp_client_fail_(evcon, EVREQ_HTTP_BUFFER_ERROR);
-		return;
-	}
-	evhttp_write_buffer_(evcon, client_request_written, NULL);
+	client_make_head(evcon, req);
+	/* Straight to the socket when it takes it all: one writev, and
+	 * no write event to add and remove. */
+	evhttp_send_buffer_(evcon, evcon->wbuf, client_request_written, NULL);
 }
 
 int
@@ -459,6 +455,11 @@ evhttp_make_request(struct evhttp_connection *evcon, struct evhttp_request *req,
 		event_warnx("%s: the connection has no event base (see "
 		            "evhttp_connection_set_base)",
 		    __func__);
+		request_free_auto(req);
+		return -1;
+	}
+	if (http_method_name_((int)type) == NULL) {
+		event_warnx("%s: unknown request type %d", __func__, (int)type);
 		request_free_auto(req);
 		return -1;
 	}
@@ -561,6 +562,8 @@ evhttp_client_fail_(struct evhttp_connection *evcon,
 	    (err == EVREQ_HTTP_EOF || err == EVREQ_HTTP_BUFFER_ERROR)) {
 		struct evbuffer *out = bufferevent_get_output(evcon->bufev);
 
+		/* The socket will not take more: no second write error. */
+		bufferevent_disable(evcon->bufev, EV_WRITE);
 		evbuffer_drain(out, evbuffer_get_length(out));
 		evhttp_start_read_(evcon);
 		return;

@@ -723,6 +723,47 @@ free_in_cb(struct evhttp_request *req, struct res *r)
 	*evcon = NULL;
 }
 
+/* Cancelled from inside its chunked callback: the error callback gets
+ * the cancel, the request callback never runs, the connection is reset
+ * and the next request gets a new one. */
+static void
+cancel_in_chunk(struct evhttp_request *req, struct res *r)
+{
+	if (r->chunks == 1)
+		evhttp_cancel_request(req);
+}
+
+START_TEST(test_cancel_in_chunked_cb)
+{
+	static const struct step script[] = {
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "5\r\nhello\r\n",
+		    0 },
+		{ OK_5, 0 },
+	};
+	struct srv s;
+	struct res r1 = { 0 }, r2 = { 0 };
+	struct evhttp_connection *evcon;
+	struct evhttp_request *req;
+
+	evcon = START(&s, script);
+	req = new_req(&r1);
+	evhttp_request_set_chunked_cb(req, res_chunk_cb);
+	r1.then = cancel_in_chunk;
+	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET, "/c"),
+	    0);
+	get_wait(evcon, &r2, "/next");
+	ck_assert_int_eq(r1.chunks, 1);
+	ck_assert_int_eq(r1.calls, 0);
+	ck_assert_int_eq(r1.errors, 1);
+	ck_assert_int_eq(r1.err, EVREQ_HTTP_REQUEST_CANCEL);
+	ck_assert_int_eq(r2.code, 200);
+	ck_assert_int_eq(s.counted, 2);
+	ck_assert_int_ge(s.eofs, 1);
+	finish(&s, evcon);
+}
+END_TEST
+
 /* ---- Failures ---- */
 
 /* A refused connect is retried retries times with doubling delays,
@@ -1133,7 +1174,7 @@ START_TEST(test_read_on_write_error)
 	                     "/upload"),
 	    0);
 	wait_for(&r.done);
-	ck_assert_int_eq(r.errors, 0);
+	ck_assert_msg(r.errors == 0, "error callback: %d", (int)r.err);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_int_eq(r.code, 413);
 	finish(&s, evcon);
@@ -1265,6 +1306,7 @@ nxdomain_start(struct nxdomain *nx)
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 
+	memset(nx, 0, sizeof(*nx));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -1692,6 +1734,55 @@ START_TEST(test_evhttp_request_close)
 }
 END_TEST
 
+/* An IPv6 address: connected over IPv6, named in brackets in Host. */
+START_TEST(test_ipv6_literal)
+{
+	static const struct step script[] = { { OK_5, 0 } };
+	struct srv s;
+	struct res r = { 0 };
+	struct evhttp_connection *evcon;
+
+	memset(&s, 0, sizeof(s));
+	s.script = script;
+	s.nsteps = 1;
+	if (srv_bind(&s, AF_INET6, 1) < 0)
+		return; /* no IPv6 loopback here */
+	evcon = evhttp_connection_base_new(evkit_base, NULL, "::1", s.port);
+	ck_assert_ptr_nonnull(evcon);
+	get_wait(evcon, &r, "/v6");
+	ck_assert_int_eq(r.code, 200);
+	ck_assert_str_eq(s.conn[0]->peer, "::1");
+#ifndef EVKIT_REFERENCE
+	{
+		char host[64];
+		snprintf(host, sizeof(host), "\r\nHost: [::1]:%u\r\n",
+		    (unsigned)s.port);
+		ck_assert_msg(strstr(s.req[0], host) != NULL, "%s", s.req[0]);
+	}
+#endif
+	finish(&s, evcon);
+}
+END_TEST
+
+#ifndef EVKIT_REFERENCE
+/* A request type with no method name is refused at once (libevent 2.1
+ * sends "NULL" as the method). */
+START_TEST(test_unknown_method)
+{
+	struct res r = { 0 };
+	struct evhttp_connection *evcon =
+	    evhttp_connection_base_new(evkit_base, NULL, "127.0.0.1", 80);
+
+	ck_assert_int_eq(evhttp_make_request(evcon, new_req(&r),
+	                     (enum evhttp_cmd_type)(1 << 12), "/"),
+	    -1);
+	ck_assert_int_eq(r.calls + r.errors, 0);
+	evhttp_connection_free(evcon);
+	settle();
+}
+END_TEST
+#endif
+
 START_TEST(test_set_flags)
 {
 	struct evhttp_connection *evcon =
@@ -1723,6 +1814,7 @@ http_client_suite(void)
 	tcase_add_test(tc, test_http10_until_close);
 	tcase_add_test(tc, test_head_no_body);
 	tcase_add_test(tc, test_chunked_cb);
+	tcase_add_test(tc, test_cancel_in_chunked_cb);
 	tcase_add_test(tc, test_refused_retries);
 	tcase_add_test(tc, test_retry_succeeds);
 	tcase_add_test(tc, test_free_in_refused_callback);
@@ -1752,6 +1844,10 @@ http_client_suite(void)
 	tcase_add_test(tc, test_evhttp_keepalive);
 	tcase_add_test(tc, test_evhttp_chunked);
 	tcase_add_test(tc, test_evhttp_request_close);
+	tcase_add_test(tc, test_ipv6_literal);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tc, test_unknown_method);
+#endif
 	tcase_add_test(tc, test_set_flags);
 	suite_add_tcase(s, tc);
 	return s;
