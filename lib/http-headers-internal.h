@@ -17,4 +17,7 @@ struct evkeyvalq;
 int evhttp_keyvalq_append_(struct evkeyvalq *headers, const char *key,
     size_t key_len, const char *value, size_t value_len);
 
+/* A NUL-terminated copy of s[0..n) from mm_malloc, or NULL. */
+char *evhttp_strndup_(const char *s, size_t n);
+
 #endif /* HTTP_HEADERS_INTERNAL_H_INCLUDED_ */

@@ -66,8 +66,8 @@ evhttp_remove_header(struct evkeyvalq *headers, const char *key)
 	return -1;
 }
 
-static char *
-copy(const char *s, size_t n)
+char *
+evhttp_strndup_(const char *s, size_t n)
 {
 	char *p = mm_malloc(n + 1);
 
@@ -86,8 +86,8 @@ evhttp_keyvalq_append_(struct evkeyvalq *headers, const char *key,
 
 	if (kv == NULL)
 		return -1;
-	kv->key = copy(key, key_len);
-	kv->value = copy(value, value_len);
+	kv->key = evhttp_strndup_(key, key_len);
+	kv->value = evhttp_strndup_(value, value_len);
 	if (kv->key == NULL || kv->value == NULL) {
 		free_kv(kv);
 		return -1;

@@ -88,7 +88,7 @@ is_ows(char c)
 size_t
 http_head_length_(const char *buf, size_t len, size_t *scanned)
 {
-	size_t p = *scanned;
+	size_t p = *scanned <= len ? *scanned : 0; /* a shorter buffer: anew */
 	const char *nl;
 
 	/*
@@ -515,6 +515,32 @@ set_connection(struct http_head_ *head, const struct framing *f)
 		head->keep_alive = f->conn_keep_alive && !f->conn_close;
 }
 
+/*
+ * The parts requests and responses share: the start line (by
+ * start_line), the fields, and the framing rules that hold for both.
+ */
+static int
+parse_head(const char *buf, size_t len, struct http_head_ *head,
+    struct framing *f,
+    int (*start_line)(const char *, size_t, struct http_head_ *),
+    http_field_cb_ field_cb, void *arg)
+{
+	const char *line;
+	size_t pos, line_len;
+
+	memset(head, 0, sizeof(*head));
+	memset(f, 0, sizeof(*f));
+	head->head_len = len;
+	pos = skip_empty_lines(buf, len);
+	if (next_line(buf, len, &pos, &line, &line_len) < 0)
+		return fail(head, 400, "no start line");
+	if (start_line(line, line_len, head) < 0)
+		return HTTP_PARSE_BAD;
+	if (parse_fields(buf, len, pos, head, f, field_cb, arg) < 0)
+		return HTTP_PARSE_BAD;
+	return check_framing(head, f);
+}
+
 /* ---- requests ---- */
 
 static const struct {
@@ -599,20 +625,9 @@ http_parse_request_head_(const char *buf, size_t len, struct http_head_ *head,
     http_field_cb_ field_cb, void *arg)
 {
 	struct framing f;
-	const char *line;
-	size_t pos, line_len;
 
-	memset(head, 0, sizeof(*head));
-	memset(&f, 0, sizeof(f));
-	head->head_len = len;
-	pos = skip_empty_lines(buf, len);
-	if (next_line(buf, len, &pos, &line, &line_len) < 0)
-		return fail(head, 400, "no request line");
-	if (parse_request_line(line, line_len, head) < 0)
-		return HTTP_PARSE_BAD;
-	if (parse_fields(buf, len, pos, head, &f, field_cb, arg) < 0)
-		return HTTP_PARSE_BAD;
-	if (check_framing(head, &f) < 0)
+	if (parse_head(buf, len, head, &f, parse_request_line, field_cb, arg) <
+	    0)
 		return HTTP_PARSE_BAD;
 	if (f.have_te) {
 		if (f.te_unknown)
@@ -674,21 +689,10 @@ http_parse_response_head_(const char *buf, size_t len, int req_method,
     struct http_head_ *head, http_field_cb_ field_cb, void *arg)
 {
 	struct framing f;
-	const char *line;
-	size_t pos, line_len;
 	int st;
 
-	memset(head, 0, sizeof(*head));
-	memset(&f, 0, sizeof(f));
-	head->head_len = len;
-	pos = skip_empty_lines(buf, len);
-	if (next_line(buf, len, &pos, &line, &line_len) < 0)
-		return fail(head, 400, "no status line");
-	if (parse_status_line(line, line_len, head) < 0)
-		return HTTP_PARSE_BAD;
-	if (parse_fields(buf, len, pos, head, &f, field_cb, arg) < 0)
-		return HTTP_PARSE_BAD;
-	if (check_framing(head, &f) < 0)
+	if (parse_head(buf, len, head, &f, parse_status_line, field_cb, arg) <
+	    0)
 		return HTTP_PARSE_BAD;
 	st = head->status;
 	if (st < 200 || st == 204 || st == 304 ||

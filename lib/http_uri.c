@@ -188,18 +188,6 @@ host_ok(const char *s, size_t n)
 
 /* ---- parts ---- */
 
-static char *
-dup_n(const char *s, size_t n)
-{
-	char *p = mm_malloc(n + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 /*
  * Replaces *part with a copy of value (NULL unsets it).  0, or -1 when
  * out of memory (the part is left as it was).
@@ -380,7 +368,7 @@ parse_authority(struct evhttp_uri *uri, const char *s, size_t n)
 		size_t ulen = (size_t)(at - s);
 
 		if (!chars_ok(s, ulen, U_USERINFO) ||
-		    (uri->userinfo = dup_n(s, ulen)) == NULL)
+		    (uri->userinfo = evhttp_strndup_(s, ulen)) == NULL)
 			return -1;
 		n -= ulen + 1;
 		s = at + 1;
@@ -414,7 +402,7 @@ parse_authority(struct evhttp_uri *uri, const char *s, size_t n)
 		if ((size_t)(colon - s) + 1 < n)
 			uri->port = (int)port;
 	}
-	uri->host = dup_n(host, host_len);
+	uri->host = evhttp_strndup_(host, host_len);
 	return uri->host != NULL ? 0 : -1;
 }
 
@@ -437,7 +425,8 @@ parse_uri(const char *s, size_t n, unsigned flags)
 	if (i < n && s[i] == ':') {
 		/* A colon in the first segment: a scheme or nothing
 		 * (path-noscheme cannot hold one). */
-		if (!scheme_ok(s, i) || (uri->scheme = dup_n(s, i)) == NULL)
+		if (!scheme_ok(s, i) ||
+		    (uri->scheme = evhttp_strndup_(s, i)) == NULL)
 			goto err;
 		s += i + 1;
 		n -= i + 1;
@@ -459,7 +448,7 @@ parse_uri(const char *s, size_t n, unsigned flags)
 	for (end = 0; end < n && s[end] != '?' && s[end] != '#'; end++)
 		;
 	if (!chars_ok(s, end, path_class(flags)) ||
-	    (uri->path = dup_n(s, end)) == NULL)
+	    (uri->path = evhttp_strndup_(s, end)) == NULL)
 		goto err;
 	s += end;
 	n -= end;
@@ -467,14 +456,14 @@ parse_uri(const char *s, size_t n, unsigned flags)
 		for (end = 1; end < n && s[end] != '#'; end++)
 			;
 		if (!chars_ok(s + 1, end - 1, query_class(flags)) ||
-		    (uri->query = dup_n(s + 1, end - 1)) == NULL)
+		    (uri->query = evhttp_strndup_(s + 1, end - 1)) == NULL)
 			goto err;
 		s += end;
 		n -= end;
 	}
 	if (n > 0) { /* s[0] == '#' */
 		if (!chars_ok(s + 1, n - 1, query_class(flags)) ||
-		    (uri->fragment = dup_n(s + 1, n - 1)) == NULL)
+		    (uri->fragment = evhttp_strndup_(s + 1, n - 1)) == NULL)
 			goto err;
 	}
 	return uri;

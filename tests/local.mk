@@ -112,7 +112,8 @@ tests_allocfail_allocfail_SOURCES = \
 	tests/allocfail/allocfail.h \
 	tests/allocfail/af_core.c \
 	tests/allocfail/af_io.c \
-	tests/allocfail/af_dns_wire.c
+	tests/allocfail/af_dns_wire.c \
+	tests/allocfail/af_http_uri.c
 tests_allocfail_allocfail_LDADD = lib/libevkit.a
 TESTS += tests/allocfail/allocfail
 

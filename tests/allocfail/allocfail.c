@@ -234,6 +234,7 @@ static const struct af_scenario *const tables[] = {
 	af_core_scenarios,
 	af_io_scenarios,
 	af_dns_wire_scenarios,
+	af_http_uri_scenarios,
 };
 
 static int

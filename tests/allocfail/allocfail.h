@@ -49,5 +49,6 @@ void af_note_wrong(const char *file, int line, const char *what);
 extern const struct af_scenario af_core_scenarios[];
 extern const struct af_scenario af_io_scenarios[];
 extern const struct af_scenario af_dns_wire_scenarios[];
+extern const struct af_scenario af_http_uri_scenarios[];
 
 #endif
