@@ -51,6 +51,7 @@ packages=(
 	valgrind strace netcat-openbsd socat ncat tmux time curl
 	libhiredis-dev redis-server
 	nsd dnsperf knot-dnsutils adns-tools bind9-dnsutils jq bc
+	wrk chromium
 )
 
 say() {

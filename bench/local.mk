@@ -53,3 +53,10 @@ bench-http: lib/libevkit.a
 	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
 	    $(SHELL) '$(top_srcdir)/bench/http-vs-libevent'
 .PHONY: bench-http
+
+# evhttpd against nginx and lighttpd (wrk, ab, strace -c); installs them
+# with apt-get when missing.  BENCH_FLAGS as for bench/evhttpd-wrk -h.
+bench-evhttpd: tools/evhttpd/evhttpd
+	EVHTTPD='$(abs_top_builddir)/tools/evhttpd/evhttpd' \
+	    bash '$(top_srcdir)/bench/evhttpd-wrk' $(BENCH_FLAGS)
+.PHONY: bench-evhttpd

@@ -61,3 +61,44 @@ EXTRA_DIST += \
 	tests/tools/evdig-interactive.sh \
 	tests/fuzz/fuzz_evdig_options.c \
 	bench/evdig-batch
+
+# evhttpd: a static file server on evhttp (event2/http.h).
+bin_PROGRAMS += tools/evhttpd/evhttpd
+tools_evhttpd_evhttpd_SOURCES = \
+	tools/evhttpd/main.c \
+	tools/evhttpd/evhttpd.h \
+	tools/evhttpd/conns.c \
+	tools/evhttpd/files.c \
+	tools/evhttpd/listing.c \
+	tools/evhttpd/log.c \
+	tools/evhttpd/mime.c \
+	tools/evhttpd/options.c \
+	tools/evhttpd/range.c \
+	tools/evhttpd/serve.c
+tools_evhttpd_evhttpd_CPPFLAGS = $(TOOLS_CPPFLAGS)
+tools_evhttpd_evhttpd_LDADD = tools/common/libcli.a lib/libevkit.a
+
+dist_man_MANS += man/evhttpd.1
+
+# With real clients: curl, wrk, headless Chromium, raw sockets (each test
+# skips without its client).  Every one runs on epoll, poll and select.
+TESTS += \
+	tests/tools/evhttpd-usage.sh \
+	tests/tools/evhttpd-get.sh \
+	tests/tools/evhttpd-safety.sh \
+	tests/tools/evhttpd-raw.sh \
+	tests/tools/evhttpd-ops.sh \
+	tests/tools/evhttpd-wrk.sh \
+	tests/tools/evhttpd-browser.sh
+
+EXTRA_DIST += \
+	tests/tools/evhttpd-lib.sh \
+	tests/tools/evhttpd-usage.sh \
+	tests/tools/evhttpd-get.sh \
+	tests/tools/evhttpd-safety.sh \
+	tests/tools/evhttpd-raw.sh \
+	tests/tools/evhttpd-ops.sh \
+	tests/tools/evhttpd-wrk.sh \
+	tests/tools/evhttpd-browser.sh \
+	tests/fuzz/fuzz_evhttpd_options.c \
+	bench/evhttpd-wrk
