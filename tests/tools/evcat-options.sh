@@ -41,15 +41,16 @@ for m in $METHODS; do
 	fi
 
 	# --rate 100K: 300 KiB take about three seconds (the first
-	# tick's worth goes at once), and arrive intact.
+	# tick's worth goes at once), and arrive intact.  A busy machine
+	# can only make it slower, so the upper bound is just a guard.
 	head -c 307200 /dev/urandom >"$tmp/data"
 	listen --method $m
 	t0=$(now_ms)
 	timeout -k 5 20 $E --rate 100K 127.0.0.1 "$port" <"$tmp/data" 2>"$tmp/err2"
-	finish $lpid 10
+	finish $lpid 20
 	dt=$(($(now_ms) - t0))
 	if [ "$(sum "$out")" = "$(sum "$tmp/data")" ] && [ $dt -ge 2200 ] &&
-	    [ $dt -lt 6000 ]; then
+	    [ $dt -lt 19000 ]; then
 		ok "$m: --rate 100K: 300 KiB in $dt ms"
 	else
 		fail "$m: --rate 100K: 300 KiB in $dt ms"
