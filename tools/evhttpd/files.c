@@ -28,6 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/http.h>
+
 #include "cli.h"
 #include "evhttpd.h"
 
@@ -47,16 +49,37 @@ struct evhttpd_files {
 	struct evhttpd_file *bucket[NBUCKETS];
 };
 
-static int
-hexval(int c)
+/* How many times c occurs in s. */
+static size_t
+count_char(const char *s, size_t n, char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	size_t k = 0, i;
+
+	for (i = 0; i < n; i++)
+		k += s[i] == c;
+	return k;
+}
+
+/*
+ * Decode path with evhttp_uridecode and refuse what decoding must not
+ * produce: a bad escape (every '%' must have become one byte), a NUL
+ * (the string would end early) or a '/' (a slash must be a separator).
+ * NULL when refused; else the decoded path, to free.
+ */
+static char *
+decode_path(const char *path)
+{
+	size_t n = strlen(path), len = 0;
+	char *dec = evhttp_uridecode(path, 0, &len);
+
+	if (dec == NULL)
+		return NULL;
+	if (len != n - 2 * count_char(path, n, '%') || strlen(dec) != len ||
+	    count_char(dec, len, '/') != count_char(path, n, '/')) {
+		free(dec);
+		return NULL;
+	}
+	return dec;
 }
 
 int
@@ -65,12 +88,15 @@ evhttpd_clean_path(const char *path, int dotfiles, char *out, size_t outsize,
 {
 	size_t n = 0, seg = 0;
 	const char *p;
-	int c, hi, lo;
+	char *dec;
+	int c, status = 0;
 
 	if (path == NULL || path[0] != '/' || outsize == 0)
 		return 400;
+	if ((dec = decode_path(path)) == NULL)
+		return 400;
 	*trailing_slash = 0;
-	for (p = path;; p++) {
+	for (p = dec;; p++) {
 		c = (unsigned char)*p;
 		if (c == '/' || c == '\0') {
 			/* End of the segment out[seg..n). */
@@ -80,12 +106,16 @@ evhttpd_clean_path(const char *path, int dotfiles, char *out, size_t outsize,
 				n = seg; /* "" and "." vanish */
 			} else if (len == 2 && out[seg] == '.' &&
 			    out[seg + 1] == '.') {
-				return 400;
+				status = 400;
+				break;
 			} else if (out[seg] == '.' && !dotfiles) {
-				return 404;
+				status = 404;
+				break;
 			} else if (c == '/') {
-				if (n + 1 >= outsize)
-					return 400;
+				if (n + 1 >= outsize) {
+					status = 400;
+					break;
+				}
 				out[n++] = '/';
 			}
 			if (c == '\0')
@@ -95,22 +125,15 @@ evhttpd_clean_path(const char *path, int dotfiles, char *out, size_t outsize,
 			continue;
 		}
 		*trailing_slash = 0;
-		if (c == '%') {
-			hi = hexval((unsigned char)p[1]);
-			lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
-			if (lo < 0)
-				return 400;
-			c = hi * 16 + lo;
-			p += 2;
-			if (c == '\0' || c == '/')
-				return 400;
+		if (c == '\\' || n + 1 >= outsize) {
+			status = 400;
+			break;
 		}
-		if (c == '\\')
-			return 400;
-		if (n + 1 >= outsize)
-			return 400;
 		out[n++] = (char)c;
 	}
+	free(dec);
+	if (status != 0)
+		return status;
 	/* A "/" was kept after the last segment when the path went on
 	 * with empty or "." segments only. */
 	if (n > 0 && out[n - 1] == '/')
