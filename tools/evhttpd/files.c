@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 
 #include "cli.h"
@@ -38,6 +39,9 @@
 #define MAX_ENTRIES 16384
 /* The most file content the cache holds. */
 #define MAX_CACHED_BYTES (64u * 1024 * 1024)
+/* The most large files a worker keeps open (RLIMIT_NOFILE is 20,000 on
+ * the machines we know; connections need theirs). */
+#define MAX_OPEN_FILES 1024
 
 struct evhttpd_files {
 	int dirfd;
@@ -46,6 +50,7 @@ struct evhttpd_files {
 	int follow_symlinks;
 	size_t nentries;
 	size_t bytes;
+	size_t nopen; /* segments kept open */
 	struct evhttpd_file *bucket[NBUCKETS];
 };
 
@@ -157,9 +162,21 @@ evhttpd_files_new(int dirfd, const char *root, int follow_symlinks)
 	return f;
 }
 
+/* Drops the cache's segment; replies still sending it keep it alive. */
+static size_t
+rep_close(struct evhttpd_rep *r)
+{
+	if (r->seg == NULL)
+		return 0;
+	evbuffer_file_segment_free(r->seg);
+	r->seg = NULL;
+	return 1;
+}
+
 static void
 rep_clear(struct evhttpd_rep *r)
 {
+	rep_close(r);
 	free(r->data);
 	r->data = NULL;
 }
@@ -210,6 +227,7 @@ unlink_entry(struct evhttpd_files *f, struct evhttpd_file **pp)
 	*pp = file->next;
 	f->nentries--;
 	f->bytes -= file_bytes(file);
+	f->nopen -= rep_close(&file->plain) + rep_close(&file->gz);
 	evhttpd_file_release(file);
 }
 
@@ -442,4 +460,33 @@ evhttpd_file_open(struct evhttpd_files *f, const struct evhttpd_file *file,
 		return open_checked(f, file->rel, &file->plain.st);
 	snprintf(gzrel, sizeof(gzrel), "%s.gz", file->rel);
 	return open_checked(f, gzrel, &file->gz.st);
+}
+
+struct evbuffer_file_segment *
+evhttpd_file_segment(struct evhttpd_files *f, struct evhttpd_file *file, int gz,
+    int *owned)
+{
+	struct evhttpd_rep *rep = gz ? &file->gz : &file->plain;
+	struct evbuffer_file_segment *seg;
+	int fd;
+
+	*owned = 0;
+	if (rep->seg != NULL)
+		return rep->seg;
+	if ((fd = evhttpd_file_open(f, file, gz)) < 0)
+		return NULL;
+	/* One worker's: no lock needed. */
+	seg = evbuffer_file_segment_new(fd, 0, (ev_off_t)rep->st.st_size,
+	    EVBUF_FS_CLOSE_ON_FREE | EVBUF_FS_DISABLE_LOCKING);
+	if (seg == NULL) {
+		close(fd);
+		return NULL;
+	}
+	if (f->nopen >= MAX_OPEN_FILES) {
+		*owned = 1;
+		return seg;
+	}
+	f->nopen++;
+	rep->seg = seg;
+	return seg;
 }
