@@ -220,6 +220,30 @@ t_keepalive() {
 	check "keep-alive: one connection for 3 URLs"
 }
 
+# A large file kept open by the cache: replaced, the new one is served
+# once the cache looks again (at most a second later).
+t_replaced() {
+	head -c 200000 /dev/urandom >"$www/swap.bin"
+	st=$(get "$base/swap.bin")
+	[ "$st" = 200 ] && cmp -s "$tmp/b" "$www/swap.bin"
+	check "large file served"
+	head -c 150000 /dev/urandom >"$tmp/swap.new"
+	cp "$tmp/swap.new" "$tmp/swap.want"
+	mv "$tmp/swap.new" "$www/swap.bin"
+	i=0
+	while [ $i -lt 40 ]; do
+		st=$(get "$base/swap.bin")
+		cmp -s "$tmp/b" "$tmp/swap.want" && break
+		# Meanwhile: the old file whole, never a mix.
+		[ "$st" = 200 ] && [ "$(wc -c <"$tmp/b")" -eq 200000 ] || break
+		i=$((i + 1))
+		sleep 0.1
+	done
+	cmp -s "$tmp/b" "$tmp/swap.want"
+	check "replaced large file: the new content"
+	rm -f "$www/swap.bin" "$tmp/swap.want"
+}
+
 for m in $METHODS; do
 	start_server "$m" -l "$tmp/access.$m" -H 'X-Test: yes' \
 	    --cache-control 'max-age=60' "$www" || continue
@@ -229,6 +253,7 @@ for m in $METHODS; do
 	t_conditional
 	t_gzip
 	t_keepalive
+	t_replaced
 	get "$base/hello.txt" >/dev/null
 	[ "$(header X-Test)" = yes ] &&
 	    [ "$(header Cache-Control)" = max-age=60 ]

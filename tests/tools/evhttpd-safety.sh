@@ -73,6 +73,15 @@ for m in $METHODS; do
 	# The server is still fine, and the inside symlink still works.
 	[ "$(curl -s --max-time 5 "$base/list/in-link")" = "hello, world" ] &&
 	    ok "$m: link inside DIR served" || fail "$m: link inside DIR"
+	# Escapes decode to the name; a bad one is a bad request.
+	[ "$(curl -s --max-time 5 "$base/hello%2Etxt")" = "hello, world" ] &&
+	    ok "$m: %2E decoded" || fail "$m: /hello%2Etxt not served"
+	for p in /hello.txt%zz /hello.tx%7 /hello.txt%; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is \
+		    --max-time 5 "$base$p")
+		[ "$code" = 400 ] && ok "$m: $p -> 400" ||
+		    fail "$m: $p -> '$code', not 400"
+	done
 	stop_server
 
 	start_server "$m" --dotfiles "$www" || continue

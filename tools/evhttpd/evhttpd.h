@@ -25,6 +25,7 @@
 #include <time.h>
 
 struct evbuffer;
+struct evbuffer_file_segment;
 struct event;
 struct event_base;
 struct evconnlistener;
@@ -123,6 +124,8 @@ void evhttpd_free_options(struct evhttpd_opts *o);
 struct evhttpd_rep {
 	struct stat st;
 	unsigned char *data; /* the whole content when small, else NULL */
+	/* A large file kept open (files.c), shared by the replies. */
+	struct evbuffer_file_segment *seg;
 	char etag[48];
 	char last_modified[32];
 };
@@ -170,6 +173,15 @@ void evhttpd_file_release(struct evhttpd_file *file);
  */
 int evhttpd_file_open(struct evhttpd_files *f, const struct evhttpd_file *file,
     int gz);
+/*
+ * The whole of a large file (gz: its .gz) as a file segment to add to a
+ * reply, opened and checked as by evhttpd_file_open().  The cache keeps
+ * a bounded number of them open until the file changes or leaves the
+ * cache; *owned says the caller got a fresh one to free after adding it
+ * (evbuffer_file_segment_free).  NULL on failure.
+ */
+struct evbuffer_file_segment *evhttpd_file_segment(struct evhttpd_files *f,
+    struct evhttpd_file *file, int gz, int *owned);
 int evhttpd_files_dirfd(const struct evhttpd_files *f);
 /* Whether rel's real path lies below DIR (always with --follow-symlinks). */
 int evhttpd_files_inside(const struct evhttpd_files *f, const char *rel);

@@ -28,6 +28,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
+#include <event2/http.h>
+
 #include "cli.h"
 #include "evhttpd.h"
 
@@ -36,6 +39,9 @@
 #define MAX_ENTRIES 16384
 /* The most file content the cache holds. */
 #define MAX_CACHED_BYTES (64u * 1024 * 1024)
+/* The most large files a worker keeps open (RLIMIT_NOFILE is 20,000 on
+ * the machines we know; connections need theirs). */
+#define MAX_OPEN_FILES 1024
 
 struct evhttpd_files {
 	int dirfd;
@@ -44,19 +50,41 @@ struct evhttpd_files {
 	int follow_symlinks;
 	size_t nentries;
 	size_t bytes;
+	size_t nopen; /* segments kept open */
 	struct evhttpd_file *bucket[NBUCKETS];
 };
 
-static int
-hexval(int c)
+/* How many times c occurs in s. */
+static size_t
+count_char(const char *s, size_t n, char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	size_t k = 0, i;
+
+	for (i = 0; i < n; i++)
+		k += s[i] == c;
+	return k;
+}
+
+/*
+ * Decode path with evhttp_uridecode and refuse what decoding must not
+ * produce: a bad escape (every '%' must have become one byte), a NUL
+ * (the string would end early) or a '/' (a slash must be a separator).
+ * NULL when refused; else the decoded path, to free.
+ */
+static char *
+decode_path(const char *path)
+{
+	size_t n = strlen(path), len = 0;
+	char *dec = evhttp_uridecode(path, 0, &len);
+
+	if (dec == NULL)
+		return NULL;
+	if (len != n - 2 * count_char(path, n, '%') || strlen(dec) != len ||
+	    count_char(dec, len, '/') != count_char(path, n, '/')) {
+		free(dec);
+		return NULL;
+	}
+	return dec;
 }
 
 int
@@ -65,12 +93,15 @@ evhttpd_clean_path(const char *path, int dotfiles, char *out, size_t outsize,
 {
 	size_t n = 0, seg = 0;
 	const char *p;
-	int c, hi, lo;
+	char *dec;
+	int c, status = 0;
 
 	if (path == NULL || path[0] != '/' || outsize == 0)
 		return 400;
+	if ((dec = decode_path(path)) == NULL)
+		return 400;
 	*trailing_slash = 0;
-	for (p = path;; p++) {
+	for (p = dec;; p++) {
 		c = (unsigned char)*p;
 		if (c == '/' || c == '\0') {
 			/* End of the segment out[seg..n). */
@@ -80,12 +111,16 @@ evhttpd_clean_path(const char *path, int dotfiles, char *out, size_t outsize,
 				n = seg; /* "" and "." vanish */
 			} else if (len == 2 && out[seg] == '.' &&
 			    out[seg + 1] == '.') {
-				return 400;
+				status = 400;
+				break;
 			} else if (out[seg] == '.' && !dotfiles) {
-				return 404;
+				status = 404;
+				break;
 			} else if (c == '/') {
-				if (n + 1 >= outsize)
-					return 400;
+				if (n + 1 >= outsize) {
+					status = 400;
+					break;
+				}
 				out[n++] = '/';
 			}
 			if (c == '\0')
@@ -95,22 +130,15 @@ evhttpd_clean_path(const char *path, int dotfiles, char *out, size_t outsize,
 			continue;
 		}
 		*trailing_slash = 0;
-		if (c == '%') {
-			hi = hexval((unsigned char)p[1]);
-			lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
-			if (lo < 0)
-				return 400;
-			c = hi * 16 + lo;
-			p += 2;
-			if (c == '\0' || c == '/')
-				return 400;
+		if (c == '\\' || n + 1 >= outsize) {
+			status = 400;
+			break;
 		}
-		if (c == '\\')
-			return 400;
-		if (n + 1 >= outsize)
-			return 400;
 		out[n++] = (char)c;
 	}
+	free(dec);
+	if (status != 0)
+		return status;
 	/* A "/" was kept after the last segment when the path went on
 	 * with empty or "." segments only. */
 	if (n > 0 && out[n - 1] == '/')
@@ -134,9 +162,21 @@ evhttpd_files_new(int dirfd, const char *root, int follow_symlinks)
 	return f;
 }
 
+/* Drops the cache's segment; replies still sending it keep it alive. */
+static size_t
+rep_close(struct evhttpd_rep *r)
+{
+	if (r->seg == NULL)
+		return 0;
+	evbuffer_file_segment_free(r->seg);
+	r->seg = NULL;
+	return 1;
+}
+
 static void
 rep_clear(struct evhttpd_rep *r)
 {
+	rep_close(r);
 	free(r->data);
 	r->data = NULL;
 }
@@ -187,6 +227,7 @@ unlink_entry(struct evhttpd_files *f, struct evhttpd_file **pp)
 	*pp = file->next;
 	f->nentries--;
 	f->bytes -= file_bytes(file);
+	f->nopen -= rep_close(&file->plain) + rep_close(&file->gz);
 	evhttpd_file_release(file);
 }
 
@@ -419,4 +460,33 @@ evhttpd_file_open(struct evhttpd_files *f, const struct evhttpd_file *file,
 		return open_checked(f, file->rel, &file->plain.st);
 	snprintf(gzrel, sizeof(gzrel), "%s.gz", file->rel);
 	return open_checked(f, gzrel, &file->gz.st);
+}
+
+struct evbuffer_file_segment *
+evhttpd_file_segment(struct evhttpd_files *f, struct evhttpd_file *file, int gz,
+    int *owned)
+{
+	struct evhttpd_rep *rep = gz ? &file->gz : &file->plain;
+	struct evbuffer_file_segment *seg;
+	int fd;
+
+	*owned = 0;
+	if (rep->seg != NULL)
+		return rep->seg;
+	if ((fd = evhttpd_file_open(f, file, gz)) < 0)
+		return NULL;
+	/* One worker's: no lock needed. */
+	seg = evbuffer_file_segment_new(fd, 0, (ev_off_t)rep->st.st_size,
+	    EVBUF_FS_CLOSE_ON_FREE | EVBUF_FS_DISABLE_LOCKING);
+	if (seg == NULL) {
+		close(fd);
+		return NULL;
+	}
+	if (f->nopen >= MAX_OPEN_FILES) {
+		*owned = 1;
+		return seg;
+	}
+	f->nopen++;
+	rep->seg = seg;
+	return seg;
 }

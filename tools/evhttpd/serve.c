@@ -8,8 +8,9 @@
  * that drains to the socket; a segment added to the request's buffer
  * would be mapped into memory instead) and evhttp_send_reply_end lets
  * evhttp finish when it has drained.  The segment stays on disk until the
- * kernel takes it, so a client that stops reading costs a descriptor and
- * an offset, never the file's size in memory.
+ * kernel takes it, so a client that stops reading costs a reference and
+ * an offset, never the file's size in memory.  The segment itself is the
+ * cache's (files.c): the file stays open between replies.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -233,14 +234,15 @@ not_modified(struct evkeyvalq *in, const struct evhttpd_rep *rep)
 	    rep->st.st_mtim.tv_sec <= t;
 }
 
-/* The body of a large file, from its descriptor, behind the head. */
+/* The body of a large file, from its segment, behind the head; an owned
+ * segment is dropped once added (the reply keeps what it needs). */
 static void
-send_from_file(struct reply *r, int fd, const struct evhttpd_range *ranges,
-    int nranges, uint64_t size, const char *type)
+send_from_file(struct reply *r, struct evbuffer_file_segment *seg, int owned,
+    const struct evhttpd_range *ranges, int nranges, uint64_t size,
+    const char *type)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(r->req);
 	struct evbuffer *out;
-	struct evbuffer_file_segment *seg;
 	uint64_t len;
 	char num[24];
 
@@ -255,22 +257,15 @@ send_from_file(struct reply *r, int fd, const struct evhttpd_range *ranges,
 		log_request(r, r->head ? 0 : len);
 	evhttp_send_reply_start(r->req, r->code, r->reason);
 	out = bufferevent_get_output(evhttp_connection_get_bufferevent(evcon));
-	if (r->head || len == 0) {
-		close(fd);
-	} else if (nranges == 0) {
-		if (evbuffer_add_file(out, fd, 0, (ev_off_t)size) != 0)
-			close(fd);
-	} else {
-		seg = evbuffer_file_segment_new(fd, 0, (ev_off_t)size,
-		    EVBUF_FS_CLOSE_ON_FREE);
-		if (seg == NULL) {
-			close(fd);
-		} else {
-			evhttpd_add_ranges(out, ranges, nranges, size, type,
-			    r->w->boundary, NULL, seg);
-			evbuffer_file_segment_free(seg);
-		}
-	}
+	if (r->head || len == 0)
+		; /* the head alone */
+	else if (nranges == 0)
+		evbuffer_add_file_segment(out, seg, 0, (ev_off_t)size);
+	else
+		evhttpd_add_ranges(out, ranges, nranges, size, type,
+		    r->w->boundary, NULL, seg);
+	if (owned)
+		evbuffer_file_segment_free(seg);
 	evhttp_send_reply_end(r->req);
 }
 
@@ -291,7 +286,8 @@ serve_file(struct reply *r, struct evhttpd_file *file)
 	const struct evhttpd_rep *rep = &file->plain;
 	const char *range, *type = file->mime;
 	struct evbuffer *body;
-	int nranges = 0, gz = 0, fd;
+	struct evbuffer_file_segment *seg;
+	int nranges = 0, gz = 0, owned;
 	uint64_t size;
 	char ctype[128], crange[80];
 
@@ -344,12 +340,12 @@ serve_file(struct reply *r, struct evhttpd_file *file)
 	r->code = nranges > 0 ? 206 : 200;
 	r->reason = nranges > 0 ? "Partial Content" : "OK";
 	if (rep->data == NULL) {
-		fd = evhttpd_file_open(r->w->files, file, gz);
-		if (fd < 0) {
+		seg = evhttpd_file_segment(r->w->files, file, gz, &owned);
+		if (seg == NULL) {
 			send_status(r, 404, "Not Found");
 			return;
 		}
-		send_from_file(r, fd, ranges, nranges, size, type);
+		send_from_file(r, seg, owned, ranges, nranges, size, type);
 		return;
 	}
 	body = evbuffer_new();
