@@ -80,10 +80,10 @@ server_pid() {
 	pgrep -P "$srv" | head -n 1
 }
 
-# stop_server: SIGTERM and wait (5 s at most); $fstatus is the status.
+# stop_server: SIGTERM and wait (20 s at most); $fstatus is the status.
 stop_server() {
 	kill "$srv" 2>/dev/null
-	finish "$srv" 5
+	finish "$srv" 20
 }
 
 # get ARGS...: curl, bounded, headers in $tmp/h, body in $tmp/b; prints

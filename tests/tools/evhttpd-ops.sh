@@ -37,7 +37,7 @@ for m in $METHODS; do
 	pids="$pids $dl"
 	wait_size "$tmp/dl.$m" 1000000 || fail "$m: download did not start"
 	kill -TERM "$(server_pid)"
-	sleep 0.3
+	wait_for "$srv_err" 'stopping' || fail "$m: no word of stopping"
 	code=$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' \
 	    "$base/hello.txt")
 	[ "$code" = 000 ] && ok "$m: stopping: no new requests" ||
@@ -46,9 +46,15 @@ for m in $METHODS; do
 	cmp -s "$tmp/dl.$m" "$www/8m.bin" &&
 	    ok "$m: SIGTERM: the download in flight completed" ||
 	    fail "$m: SIGTERM cut the download ($(wc -c <"$tmp/dl.$m") bytes)"
-	finish "$srv" 5
+	finish "$srv" 20
 	[ "$fstatus" = 0 ] && ok "$m: exit 0 after SIGTERM" ||
 	    fail "$m: status $fstatus after SIGTERM"
+
+	# SIGTERM as soon as "listening on" is out: already caught.
+	start_server "$m" "$www" || continue
+	stop_server
+	[ "$fstatus" = 0 ] && ok "$m: SIGTERM at once after listening: exit 0" ||
+	    fail "$m: SIGTERM at once after listening: status $fstatus"
 
 	# --daemon --pidfile: the parent returns at once, the child serves.
 	rm -f "$tmp/pid"

@@ -155,6 +155,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		evhttpd_log_reopen();
 		return;
 	}
+	if (!workers[0].stopping)
+		cli_note("stopping: no new connections; finishing the replies "
+		         "in flight");
 	for (i = 1; i < nworkers; i++)
 		if (write(workers[i].wake_fds[1], "x", 1) < 0)
 			cli_warn("cannot wake worker %d", i);
@@ -250,11 +253,15 @@ say_listening(const struct sockaddr_storage *ss)
 	fflush(stderr);
 }
 
-/* Into the background: the parent exits once the pidfile is written. */
+/* The write end of the pipe the parent of --daemon waits on, or -1. */
+static int ready_fd = -1;
+
+/* Into the background: the parent exits once the child says it is ready
+ * (see ready()), with the child's pidfile written. */
 static void
 daemonize(const char *pidfile)
 {
-	int p[2], null;
+	int p[2];
 	char c = 0;
 	pid_t pid;
 	FILE *fp;
@@ -277,6 +284,23 @@ daemonize(const char *pidfile)
 		    fclose(fp) != 0)
 			cli_die("%s", pidfile);
 	}
+	ready_fd = p[1];
+}
+
+/*
+ * Says "listening on" once the signals are caught, so that a script that
+ * waits for the line (or for --daemon's parent to exit) and then sends
+ * SIGTERM gets the graceful stop, not the default action; a daemon's
+ * standard streams go to /dev/null after.
+ */
+static void
+ready(const struct sockaddr_storage *ss)
+{
+	int null;
+
+	say_listening(ss);
+	if (ready_fd < 0)
+		return;
 	null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
@@ -285,16 +309,17 @@ daemonize(const char *pidfile)
 		if (null > 2)
 			close(null);
 	}
-	if (write(p[1], "k", 1) != 1)
+	if (write(ready_fd, "k", 1) != 1)
 		exit(CLI_EXIT_FAILURE);
-	close(p[1]);
+	close(ready_fd);
+	ready_fd = -1;
 }
 
 /* Every worker set up on its socket (the first one picks the port). */
 static void
-start_workers(const struct evhttpd_opts *o, int dirfd, const char *root)
+start_workers(const struct evhttpd_opts *o, int dirfd, const char *root,
+    struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss;
 	socklen_t sslen;
 	int i, port = o->port, *fds;
 
@@ -302,10 +327,9 @@ start_workers(const struct evhttpd_opts *o, int dirfd, const char *root)
 	workers = cli_xcalloc((size_t)nworkers, sizeof(*workers));
 	fds = cli_xcalloc((size_t)nworkers, sizeof(*fds));
 	for (i = 0; i < nworkers; i++) {
-		fds[i] = listen_on(o, port, nworkers > 1, &ss, &sslen);
-		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		fds[i] = listen_on(o, port, nworkers > 1, ss, &sslen);
+		port = ntohs(((struct sockaddr_in *)ss)->sin_port);
 	}
-	say_listening(&ss);
 	if (o->daemon)
 		daemonize(o->pidfile);
 	/* After the fork: a base does not survive one. */
@@ -319,6 +343,7 @@ main(int argc, char **argv)
 {
 	struct evhttpd_opts o;
 	struct event *sig[3];
+	struct sockaddr_storage ss;
 	sigset_t block, old;
 	char root[PATH_MAX];
 	int i, dirfd;
@@ -332,7 +357,7 @@ main(int argc, char **argv)
 	evhttpd_mime_load("/etc/mime.types");
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
-	start_workers(&o, dirfd, root);
+	start_workers(&o, dirfd, root, &ss);
 
 	/* Worker threads start with the stop signals blocked. */
 	sigemptyset(&block);
@@ -351,6 +376,7 @@ main(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		if (sig[i] == NULL || evsignal_add(sig[i], NULL) != 0)
 			cli_diex("cannot catch signals");
+	ready(&ss);
 
 	event_base_dispatch(workers[0].base);
 	for (i = 1; i < nworkers; i++)
