@@ -12,6 +12,10 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 EVCAT=${EVCAT:-$top_builddir/tools/evcat/evcat}
 LIMIT=20 # seconds any one command may take
+# Seconds a background command (a server most often) may live: it serves
+# a whole phase of a test, which on a loaded machine takes well over
+# LIMIT, and is stopped by the test (finish, stop_server) or at exit.
+BG_LIMIT=300
 
 if [ ! -x "$EVCAT" ]; then
 	echo "SKIP: $EVCAT not built"
@@ -73,12 +77,12 @@ have() {
 	command -v "$1" >/dev/null 2>&1
 }
 
-# bg CMD...: run CMD in the background, bounded by timeout; $bgpid is its
-# PID.  Redirections given to bg apply to CMD; stdin goes through fd 3
+# bg CMD...: run CMD in the background, bounded by BG_LIMIT; $bgpid is
+# its PID.  Redirections given to bg apply to CMD; stdin goes through fd 3
 # because a background command of a non-interactive shell otherwise reads
 # /dev/null.
 bg() {
-	{ timeout -k 5 "$LIMIT" "$@" <&3 3<&- & } 3<&0
+	{ timeout -k 5 "$BG_LIMIT" "$@" <&3 3<&- & } 3<&0
 	bgpid=$!
 	pids="$pids $bgpid"
 }

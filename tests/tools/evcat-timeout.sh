@@ -22,10 +22,13 @@ connect(C, pack_sockaddr_in($port, inet_aton("127.0.0.1")))
     or die "connect: $!";
 $| = 1;
 print "listening on 127.0.0.1:$port\n";
-sleep 60;
+sleep 300;
 PERL
 
-# elapsed CMD...: run CMD; $status, $dt (ms).
+# elapsed CMD...: run CMD; $status, $dt (ms).  The upper bounds below
+# only tell "fired late on a loaded machine" from "never fired" (the
+# command's own 10 s timeout, status 124); the lower bounds and the
+# statuses are the checks.
 elapsed() {
 	t0=$(now_ms)
 	"$@"
@@ -54,7 +57,7 @@ for m in $METHODS; do
 	if [ -n "$hold" ]; then
 		elapsed timeout -k 5 10 $E -w 1 127.0.0.1 "$hold" </dev/null \
 		    >/dev/null 2>"$err"
-		if [ $status -eq 1 ] && [ $dt -ge 900 ] && [ $dt -lt 3000 ] &&
+		if [ $status -eq 1 ] && [ $dt -ge 900 ] && [ $dt -lt 8000 ] &&
 		    grep -q "timed out" "$err"; then
 			ok "$m: -w 1 connect timeout after $dt ms, status 1"
 		else
@@ -67,7 +70,7 @@ for m in $METHODS; do
 	# writing) and nothing moves either way.
 	elapsed timeout -k 5 10 $E -v -w 1 127.0.0.1 "$idle" <"$fifo" \
 	    >/dev/null 2>"$err"
-	if [ $status -eq 0 ] && [ $dt -ge 900 ] && [ $dt -lt 3000 ] &&
+	if [ $status -eq 0 ] && [ $dt -ge 900 ] && [ $dt -lt 8000 ] &&
 	    grep -q "idle for 1 s" "$err"; then
 		ok "$m: -w 1 idle timeout after $dt ms, status 0"
 	else
@@ -91,7 +94,7 @@ for m in $METHODS; do
 		    >/dev/null 2>"$err"
 		lo=$((q * 1000 - 100))
 		if [ $status -eq 0 ] && [ $dt -ge $lo ] &&
-		    [ $dt -lt $((q * 1000 + 1500)) ]; then
+		    [ $dt -lt $((q * 1000 + 7000)) ]; then
 			ok "$m: -q $q: quit after $dt ms"
 		else
 			fail "$m: -q $q ($status, $dt ms)"
