@@ -40,23 +40,7 @@ fetch("/docs/").then(r => r.text()).then(html => {
 HTML
 
 # dump URL: the DOM Chromium builds for URL, in $tmp/dom.
-#
-# Twice on a loaded machine (the sanitizer pass beside benchmarks),
-# Chromium reported a network error (ERR_CONNECTION_REFUSED, "Failed to
-# fetch") for a server that was listening and served the loads before
-# and after; evhttpd's own log showed no failed request.  Such a load is
-# retried once, and the retry is logged; a second error fails the test.
 dump() {
-	dump_once "$1"
-	if grep -q 'ERR_CONNECTION\|ERR_EMPTY_RESPONSE' "$tmp/chromium.err" ||
-	    grep -q 'Failed to fetch' "$tmp/dom"; then
-		echo "note: Chromium: network error loading $1; once more"
-		grep 'ERR_' "$tmp/chromium.err"
-		dump_once "$1"
-	fi
-}
-
-dump_once() {
 	rm -rf "$tmp/profile"
 	timeout -k 5 40 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
 	    --no-first-run --disable-extensions --disable-dev-shm-usage \
