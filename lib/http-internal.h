@@ -198,10 +198,6 @@ void evhttp_connection_close_(struct evhttp_connection *evcon);
  * written (the request was bad: nothing after it is read). */
 void evhttp_close_after_reply_(struct evhttp_connection *evcon);
 
-/* Adds a field, name and value not NUL-terminated; -1 without memory. */
-int evhttp_add_header_n_(struct evkeyvalq *headers, const char *name,
-    size_t name_len, const char *value, size_t value_len);
-
 /* ---- lib/http_server.c ---- */
 
 /* An incoming request's head is read: 0 to go on reading its body, or

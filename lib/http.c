@@ -43,6 +43,7 @@
 
 #include "bufferevent-internal.h"
 #include "event-internal.h"
+#include "http-headers-internal.h"
 #include "http-internal.h"
 #include "http-parse-internal.h"
 #include "http-uri-internal.h"
@@ -367,33 +368,6 @@ evhttp_request_get_host(struct evhttp_request *req)
 		return req->host_cache;
 	}
 	return host;
-}
-
-int
-evhttp_add_header_n_(struct evkeyvalq *headers, const char *name,
-    size_t name_len, const char *value, size_t value_len)
-{
-	struct evkeyval *kv;
-
-	if ((kv = mm_calloc(1, sizeof(*kv))) == NULL)
-		goto err;
-	if ((kv->key = mm_malloc(name_len + 1)) == NULL)
-		goto err_kv;
-	if ((kv->value = mm_malloc(value_len + 1)) == NULL)
-		goto err_key;
-	memcpy(kv->key, name, name_len);
-	kv->key[name_len] = '\0';
-	memcpy(kv->value, value, value_len);
-	kv->value[value_len] = '\0';
-	TAILQ_INSERT_TAIL(headers, kv, next);
-	return 0;
-
-err_key:
-	mm_free(kv->key);
-err_kv:
-	mm_free(kv);
-err:
-	return -1;
 }
 
 /* Whether a field named name holds token (comma-separated, any case). */
@@ -746,7 +720,7 @@ add_field(void *arg, const char *name, size_t name_len, const char *value,
 {
 	struct evhttp_request *req = arg;
 
-	return evhttp_add_header_n_(req->input_headers, name, name_len, value,
+	return evhttp_keyvalq_append_(req->input_headers, name, name_len, value,
 	    value_len);
 }
 
