@@ -125,6 +125,11 @@ struct evhttp_connection {
 	struct event_callback write_done_ev; /* written at once: done later */
 	struct evbuffer *wbuf;               /* a message being put together */
 
+	/* Incoming: the last answered request, emptied, kept for the next
+	 * one (a request's allocations are a large part of a small
+	 * keep-alive reply's cost). */
+	struct evhttp_request *spare;
+
 	/* Incoming: the idle timeout, the head deadline (from the first
 	 * byte of a request, never extended) and the body's read timeout. */
 	struct event timer;

@@ -42,6 +42,7 @@
 #include <event2/util.h>
 
 #include "bufferevent-internal.h"
+#include "evbuffer-internal.h"
 #include "event-internal.h"
 #include "http-headers-internal.h"
 #include "http-internal.h"
@@ -211,6 +212,49 @@ evhttp_request_free_(struct evhttp_request *req)
 	if (req->output_buffer)
 		evbuffer_free(req->output_buffer);
 	mm_free(req);
+}
+
+/*
+ * Keeps req, finished and owned by the library, as evcon's spare: emptied
+ * as evhttp_request_new leaves a request.  A request whose buffers the
+ * application touched beyond their contents (callbacks, locking, a
+ * freeze) is freed instead.
+ */
+static void
+keep_spare(struct evhttp_connection *evcon, struct evhttp_request *req)
+{
+	struct evkeyvalq *ih = req->input_headers, *oh = req->output_headers;
+	struct evbuffer *ib = req->input_buffer, *ob = req->output_buffer;
+	char *remote_host = req->remote_host;
+
+	if (evcon->spare != NULL || evcon->free_pending || ib->callbacks ||
+	    ob->callbacks || ib->lock || ob->lock || ib->freeze_start ||
+	    ib->freeze_end || ob->freeze_start || ob->freeze_end ||
+	    ib->refcnt != 1 || ob->refcnt != 1) {
+		evhttp_request_free_(req);
+		return;
+	}
+	mm_free(req->host_cache);
+	mm_free(req->uri);
+	if (req->uri_elems)
+		evhttp_uri_free(req->uri_elems);
+	mm_free(req->response_code_line);
+	evhttp_clear_headers(ih);
+	evhttp_clear_headers(oh);
+	evbuffer_drain(ib, evbuffer_get_length(ib));
+	evbuffer_drain(ob, evbuffer_get_length(ob));
+	memset(req, 0, sizeof(*req));
+	req->input_headers = ih;
+	req->output_headers = oh;
+	req->input_buffer = ib;
+	req->output_buffer = ob;
+	/* The same peer's address, for the next request. */
+	req->remote_host = remote_host;
+	req->kind = EVHTTP_RESPONSE;
+	req->major = 1;
+	req->minor = 1;
+	req->ntoread = -1;
+	evcon->spare = req;
 }
 
 void
@@ -592,6 +636,7 @@ conn_free(struct evhttp_connection *evcon)
 		evutil_closesocket(fd);
 	bufferevent_free(evcon->bufev);
 	evbuffer_free(evcon->wbuf);
+	evhttp_request_free_(evcon->spare);
 	mm_free(evcon->address);
 	mm_free(evcon->bind_address);
 	mm_free(evcon);
@@ -1160,7 +1205,9 @@ pump(struct evhttp_connection *evcon)
 	case EVCON_IDLE:
 		if (!is_incoming(evcon) || evbuffer_get_length(input) == 0)
 			return;
-		if ((req = evhttp_request_new(NULL, NULL)) == NULL) {
+		if ((req = evcon->spare) != NULL)
+			evcon->spare = NULL;
+		else if ((req = evhttp_request_new(NULL, NULL)) == NULL) {
 			evhttp_connection_fail_(evcon, EVREQ_HTTP_BUFFER_ERROR);
 			return;
 		}
@@ -1170,7 +1217,7 @@ pump(struct evhttp_connection *evcon)
 		if (BEV_IS_SOCKET(evcon->bufev))
 			evbuffer_set_flags(req->output_buffer,
 			    EVBUFFER_FLAG_DRAINS_TO_FD);
-		if (evcon->address)
+		if (evcon->address && req->remote_host == NULL)
 			req->remote_host = mm_strdup(evcon->address);
 		req->remote_port = evcon->port;
 		TAILQ_INSERT_TAIL(&evcon->requests, req, next);
@@ -1382,7 +1429,7 @@ evhttp_reply_written_(struct evhttp_connection *evcon, void *arg)
 	if (req->on_complete_cb)
 		req->on_complete_cb(req, req->on_complete_cb_arg);
 	if (!(req->flags & EVHTTP_USER_OWNED))
-		evhttp_request_free_(req);
+		keep_spare(evcon, req);
 	if (evcon->free_pending)
 		return;
 	if (!keep ||
