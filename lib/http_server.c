@@ -746,15 +746,24 @@ struct head_buf {
 };
 
 static void
+hb_flush_put(struct head_buf *hb, const char *p, size_t len)
+{
+	evbuffer_add(hb->out, hb->s, hb->n);
+	hb->n = 0;
+	if (len > sizeof(hb->s))
+		evbuffer_add(hb->out, p, len);
+	else {
+		memcpy(hb->s, p, len);
+		hb->n = len;
+	}
+}
+
+static inline void
 hb_put(struct head_buf *hb, const char *p, size_t len)
 {
-	if (len > sizeof(hb->s) - hb->n) {
-		evbuffer_add(hb->out, hb->s, hb->n);
-		hb->n = 0;
-		if (len > sizeof(hb->s)) {
-			evbuffer_add(hb->out, p, len);
-			return;
-		}
+	if (EVUTIL_UNLIKELY(len > sizeof(hb->s) - hb->n)) {
+		hb_flush_put(hb, p, len);
+		return;
 	}
 	memcpy(hb->s + hb->n, p, len);
 	hb->n += len;
@@ -843,16 +852,28 @@ put_head(struct evhttp_connection *evcon, struct evhttp_request *req,
 	struct evhttp *http = evcon->http_server;
 	const struct evkeyval *kv;
 	int has = fields_present(req->output_headers);
+	int code = req->response_code;
 
 	hb.out = evcon->wbuf;
 	hb.n = 0;
-	hb_put(&hb, "HTTP/", 5);
-	hb_put_int(&hb, req->major);
-	hb_put(&hb, ".", 1);
-	hb_put_int(&hb, req->minor);
-	hb_put(&hb, " ", 1);
-	hb_put_int(&hb, req->response_code);
-	hb_put(&hb, " ", 1);
+	if (req->major >= 0 && req->major <= 9 && req->minor >= 0 &&
+	    req->minor <= 9 && code >= 100 && code <= 999) {
+		char line[] = "HTTP/1.1 200 ";
+		line[5] = (char)('0' + req->major);
+		line[7] = (char)('0' + req->minor);
+		line[9] = (char)('0' + code / 100);
+		line[10] = (char)('0' + code / 10 % 10);
+		line[11] = (char)('0' + code % 10);
+		hb_put(&hb, line, sizeof(line) - 1);
+	} else {
+		hb_put(&hb, "HTTP/", 5);
+		hb_put_int(&hb, req->major);
+		hb_put(&hb, ".", 1);
+		hb_put_int(&hb, req->minor);
+		hb_put(&hb, " ", 1);
+		hb_put_int(&hb, code);
+		hb_put(&hb, " ", 1);
+	}
 	if (req->response_code_line)
 		hb_puts(&hb, req->response_code_line);
 	hb_put(&hb, "\r\n", 2);
