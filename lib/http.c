@@ -154,6 +154,16 @@ ensure_enabled(struct bufferevent *bev, short what)
 /* ------------------------------------------------------------------ */
 /* Requests.                                                           */
 
+/* What a new request holds beside its lists and buffers. */
+static void
+request_defaults(struct evhttp_request *req)
+{
+	req->kind = EVHTTP_RESPONSE;
+	req->major = 1;
+	req->minor = 1;
+	req->ntoread = -1;
+}
+
 struct evhttp_request *
 evhttp_request_new(void (*cb)(struct evhttp_request *, void *), void *arg)
 {
@@ -173,10 +183,7 @@ evhttp_request_new(void (*cb)(struct evhttp_request *, void *), void *arg)
 		goto err_req;
 	if ((req->output_buffer = evbuffer_new()) == NULL)
 		goto err_req;
-	req->kind = EVHTTP_RESPONSE;
-	req->major = 1;
-	req->minor = 1;
-	req->ntoread = -1;
+	request_defaults(req);
 	req->cb = cb;
 	req->cb_arg = arg;
 	return req;
@@ -250,10 +257,7 @@ keep_spare(struct evhttp_connection *evcon, struct evhttp_request *req)
 	req->output_buffer = ob;
 	/* The same peer's address, for the next request. */
 	req->remote_host = remote_host;
-	req->kind = EVHTTP_RESPONSE;
-	req->major = 1;
-	req->minor = 1;
-	req->ntoread = -1;
+	request_defaults(req);
 	evcon->spare = req;
 }
 
