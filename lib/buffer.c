@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1663,6 +1664,63 @@ expand_singlechain(struct evbuffer *buf, size_t datlen)
 insert_new:
 	result = chain_insert_new(buf, datlen);
 	return result;
+}
+
+/* The stack room of evbuffer_read_small_ (the default read max). */
+#define READ_SMALL_STACK 16384
+
+int
+evbuffer_read_small_(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
+{
+	unsigned char extra[READ_SMALL_STACK];
+	struct evbuffer_chain *chain, *tmp;
+	struct iovec vecs[2];
+	size_t rest;
+	ev_ssize_t n;
+	int saved;
+
+	ASSERT_EVBUFFER_LOCKED(buf);
+	if (buf->first != NULL || buf->reads_big ||
+	    (size_t)howmuch <= MIN_CHAIN_LEN)
+		return -2;
+	if ((chain = chain_new(buf, 0)) == NULL)
+		return -1;
+	vecs[0].iov_base = chain->buffer;
+	vecs[0].iov_len = chain->buffer_len;
+	vecs[1].iov_base = extra;
+	vecs[1].iov_len = (size_t)howmuch - chain->buffer_len;
+	if (vecs[1].iov_len > sizeof(extra))
+		vecs[1].iov_len = sizeof(extra);
+	n = readv(fd, vecs, 2);
+	if (n <= 0) {
+		saved = errno;
+		chain_free(buf, chain);
+		errno = saved;
+		return (int)n;
+	}
+	if ((size_t)n <= chain->buffer_len) {
+		chain->off = (size_t)n;
+		evbuffer_chain_insert_(buf, chain);
+	} else {
+		rest = (size_t)n - chain->buffer_len;
+		chain->off = chain->buffer_len;
+		evbuffer_chain_insert_(buf, chain);
+		buf->reads_big = 1;
+		if ((tmp = chain_new(buf, rest)) == NULL) {
+			/* What was read past the first chain is lost with
+			 * the connection this error ends. */
+			buf->n_add_for_cb += chain->off;
+			evbuffer_invoke_callbacks_(buf);
+			errno = ENOMEM;
+			return -1;
+		}
+		memcpy(tmp->buffer, extra, rest);
+		tmp->off = rest;
+		evbuffer_chain_insert_(buf, tmp);
+	}
+	buf->n_add_for_cb += (size_t)n;
+	evbuffer_invoke_callbacks_(buf);
+	return (int)n;
 }
 
 int

@@ -320,9 +320,11 @@ write_sendfile(struct evbuffer *buffer, evutil_socket_t dest_fd,
 	return (int)res;
 }
 
-/* One readv of up to howmuch (> 0) bytes at the end of buf. */
+/* One readv of up to howmuch (> 0) bytes at the end of buf; small: it may
+ * take evbuffer_read_small_'s way (not for evbuffer_read, whose chains
+ * are laid out as libevent's). */
 static int
-read_into(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
+read_into(struct evbuffer *buf, evutil_socket_t fd, int howmuch, int small)
 {
 	struct evbuffer_chain **chainp;
 	struct iovec vecs[NUM_READ_IOVEC];
@@ -335,6 +337,8 @@ read_into(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
 		goto done;
 	}
 
+	if (small && (result = evbuffer_read_small_(buf, fd, howmuch)) != -2)
+		goto done;
 	if (evbuffer_expand_fast_(buf, (size_t)howmuch, NUM_READ_IOVEC) < 0) {
 		result = -1;
 		goto done;
@@ -368,6 +372,10 @@ read_into(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
 	}
 	buf->total_len += (size_t)n;
 	buf->n_add_for_cb += (size_t)n;
+	/* Small again (well within a minimum-size chain): the next read
+	 * into the emptied buffer may take evbuffer_read_small_'s way. */
+	if (n <= 256)
+		buf->reads_big = 0;
 	evbuffer_invoke_callbacks_(buf);
 	result = n;
 done:
@@ -385,13 +393,13 @@ evbuffer_read(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
 		n = EVBUFFER_MAX_READ;
 	if (howmuch < 0 || howmuch > n)
 		howmuch = n;
-	return read_into(buf, fd, howmuch);
+	return read_into(buf, fd, howmuch, 0);
 }
 
 int
 evbuffer_read_upto_(struct evbuffer *buf, evutil_socket_t fd, int howmuch)
 {
-	return read_into(buf, fd, howmuch > 0 ? howmuch : EVBUFFER_MAX_READ);
+	return read_into(buf, fd, howmuch > 0 ? howmuch : EVBUFFER_MAX_READ, 1);
 }
 
 /* writev of up to howmuch bytes from the front, in memory chains. */

@@ -144,6 +144,9 @@ struct evbuffer {
 	size_t n_add_for_cb;
 	size_t n_del_for_cb;
 	int refcnt;
+	/* The last read into this buffer did not fit a minimum-size chain:
+	 * the next one goes straight into a chain sized for the read. */
+	unsigned char reads_big;
 	struct event_base *cb_queue;
 	struct event_callback deferred;
 	struct bufferevent *parent;
@@ -172,6 +175,18 @@ struct evbuffer {
  * readable socket costs one system call.  Returns like evbuffer_read().
  */
 int evbuffer_read_upto_(struct evbuffer *buf, evutil_socket_t fd, int howmuch);
+
+/*
+ * A read of up to howmuch (> 0) bytes into buf, locked and not frozen at
+ * its end, when buf is empty and its reads have been small: one readv
+ * into the buffer's spare minimum-size chain, with a stack buffer behind
+ * it for what does not fit (copied into a new chain; the buffer's next
+ * reads then go the usual way).  A small message thus costs no
+ * allocation where the usual way allocates (and frees) a chain of twice
+ * howmuch.  Returns what readv did (the callbacks are run), or -2 when
+ * buf is not in that state.
+ */
+int evbuffer_read_small_(struct evbuffer *buf, evutil_socket_t fd, int howmuch);
 
 /*
  * Ties the buffer to the bufferevent that owns it: while a deferred

@@ -125,6 +125,11 @@ struct evhttp_connection {
 	struct event_callback write_done_ev; /* written at once: done later */
 	struct evbuffer *wbuf;               /* a message being put together */
 
+	/* Incoming: the last answered request, emptied, kept for the next
+	 * one (a request's allocations are a large part of a small
+	 * keep-alive reply's cost). */
+	struct evhttp_request *spare;
+
 	/* Incoming: the idle timeout, the head deadline (from the first
 	 * byte of a request, never extended) and the body's read timeout. */
 	struct event timer;
@@ -197,10 +202,6 @@ void evhttp_connection_close_(struct evhttp_connection *evcon);
 /* Sets up an incoming connection to close once the current reply is
  * written (the request was bad: nothing after it is read). */
 void evhttp_close_after_reply_(struct evhttp_connection *evcon);
-
-/* Adds a field, name and value not NUL-terminated; -1 without memory. */
-int evhttp_add_header_n_(struct evkeyvalq *headers, const char *name,
-    size_t name_len, const char *value, size_t value_len);
 
 /* ---- lib/http_server.c ---- */
 

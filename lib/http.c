@@ -42,7 +42,9 @@
 #include <event2/util.h>
 
 #include "bufferevent-internal.h"
+#include "evbuffer-internal.h"
 #include "event-internal.h"
+#include "http-headers-internal.h"
 #include "http-internal.h"
 #include "http-parse-internal.h"
 #include "http-uri-internal.h"
@@ -152,6 +154,16 @@ ensure_enabled(struct bufferevent *bev, short what)
 /* ------------------------------------------------------------------ */
 /* Requests.                                                           */
 
+/* What a new request holds beside its lists and buffers. */
+static void
+request_defaults(struct evhttp_request *req)
+{
+	req->kind = EVHTTP_RESPONSE;
+	req->major = 1;
+	req->minor = 1;
+	req->ntoread = -1;
+}
+
 struct evhttp_request *
 evhttp_request_new(void (*cb)(struct evhttp_request *, void *), void *arg)
 {
@@ -171,10 +183,7 @@ evhttp_request_new(void (*cb)(struct evhttp_request *, void *), void *arg)
 		goto err_req;
 	if ((req->output_buffer = evbuffer_new()) == NULL)
 		goto err_req;
-	req->kind = EVHTTP_RESPONSE;
-	req->major = 1;
-	req->minor = 1;
-	req->ntoread = -1;
+	request_defaults(req);
 	req->cb = cb;
 	req->cb_arg = arg;
 	return req;
@@ -210,6 +219,46 @@ evhttp_request_free_(struct evhttp_request *req)
 	if (req->output_buffer)
 		evbuffer_free(req->output_buffer);
 	mm_free(req);
+}
+
+/*
+ * Keeps req, finished and owned by the library, as evcon's spare: emptied
+ * as evhttp_request_new leaves a request.  A request whose buffers the
+ * application touched beyond their contents (callbacks, locking, a
+ * freeze) is freed instead.
+ */
+static void
+keep_spare(struct evhttp_connection *evcon, struct evhttp_request *req)
+{
+	struct evkeyvalq *ih = req->input_headers, *oh = req->output_headers;
+	struct evbuffer *ib = req->input_buffer, *ob = req->output_buffer;
+	char *remote_host = req->remote_host;
+
+	if (evcon->spare != NULL || evcon->free_pending || ib->callbacks ||
+	    ob->callbacks || ib->lock || ob->lock || ib->freeze_start ||
+	    ib->freeze_end || ob->freeze_start || ob->freeze_end ||
+	    ib->refcnt != 1 || ob->refcnt != 1) {
+		evhttp_request_free_(req);
+		return;
+	}
+	mm_free(req->host_cache);
+	mm_free(req->uri);
+	if (req->uri_elems)
+		evhttp_uri_free(req->uri_elems);
+	mm_free(req->response_code_line);
+	evhttp_clear_headers(ih);
+	evhttp_clear_headers(oh);
+	evbuffer_drain(ib, evbuffer_get_length(ib));
+	evbuffer_drain(ob, evbuffer_get_length(ob));
+	memset(req, 0, sizeof(*req));
+	req->input_headers = ih;
+	req->output_headers = oh;
+	req->input_buffer = ib;
+	req->output_buffer = ob;
+	/* The same peer's address, for the next request. */
+	req->remote_host = remote_host;
+	request_defaults(req);
+	evcon->spare = req;
 }
 
 void
@@ -367,33 +416,6 @@ evhttp_request_get_host(struct evhttp_request *req)
 		return req->host_cache;
 	}
 	return host;
-}
-
-int
-evhttp_add_header_n_(struct evkeyvalq *headers, const char *name,
-    size_t name_len, const char *value, size_t value_len)
-{
-	struct evkeyval *kv;
-
-	if ((kv = mm_calloc(1, sizeof(*kv))) == NULL)
-		goto err;
-	if ((kv->key = mm_malloc(name_len + 1)) == NULL)
-		goto err_kv;
-	if ((kv->value = mm_malloc(value_len + 1)) == NULL)
-		goto err_key;
-	memcpy(kv->key, name, name_len);
-	kv->key[name_len] = '\0';
-	memcpy(kv->value, value, value_len);
-	kv->value[value_len] = '\0';
-	TAILQ_INSERT_TAIL(headers, kv, next);
-	return 0;
-
-err_key:
-	mm_free(kv->key);
-err_kv:
-	mm_free(kv);
-err:
-	return -1;
 }
 
 /* Whether a field named name holds token (comma-separated, any case). */
@@ -618,6 +640,7 @@ conn_free(struct evhttp_connection *evcon)
 		evutil_closesocket(fd);
 	bufferevent_free(evcon->bufev);
 	evbuffer_free(evcon->wbuf);
+	evhttp_request_free_(evcon->spare);
 	mm_free(evcon->address);
 	mm_free(evcon->bind_address);
 	mm_free(evcon);
@@ -746,7 +769,7 @@ add_field(void *arg, const char *name, size_t name_len, const char *value,
 {
 	struct evhttp_request *req = arg;
 
-	return evhttp_add_header_n_(req->input_headers, name, name_len, value,
+	return evhttp_keyvalq_append_(req->input_headers, name, name_len, value,
 	    value_len);
 }
 
@@ -1186,7 +1209,9 @@ pump(struct evhttp_connection *evcon)
 	case EVCON_IDLE:
 		if (!is_incoming(evcon) || evbuffer_get_length(input) == 0)
 			return;
-		if ((req = evhttp_request_new(NULL, NULL)) == NULL) {
+		if ((req = evcon->spare) != NULL)
+			evcon->spare = NULL;
+		else if ((req = evhttp_request_new(NULL, NULL)) == NULL) {
 			evhttp_connection_fail_(evcon, EVREQ_HTTP_BUFFER_ERROR);
 			return;
 		}
@@ -1196,7 +1221,7 @@ pump(struct evhttp_connection *evcon)
 		if (BEV_IS_SOCKET(evcon->bufev))
 			evbuffer_set_flags(req->output_buffer,
 			    EVBUFFER_FLAG_DRAINS_TO_FD);
-		if (evcon->address)
+		if (evcon->address && req->remote_host == NULL)
 			req->remote_host = mm_strdup(evcon->address);
 		req->remote_port = evcon->port;
 		TAILQ_INSERT_TAIL(&evcon->requests, req, next);
@@ -1408,7 +1433,7 @@ evhttp_reply_written_(struct evhttp_connection *evcon, void *arg)
 	if (req->on_complete_cb)
 		req->on_complete_cb(req, req->on_complete_cb_arg);
 	if (!(req->flags & EVHTTP_USER_OWNED))
-		evhttp_request_free_(req);
+		keep_spare(evcon, req);
 	if (evcon->free_pending)
 		return;
 	if (!keep ||

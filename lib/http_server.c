@@ -79,9 +79,10 @@ struct evhttp {
 
 	struct event_base *base;
 
-	/* The Date field of the current second. */
+	/* The Date field of the current second, as a whole line. */
 	time_t date_sec;
-	char date[40];
+	char date_line[48];
+	size_t date_line_len;
 };
 
 /* ------------------------------------------------------------------ */
@@ -688,25 +689,28 @@ evhttp_server_got_request_(struct evhttp_connection *evcon,
 /* ------------------------------------------------------------------ */
 /* Replies.                                                            */
 
-/* The Date field's value for now, formatted once per second. */
-static const char *
+/* Sets http's Date line for now, formatted once per second. */
+static void
 date_now(struct evhttp *http)
 {
 	static const char days[] = "SunMonTueWedThuFriSat";
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	struct timeval tv;
 	struct tm tm;
+	int n;
 
 	event_base_gettimeofday_cached(http->base, &tv);
 	if (tv.tv_sec == http->date_sec)
-		return http->date;
+		return;
 	gmtime_r(&tv.tv_sec, &tm);
-	evutil_snprintf(http->date, sizeof(http->date),
-	    "%.3s, %02d %.3s %d %02d:%02d:%02d GMT", days + 3 * tm.tm_wday,
-	    tm.tm_mday, months + 3 * tm.tm_mon, tm.tm_year + 1900, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec);
+	n = evutil_snprintf(http->date_line, sizeof(http->date_line),
+	    "Date: %.3s, %02d %.3s %d %02d:%02d:%02d GMT\r\n",
+	    days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon,
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	http->date_line_len = n < 0               ? 0
+	    : (size_t)n < sizeof(http->date_line) ? (size_t)n
+	                                          : sizeof(http->date_line) - 1;
 	http->date_sec = tv.tv_sec;
-	return http->date;
 }
 
 /* Whether a reply with req's status to req's method carries a body. */
@@ -730,13 +734,110 @@ set_response(struct evhttp_request *req, int code, const char *reason)
 	req->response_code_line = mm_strdup(reason);
 }
 
+/*
+ * A reply's head is gathered on the stack and added to the output in
+ * one piece: evbuffer_add per fragment and snprintf for the numbers were
+ * a fifth of the work of a small keep-alive reply.
+ */
+struct head_buf {
+	struct evbuffer *out;
+	size_t n;
+	char s[1024];
+};
+
 static void
-add_field_line(struct evbuffer *b, const char *name, const char *value)
+hb_flush_put(struct head_buf *hb, const char *p, size_t len)
 {
-	evbuffer_add(b, name, strlen(name));
-	evbuffer_add(b, ": ", 2);
-	evbuffer_add(b, value, strlen(value));
-	evbuffer_add(b, "\r\n", 2);
+	evbuffer_add(hb->out, hb->s, hb->n);
+	hb->n = 0;
+	if (len > sizeof(hb->s))
+		evbuffer_add(hb->out, p, len);
+	else {
+		memcpy(hb->s, p, len);
+		hb->n = len;
+	}
+}
+
+static inline void
+hb_put(struct head_buf *hb, const char *p, size_t len)
+{
+	if (EVUTIL_UNLIKELY(len > sizeof(hb->s) - hb->n)) {
+		hb_flush_put(hb, p, len);
+		return;
+	}
+	memcpy(hb->s + hb->n, p, len);
+	hb->n += len;
+}
+
+static void
+hb_puts(struct head_buf *hb, const char *s)
+{
+	hb_put(hb, s, strlen(s));
+}
+
+/* v in decimal. */
+static void
+hb_put_int(struct head_buf *hb, ev_int64_t v)
+{
+	char digits[24], *p = digits + sizeof(digits);
+	ev_uint64_t u = v < 0 ? 0 - (ev_uint64_t)v : (ev_uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	hb_put(hb, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+static void
+hb_field(struct head_buf *hb, const char *name, size_t name_len,
+    const char *value)
+{
+	hb_put(hb, name, name_len);
+	hb_put(hb, ": ", 2);
+	hb_puts(hb, value);
+	hb_put(hb, "\r\n", 2);
+}
+
+/* The fields put_head adds itself unless the reply has them. */
+#define HAS_DATE 0x01
+#define HAS_CONTENT_LENGTH 0x02
+#define HAS_TRANSFER_ENCODING 0x04
+#define HAS_CONTENT_TYPE 0x08
+#define HAS_CONNECTION 0x10
+
+static int
+fields_present(const struct evkeyvalq *h)
+{
+	const struct evkeyval *kv;
+	int has = 0;
+
+	TAILQ_FOREACH(kv, h, next) {
+		const char *k = kv->key;
+		switch (EVUTIL_TOLOWER_(k[0])) {
+		case 'd':
+			if (evutil_ascii_strcasecmp(k, "Date") == 0)
+				has |= HAS_DATE;
+			break;
+		case 'c':
+			if (evutil_ascii_strcasecmp(k, "Content-Length") == 0)
+				has |= HAS_CONTENT_LENGTH;
+			else if (evutil_ascii_strcasecmp(k, "Content-Type") ==
+			    0)
+				has |= HAS_CONTENT_TYPE;
+			else if (evutil_ascii_strcasecmp(k, "Connection") == 0)
+				has |= HAS_CONNECTION;
+			break;
+		case 't':
+			if (evutil_ascii_strcasecmp(k, "Transfer-Encoding") ==
+			    0)
+				has |= HAS_TRANSFER_ENCODING;
+			break;
+		}
+	}
+	return has;
 }
 
 /*
@@ -747,50 +848,63 @@ static void
 put_head(struct evhttp_connection *evcon, struct evhttp_request *req,
     ev_ssize_t length)
 {
-	struct evbuffer *b = evcon->wbuf;
+	struct head_buf hb;
 	struct evhttp *http = evcon->http_server;
-	struct evkeyvalq *h = req->output_headers;
 	const struct evkeyval *kv;
-	char line[64];
-	int n;
+	int has = fields_present(req->output_headers);
+	int code = req->response_code;
 
-	n = evutil_snprintf(line, sizeof(line), "HTTP/%d.%d %d ", req->major,
-	    req->minor, req->response_code);
-	evbuffer_add(b, line, (size_t)n);
+	hb.out = evcon->wbuf;
+	hb.n = 0;
+	if (req->major >= 0 && req->major <= 9 && req->minor >= 0 &&
+	    req->minor <= 9 && code >= 100 && code <= 999) {
+		char line[] = "HTTP/1.1 200 ";
+		line[5] = (char)('0' + req->major);
+		line[7] = (char)('0' + req->minor);
+		line[9] = (char)('0' + code / 100);
+		line[10] = (char)('0' + code / 10 % 10);
+		line[11] = (char)('0' + code % 10);
+		hb_put(&hb, line, sizeof(line) - 1);
+	} else {
+		hb_put(&hb, "HTTP/", 5);
+		hb_put_int(&hb, req->major);
+		hb_put(&hb, ".", 1);
+		hb_put_int(&hb, req->minor);
+		hb_put(&hb, " ", 1);
+		hb_put_int(&hb, code);
+		hb_put(&hb, " ", 1);
+	}
 	if (req->response_code_line)
-		evbuffer_add(b, req->response_code_line,
-		    strlen(req->response_code_line));
-	evbuffer_add(b, "\r\n", 2);
-	if (http && evhttp_find_header(h, "Date") == NULL)
-		add_field_line(b, "Date", date_now(http));
+		hb_puts(&hb, req->response_code_line);
+	hb_put(&hb, "\r\n", 2);
+	if (http && !(has & HAS_DATE)) {
+		date_now(http);
+		hb_put(&hb, http->date_line, http->date_line_len);
+	}
 	if (reply_has_body(req)) {
 		if (length >= 0 &&
-		    evhttp_find_header(h, "Content-Length") == NULL &&
-		    evhttp_find_header(h, "Transfer-Encoding") == NULL) {
-			n = evutil_snprintf(line, sizeof(line), "%ld",
-			    (long)length);
-			evbuffer_add(b, "Content-Length: ", 16);
-			evbuffer_add(b, line, (size_t)n);
-			evbuffer_add(b, "\r\n", 2);
+		    !(has & (HAS_CONTENT_LENGTH | HAS_TRANSFER_ENCODING))) {
+			hb_put(&hb, "Content-Length: ", 16);
+			hb_put_int(&hb, length);
+			hb_put(&hb, "\r\n", 2);
 		}
 		if (http && http->default_content_type &&
-		    evhttp_find_header(h, "Content-Type") == NULL)
-			add_field_line(b, "Content-Type",
+		    !(has & HAS_CONTENT_TYPE))
+			hb_field(&hb, "Content-Type", 12,
 			    http->default_content_type);
 	}
 	if (evhttp_request_keeps_alive_(req)) {
 		/* A 1.0 client asked for keep-alive: say it is granted. */
-		if (req->minor == 0 &&
-		    evhttp_find_header(h, "Connection") == NULL)
-			add_field_line(b, "Connection", "keep-alive");
-	} else if (req->minor >= 1 &&
-	    evhttp_find_header(h, "Connection") == NULL) {
-		add_field_line(b, "Connection", "close");
+		if (req->minor == 0 && !(has & HAS_CONNECTION))
+			hb_put(&hb, "Connection: keep-alive\r\n", 24);
+	} else if (req->minor >= 1 && !(has & HAS_CONNECTION)) {
+		hb_put(&hb, "Connection: close\r\n", 19);
 	}
-	TAILQ_FOREACH(kv, h, next) {
-		add_field_line(b, kv->key, kv->value);
+	TAILQ_FOREACH(kv, req->output_headers, next) {
+		hb_field(&hb, kv->key, strlen(kv->key), kv->value);
 	}
-	evbuffer_add(b, "\r\n", 2);
+	hb_put(&hb, "\r\n", 2);
+	evbuffer_add(hb.out, hb.s, hb.n);
 }
 
 /* Whether req may get a reply now; a request whose connection is gone

@@ -29,6 +29,9 @@
 #include <event2/thread.h>
 
 #include "check-internal.h"
+#ifndef EVKIT_REFERENCE
+#include "evbuffer-internal.h"
+#endif
 
 /* Free bytes in a fresh minimum-size chain (1024 less libevent's header). */
 #define FIRST_CHAIN_ROOM 976
@@ -1819,6 +1822,54 @@ START_TEST(test_file_segment_bounds)
 END_TEST
 
 #ifndef EVKIT_REFERENCE
+/* Writes len bytes of pattern seed to fd, reads them with one
+ * evbuffer_read_upto_ into the empty buf, checks and drains them. */
+static void
+read_upto_once(struct evbuffer *buf, evutil_socket_t rfd, evutil_socket_t wfd,
+    size_t len, unsigned seed)
+{
+	static unsigned char data[12000];
+
+	ck_assert_uint_le(len, sizeof(data));
+	fill_pattern(data, len, seed);
+	ck_assert_int_eq(write(wfd, data, len), (ssize_t)len);
+	ck_assert_int_eq(evbuffer_read_upto_(buf, rfd, 16384), (int)len);
+	assert_contents(buf, data, len);
+	evbuffer_drain(buf, len);
+}
+
+/* The bufferevent's read: small messages go into the spare chain, a big
+ * one after them is still read whole by one call, and so on in turn. */
+START_TEST(test_read_upto_small_and_big)
+{
+	struct evbuffer *buf = evbuffer_new();
+	evutil_socket_t pair[2];
+	char c;
+
+	evkit_socketpair(pair);
+	read_upto_once(buf, pair[0], pair[1], 100, 1);
+	read_upto_once(buf, pair[0], pair[1], 100, 2);
+	read_upto_once(buf, pair[0], pair[1], 10000, 3);
+	read_upto_once(buf, pair[0], pair[1], 5000, 4);
+	read_upto_once(buf, pair[0], pair[1], 50, 5);
+	read_upto_once(buf, pair[0], pair[1], 12000, 6);
+	read_upto_once(buf, pair[0], pair[1], 1, 7);
+	/* Nothing waiting, then end of file: the buffer stays empty. */
+	ck_assert_int_eq(evbuffer_read_upto_(buf, pair[0], 16384), -1);
+	ck_assert(errno == EAGAIN || errno == EWOULDBLOCK);
+	ck_assert_uint_eq(evbuffer_get_length(buf), 0);
+	evkit_close(&pair[1]);
+	ck_assert_int_eq(evbuffer_read_upto_(buf, pair[0], 16384), 0);
+	ck_assert_uint_eq(evbuffer_get_length(buf), 0);
+	ck_assert_int_eq(evbuffer_add(buf, "x", 1), 0);
+	ck_assert_int_eq(evbuffer_remove(buf, &c, 1), 1);
+	evkit_close(&pair[0]);
+	evbuffer_free(buf);
+}
+END_TEST
+#endif
+
+#ifndef EVKIT_REFERENCE
 /* libevent takes the whole file's length for -1 whatever the offset, and
  * so claims bytes past the end of the file. */
 START_TEST(test_add_file_rest)
@@ -2341,6 +2392,9 @@ buffer_suite(void)
 	tc = tcase_create("fd");
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_read_fionread);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tc, test_read_upto_small_and_big);
+#endif
 	tcase_add_test(tc, test_write);
 	tcase_add_test(tc, test_write_iov_limit);
 	suite_add_tcase(s, tc);

@@ -1304,6 +1304,62 @@ START_TEST(request_host)
 }
 END_TEST
 
+/* Reports what a request looks like when the callback gets it. */
+static void
+fresh_cb(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *out = evbuffer_new();
+	const struct evkeyval *kv;
+	const char *uri = evhttp_request_get_uri(req);
+	int nin = 0, nout = 0;
+
+	(void)arg;
+	for (kv = evhttp_request_get_input_headers(req)->tqh_first; kv;
+	     kv = kv->next.tqe_next)
+		nin++;
+	for (kv = evhttp_request_get_output_headers(req)->tqh_first; kv;
+	     kv = kv->next.tqe_next)
+		nout++;
+	evbuffer_add_printf(out, "%s %d %d %zu %s %s %d", uri, nin, nout,
+	    evbuffer_get_length(evhttp_request_get_input_buffer(req)),
+	    evhttp_request_get_host(req), req->remote_host,
+	    evhttp_request_get_response_code(req));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Set", "1");
+	evhttp_send_reply(req, HTTP_OK, strcmp(uri, "/a") == 0 ? "Odd" : NULL,
+	    out);
+	evbuffer_free(out);
+}
+
+/* Each request on a connection starts empty: nothing of the one before
+ * it (fields both ways, body, host, reason) is left over. */
+START_TEST(keep_alive_fresh_request)
+{
+	struct server s;
+	struct client c;
+	struct resp r;
+
+	server_start(&s);
+	evhttp_set_gencb(s.http, fresh_cb, NULL);
+	client_open(&c, s.port);
+	client_send(&c,
+	    "POST /a HTTP/1.1\r\nHost: one\r\nX-A: 1\r\n"
+	    "Content-Length: 3\r\n\r\nxyz");
+	read_response(&c, 0, &r);
+	ck_assert_str_eq(r.body, "/a 3 0 3 one 127.0.0.1 0");
+	ck_assert_int_eq(strncmp(r.head, "HTTP/1.1 200 Odd\r\n", 18), 0);
+	ck_assert_str_eq(resp_field(&r, "X-Set"), "1");
+	resp_clear(&r);
+	client_send(&c, "GET /b HTTP/1.1\r\nHost: two\r\n\r\n");
+	read_response(&c, 0, &r);
+	ck_assert_str_eq(r.body, "/b 1 0 0 two 127.0.0.1 0");
+	ck_assert_int_eq(strncmp(r.head, "HTTP/1.1 200 OK\r\n", 17), 0);
+	ck_assert_str_eq(resp_field(&r, "X-Set"), "1");
+	resp_clear(&r);
+	client_close(&c);
+	server_free(&s);
+}
+END_TEST
+
 /* A body over the limit, sent whole: with the lingering close the client
  * reads the 413 instead of a reset. */
 START_TEST(lingering_close)
@@ -1414,6 +1470,7 @@ http_suite(void)
 	tcase_add_checked_fixture(tc, evkit_setup, evkit_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, keep_alive);
+	tcase_add_test(tc, keep_alive_fresh_request);
 	tcase_add_test(tc, http10_closes);
 	tcase_add_test(tc, pipelining);
 	tcase_add_test(tc, pipelining_many);
