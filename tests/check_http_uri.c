@@ -685,6 +685,32 @@ END_TEST
 
 /* ---- header lists ---- */
 
+/* A program may free a field's key or value and put its own malloc'ed
+ * string there: the list frees what the fields point to (ASan and the
+ * leak checker watch the sanitizer pass). */
+START_TEST(test_header_replaced_value)
+{
+	struct evkeyvalq h;
+	struct evkeyval *kv;
+
+	h.tqh_first = NULL;
+	h.tqh_last = &h.tqh_first;
+	ck_assert_int_eq(evhttp_add_header(&h, "Host", "a"), 0);
+	ck_assert_int_eq(evhttp_add_header(&h, "X-Two", "1"), 0);
+	kv = h.tqh_first->next.tqe_next;
+	free(kv->value);
+	kv->value = strdup("a longer value than before");
+	free(h.tqh_first->key);
+	h.tqh_first->key = strdup("Origin");
+	ck_assert_str_eq(evhttp_find_header(&h, "x-two"),
+	    "a longer value than before");
+	ck_assert_str_eq(evhttp_find_header(&h, "origin"), "a");
+	ck_assert_int_eq(evhttp_remove_header(&h, "X-Two"), 0);
+	evhttp_clear_headers(&h);
+	ck_assert_ptr_null(h.tqh_first);
+}
+END_TEST
+
 START_TEST(test_headers)
 {
 	struct evkeyvalq h;
@@ -768,6 +794,7 @@ http_uri_suite(void)
 	tc = tcase_create("headers");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_headers);
+	tcase_add_test(tc, test_header_replaced_value);
 	suite_add_tcase(s, tc);
 	return s;
 }
