@@ -260,7 +260,7 @@ for m in $METHODS; do
 	check "-H and --cache-control"
 	get -A 'agent "q"' -e http://ref/ "$base/hello.txt?x" >/dev/null
 	stop_server
-	[ "$fstatus" = 0 ]
+	[ "$fstatus" = 0 ] || { echo "status $fstatus"; cat "$srv_err"; false; }
 	check "exit 0 on SIGTERM"
 	grep -q \
 	    '^127\.0\.0\.1 - - \[[0-9]*/[A-Z][a-z]*/[0-9]*:[0-9:]* [-+][0-9]*\] "GET /hello.txt?x HTTP/1.1" 200 13 "http://ref/" "agent \\x22q\\x22"$' \

@@ -381,8 +381,16 @@ main(int argc, char **argv)
 	event_base_dispatch(workers[0].base);
 	for (i = 1; i < nworkers; i++)
 		pthread_join(workers[i].thread, NULL);
+	/* Freeing the signal events gives the signals their default action
+	 * back, and a second SIGTERM may be on its way (timeout(1) sends one
+	 * to the process and one to its group): blocked, then ignored, it
+	 * cannot cut the exit short. */
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
 	for (i = 0; i < 3; i++)
 		event_free(sig[i]);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	for (i = 0; i < nworkers; i++)
 		worker_free(&workers[i]);
 	free(workers);
