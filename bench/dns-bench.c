@@ -23,6 +23,8 @@
 #include <event2/dns_query.h>
 #endif
 
+#include "bench-util.h"
+
 static struct event_base *base;
 static struct evdns_base *dns;
 static long total = 100000, started, done, answered, errors[128];
@@ -89,15 +91,6 @@ start_one(void)
 	}
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -162,11 +155,11 @@ main(int argc, char **argv)
 		    "dns-bench: need -s ADDR:PORT, positive -n -c\n");
 		return 2;
 	}
-	t0 = now();
+	t0 = bench_now();
 	for (i = 0; i < conc && started < total; i++)
 		start_one();
 	event_base_dispatch(base);
-	t = now() - t0;
+	t = bench_now() - t0;
 	printf("queries %ld answered %ld timeouts %ld other-errors %ld "
 	       "seconds %.3f qps %.0f\n",
 	    done, answered, errors[DNS_ERR_TIMEOUT],

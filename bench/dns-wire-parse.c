@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define NOINLINE __attribute__((noinline, noclone))
+#include "bench-util.h"
 
 static const unsigned char reply[] = { 0x12, 0x34, 0x81, 0x80, 0, 1, 0, 3, 0, 0,
 	0, 1,
@@ -50,19 +50,12 @@ int
 main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
-	struct timespec a, b;
+	double s;
 
 	if (n <= 0)
 		return 2;
-	phase_parse(1000); /* warm up; also checks the message parses */
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	phase_parse(n);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	printf("parse %ld in %.3f s: %.0f ns/parse\n", n,
-	    (double)(b.tv_sec - a.tv_sec) +
-	        (double)(b.tv_nsec - a.tv_nsec) / 1e9,
-	    ((double)(b.tv_sec - a.tv_sec) * 1e9 +
-	        (double)(b.tv_nsec - a.tv_nsec)) /
-	        (double)n);
+	s = bench_timed(phase_parse, n); /* the warm-up checks the message */
+	printf("parse %ld in %.3f s: %.0f ns/parse\n", n, s,
+	    s * 1e9 / (double)n);
 	return 0;
 }

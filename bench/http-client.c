@@ -27,6 +27,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "bench-util.h"
+
 struct run {
 	struct event_base *base;
 	struct evhttp_connection *evcon;
@@ -104,26 +106,6 @@ make_one(struct run *run)
 	}
 }
 
-/* User plus system CPU time of this process, in seconds. */
-static double
-cpu(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -162,12 +144,12 @@ main(int argc, char **argv)
 		run.evcon = evhttp_connection_base_new(run.base, NULL,
 		    "127.0.0.1", (unsigned short)port);
 		run.left = n;
-		t0 = now();
-		c0 = cpu();
+		t0 = bench_now();
+		c0 = bench_cpu();
 		make_one(&run);
 		event_base_dispatch(run.base);
-		t = now() - t0;
-		c = cpu() - c0;
+		t = bench_now() - t0;
+		c = bench_cpu() - c0;
 		if (run.failed) {
 			fprintf(stderr, "http-client: request %ld failed\n",
 			    run.done + 1);

@@ -18,7 +18,7 @@
 
 #include "http-parse-internal.h"
 
-#define NOINLINE __attribute__((noinline, noclone))
+#include "bench-util.h"
 
 static const char head[] =
     "GET /docs/index.html?lang=en HTTP/1.1\r\n"
@@ -69,20 +69,12 @@ int
 main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
-	struct timespec a, b;
+	double s;
 
 	if (n <= 0)
 		return 2;
-	phase_parse(1000); /* warm up; also checks the head parses */
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	phase_parse(n);
-	clock_gettime(CLOCK_MONOTONIC, &b);
+	s = bench_timed(phase_parse, n); /* the warm-up checks the head */
 	printf("parse %ld heads of %zu bytes in %.3f s: %.0f ns/parse\n", n,
-	    sizeof(head) - 1,
-	    (double)(b.tv_sec - a.tv_sec) +
-	        (double)(b.tv_nsec - a.tv_nsec) / 1e9,
-	    ((double)(b.tv_sec - a.tv_sec) * 1e9 +
-	        (double)(b.tv_nsec - a.tv_nsec)) /
-	        (double)n);
+	    sizeof(head) - 1, s, s * 1e9 / (double)n);
 	return 0;
 }

@@ -10,6 +10,7 @@
 EXTRA_DIST += \
 	bench/vs-libevent \
 	bench/bench-core.c \
+	bench/bench-util.h \
 	bench/evbuffer-bench.c \
 	bench/evbuffer-vs-libevent \
 	bench/dns-bench.c \

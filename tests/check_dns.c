@@ -1837,7 +1837,13 @@ START_TEST(test_suspend_resume)
 END_TEST
 #endif
 
-/* bind-to: the source address, and the port when one is given. */
+#ifndef EVKIT_REFERENCE
+/*
+ * bind-to: the source address, and the port when one is given, also for
+ * nameservers added before the option.  Evkit only: libevent 2.1 binds
+ * the sockets of nameservers added after the option, and never those of
+ * a loopback nameserver, the only kind this test can run.
+ */
 START_TEST(test_bind_to)
 {
 	struct fake *f = fake_start(0, script_a, 0);
@@ -1876,6 +1882,7 @@ START_TEST(test_bind_to)
 	ck_assert_int_eq(f->ports[2], port);
 }
 END_TEST
+#endif
 
 /* ---- Threads: requests made from another thread than the loop's ---- */
 
@@ -1953,7 +1960,9 @@ dns_suite(void)
 	tcase_add_test(tc, test_free_in_callback);
 	tcase_add_test(tc, test_formerr_without_edns);
 	tcase_add_test(tc, test_ptr_malformed_then_good);
+#ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_bind_to);
+#endif
 	tcase_add_test(tc, test_log_fn);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_servfail);

@@ -394,6 +394,14 @@ send_get(struct evhttp_connection *evcon, struct res *r, const char *uri)
 	return evhttp_make_request(evcon, new_req(r), EVHTTP_REQ_GET, uri);
 }
 
+/* A request that evhttp_make_request() accepts. */
+static void
+send_req(struct evhttp_connection *evcon, struct evhttp_request *req,
+    enum evhttp_cmd_type type, const char *uri)
+{
+	ck_assert_int_eq(evhttp_make_request(evcon, req, type, uri), 0);
+}
+
 /* A scripted server and a client connection to it. */
 #define START(s, script) \
 	start((s), (script), (int)(sizeof(script) / sizeof((script)[0])))
@@ -480,9 +488,7 @@ START_TEST(test_get)
 	req = new_req(&r);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Mine",
 	    "kept as is");
-	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET,
-	                     "/path?q=1"),
-	    0);
+	send_req(evcon, req, EVHTTP_REQ_GET, "/path?q=1");
 	/* Nothing runs from inside evhttp_make_request. */
 	ck_assert_int_eq(r.calls, 0);
 	wait_for(&r.done);
@@ -531,13 +537,9 @@ START_TEST(test_post_body)
 	evcon = START(&s, script);
 	req = new_req(&r1);
 	evbuffer_add_printf(evhttp_request_get_output_buffer(req), "a=1&b=2");
-	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_POST,
-	                     "/form"),
-	    0);
+	send_req(evcon, req, EVHTTP_REQ_POST, "/form");
 	/* A POST with an empty body says so. */
-	ck_assert_int_eq(evhttp_make_request(evcon, new_req(&r2),
-	                     EVHTTP_REQ_PUT, "/empty"),
-	    0);
+	send_req(evcon, new_req(&r2), EVHTTP_REQ_PUT, "/empty");
 	wait_for(&r2.done);
 	ck_assert_int_eq(r1.code, 201);
 	ck_assert_str_eq(r1.body, "yes");
@@ -678,9 +680,7 @@ START_TEST(test_head_no_body)
 	struct evhttp_connection *evcon;
 
 	evcon = START(&s, script);
-	ck_assert_int_eq(evhttp_make_request(evcon, new_req(&r1),
-	                     EVHTTP_REQ_HEAD, "/h"),
-	    0);
+	send_req(evcon, new_req(&r1), EVHTTP_REQ_HEAD, "/h");
 	get_wait(evcon, &r2, "/g");
 	ck_assert_int_eq(r1.code, 200);
 	ck_assert_int_eq(r1.body_len, 0);
@@ -721,8 +721,7 @@ START_TEST(test_chunked_cb)
 	evhttp_request_set_chunked_cb(req, res_chunk_cb);
 	r.then = send_rest;
 	r.arg = &s;
-	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET, "/c"),
-	    0);
+	send_req(evcon, req, EVHTTP_REQ_GET, "/c");
 	wait_for(&r.done);
 	ck_assert_int_eq(r.chunks, 2);
 	ck_assert_int_eq(r.calls, 1);
@@ -770,8 +769,7 @@ START_TEST(test_cancel_in_chunked_cb)
 	req = new_req(&r1);
 	evhttp_request_set_chunked_cb(req, res_chunk_cb);
 	r1.then = cancel_in_chunk;
-	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET, "/c"),
-	    0);
+	send_req(evcon, req, EVHTTP_REQ_GET, "/c");
 	get_wait(evcon, &r2, "/next");
 	ck_assert_int_eq(r1.chunks, 1);
 	assert_cancelled(&r1);
@@ -907,10 +905,8 @@ START_TEST(test_cancel_before)
 	evcon = START(&s, script);
 	req1 = new_req(&r1);
 	req2 = new_req(&r2);
-	ck_assert_int_eq(evhttp_make_request(evcon, req1, EVHTTP_REQ_GET, "/1"),
-	    0);
-	ck_assert_int_eq(evhttp_make_request(evcon, req2, EVHTTP_REQ_GET, "/2"),
-	    0);
+	send_req(evcon, req1, EVHTTP_REQ_GET, "/1");
+	send_req(evcon, req2, EVHTTP_REQ_GET, "/2");
 	ck_assert_int_eq(send_get(evcon, &r3, "/3"), 0);
 	evhttp_cancel_request(req2);
 	ck_assert_int_eq(r2.calls + r2.errors, 0);
@@ -956,9 +952,7 @@ START_TEST(test_cancel_during)
 	s.arg = &cc;
 	evcon = client(&s);
 	cc.req = new_req(&r1);
-	ck_assert_int_eq(evhttp_make_request(evcon, cc.req, EVHTTP_REQ_GET,
-	                     "/1"),
-	    0);
+	send_req(evcon, cc.req, EVHTTP_REQ_GET, "/1");
 	get_wait(evcon, &r2, "/2");
 	ck_assert_int_eq(cc.cancelled, 1);
 	assert_cancelled(&r1);
@@ -1131,8 +1125,7 @@ START_TEST(test_header_cb_refuses)
 	evcon = START(&s, script);
 	req = new_req(&r);
 	evhttp_request_set_header_cb(req, refuse_headers);
-	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET, "/"),
-	    0);
+	send_req(evcon, req, EVHTTP_REQ_GET, "/");
 	wait_for(&r.done);
 	assert_failed(&r, EVREQ_HTTP_EOF);
 	ck_assert_int_eq(r.body_len, 0);
@@ -1181,9 +1174,7 @@ START_TEST(test_read_on_write_error)
 	evbuffer_add(evhttp_request_get_output_buffer(req), big, sizeof(big));
 	evbuffer_add(evhttp_request_get_output_buffer(req), big, sizeof(big));
 	evbuffer_add(evhttp_request_get_output_buffer(req), big, sizeof(big));
-	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_POST,
-	                     "/upload"),
-	    0);
+	send_req(evcon, req, EVHTTP_REQ_POST, "/upload");
 	wait_for(&r.done);
 	ck_assert_msg(r.errors == 0, "error callback: %d", (int)r.err);
 	ck_assert_int_eq(r.calls, 1);
@@ -1345,9 +1336,7 @@ START_TEST(test_name_unknown)
 	evcon = evhttp_connection_base_new(evkit_base, dns,
 	    "missing.evkit-test.invalid", 80);
 	ck_assert_ptr_nonnull(evcon);
-	ck_assert_int_eq(evhttp_make_request(evcon, new_req(&r), EVHTTP_REQ_GET,
-	                     "/"),
-	    0);
+	send_req(evcon, new_req(&r), EVHTTP_REQ_GET, "/");
 	wait_for(&r.done);
 	ck_assert_int_ge(nx.queries, 1);
 	assert_failed(&r, EVREQ_HTTP_EOF);
@@ -1377,9 +1366,7 @@ START_TEST(test_free_during_lookup)
 	evcon = evhttp_connection_base_new(evkit_base, dns,
 	    "slow.evkit-test.invalid", 80);
 	ck_assert_ptr_nonnull(evcon);
-	ck_assert_int_eq(evhttp_make_request(evcon, new_req(&r), EVHTTP_REQ_GET,
-	                     "/"),
-	    0);
+	send_req(evcon, new_req(&r), EVHTTP_REQ_GET, "/");
 	/* Let the lookup start. */
 	evkit_loop_until(evkit_base, &dummy, 3, 50);
 	evhttp_connection_free(evcon);
@@ -1613,9 +1600,11 @@ hsrv_chunks(struct evhttp_request *req, void *arg)
 	evbuffer_free(out);
 }
 
-static void
+/* The evhttp server, and a client connection to it. */
+static struct evhttp_connection *
 hsrv_start(struct hsrv *h)
 {
+	struct evhttp_connection *evcon;
 	struct evhttp_bound_socket *bs;
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
@@ -1631,11 +1620,16 @@ hsrv_start(struct hsrv *h)
 	h->port = ntohs(sin.sin_port);
 	evhttp_set_cb(h->http, "/echo", hsrv_echo, h);
 	evhttp_set_cb(h->http, "/chunks", hsrv_chunks, h);
+	evcon =
+	    evhttp_connection_base_new(evkit_base, NULL, "127.0.0.1", h->port);
+	ck_assert_ptr_nonnull(evcon);
+	return evcon;
 }
 
 static void
-hsrv_stop(struct hsrv *h)
+hsrv_stop(struct hsrv *h, struct evhttp_connection *evcon)
 {
+	evhttp_connection_free(evcon);
 	evhttp_free(h->http);
 	settle();
 }
@@ -1670,16 +1664,11 @@ START_TEST(test_evhttp_keepalive)
 	ev_uint16_t port = 0;
 
 	memset(r, 0, sizeof(r));
-	hsrv_start(&h);
-	evcon =
-	    evhttp_connection_base_new(evkit_base, NULL, "127.0.0.1", h.port);
-	ck_assert_ptr_nonnull(evcon);
+	evcon = hsrv_start(&h);
 	ck_assert_int_eq(send_get(evcon, &r[0], "/echo"), 0);
 	req = new_req(&r[1]);
 	evbuffer_add_printf(evhttp_request_get_output_buffer(req), "body!");
-	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_POST,
-	                     "/echo"),
-	    0);
+	send_req(evcon, req, EVHTTP_REQ_POST, "/echo");
 	r[2].then = note_port;
 	r[2].arg = &port;
 	r[2].arg2 = evcon;
@@ -1696,8 +1685,7 @@ START_TEST(test_evhttp_keepalive)
 	ck_assert_uint_eq(h.peer_port[0], port);
 	ck_assert_uint_eq(h.peer_port[1], port);
 	ck_assert_uint_eq(h.peer_port[2], port);
-	evhttp_connection_free(evcon);
-	hsrv_stop(&h);
+	hsrv_stop(&h, evcon);
 }
 END_TEST
 
@@ -1708,18 +1696,12 @@ START_TEST(test_evhttp_chunked)
 	struct evhttp_connection *evcon;
 	struct evhttp_request *req;
 
-	hsrv_start(&h);
-	evcon =
-	    evhttp_connection_base_new(evkit_base, NULL, "127.0.0.1", h.port);
+	evcon = hsrv_start(&h);
 	req = new_req(&r);
 	evhttp_request_set_chunked_cb(req, res_chunk_cb);
-	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET,
-	                     "/chunks"),
-	    0);
+	send_req(evcon, req, EVHTTP_REQ_GET, "/chunks");
 	/* HEAD of the same: no body, and the connection goes on. */
-	ck_assert_int_eq(evhttp_make_request(evcon, new_req(&r2),
-	                     EVHTTP_REQ_HEAD, "/echo"),
-	    0);
+	send_req(evcon, new_req(&r2), EVHTTP_REQ_HEAD, "/echo");
 	wait_for(&r2.done);
 	ck_assert_int_eq(r.code, 200);
 	ck_assert_int_ge(r.chunks, 1);
@@ -1728,8 +1710,7 @@ START_TEST(test_evhttp_chunked)
 	ck_assert_int_eq(r2.body_len, 0);
 	ck_assert_int_eq(h.nreq, 2);
 	ck_assert_uint_eq(h.peer_port[0], h.peer_port[1]);
-	evhttp_connection_free(evcon);
-	hsrv_stop(&h);
+	hsrv_stop(&h, evcon);
 }
 END_TEST
 
@@ -1743,24 +1724,19 @@ START_TEST(test_evhttp_request_close)
 	struct evhttp_request *req;
 	int closed = 0;
 
-	hsrv_start(&h);
-	evcon =
-	    evhttp_connection_base_new(evkit_base, NULL, "127.0.0.1", h.port);
+	evcon = hsrv_start(&h);
 	evhttp_connection_set_closecb(evcon, note_close, &closed);
 	req = new_req(&r1);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
 	    "close");
-	ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET,
-	                     "/echo"),
-	    0);
+	send_req(evcon, req, EVHTTP_REQ_GET, "/echo");
 	get_wait(evcon, &r2, "/echo");
 	ck_assert_int_eq(r1.code, 200);
 	ck_assert_int_eq(r2.code, 200);
 	ck_assert_int_ge(closed, 1);
 	ck_assert_int_eq(h.nreq, 2);
 	ck_assert_uint_ne(h.peer_port[0], h.peer_port[1]);
-	evhttp_connection_free(evcon);
-	hsrv_stop(&h);
+	hsrv_stop(&h, evcon);
 }
 END_TEST
 

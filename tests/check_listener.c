@@ -970,6 +970,7 @@ struct toggler {
 	int enable_failures;
 };
 
+#ifndef EVKIT_REFERENCE
 static void *
 toggle_thread(void *arg)
 {
@@ -984,6 +985,7 @@ toggle_thread(void *arg)
 	}
 	return NULL;
 }
+#endif
 
 static void *
 free_thread(void *arg)
@@ -1012,14 +1014,24 @@ START_TEST(threadsafe)
 	t.base = base;
 	t.lev = listen_loopback(base,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_THREADSAFE, &a, &sin);
+#ifndef EVKIT_REFERENCE
+	/*
+	 * Evkit only: libevent 2.1's evconnlistener_disable() from another
+	 * thread deadlocks when it meets the accept callback (it waits in
+	 * event_del() for the callback while holding the lock the loop
+	 * thread needs after it: libevent issue #1224).
+	 */
 	ck_assert_int_eq(pthread_create(&th, NULL, toggle_thread, &t), 0);
+#endif
 	for (i = 0; i < MAX_CLIENTS; i++) {
 		c[i] = client(&sin);
 		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 	}
+#ifndef EVKIT_REFERENCE
 	__atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
 	ck_assert_int_eq(pthread_join(th, NULL), 0);
 	ck_assert_int_eq(t.enable_failures, 0);
+#endif
 	/* Enabled at the end: whatever was queued gets accepted. */
 	ck_assert_int_eq(evkit_loop_until(base, &a.done, 0, WAIT_MS), 0);
 	ck_assert_int_eq(a.count, MAX_CLIENTS);

@@ -46,19 +46,17 @@ dist_man_MANS += man/evdig.1
 
 # Against a real server (NSD, tests/tools/dns-server-lib.sh) and dig; each
 # test skips without them.
-TESTS += \
+evdig_tests = \
 	tests/tools/evdig-usage.sh \
 	tests/tools/evdig-vs-dig.sh \
 	tests/tools/evdig-batch.sh \
 	tests/tools/evdig-interactive.sh
+TESTS += $(evdig_tests)
 
 EXTRA_DIST += \
+	$(evdig_tests) \
 	tests/tools/dns-server-lib.sh \
 	tests/tools/evdig-lib.sh \
-	tests/tools/evdig-usage.sh \
-	tests/tools/evdig-vs-dig.sh \
-	tests/tools/evdig-batch.sh \
-	tests/tools/evdig-interactive.sh \
 	tests/fuzz/fuzz_evdig_options.c \
 	bench/evdig-batch
 
@@ -82,7 +80,7 @@ dist_man_MANS += man/evhttpd.1
 
 # With real clients: curl, wrk, headless Chromium, raw sockets (each test
 # skips without its client).  Every one runs on epoll, poll and select.
-TESTS += \
+evhttpd_tests = \
 	tests/tools/evhttpd-usage.sh \
 	tests/tools/evhttpd-get.sh \
 	tests/tools/evhttpd-safety.sh \
@@ -90,15 +88,10 @@ TESTS += \
 	tests/tools/evhttpd-ops.sh \
 	tests/tools/evhttpd-wrk.sh \
 	tests/tools/evhttpd-browser.sh
+TESTS += $(evhttpd_tests)
 
 EXTRA_DIST += \
+	$(evhttpd_tests) \
 	tests/tools/evhttpd-lib.sh \
-	tests/tools/evhttpd-usage.sh \
-	tests/tools/evhttpd-get.sh \
-	tests/tools/evhttpd-safety.sh \
-	tests/tools/evhttpd-raw.sh \
-	tests/tools/evhttpd-ops.sh \
-	tests/tools/evhttpd-wrk.sh \
-	tests/tools/evhttpd-browser.sh \
 	tests/fuzz/fuzz_evhttpd_options.c \
 	bench/evhttpd-wrk

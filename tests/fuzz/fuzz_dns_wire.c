@@ -14,14 +14,7 @@
 #include <event2/dns_query.h>
 
 #include "dns-wire-internal.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
+#include "fuzz-check.h"
 
 /* The text of a name reads back to a name with the same text. */
 static void

@@ -13,7 +13,7 @@
 
 #include <event2/buffer.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-check.h"
 
 struct model {
 	unsigned char *b;
@@ -56,15 +56,6 @@ next_data(struct input *in, size_t n, const uint8_t **data)
 	in->left -= n;
 	return n;
 }
-
-#define CHECK(cond)                                                     \
-	do {                                                            \
-		if (!(cond)) {                                          \
-			fprintf(stderr, "fuzz_evbuffer: line %d: %s\n", \
-			    __LINE__, #cond);                           \
-			abort();                                        \
-		}                                                       \
-	} while (0)
 
 static void
 model_insert(struct model *m, size_t at, const void *data, size_t n)

@@ -22,14 +22,7 @@
 
 #include "http-parse-internal.h"
 #include "http-uri-internal.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
+#include "fuzz-check.h"
 
 struct bounds {
 	const char *start;

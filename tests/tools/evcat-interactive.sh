@@ -9,13 +9,20 @@
 . "${top_srcdir:-.}/tests/tools/evcat-lib.sh"
 
 use_tmux evcat
+nserver=0
 
-# start_client METHOD: evcat -i in the tmux pane, connected to $port; its
-# exit status goes to $tmp/st.
+# start_client METHOD: evcat -i in the pane of a new tmux server,
+# connected to $port; its exit status goes to $tmp/st.  Each server gets
+# its own socket: a new one on the socket of a server just killed may
+# meet that server still exiting.  The pane stays (remain-on-exit) until
+# the test kills the server, however slow the machine.
 start_client() {
+	nserver=$((nserver + 1))
+	T="tmux -L evcat-test-$$-$nserver -f /dev/null"
 	$T new-session -d -s t -x 100 -y 20 \
-	    "HOME=$home timeout --foreground 15 $EVCAT --method $1 -v -i \
-	    127.0.0.1 $port 2>$tmp/cerr; echo \$? >$tmp/st; sleep 10"
+	    "HOME=$home timeout --foreground 60 $EVCAT --method $1 -v -i \
+	    127.0.0.1 $port 2>$tmp/cerr; echo \$? >$tmp/st" \; \
+	    set-option -t t remain-on-exit on
 	wait_for "$tmp/cerr" "connected to" ||
 		fail "$1: -i client did not connect"
 }

@@ -77,6 +77,34 @@ have() {
 	command -v "$1" >/dev/null 2>&1
 }
 
+# need CMD...: skip the test without these programs.
+need() {
+	for c in "$@"; do
+		if ! have "$c"; then
+			echo "SKIP: $c not installed"
+			exit 77
+		fi
+	done
+}
+
+# check_synopsis MAN HELP: the usage in the --help output HELP (from
+# "usage: " to the first empty line) is the SYNOPSIS of the man page MAN,
+# blanks aside.  Without mandoc, nothing is checked.
+check_synopsis() {
+	have mandoc || return 0
+	mandoc -Tutf8 "$1" 2>/dev/null | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' |
+	    tr '\t\n' '  ' | tr -s ' ' | sed 's/^ *//; s/ *$//' >"$tmp/syn.man"
+	sed -n '/^usage: /,/^$/p' "$2" | sed 's/^usage: //' |
+	    tr '\t\n' '  ' | tr -s ' ' | sed 's/^ *//; s/ *$//' >"$tmp/syn.help"
+	if [ -s "$tmp/syn.man" ] && cmp -s "$tmp/syn.man" "$tmp/syn.help"; then
+		ok "usage equals the man page's SYNOPSIS"
+	else
+		fail "usage differs from SYNOPSIS"
+		show "$tmp/syn.man" "$tmp/syn.help"
+	fi
+}
+
 # bg CMD...: run CMD in the background, bounded by BG_LIMIT; $bgpid is
 # its PID.  Redirections given to bg apply to CMD; stdin goes through fd 3
 # because a background command of a non-interactive shell otherwise reads

@@ -14,16 +14,6 @@ EVCAT=$EVDIG
 . "$top_srcdir/tests/tools/dns-server-lib.sh"
 unset EVDIG_RESOLV_CONF
 
-# need CMD...: skip the test without these programs.
-need() {
-	for c in "$@"; do
-		if ! have "$c"; then
-			echo "SKIP: $c not installed"
-			exit 77
-		fi
-	done
-}
-
 # ev ARGS...: evdig, bounded by timeout.
 ev() {
 	timeout -k 5 "$LIMIT" "$EVDIG" "$@"

@@ -14,18 +14,7 @@ ev --version | grep -q '^evdig (evkit) ' && ok "--version" ||
 ev --list-methods | grep -qx epoll && ok "--list-methods" ||
     fail "--list-methods"
 
-# The usage text is the man page's SYNOPSIS.
-if have mandoc; then
-	mandoc -Tutf8 "$top_srcdir/man/evdig.1" 2>/dev/null | col -b |
-	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' |
-	    tr '\t\n' '  ' | tr -s ' ' | sed 's/^ *//; s/ *$//' >"$tmp/syn.man"
-	sed -n '/^usage: /,/^$/p' "$tmp/help" | sed 's/^usage: //' |
-	    tr '\t\n' '  ' | tr -s ' ' | sed 's/^ *//; s/ *$//' >"$tmp/syn.help"
-	cmp -s "$tmp/syn.man" "$tmp/syn.help" &&
-	    ok "usage equals the man page's SYNOPSIS" ||
-	    { fail "usage differs from SYNOPSIS"; show "$tmp/syn.man" \
-	    "$tmp/syn.help"; }
-fi
+check_synopsis "$top_srcdir/man/evdig.1" "$tmp/help"
 
 # bad ARGS... PATTERN: exit 1 and a message matching PATTERN.
 bad() {

@@ -18,16 +18,6 @@ EVCAT_TEST_METHODS=${EVHTTPD_TEST_METHODS:-${EVCAT_TEST_METHODS:-}}
 # The project's netcat, for raw requests.
 NETCAT=${NETCAT:-$top_builddir/tools/evcat/evcat}
 
-# need CMD...: skip the test without these programs.
-need() {
-	for c in "$@"; do
-		if ! have "$c"; then
-			echo "SKIP: $c not installed"
-			exit 77
-		fi
-	done
-}
-
 # make_site: the served tree in $tmp/www, and $tmp/secret.txt outside it
 # holding $SECRET, which no reply may ever contain.
 make_site() {

@@ -20,17 +20,7 @@ ev --version | grep -q '^evhttpd (evkit) ' && ok "--version" ||
 ev --list-methods | grep -qx epoll && ok "--list-methods" ||
     fail "--list-methods"
 
-if have mandoc; then
-	mandoc -Tutf8 "$top_srcdir/man/evhttpd.1" 2>/dev/null | col -b |
-	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' |
-	    tr '\t\n' '  ' | tr -s ' ' | sed 's/^ *//; s/ *$//' >"$tmp/syn.man"
-	sed -n '/^usage: /,/^$/p' "$tmp/help" | sed 's/^usage: //' |
-	    tr '\t\n' '  ' | tr -s ' ' | sed 's/^ *//; s/ *$//' >"$tmp/syn.help"
-	cmp -s "$tmp/syn.man" "$tmp/syn.help" &&
-	    ok "usage equals the man page's SYNOPSIS" ||
-	    { fail "usage differs from SYNOPSIS"; show "$tmp/syn.man" \
-	    "$tmp/syn.help"; }
-fi
+check_synopsis "$top_srcdir/man/evhttpd.1" "$tmp/help"
 
 # bad STATUS PATTERN ARGS...: exit STATUS, "evhttpd: " + PATTERN on
 # stderr, nothing on stdout.

@@ -271,6 +271,27 @@ bad:
 	return -1;
 }
 
+int
+cli_number_msg(struct cli_msgbuf *m, int status, const char *opt,
+    const char *arg, long long min, long long max, long long *value)
+{
+	if (cli_number_parse(opt, arg, min, max, value, m->buf, m->size) != 0)
+		return status;
+	return 0;
+}
+
+int
+cli_int_msg(struct cli_msgbuf *m, int status, const char *opt, const char *arg,
+    int min, int max, int *value)
+{
+	long long v;
+	int r = cli_number_msg(m, status, opt, arg, min, max, &v);
+
+	if (r == 0)
+		*value = (int)v;
+	return r;
+}
+
 long long
 cli_number(const char *opt, const char *arg, long long min, long long max)
 {

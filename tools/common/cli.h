@@ -132,6 +132,17 @@ int cli_number_parse(const char *opt, const char *arg, long long min,
     long long max, long long *value, char *msg, size_t size);
 
 /*
+ * cli_number_parse() for a parser that neither prints nor exits (see
+ * struct cli_msgbuf below): 0 with *value set, or `status` with the
+ * message in m.  cli_int_msg() is the same for an int; max <= INT_MAX.
+ */
+struct cli_msgbuf;
+int cli_number_msg(struct cli_msgbuf *m, int status, const char *opt,
+    const char *arg, long long min, long long max, long long *value);
+int cli_int_msg(struct cli_msgbuf *m, int status, const char *opt,
+    const char *arg, int min, int max, int *value);
+
+/*
  * Event methods.  cli_methods_supported() is a copy of
  * event_get_supported_methods() made on the first call (NULL-terminated, in
  * preference order).  A method is disabled by the

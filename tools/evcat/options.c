@@ -85,15 +85,8 @@ static const struct option tool_options[] = {
 
 /* The message in m; returns the usage status for the caller to return. */
 #define usage_error(m, ...) cli_msg((m), CLI_EXIT_USAGE, __VA_ARGS__)
-
-static int
-number(struct cli_msgbuf *m, const char *opt, const char *arg, long long min,
-    long long max, long long *value)
-{
-	return cli_number_parse(opt, arg, min, max, value, m->buf, m->size) == 0
-	    ? 0
-	    : CLI_EXIT_USAGE;
-}
+/* An option's number in [min, max], or the usage status. */
+#define number(m, ...) cli_number_msg((m), CLI_EXIT_USAGE, __VA_ARGS__)
 
 /* "1M" and friends, powers of 1024, up to 16G. */
 static int

@@ -65,18 +65,8 @@ const char *const evdig_words[] = { "+short", "+noshort", "+json", "+nojson",
 
 /* The message in m; returns the usage status for the caller to return. */
 #define usage_error(m, ...) cli_msg((m), EVDIG_EXIT_USAGE, __VA_ARGS__)
-
-static int
-number(struct cli_msgbuf *m, const char *opt, const char *arg, long long min,
-    long long max, int *value)
-{
-	long long v;
-
-	if (cli_number_parse(opt, arg, min, max, &v, m->buf, m->size) != 0)
-		return EVDIG_EXIT_USAGE;
-	*value = (int)v;
-	return 0;
-}
+/* An option's number in [min, max], or the usage status. */
+#define number(m, ...) cli_int_msg((m), EVDIG_EXIT_USAGE, __VA_ARGS__)
 
 static void
 qopts_defaults(struct evdig_qopts *q)

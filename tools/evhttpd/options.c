@@ -72,18 +72,8 @@ static const struct option tool_options[] = {
 };
 
 #define usage_error(m, ...) cli_msg((m), CLI_EXIT_USAGE, __VA_ARGS__)
-
-static int
-number(struct cli_msgbuf *m, const char *opt, const char *arg, long long min,
-    long long max, int *value)
-{
-	long long v;
-
-	if (cli_number_parse(opt, arg, min, max, &v, m->buf, m->size) != 0)
-		return CLI_EXIT_USAGE;
-	*value = (int)v;
-	return 0;
-}
+/* An option's number in [min, max], or the usage status. */
+#define number(m, ...) cli_int_msg((m), CLI_EXIT_USAGE, __VA_ARGS__)
 
 /* A header value may not carry CR, LF or other controls but tab. */
 static int
