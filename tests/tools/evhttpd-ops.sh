@@ -129,7 +129,7 @@ for m in $METHODS; do
 	    "$base/hello.txt")
 	[ "$code" = 000 ] && ok "$m: --max-conns 2: a third client waits" ||
 	    fail "$m: --max-conns 2: third client got $code"
-	code=$(curl -s --max-time 8 -o /dev/null -w '%{http_code}' \
+	code=$(curl -s --max-time 20 -o /dev/null -w '%{http_code}' \
 	    "$base/hello.txt")
 	[ "$code" = 200 ] && ok "$m: --max-conns 2: served once one left" ||
 	    fail "$m: --max-conns 2: after the holders left: $code"

@@ -95,10 +95,16 @@ for m in $METHODS; do
 	        PeerPort => $ARGV[0]) or die;
 	    setsockopt($s, Socket::SOL_SOCKET(), Socket::SO_RCVBUF(), 4096);
 	    print $s "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n";
+	    my $buf = ""; alarm 10;
+	    sysread($s, $buf, 1024, length $buf) until $buf =~ /\r\n\r\n/;
+	    $| = 1; print "started\n";
 	    sleep 3; print "done\n"' "$port" >"$tmp/slow.out" &
 	slow=$!
 	pids="$pids $slow"
-	sleep 1.5
+	# Once the head has come, the server has set the whole reply up:
+	# a server that read the file into memory would have done it by now.
+	wait_for "$tmp/slow.out" started ||
+	    fail "$m: the stalled client got no reply head"
 	during=$(rss_kb "$pid")
 	# The server answers others meanwhile.
 	[ "$(curl -s --max-time 5 "$base/hello.txt")" = "hello, world" ] &&
