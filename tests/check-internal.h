@@ -50,6 +50,9 @@ Suite *http_parse_suite(void); /* the internal parser: evkit only */
 Suite *http_uri_suite(void);
 Suite *http_suite(void);
 Suite *http_client_suite(void);
+Suite *ssl_suite(void);
+Suite *tag_suite(void);
+Suite *rpc_suite(void);
 Suite *watch_suite(void); /* libevent 2.2 API: not run with EVKIT_REFERENCE */
 Suite *ae_suite(void);    /* evkit's own API: not with EVKIT_REFERENCE */
 

@@ -405,6 +405,9 @@ check_backend(void)
 #pragma weak http_client_suite
 #pragma weak watch_suite
 #pragma weak ae_suite
+#pragma weak ssl_suite
+#pragma weak tag_suite
+#pragma weak rpc_suite
 
 static Suite *(*const optional[])(void) = {
 #ifndef EVKIT_REFERENCE
@@ -423,6 +426,9 @@ static Suite *(*const optional[])(void) = {
 	http_uri_suite,
 	http_suite,
 	http_client_suite,
+	ssl_suite,
+	tag_suite,
+	rpc_suite,
 #ifndef EVKIT_REFERENCE
 	http_parse_suite, /* the internal parser: evkit only */
 	ae_suite,

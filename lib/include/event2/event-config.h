@@ -83,6 +83,10 @@
 #define EVENT__HAVE_TIMERFD_CREATE 1
 #define EVENT__HAVE_PTHREADS 1
 
+/* Optional parts built beside the core library: TLS bufferevents
+ * (libevkit_openssl.a, needs OpenSSL 3). */
+#define EVENT__HAVE_OPENSSL 1
+
 /* Functions. */
 #define EVENT__HAVE_ACCEPT4 1
 #define EVENT__HAVE_CLOCK_GETTIME 1
