@@ -52,6 +52,7 @@ packages=(
 	libhiredis-dev redis-server
 	nsd dnsperf knot-dnsutils adns-tools bind9-dnsutils jq bc
 	wrk chromium
+	libssl-dev openssl
 )
 
 say() {
