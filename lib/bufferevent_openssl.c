@@ -171,7 +171,8 @@ socket_fd(struct bufferevent_openssl *bo)
 static void
 set_event(struct event *ev, int on, const struct timeval *tv)
 {
-	int pending = event_pending(ev, EV_READ | EV_WRITE, NULL) != 0;
+	/* Added, not merely active (a kick activates without adding). */
+	int pending = (ev->ev_flags & EVLIST_INSERTED) != 0;
 
 	if (on && !pending)
 		(void)bufferevent_add_event_(ev, tv);
@@ -266,6 +267,9 @@ do_handshake(struct bufferevent_openssl *bo)
 	struct bufferevent *bev = downcast(bo);
 	int r, err;
 
+	/* A failure is reported once: no step after it. */
+	if (bo->failed)
+		return;
 	ERR_clear_error();
 	r = SSL_do_handshake(bo->ssl);
 	if (r == 1) {
@@ -642,6 +646,11 @@ bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 		    : 0;
 	case BIO_CTRL_WPENDING:
 		return 0;
+	case BIO_CTRL_EOF:
+		/* OpenSSL 3 tells an unexpected EOF by this. */
+		return bo == NULL || bo->underlying == NULL ||
+		    (bo->underlying_eof &&
+		        evbuffer_get_length(bo->underlying->input) == 0);
 	case BIO_CTRL_GET_CLOSE:
 		return BIO_get_shutdown(b);
 	case BIO_CTRL_SET_CLOSE:
@@ -892,7 +901,7 @@ int
 bufferevent_ssl_renegotiate(struct bufferevent *bev)
 {
 	struct bufferevent_openssl *bo;
-	int r = -1;
+	int r = -1, h;
 
 	BEV_LOCK(bev);
 	if ((bo = upcast(bev)) == NULL || bo->failed || bo->handshaking)
@@ -903,10 +912,18 @@ bufferevent_ssl_renegotiate(struct bufferevent *bev)
 		save_errors(bo);
 		goto done;
 	}
-	bo->handshaking = 1;
-	bo->hs_want = EV_WRITE;
-	update_events(bo, 0);
-	kick_write(bo);
+	/* Sends the hello; SSL_read and SSL_write run the rest of the
+	 * handshake, between application data. */
+	h = SSL_do_handshake(bo->ssl);
+	if (h <= 0) {
+		int err = SSL_get_error(bo->ssl, h);
+		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+			save_errors(bo);
+			goto done;
+		}
+	}
+	if ((downcast(bo)->enabled & EV_READ) && read_pending(bo))
+		kick_read(bo);
 	r = 0;
 done:
 	BEV_UNLOCK(bev);
