@@ -1019,6 +1019,121 @@ START_TEST(setfd_later)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* HTTP over TLS: evhttp_set_bevcb and a client bufferevent.           */
+
+struct https {
+	struct event_base *base;
+	SSL_CTX *sctx, *cctx;
+	int nserved;
+	int code;
+	char body[64];
+	volatile int done;
+};
+
+static struct bufferevent *
+https_bevcb(struct event_base *base, void *arg)
+{
+	struct https *h = arg;
+
+	return bufferevent_openssl_socket_new(base, -1, SSL_new(h->sctx),
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+static void
+https_gencb(struct evhttp_request *req, void *arg)
+{
+	struct https *h = arg;
+	struct evbuffer *b = evbuffer_new();
+
+	h->nserved++;
+	evbuffer_add_printf(b, "hello over %s", evhttp_request_get_uri(req));
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+static void
+https_donecb(struct evhttp_request *req, void *arg)
+{
+	struct https *h = arg;
+	struct evbuffer *in;
+	size_t n;
+
+	h->done = 1;
+	if (req == NULL)
+		return;
+	h->code = evhttp_request_get_response_code(req);
+	in = evhttp_request_get_input_buffer(req);
+	n = evbuffer_remove(in, h->body, sizeof(h->body) - 1);
+	h->body[n > 0 ? n : 0] = '\0';
+}
+
+/* Two requests on one HTTPS connection, client and server evkit's. */
+START_TEST(https_client_server)
+{
+	struct https h = { 0 };
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct evhttp_connection *evcon;
+	struct evhttp_request *req;
+	struct bufferevent *bev;
+	struct sockaddr_in sin;
+	ev_socklen_t len = sizeof(sin);
+	SSL *ssl;
+	int i;
+
+	signal(SIGPIPE, SIG_IGN);
+	h.base = evkit_new_base();
+	h.sctx = server_ctx(0);
+	h.cctx = client_ctx(0, 0);
+	http = evhttp_new(h.base);
+	ck_assert_ptr_nonnull(http);
+	evhttp_set_bevcb(http, https_bevcb, &h);
+	evhttp_set_gencb(http, https_gencb, &h);
+	bound = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0);
+	ck_assert_ptr_nonnull(bound);
+	ck_assert_int_eq(getsockname(evhttp_bound_socket_get_fd(bound),
+	                     (struct sockaddr *)&sin, &len),
+	    0);
+
+	ssl = SSL_new(h.cctx);
+	ck_assert_ptr_nonnull(ssl);
+	SSL_set_tlsext_host_name(ssl, "localhost");
+	bev = bufferevent_openssl_socket_new(h.base, -1, ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	ck_assert_ptr_nonnull(bev);
+	evcon = evhttp_connection_base_bufferevent_new(h.base, NULL, bev,
+	    "127.0.0.1", ntohs(sin.sin_port));
+	ck_assert_ptr_nonnull(evcon);
+	for (i = 0; i < 2; i++) {
+		char uri[16];
+
+		h.done = 0;
+		snprintf(uri, sizeof(uri), "/tls%d", i);
+		req = evhttp_request_new(https_donecb, &h);
+		ck_assert_ptr_nonnull(req);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Host", "localhost");
+		ck_assert_int_eq(evhttp_make_request(evcon, req, EVHTTP_REQ_GET,
+		                     uri),
+		    0);
+		ck_assert_int_eq(evkit_loop_until(h.base, &h.done, 0, WAIT_MS),
+		    0);
+		ck_assert_int_eq(h.code, 200);
+		ck_assert_str_eq(h.body,
+		    uri[4] == '0' ? "hello over /tls0" : "hello over /tls1");
+	}
+	ck_assert_int_eq(h.nserved, 2);
+	evhttp_connection_free(evcon);
+	evhttp_free(http);
+	event_base_loop(h.base, EVLOOP_NONBLOCK);
+	event_base_loop(h.base, EVLOOP_NONBLOCK);
+	evkit_free_base(h.base);
+	SSL_CTX_free(h.sctx);
+	SSL_CTX_free(h.cctx);
+}
+END_TEST
+
 Suite *
 ssl_suite(void)
 {
@@ -1067,6 +1182,7 @@ ssl_suite(void)
 	tcase_add_test(tc, connect_hostname);
 	tcase_add_test(tc, connect_refused);
 	tcase_add_test(tc, setfd_later);
+	tcase_add_test(tc, https_client_server);
 	suite_add_tcase(s, tc);
 
 #ifndef EVKIT_REFERENCE
