@@ -77,6 +77,7 @@ struct bufferevent_openssl {
 	unsigned read_closed : 1;      /* EOF reported */
 	unsigned failed : 1;           /* an error reported: no more I/O */
 	unsigned underlying_eof : 1;   /* filter: EOF below */
+	unsigned in_write : 1;         /* do_write runs (no recursion) */
 
 	unsigned n_errors;
 	unsigned long errors[SSL_NUM_ERRORS];
@@ -85,7 +86,7 @@ struct bufferevent_openssl {
 static const struct bufferevent_ops bufferevent_ops_openssl;
 
 static void do_read(struct bufferevent_openssl *bo);
-static void do_write(struct bufferevent_openssl *bo);
+static void do_write(struct bufferevent_openssl *bo, int cb_options);
 
 static struct bufferevent_openssl *
 upcast(struct bufferevent *bev)
@@ -394,7 +395,7 @@ do_read(struct bufferevent_openssl *bo)
  * output has it, until it is empty, OpenSSL waits, or the rate limit.
  */
 static void
-do_write(struct bufferevent_openssl *bo)
+do_write(struct bufferevent_openssl *bo, int cb_options)
 {
 	struct bufferevent *bev = downcast(bo);
 	struct bufferevent_private *p = &bo->bev;
@@ -402,8 +403,9 @@ do_write(struct bufferevent_openssl *bo)
 	size_t total = 0;
 	int r = 1, err = SSL_ERROR_NONE;
 
-	if (bo->handshaking || bo->failed)
+	if (bo->handshaking || bo->failed || bo->in_write)
 		return;
+	bo->in_write = 1;
 	bo->write_wants_read = 0;
 	bo->write_blocked = 0;
 	while ((bev->enabled & EV_WRITE) && !p->write_suspended) {
@@ -455,22 +457,29 @@ do_write(struct bufferevent_openssl *bo)
 			bo->write_wants_read = 1;
 			break;
 		default:
+			bo->in_write = 0;
 			if (total)
-				bufferevent_trigger_nolock_(bev, EV_WRITE, 0);
+				bufferevent_trigger_nolock_(bev, EV_WRITE,
+				    cb_options);
 			if (!bo->failed)
 				conn_failed(bo, BEV_EVENT_WRITING, err, r);
 			return;
 		}
 	}
+	bo->in_write = 0;
 	update_events(bo, 0);
 	if (total) {
 		if (bo->underlying)
 			BEV_RESET_GENERIC_WRITE_TIMEOUT(bev);
-		bufferevent_trigger_nolock_(bev, EV_WRITE, 0);
+		bufferevent_trigger_nolock_(bev, EV_WRITE, cb_options);
 	}
 }
 
-/* Output callback: new data starts a write. */
+/*
+ * Output callback: new data goes to OpenSSL at once, as in libevent, so
+ * that a program may write and then SSL_shutdown(); the write callback
+ * this leads to runs from the loop, not inside bufferevent_write().
+ */
 static void
 outbuf_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
@@ -479,10 +488,15 @@ outbuf_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 
 	(void)buf;
 	if (info->n_added == 0 || bo->handshaking || bo->failed ||
-	    bo->write_blocked || bo->write_wants_read)
+	    bo->write_blocked || bo->write_wants_read || bo->in_write)
 		return;
-	if ((bev->enabled & EV_WRITE) && !bo->bev.write_suspended)
-		kick_write(bo);
+	if (!(bev->enabled & EV_WRITE) || bo->bev.write_suspended)
+		return;
+	if (!bo->underlying && socket_fd(bo) < 0)
+		return;
+	bufferevent_incref_and_lock_(bev);
+	do_write(bo, BEV_OPT_DEFER_CALLBACKS);
+	bufferevent_decref_and_unlock_(bev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -504,7 +518,7 @@ sock_readcb(evutil_socket_t fd, short what, void *arg)
 		do_handshake(bo);
 	} else {
 		if (bo->write_wants_read)
-			do_write(bo);
+			do_write(bo, 0);
 		do_read(bo);
 	}
 	bufferevent_decref_and_unlock_(bev);
@@ -550,7 +564,7 @@ sock_writecb(evutil_socket_t fd, short what, void *arg)
 	} else {
 		if (bo->read_wants_write)
 			do_read(bo);
-		do_write(bo);
+		do_write(bo, 0);
 	}
 done:
 	bufferevent_decref_and_unlock_(bev);
@@ -704,7 +718,7 @@ filt_readcb(struct bufferevent *u, void *arg)
 		do_handshake(bo);
 	} else {
 		if (bo->write_wants_read)
-			do_write(bo);
+			do_write(bo, 0);
 		do_read(bo);
 	}
 	bufferevent_decref_and_unlock_(bev);
@@ -725,7 +739,7 @@ filt_writecb(struct bufferevent *u, void *arg)
 	} else {
 		if (bo->read_wants_write)
 			do_read(bo);
-		do_write(bo);
+		do_write(bo, 0);
 	}
 	bufferevent_decref_and_unlock_(bev);
 }
@@ -1039,7 +1053,7 @@ be_ssl_flush(struct bufferevent *bev, short iotype,
 	in = evbuffer_get_length(bev->input);
 	out = evbuffer_get_length(bev->output);
 	if (iotype & EV_WRITE)
-		do_write(bo);
+		do_write(bo, 0);
 	if (iotype & EV_READ)
 		do_read(bo);
 	if (bo->underlying && mode != BEV_NORMAL)
