@@ -87,6 +87,8 @@ static const struct bufferevent_ops bufferevent_ops_openssl;
 
 static void do_read(struct bufferevent_openssl *bo);
 static void do_write(struct bufferevent_openssl *bo, int cb_options);
+static void step_readable(struct bufferevent_openssl *bo);
+static void step_writable(struct bufferevent_openssl *bo);
 
 static struct bufferevent_openssl *
 upcast(struct bufferevent *bev)
@@ -514,12 +516,8 @@ sock_readcb(evutil_socket_t fd, short what, void *arg)
 		bufferevent_disable(bev, EV_READ);
 		bufferevent_run_eventcb_(bev,
 		    BEV_EVENT_TIMEOUT | BEV_EVENT_READING, 0);
-	} else if (bo->handshaking) {
-		do_handshake(bo);
 	} else {
-		if (bo->write_wants_read)
-			do_write(bo, 0);
-		do_read(bo);
+		step_readable(bo);
 	}
 	bufferevent_decref_and_unlock_(bev);
 }
@@ -539,14 +537,9 @@ sock_writecb(evutil_socket_t fd, short what, void *arg)
 		goto done;
 	}
 	if (p->connecting) {
-		int c = bufferevent_socket_connect_result_(fd);
-		if (p->connection_refused) {
-			p->connection_refused = 0;
-			c = -1;
-		}
+		int c = bufferevent_socket_finish_connect_(bev, fd);
 		if (c == 0)
 			goto done;
-		p->connecting = 0;
 		if (c < 0) {
 			bo->failed = 1;
 			update_events(bo, 0);
@@ -559,13 +552,7 @@ sock_writecb(evutil_socket_t fd, short what, void *arg)
 			bufferevent_run_eventcb_(bev, BEV_EVENT_CONNECTED, 0);
 		}
 	}
-	if (bo->handshaking) {
-		do_handshake(bo);
-	} else {
-		if (bo->read_wants_write)
-			do_read(bo);
-		do_write(bo, 0);
-	}
+	step_writable(bo);
 done:
 	bufferevent_decref_and_unlock_(bev);
 }
@@ -706,44 +693,61 @@ bio_method_init(void)
 	bio_method = m;
 }
 
+/* The transport can be read: the step that waits for it. */
 static void
-filt_readcb(struct bufferevent *u, void *arg)
+step_readable(struct bufferevent_openssl *bo)
 {
-	struct bufferevent_openssl *bo = arg;
+	if (bo->handshaking) {
+		do_handshake(bo);
+		return;
+	}
+	if (bo->write_wants_read)
+		do_write(bo, 0);
+	do_read(bo);
+}
+
+/* The transport can be written: the step that waits for it. */
+static void
+step_writable(struct bufferevent_openssl *bo)
+{
+	if (bo->handshaking) {
+		do_handshake(bo);
+		return;
+	}
+	if (bo->read_wants_write)
+		do_read(bo);
+	do_write(bo, 0);
+}
+
+/* Underlying read (readable) or write callback. */
+static void
+filt_step(struct bufferevent_openssl *bo, int readable)
+{
 	struct bufferevent *bev = downcast(bo);
 
-	(void)u;
+	/* The filter may be on its way out. */
 	if (bo->bev.refcnt == 0)
 		return;
 	bufferevent_incref_and_lock_(bev);
-	if (bo->handshaking) {
-		do_handshake(bo);
-	} else {
-		if (bo->write_wants_read)
-			do_write(bo, 0);
-		do_read(bo);
-	}
+	if (readable)
+		step_readable(bo);
+	else
+		step_writable(bo);
 	bufferevent_decref_and_unlock_(bev);
+}
+
+static void
+filt_readcb(struct bufferevent *u, void *arg)
+{
+	(void)u;
+	filt_step(arg, 1);
 }
 
 static void
 filt_writecb(struct bufferevent *u, void *arg)
 {
-	struct bufferevent_openssl *bo = arg;
-	struct bufferevent *bev = downcast(bo);
-
 	(void)u;
-	if (bo->bev.refcnt == 0)
-		return;
-	bufferevent_incref_and_lock_(bev);
-	if (bo->handshaking) {
-		do_handshake(bo);
-	} else {
-		if (bo->read_wants_write)
-			do_read(bo);
-		do_write(bo, 0);
-	}
-	bufferevent_decref_and_unlock_(bev);
+	filt_step(arg, 0);
 }
 
 static void
