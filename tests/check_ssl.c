@@ -451,6 +451,33 @@ START_TEST(dirty_shutdown_allowed_filter)
 }
 END_TEST
 
+/*
+ * A reset (the server closes with unread data) is an error, even where
+ * dirty shutdowns are allowed.
+ */
+START_TEST(reset_is_error)
+{
+	struct conn k = { 0 };
+	int i;
+
+	conn_open(&k, KIND_SOCKET, KIND_SOCKET, 0);
+	bufferevent_openssl_set_allow_dirty_shutdown(k.c.bev, 1);
+	wait_connected(&k);
+	bufferevent_disable(k.s.bev, EV_READ);
+	send_pattern(&k.c, 5000, 13);
+	for (i = 0; i < 1000 &&
+	     evbuffer_get_length(bufferevent_get_output(k.c.bev)) > 0;
+	     i++)
+		event_base_loop(k.base, EVLOOP_ONCE);
+	bufferevent_free(k.s.bev);
+	k.s.bev = NULL;
+	run_until(&k, &k.c);
+	ck_assert_int_eq(k.c.nevents, 1);
+	ck_assert(k.c.what & BEV_EVENT_ERROR);
+	conn_close(&k);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Handshake failures.                                                 */
 
@@ -1193,6 +1220,7 @@ ssl_suite(void)
 	tcase_add_test(tc, clean_shutdown);
 	tcase_add_test(tc, dirty_shutdown_refused);
 	tcase_add_test(tc, dirty_shutdown_allowed_filter);
+	tcase_add_test(tc, reset_is_error);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, dirty_shutdown_allowed_socket);
 #endif
