@@ -451,9 +451,10 @@ START_TEST(dirty_shutdown_allowed_filter)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE
 /*
  * A reset (the server closes with unread data) is an error, even where
- * dirty shutdowns are allowed.
+ * dirty shutdowns are allowed (libevent 2.1 reports an EOF).
  */
 START_TEST(reset_is_error)
 {
@@ -477,6 +478,7 @@ START_TEST(reset_is_error)
 	conn_close(&k);
 }
 END_TEST
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Handshake failures.                                                 */
@@ -1269,7 +1271,9 @@ ssl_suite(void)
 	tcase_add_test(tc, clean_shutdown);
 	tcase_add_test(tc, dirty_shutdown_refused);
 	tcase_add_test(tc, dirty_shutdown_allowed_filter);
+#ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, reset_is_error);
+#endif
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, dirty_shutdown_allowed_socket);
 #endif
