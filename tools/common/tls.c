@@ -43,6 +43,8 @@ ossl_reason(void)
 	unsigned long e = ERR_peek_error();
 	const char *r = e ? ERR_reason_error_string(e) : NULL;
 
+	if (e != 0 && ERR_SYSTEM_ERROR(e))
+		r = strerror(ERR_GET_REASON(e));
 	ERR_clear_error();
 	return r ? r : "unknown error";
 }
@@ -510,8 +512,13 @@ verify_failure(SSL *ssl, long vr, char *buf, size_t size)
 		break;
 	}
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 		snprintf(buf, size, "self-signed certificate, not trusted");
+		break;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		snprintf(buf, size,
+		    "certificate not trusted: its chain ends in a CA that is "
+		    "not "
+		    "trusted");
 		break;
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
