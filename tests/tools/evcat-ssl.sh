@@ -52,6 +52,18 @@ pid_port() {
 	return 1
 }
 
+# serve IN OUT ARGS...: evcat ARGS listening on 127.0.0.1, a port the
+# kernel chose, reading IN and writing OUT (stderr in $tmp/e1); sets $lpid
+# and $port.
+serve() {
+	sin=$1 sout=$2
+	shift 2
+	rm -f "$tmp/e1"
+	bg $E "$@" -l 127.0.0.1 0 <"$sin" >"$sout" 2>"$tmp/e1"
+	lpid=$bgpid
+	port=$(port_from "$tmp/e1")
+}
+
 # Keeps openssl s_server's stdin open without sending anything.
 mkfifo "$tmp/idle"
 exec 4<>"$tmp/idle"
@@ -62,10 +74,7 @@ for m in $METHODS; do
 	# evcat to evcat: both directions at once, each ending with its
 	# sender's end of input (close_notify), checked against the CA
 	# and the name "localhost".
-	rm -f "$tmp/e1"
-	bg $E $GOOD -l 127.0.0.1 0 <"$tmp/down" >"$tmp/srv.out" 2>"$tmp/e1"
-	lpid=$bgpid
-	port=$(port_from "$tmp/e1")
+	serve "$tmp/down" "$tmp/srv.out" $GOOD
 	timeout -k 5 $LIMIT $E $TRUST localhost "$port" <"$tmp/up" \
 	    >"$tmp/cli.out" 2>"$tmp/e2"
 	st=$?
@@ -123,11 +132,7 @@ for m in $METHODS; do
 	fi
 
 	# openssl s_client -> evcat -l: the data and its end; ALPN chosen.
-	rm -f "$tmp/e1"
-	bg $E $GOOD --ssl-alpn foo,bar -l 127.0.0.1 0 </dev/null \
-	    >"$tmp/srv.out" 2>"$tmp/e1"
-	lpid=$bgpid
-	port=$(port_from "$tmp/e1")
+	serve /dev/null "$tmp/srv.out" $GOOD --ssl-alpn foo,bar
 	timeout -k 5 $LIMIT openssl s_client -connect "127.0.0.1:$port" \
 	    -CAfile "$c/ca.pem" -verify_return_error -verify_hostname \
 	    localhost -alpn bar -no_ign_eof -nocommands <"$tmp/up" >"$tmp/s.log" 2>&1
@@ -144,10 +149,7 @@ for m in $METHODS; do
 
 	# A throw-away certificate: warned about, refused by default,
 	# accepted with --ssl-no-verify.
-	rm -f "$tmp/e1"
-	bg $E -l --ssl 127.0.0.1 0 <"$tmp/down" >/dev/null 2>"$tmp/e1"
-	lpid=$bgpid
-	port=$(port_from "$tmp/e1")
+	serve "$tmp/down" /dev/null --ssl
 	timeout -k 5 $LIMIT $E --ssl-no-verify -d 127.0.0.1 "$port" \
 	    >"$tmp/cli.out" 2>"$tmp/e2"
 	st=$?
@@ -172,11 +174,8 @@ for m in $METHODS; do
 		want=${rest#*|}
 		trust=$TRUST
 		[ -n "$name" ] || { name=localhost; trust=; }
-		rm -f "$tmp/e1"
-		bg $E --ssl-cert "$c/$cert-chain.pem" --ssl-key "$c/$cert.key" \
-		    -l 127.0.0.1 0 </dev/null >/dev/null 2>"$tmp/e1"
-		lpid=$bgpid
-		port=$(port_from "$tmp/e1")
+		serve /dev/null /dev/null --ssl-cert "$c/$cert-chain.pem" \
+		    --ssl-key "$c/$cert.key"
 		echo secret | timeout -k 5 $LIMIT $E $trust \
 		    --ssl-servername "$name" 127.0.0.1 "$port" \
 		    >"$tmp/cli.out" 2>"$tmp/e2"
@@ -194,10 +193,7 @@ for m in $METHODS; do
 	done
 
 	# A plain-text client on a TLS listener: a clean refusal, exit 1.
-	rm -f "$tmp/e1"
-	bg $E $GOOD -l 127.0.0.1 0 </dev/null >"$tmp/srv.out" 2>"$tmp/e1"
-	lpid=$bgpid
-	port=$(port_from "$tmp/e1")
+	serve /dev/null "$tmp/srv.out" $GOOD
 	printf 'GET / HTTP/1.0\r\n\r\n' |
 	    timeout -k 5 $LIMIT $E 127.0.0.1 "$port" >/dev/null 2>&1
 	finish $lpid 10
@@ -230,10 +226,7 @@ if have ncat && have ss; then
 		show "$tmp/e1" "$tmp/e2"
 	fi
 
-	rm -f "$tmp/e1"
-	bg $E $GOOD -l 127.0.0.1 0 <"$tmp/down" >"$tmp/srv.out" 2>"$tmp/e1"
-	lpid=$bgpid
-	port=$(port_from "$tmp/e1")
+	serve "$tmp/down" "$tmp/srv.out" $GOOD
 	timeout -k 5 $LIMIT ncat --ssl --ssl-verify --ssl-trustfile \
 	    "$c/ca.pem" localhost "$port" <"$tmp/up" >"$tmp/cli.out" \
 	    2>"$tmp/e2"
@@ -250,6 +243,24 @@ if have ncat && have ss; then
 else
 	echo "skipped: ncat --ssl (no ncat or ss)"
 fi
+
+# -k: a failed handshake (a plain-text client) ends that connection
+# only; the next TLS client is served.
+serve /dev/null "$tmp/srv.out" $GOOD -k
+echo one | timeout -k 5 $LIMIT $E $TRUST localhost "$port" 2>"$tmp/e2"
+st1=$?
+echo plain | timeout -k 5 $LIMIT $E 127.0.0.1 "$port" >/dev/null 2>&1
+echo two | timeout -k 5 $LIMIT $E $TRUST localhost "$port" 2>>"$tmp/e2"
+st2=$?
+if [ $st1 -eq 0 ] && [ $st2 -eq 0 ] && wait_size "$tmp/srv.out" 8 &&
+    [ "$(cat "$tmp/srv.out")" = "$(printf 'one\ntwo')" ] &&
+    grep -q 'handshake failed' "$tmp/e1"; then
+	ok "-k --ssl: a plain-text client refused, the next one served"
+else
+	fail "-k --ssl ($st1, $st2)"
+	show "$tmp/e1" "$tmp/e2" "$tmp/srv.out"
+fi
+kill $lpid 2>/dev/null
 
 # What cannot go with --ssl is a usage error.
 for args in "--ssl -u 127.0.0.1 9" "--ssl -z 127.0.0.1 9" \
