@@ -14,6 +14,15 @@ tools_common_libcli_a_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS)
 
 TOOLS_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools/common
 
+# tools/common/tls.h: TLS contexts, the throw-away certificate and failure
+# messages for evcat, evhttpd and evdig.  A tool using it links
+# tools/common/libtls.a lib/libevkit_openssl.a lib/libevkit.a $(OPENSSL_LIBS).
+noinst_LIBRARIES += tools/common/libtls.a
+tools_common_libtls_a_SOURCES = \
+	tools/common/tls.c \
+	tools/common/tls.h
+tools_common_libtls_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+
 # evbench: event loop benchmarks.  workloads.c uses only the public
 # libevent 2.1 API; bench/vs-libevent compiles it against both libraries.
 bin_PROGRAMS += tools/evbench/evbench
