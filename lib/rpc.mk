@@ -5,3 +5,7 @@ event2include_HEADERS += \
 	lib/include/event2/rpc.h \
 	lib/include/event2/rpc_compat.h \
 	lib/include/event2/rpc_struct.h
+
+noinst_HEADERS += lib/evrpc-internal.h
+
+lib_libevkit_a_SOURCES += lib/evrpc.c
