@@ -23,6 +23,7 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <event2/event_compat.h>
 #include <event2/http.h>
 #include <event2/http_compat.h>
 #include <event2/keyvalq_struct.h>
@@ -211,7 +212,12 @@ rig_up(int nconns)
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(&R, 0, sizeof(R));
+#ifdef EVKIT_REFERENCE
+	/* libevent's evhttp_connection_new needs event_init's base. */
+	R.base = event_init();
+#else
 	R.base = evkit_new_base();
+#endif
 	R.http = evhttp_new(R.base);
 	ck_assert_ptr_nonnull(R.http);
 	b = evhttp_bind_socket_with_handle(R.http, "127.0.0.1", 0);
