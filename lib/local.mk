@@ -79,3 +79,9 @@ include lib/buffer.mk
 include lib/bufferevent.mk
 include lib/listener.mk
 include lib/http.mk
+
+# The tagged data codec (event2/tag.h), helper B of issue 11.
+lib_libevkit_a_SOURCES += lib/evtag.c
+event2include_HEADERS += \
+	lib/include/event2/tag.h \
+	lib/include/event2/tag_compat.h
