@@ -79,6 +79,7 @@ include lib/buffer.mk
 include lib/bufferevent.mk
 include lib/listener.mk
 include lib/http.mk
+include lib/rpc.mk
 
 # The tagged data codec (event2/tag.h), helper B of issue 11.
 lib_libevkit_a_SOURCES += lib/evtag.c
