@@ -344,6 +344,8 @@ evrpc_init(struct evhttp *http_server)
 	}
 	hooks_init(&base->common);
 	base->http_server = http_server;
+	/* libevent's RPC clients send HTTP/1.1 requests without Host. */
+	evhttp_server_allow_no_host_(http_server);
 	TAILQ_INIT(&base->registered_rpcs);
 	return base;
 }
