@@ -128,3 +128,11 @@ fuzz:
 	LIB_SOURCES='$(lib_libevkit_a_SOURCES)' FUZZ_SECONDS='$(FUZZ_SECONDS)' \
 	    $(SHELL) $(top_srcdir)/tests/fuzz/run.sh
 .PHONY: fuzz
+
+# evrpcgen (helper B of issue 11): the generated code against evkit and
+# the system libevent, the wire both ways, bad .rpc files.
+TESTS += tests/tools/evrpcgen.sh
+EXTRA_DIST += \
+	tests/tools/evrpcgen.sh \
+	tests/tools/evrpcgen-all.rpc \
+	tests/tools/evrpcgen-wire.c
