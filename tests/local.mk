@@ -32,7 +32,8 @@ tests_check_evkit_SOURCES = \
 	tests/check_http_parse.c \
 	tests/check_http_uri.c \
 	tests/check_http_client.c \
-	tests/check_http.c
+	tests/check_http.c \
+	tests/check_tag.c
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit.a $(CHECK_LIBS)
 
