@@ -147,6 +147,29 @@ verify(struct all *a)
 	CHECK(!EVTAG_HAS(child, o_i32) && !EVTAG_HAS(child, child));
 }
 
+/* Marshals a chain of depth structs linked by child and reads it back. */
+static int
+nested(int depth)
+{
+	struct all *top = all_new(), *cur = top, *back = all_new();
+	struct evbuffer *buf = evbuffer_new();
+	int i, r;
+
+	fill_required(top);
+	for (i = 1; i < depth; i++) {
+		struct all *c = NULL;
+		CHECK(EVTAG_GET(cur, child, &c) == 0 && c != NULL);
+		fill_required(c);
+		cur = c;
+	}
+	all_marshal(buf, top);
+	r = all_unmarshal(back, buf);
+	all_free(top);
+	all_free(back);
+	evbuffer_free(buf);
+	return r;
+}
+
 /* Accessors and malformed input, in one build. */
 static void
 api(void)
@@ -209,6 +232,10 @@ api(void)
 	all_free(b);
 	evbuffer_free(buf);
 	evbuffer_free(cut);
+	/* nesting: 200 levels read back, 300 are refused (the generated
+	 * code's EVRPCGEN_MAX_DEPTH, 256) */
+	CHECK(nested(200) == 0);
+	CHECK(nested(300) == -1);
 }
 
 int
