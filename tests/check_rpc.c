@@ -1030,6 +1030,32 @@ START_TEST(test_server_closes)
 }
 END_TEST
 
+/* Nothing listens (a bound socket that does not): evhttp hands back the
+ * request with code 0, which libevent reports as a bad payload. */
+START_TEST(test_no_server)
+{
+	struct sockaddr_in sin;
+	ev_socklen_t len = sizeof(sin);
+	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	rig_up(0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	R.port = ntohs(sin.sin_port);
+	R.conns[0] = new_conn();
+	evrpc_pool_add_connection(R.pool, R.conns[0]);
+	ck_assert_int_eq(send_echo(0, 1), 0);
+	wait_done(1);
+	ck_assert_int_eq(R.res[0].error, EVRPC_STATUS_ERR_BADPAYLOAD);
+	evutil_closesocket(fd);
+	send_free();
+	rig_down();
+}
+END_TEST
+
 START_TEST(test_malformed_reply)
 {
 	rig_up(1);
@@ -1125,6 +1151,7 @@ rpc_suite(void)
 	tcase_add_test(tc, test_no_host);
 	tcase_add_test(tc, test_server_closes);
 	tcase_add_test(tc, test_malformed_reply);
+	tcase_add_test(tc, test_no_server);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_error_status);
 	tcase_add_test(tc, test_late_connection);
