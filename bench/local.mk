@@ -61,3 +61,11 @@ bench-evhttpd: tools/evhttpd/evhttpd
 	EVHTTPD='$(abs_top_builddir)/tools/evhttpd/evhttpd' \
 	    bash '$(top_srcdir)/bench/evhttpd-wrk' $(BENCH_FLAGS)
 .PHONY: bench-evhttpd
+
+# RPC calls/s, evkit's evrpc against libevent's (same source, both built
+# by the script; needs examples/rpc/greet.gen.c from the build).
+EXTRA_DIST += bench/rpc-bench.c bench/rpc-vs-libevent
+bench-rpc: lib/libevkit.a examples/rpc/greet.gen.c
+	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
+	    $(SHELL) '$(top_srcdir)/bench/rpc-vs-libevent'
+.PHONY: bench-rpc
