@@ -1110,6 +1110,44 @@ START_TEST(test_late_connection)
 }
 END_TEST
 
+/* What libevent gets wrong or leaves undefined around registering and
+ * pools: a second RPC of the same name, a connection made on another
+ * base, a request without a pool. */
+START_TEST(test_misuse)
+{
+	struct event_base *other = evkit_new_base();
+	struct evhttp_connection *evcon;
+
+	rig_up(0);
+	ck_assert_int_eq(EVRPC_REGISTER(R.rpc, Echo, ping, pong, echo_cb, &R),
+	    -1);
+	/* Not connected yet: it moves to the pool's base. */
+	evcon = evhttp_connection_base_new(other, NULL, "127.0.0.1", R.port);
+	evrpc_pool_add_connection(R.pool, evcon);
+	ck_assert_ptr_eq(evhttp_connection_get_base(evcon), R.base);
+	ck_assert_int_eq(send_echo(0, 4), 0);
+	wait_done(1);
+	ck_assert_uint_eq(R.res[0].n, 8);
+	/* The first registration still answers, and goes on unregistering. */
+	ck_assert_int_eq(EVRPC_UNREGISTER(R.rpc, Echo), 0);
+	/* No pool: the callback says so, and -1. */
+	reqs[1] = ping_new();
+	replies[1] = pong_new();
+	EVTAG_ASSIGN(reqs[1], n, 1);
+	ck_assert_int_eq(EVRPC_MAKE_REQUEST(Echo, NULL, reqs[1], replies[1],
+	                     done_cb, &R.res[1]),
+	    -1);
+	ck_assert_int_eq(R.done, 2);
+	ck_assert_int_eq(R.res[1].error, EVRPC_STATUS_ERR_UNSTARTED);
+	/* A connection taken back is the caller's again. */
+	evrpc_pool_remove_connection(R.pool, evcon);
+	evhttp_connection_free(evcon);
+	send_free();
+	rig_down();
+	evkit_free_base(other);
+}
+END_TEST
+
 /* Freeing the pool with requests queued and on the way: no callback,
  * and no timer left on the base (libevent leaves the timer of a request
  * on the way, and its memory). */
@@ -1156,6 +1194,7 @@ rpc_suite(void)
 	tcase_add_test(tc, test_error_status);
 	tcase_add_test(tc, test_late_connection);
 	tcase_add_test(tc, test_pool_free_busy);
+	tcase_add_test(tc, test_misuse);
 #endif
 	suite_add_tcase(s, tc);
 	return s;
