@@ -212,14 +212,17 @@ int evrpc_unregister_rpc(struct evrpc_base *base, const char *name);
 /* ---- The client ---- */
 
 /* Sends request for RPC `name` on pool; cb(status, request, reply,
- * cbarg) runs exactly once, with reply filled when status->error is
- * EVRPC_STATUS_ERR_NONE.  0, or -1 when the request could not even be
- * made (cb is then not called). */
+ * cbarg) runs exactly once (from inside this call when the request
+ * cannot start), with reply filled when status->error is
+ * EVRPC_STATUS_ERR_NONE.  0, or -1 when the request could not be made
+ * at all (cb has then run with EVRPC_STATUS_ERR_UNSTARTED).  A request
+ * waits in the pool while every connection carries one. */
 #define EVRPC_MAKE_REQUEST(name, pool, request, reply, cb, cbarg) \
 	evrpc_send_request_##name((pool), (request), (reply), (cb), (cbarg))
 
-/* Sends a request made by evrpc_make_request_ctx.  0 or -1 (ctx is then
- * freed, and its callback called with an error status). */
+/* Sends a request made by evrpc_make_request_ctx.  0, or -1 when it has
+ * no pool (ctx is then freed, its callback called with
+ * EVRPC_STATUS_ERR_UNSTARTED). */
 EVENT2_EXPORT_SYMBOL
 int evrpc_make_request(struct evrpc_request_wrapper *ctx);
 
@@ -228,18 +231,20 @@ int evrpc_make_request(struct evrpc_request_wrapper *ctx);
 EVENT2_EXPORT_SYMBOL
 struct evrpc_pool *evrpc_pool_new(struct event_base *base);
 
-/* Frees pool, its hooks and its connections; requests still waiting are
- * dropped without their callbacks. */
+/* Frees pool, its hooks and its connections; requests still waiting or
+ * on the way are dropped without their callbacks. */
 EVENT2_EXPORT_SYMBOL
 void evrpc_pool_free(struct evrpc_pool *pool);
 
-/* Gives evcon to pool (which frees it with itself).  A queued request is
- * sent on it at once. */
+/* Gives the client connection evcon to pool, which frees it with itself.
+ * A connection on another base than the pool's is moved to the pool's
+ * while it has no socket.  A waiting request is sent on it at once. */
 EVENT2_EXPORT_SYMBOL
 void evrpc_pool_add_connection(struct evrpc_pool *pool,
     struct evhttp_connection *evcon);
 
-/* Takes evcon back from pool; the caller frees it. */
+/* Takes evcon back from pool; the caller frees it (a request on it
+ * goes on there, so free it once that request is done). */
 EVENT2_EXPORT_SYMBOL
 void evrpc_pool_remove_connection(struct evrpc_pool *pool,
     struct evhttp_connection *evcon);
@@ -288,8 +293,9 @@ int evrpc_remove_hook(void *vbase, enum EVRPC_HOOK_TYPE hook_type,
     void *handle);
 
 /* Goes on with the call ctx that a hook paused (its first argument), as
- * if the hook had returned res (EVRPC_CONTINUE or EVRPC_TERMINATE).
- * 0. */
+ * if the hook had returned res (EVRPC_CONTINUE or EVRPC_TERMINATE); as
+ * in libevent, the hooks after the one that paused are not run.  0, or
+ * -1 when ctx is not paused on vbase. */
 EVENT2_EXPORT_SYMBOL
 int evrpc_resume_request(void *vbase, void *ctx, enum EVRPC_HOOK_RESULT res);
 
@@ -300,7 +306,7 @@ EVENT2_EXPORT_SYMBOL
 void evrpc_hook_add_meta(void *ctx, const char *key, const void *data,
     size_t data_size);
 
-/* Finds the last meta data added under key to ctx: *data and *data_size
+/* Finds the first meta data added under key to ctx: *data and *data_size
  * (which may be NULL) point to it.  0, or -1 when there is none. */
 EVENT2_EXPORT_SYMBOL
 int evrpc_hook_find_meta(void *ctx, const char *key, void **data,

@@ -42,7 +42,8 @@ struct evrpc_status {
 /* One RPC a server offers. */
 struct evrpc {
 	TAILQ_ENTRY(evrpc) next;
-	/* "/.rpc.NAME": the path it is served at */
+	/* the RPC's name, served at "/.rpc.NAME" (freed with mm_free by
+	 * evrpc_unregister_rpc: a string from strdup) */
 	const char *uri;
 	/* makes an empty request message (request_new_arg is its argument) */
 	void *(*request_new)(void *);
