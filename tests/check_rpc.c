@@ -1110,6 +1110,53 @@ START_TEST(test_late_connection)
 }
 END_TEST
 
+static int
+pause_first_hook(void *ctx, struct evhttp_request *req, struct evbuffer *buf,
+    void *arg)
+{
+	int *seen = arg;
+
+	(void)ctx;
+	(void)req;
+	(void)buf;
+	if ((*seen)++ == 0) {
+		R.paused++;
+		return EVRPC_PAUSE;
+	}
+	return EVRPC_CONTINUE;
+}
+
+/* Freeing the pool with one request paused before it went out and one
+ * paused on its reply: both are dropped, their HTTP requests freed. */
+START_TEST(test_pool_free_paused)
+{
+	int out_seen = 0;
+	double t0;
+
+	rig_up(2);
+	evrpc_add_hook(R.pool, EVRPC_OUTPUT, pause_first_hook, &out_seen);
+	evrpc_add_hook(R.pool, EVRPC_INPUT, pause_hook, NULL);
+	ck_assert_int_eq(send_echo(0, 1), 0);
+	ck_assert_int_eq(send_echo(1, 2), 0);
+	ck_assert_int_eq(R.paused, 1);
+	t0 = evkit_now_ms();
+	while (R.paused < 2) {
+		int never = 0;
+
+		ck_assert_int_eq(R.done, 0);
+		ck_assert_double_lt(evkit_now_ms() - t0, WAIT_MS);
+		evkit_loop_until(R.base, &never, 1, WAIT_MS);
+	}
+	ck_assert_int_eq(R.served, 1);
+	evrpc_pool_free(R.pool);
+	R.pool = evrpc_pool_new(R.base);
+	event_base_loop(R.base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(R.done, 0);
+	send_free();
+	rig_down();
+}
+END_TEST
+
 /* What libevent gets wrong or leaves undefined around registering and
  * pools: a second RPC of the same name, a connection made on another
  * base, a request without a pool. */
@@ -1195,6 +1242,7 @@ rpc_suite(void)
 	tcase_add_test(tc, test_late_connection);
 	tcase_add_test(tc, test_pool_free_busy);
 	tcase_add_test(tc, test_misuse);
+	tcase_add_test(tc, test_pool_free_paused);
 #endif
 	suite_add_tcase(s, tc);
 	return s;

@@ -17,12 +17,14 @@ extern "C" {
 #undef EVTAG_ASSIGN
 #undef EVTAG_GET
 #undef EVTAG_ADD
-#define EVTAG_ASSIGN(msg, member, args...) \
-	(*(msg)->base->member##_assign)(msg, ##args)
-#define EVTAG_GET(msg, member, args...) \
-	(*(msg)->base->member##_get)(msg, ##args)
-#define EVTAG_ADD(msg, member, args...) \
-	(*(msg)->base->member##_add)(msg, ##args)
+/* The GNU form of the comma before empty arguments; __VA_ARGS__ rather
+ * than a named list, which ISO C++ refuses even as an extension. */
+#define EVTAG_ASSIGN(msg, member, ...) \
+	(*(msg)->base->member##_assign)(msg, ##__VA_ARGS__)
+#define EVTAG_GET(msg, member, ...) \
+	(*(msg)->base->member##_get)(msg, ##__VA_ARGS__)
+#define EVTAG_ADD(msg, member, ...) \
+	(*(msg)->base->member##_add)(msg, ##__VA_ARGS__)
 #endif
 
 /* The 2.0 name of EVTAG_ARRAY_LEN. */
