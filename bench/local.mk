@@ -69,3 +69,11 @@ bench-ssl: lib/libevkit.a lib/libevkit_openssl.a
 	top_builddir='$(abs_top_builddir)' CC='$(CC)' \
 	    $(SHELL) '$(top_srcdir)/bench/ssl-vs-libevent'
 .PHONY: bench-ssl
+
+# RPC calls/s, evkit's evrpc against libevent's (same source, both built
+# by the script; needs examples/rpc/greet.gen.c from the build).
+EXTRA_DIST += bench/rpc-bench.c bench/rpc-vs-libevent
+bench-rpc: lib/libevkit.a examples/rpc/greet.gen.c
+	EVKIT_LIB='$(abs_top_builddir)/lib/libevkit.a' CC='$(CC)' \
+	    $(SHELL) '$(top_srcdir)/bench/rpc-vs-libevent'
+.PHONY: bench-rpc

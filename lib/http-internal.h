@@ -219,6 +219,14 @@ void evhttp_server_got_request_(struct evhttp_connection *evcon,
 /* An incoming connection is being freed: unlink it from its server. */
 void evhttp_server_connection_gone_(struct evhttp_connection *evcon);
 
+/* evrpc_init: the server takes HTTP/1.1 requests without Host, as
+ * libevent's does, because libevent's RPC clients send none. */
+void evhttp_server_allow_no_host_(struct evhttp *http);
+
+/* Whether the server of the incoming evcon takes a 1.1 request without
+ * Host. */
+int evhttp_server_host_optional_(const struct evhttp_connection *evcon);
+
 /* ---- lib/http_client.c ---- */
 
 /* The outgoing connection has read the whole response to req, the first

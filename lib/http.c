@@ -825,8 +825,11 @@ got_request_head(struct evhttp_connection *evcon, struct evhttp_request *req,
 	    head->target_len, head->method_bit == EVHTTP_REQ_CONNECT);
 	if (req->uri_elems == NULL)
 		return HTTP_BADREQUEST;
-	/* RFC 9112 section 3.2: a 1.1 request without Host is refused. */
-	if (head->minor >= 1 && head->host == NULL)
+	/* RFC 9112 section 3.2: a 1.1 request without Host is refused
+	 * (unless the server serves libevent's RPC clients, which send
+	 * none). */
+	if (head->minor >= 1 && head->host == NULL &&
+	    !evhttp_server_host_optional_(evcon))
 		return HTTP_BADREQUEST;
 	if (head->expect_other)
 		return HTTP_EXPECTATIONFAILED;

@@ -71,6 +71,7 @@ struct evhttp {
 	char *default_content_type;
 	ev_uint16_t allowed_methods;
 	int flags;
+	unsigned host_optional : 1; /* evhttp_server_allow_no_host_ */
 
 	void (*gencb)(struct evhttp_request *, void *);
 	void *gencbarg;
@@ -222,6 +223,18 @@ evhttp_set_flags(struct evhttp *http, int flags)
 		return 1;
 	http->flags = flags;
 	return 0;
+}
+
+void
+evhttp_server_allow_no_host_(struct evhttp *http)
+{
+	http->host_optional = 1;
+}
+
+int
+evhttp_server_host_optional_(const struct evhttp_connection *evcon)
+{
+	return evcon->http_server != NULL && evcon->http_server->host_optional;
 }
 
 int

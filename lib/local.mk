@@ -80,3 +80,11 @@ include lib/bufferevent.mk
 include lib/listener.mk
 include lib/http.mk
 include lib/ssl.mk
+
+include lib/rpc.mk
+
+# The tagged data codec (event2/tag.h), helper B of issue 11.
+lib_libevkit_a_SOURCES += lib/evtag.c
+event2include_HEADERS += \
+	lib/include/event2/tag.h \
+	lib/include/event2/tag_compat.h

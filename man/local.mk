@@ -7,3 +7,6 @@ dist_man_MANS += man/evbench.1 man/evkit.3
 
 TESTS += man/lint.sh
 EXTRA_DIST += man/lint.sh
+
+# evrpcgen (issue 11, helper B).
+dist_man_MANS += man/evrpcgen.1

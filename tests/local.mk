@@ -33,7 +33,9 @@ tests_check_evkit_SOURCES = \
 	tests/check_http_uri.c \
 	tests/check_http_client.c \
 	tests/check_http.c \
-	tests/check_ssl.c
+	tests/check_ssl.c \
+	tests/check_tag.c \
+	tests/check_rpc.c
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit_openssl.a lib/libevkit.a \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
@@ -130,3 +132,11 @@ fuzz:
 	LIB_SOURCES='$(lib_libevkit_a_SOURCES)' FUZZ_SECONDS='$(FUZZ_SECONDS)' \
 	    $(SHELL) $(top_srcdir)/tests/fuzz/run.sh
 .PHONY: fuzz
+
+# evrpcgen (helper B of issue 11): the generated code against evkit and
+# the system libevent, the wire both ways, bad .rpc files.
+TESTS += tests/tools/evrpcgen.sh
+EXTRA_DIST += \
+	tests/tools/evrpcgen.sh \
+	tests/tools/evrpcgen-all.rpc \
+	tests/tools/evrpcgen-wire.c

@@ -104,3 +104,12 @@ EXTRA_DIST += \
 	tests/tools/evhttpd-lib.sh \
 	tests/fuzz/fuzz_evhttpd_options.c \
 	bench/evhttpd-wrk
+
+# evrpcgen: the .rpc code generator (libevent's event_rpcgen.py in C).
+# parse.c is the pure parser, emit.c the code writer.
+bin_PROGRAMS += tools/evrpcgen/evrpcgen
+tools_evrpcgen_evrpcgen_SOURCES = \
+	tools/evrpcgen/main.c \
+	tools/evrpcgen/parse.c \
+	tools/evrpcgen/emit.c \
+	tools/evrpcgen/rpcgen.h

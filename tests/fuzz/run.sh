@@ -9,6 +9,12 @@
 # library's sources (LIB_SOURCES, as lib/local.mk lists them) are always
 # compiled in, with -fsanitize=fuzzer-no-link,address,undefined.
 #
+# A harness may also name, in the same first lines, .rpc files whose
+# generated code it uses:
+#     /* fuzz-rpc: tests/tools/evrpcgen-all.rpc */
+# run.sh builds tools/evrpcgen and generates NAME.gen.c and NAME.gen.h
+# into $FUZZ_BUILDDIR/gen/<target>/, which is on the include path.
+#
 # Seeds come from tests/fuzz/corpus/<name>/ when it exists; what the
 # fuzzer finds is kept in $FUZZ_BUILDDIR/corpus/<name>/, crashes in
 # $FUZZ_BUILDDIR/artifacts/.  Each target's result goes to
@@ -102,8 +108,34 @@ for harness in "$top_srcdir"/tests/fuzz/fuzz_*.c; do
 	for s in $extra; do
 		srcs+=("$top_srcdir/$s")
 	done
+	rpcs=$(head -n 5 "$harness" | sed -n 's|.*fuzz-rpc:\(.*\)\*/.*|\1|p')
+	gen_cflags=()
+	if [ -n "$rpcs" ]; then
+		gen=$out/gen/$name
+		mkdir -p "$gen"
+		if ! "$clang" -O1 -o "$out/evrpcgen" "$top_srcdir"/tools/evrpcgen/*.c \
+		    >"$log" 2>&1; then
+			cat "$log" >&2
+			result "$name" FAIL "evrpcgen does not build"
+			status=1
+			continue
+		fi
+		for r in $rpcs; do
+			base=$(basename "$r" .rpc)
+			"$out/evrpcgen" "$top_srcdir/$r" "$gen/$base.gen.h" \
+			    "$gen/$base.gen.c" >>"$log" 2>&1 || {
+				cat "$log" >&2
+				result "$name" FAIL "evrpcgen failed on $r"
+				status=1
+				continue 2
+			}
+			srcs+=("$gen/$base.gen.c")
+		done
+		gen_cflags=(-I"$gen")
+	fi
 	bin=$out/fuzz_$name
-	if ! "$clang" "${cflags[@]}" "${tool_cflags[@]}" -fsanitize=fuzzer,address,undefined \
+	if ! "$clang" "${cflags[@]}" "${tool_cflags[@]}" "${gen_cflags[@]}" \
+	    -fsanitize=fuzzer,address,undefined \
 	    "$harness" "${srcs[@]}" "${objs[@]}" -lpthread -o "$bin" >"$log" 2>&1; then
 		cat "$log" >&2
 		result "$name" FAIL "does not build"
