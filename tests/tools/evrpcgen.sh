@@ -192,6 +192,9 @@ bad garbage '1: expected "struct" or a preprocessor line, found "message"' \
 	'message a {\n}\n'
 bad char '2: unexpected character '"'"'$'"'"'' 'struct a {\n\tint $x = 1;\n}\n'
 bad nul '1: the file contains a NUL byte' 'struct a {\0}\n'
+long=$(printf 'x%.0s' $(seq 129))
+bad longname '2: a name is longer than 128 characters' \
+	"struct a {\n\tint $long = 1;\n}\n"
 
 # The last entry's ';' may be left out; comments anywhere; empty files.
 printf 'struct a { // c\n\tint x = 0x10 /* c */\n}\n' >"$tmp/lax.rpc"
