@@ -11,7 +11,14 @@
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 EVRPCGEN=${EVRPCGEN:-$top_builddir/tools/evrpcgen/evrpcgen}
+# The build's compiler and sanitizer flags: a sanitizer build's
+# libevkit.a links only with them.
+mkvar() {
+	sed -n "s/^$1 = //p" "$top_builddir/Makefile" 2>/dev/null
+}
+CC=${CC:-$(mkvar CC)}
 CC=${CC:-cc}
+SAN=$(mkvar SANITIZER_CFLAGS)
 LIMIT=20
 
 if [ ! -x "$EVRPCGEN" ]; then
@@ -89,7 +96,7 @@ else
 fi
 
 # The API: the generated code and a user of it, -Werror, both libraries.
-warn="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
+warn="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes $SAN"
 src="$top_srcdir/tests/tools/evrpcgen-wire.c $tmp/evrpcgen-all.gen.c"
 # shellcheck disable=SC2086
 if $CC $warn -I"$tmp" -I"$top_srcdir/lib/include" -I"$top_builddir/lib/include" \
