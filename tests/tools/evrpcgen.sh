@@ -11,7 +11,14 @@
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 EVRPCGEN=${EVRPCGEN:-$top_builddir/tools/evrpcgen/evrpcgen}
+# The build's compiler and sanitizer flags: a sanitizer build's
+# libevkit.a links only with them.
+mkvar() {
+	sed -n "s/^$1 = //p" "$top_builddir/Makefile" 2>/dev/null
+}
+CC=${CC:-$(mkvar CC)}
 CC=${CC:-cc}
+SAN=$(mkvar SANITIZER_CFLAGS)
 LIMIT=20
 
 if [ ! -x "$EVRPCGEN" ]; then
@@ -89,7 +96,7 @@ else
 fi
 
 # The API: the generated code and a user of it, -Werror, both libraries.
-warn="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes"
+warn="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes $SAN"
 src="$top_srcdir/tests/tools/evrpcgen-wire.c $tmp/evrpcgen-all.gen.c"
 # shellcheck disable=SC2086
 if $CC $warn -I"$tmp" -I"$top_srcdir/lib/include" -I"$top_builddir/lib/include" \
@@ -192,6 +199,9 @@ bad garbage '1: expected "struct" or a preprocessor line, found "message"' \
 	'message a {\n}\n'
 bad char '2: unexpected character '"'"'$'"'"'' 'struct a {\n\tint $x = 1;\n}\n'
 bad nul '1: the file contains a NUL byte' 'struct a {\0}\n'
+long=$(printf 'x%.0s' $(seq 129))
+bad longname '2: a name is longer than 128 characters' \
+	"struct a {\n\tint $long = 1;\n}\n"
 
 # The last entry's ';' may be left out; comments anywhere; empty files.
 printf 'struct a { // c\n\tint x = 0x10 /* c */\n}\n' >"$tmp/lax.rpc"

@@ -23,6 +23,7 @@ struct out {
 	FILE *fp;
 	const struct rpc_struct *s; /* the struct being written */
 	const struct rpc_entry *e;  /* the field being written */
+	int truncated;              /* a line did not fit put's buffer */
 };
 
 /* printf with two escapes for the current struct and field:
@@ -35,10 +36,13 @@ put(struct out *o, const char *fmt, ...)
 	char buf[4096];
 	const char *p;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		o->truncated = 1;
 	for (p = buf; *p; p++) {
 		const char *q;
 		if (*p != '@' || !p[1]) {
@@ -247,7 +251,7 @@ put_guard(FILE *fp, const char *rpc_name)
 int
 rpc_emit_header(FILE *fp, const struct rpc_file *f, const char *rpc_name)
 {
-	struct out o = { fp, NULL, NULL };
+	struct out o = { fp, NULL, NULL, 0 };
 	size_t i;
 
 	fprintf(fp,
@@ -277,7 +281,7 @@ rpc_emit_header(FILE *fp, const struct rpc_file *f, const char *rpc_name)
 	fputs("#ifdef __cplusplus\n}\n#endif\n\n#endif /* ", fp);
 	put_guard(fp, rpc_name);
 	fputs(" */\n", fp);
-	return ferror(fp) ? -1 : 0;
+	return ferror(fp) || o.truncated ? -1 : 0;
 }
 
 static void
@@ -865,7 +869,7 @@ int
 rpc_emit_source(FILE *fp, const struct rpc_file *f, const char *rpc_name,
     const char *header_name)
 {
-	struct out o = { fp, NULL, NULL };
+	struct out o = { fp, NULL, NULL, 0 };
 	size_t i;
 
 	fprintf(fp,
@@ -911,5 +915,5 @@ rpc_emit_source(FILE *fp, const struct rpc_file *f, const char *rpc_name,
 		o.s = &f->structs[i];
 		source_struct(&o);
 	}
-	return ferror(fp) ? -1 : 0;
+	return ferror(fp) || o.truncated ? -1 : 0;
 }

@@ -365,6 +365,11 @@ take_word(struct parser *ps, const char *what)
 		expected(ps, what);
 		return NULL;
 	}
+	if (ps->cur.len > RPC_NAME_MAX) {
+		fail(ps, ps->cur.line, "a name is longer than %d characters",
+		    RPC_NAME_MAX);
+		return NULL;
+	}
 	s = dup_n(ps, ps->cur.start, ps->cur.len);
 	next(ps);
 	return s;
@@ -500,6 +505,13 @@ parse_entry(struct parser *ps, struct rpc_entry *e)
 		    span_of(&ps->cur, "0") == ps->cur.len) {
 			fail(ps, line,
 			    "field %s: the length must be at least 1", e->name);
+			return -1;
+		}
+		if (ps->cur.len > RPC_NAME_MAX) {
+			fail(ps, line,
+			    "field %s: the length is longer than %d "
+			    "characters",
+			    e->name, RPC_NAME_MAX);
 			return -1;
 		}
 		e->kind = RPC_BYTES;

@@ -22,6 +22,10 @@ enum rpc_kind {
 	RPC_STRUCT    /* struct[NAME]: struct NAME * */
 };
 
+/* The longest name (and fixed length) accepted, so that every line
+ * emit.c formats fits its buffer. */
+#define RPC_NAME_MAX 128
+
 struct rpc_entry {
 	enum rpc_kind kind;
 	char *name;
