@@ -63,7 +63,9 @@ info_cb(const SSL *ssl, int where, int ret)
 	char drain[4096];
 	int fd, i;
 
-	if (!(where & SSL_CB_ACCEPT_EXIT) || ret > 0)
+	/* Only a first record can be a plain request: nothing was read. */
+	if (!(where & SSL_CB_ACCEPT_EXIT) || ret > 0 ||
+	    SSL_get_state(ssl) != TLS_ST_BEFORE)
 		return;
 	e = ERR_peek_last_error();
 	if (ERR_GET_LIB(e) != ERR_LIB_SSL ||
