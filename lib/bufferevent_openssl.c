@@ -77,6 +77,7 @@ struct bufferevent_openssl {
 	unsigned read_closed : 1;      /* EOF reported */
 	unsigned failed : 1;           /* an error reported: no more I/O */
 	unsigned underlying_eof : 1;   /* filter: EOF below */
+	unsigned in_write : 1;         /* do_write runs (no recursion) */
 
 	unsigned n_errors;
 	unsigned long errors[SSL_NUM_ERRORS];
@@ -85,7 +86,9 @@ struct bufferevent_openssl {
 static const struct bufferevent_ops bufferevent_ops_openssl;
 
 static void do_read(struct bufferevent_openssl *bo);
-static void do_write(struct bufferevent_openssl *bo);
+static void do_write(struct bufferevent_openssl *bo, int cb_options);
+static void step_readable(struct bufferevent_openssl *bo);
+static void step_writable(struct bufferevent_openssl *bo);
 
 static struct bufferevent_openssl *
 upcast(struct bufferevent *bev)
@@ -112,51 +115,74 @@ save_errors(struct bufferevent_openssl *bo)
 	}
 }
 
-/* Whether the failure is a close without close_notify. */
+/*
+ * Whether the failure is a close without close_notify: OpenSSL 3's
+ * "unexpected eof while reading", or (older OpenSSL, custom BIOs) a
+ * system-call failure with neither an OpenSSL error nor an errno.  The
+ * SSL calls run with errno cleared.
+ */
 static int
-is_dirty_eof(int err, int ret)
+is_dirty_eof(int err)
 {
 	unsigned long e = ERR_peek_error();
 
 	if (err == SSL_ERROR_SYSCALL)
-		return e == 0 && (ret == 0 || errno == 0);
+		return e == 0 && errno == 0;
 	if (err == SSL_ERROR_SSL)
 		return ERR_GET_LIB(e) == ERR_LIB_SSL &&
 		    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
 	return 0;
 }
 
+/*
+ * An SSL call failed with err (from SSL_get_error): decides at once,
+ * before any callback may touch errno or the error queue, whether it is
+ * an EOF (close_notify, or an allowed dirty close) or an error, whose
+ * OpenSSL reasons are saved.  *sys_errno gets the errno of the failure.
+ */
+static short
+failure_kind(struct bufferevent_openssl *bo, int err, int *sys_errno)
+{
+	*sys_errno = errno;
+	if (err == SSL_ERROR_ZERO_RETURN)
+		return BEV_EVENT_EOF;
+	if (is_dirty_eof(err) && bo->allow_dirty_shutdown && !bo->handshaking) {
+		ERR_clear_error();
+		return BEV_EVENT_EOF;
+	}
+	save_errors(bo);
+	return BEV_EVENT_ERROR;
+}
+
 static void update_events(struct bufferevent_openssl *bo, short off);
 
 /*
- * An SSL call failed with err (from SSL_get_error) after returning ret:
- * report it once, as EOF (close_notify, or an allowed dirty close) or
- * as an error, with when (BEV_EVENT_READING or _WRITING).
+ * Reports a failure from failure_kind() once, with when
+ * (BEV_EVENT_READING or _WRITING); after an error no I/O is done, after
+ * an EOF no reading.
  */
 static void
-conn_failed(struct bufferevent_openssl *bo, short when, int err, int ret)
+report_failure(struct bufferevent_openssl *bo, short when, short what,
+    int sys_errno)
 {
-	struct bufferevent *bev = downcast(bo);
-	short what;
-	int saved_errno = errno;
-
-	if (err == SSL_ERROR_ZERO_RETURN) {
-		what = BEV_EVENT_EOF;
-	} else if (is_dirty_eof(err, ret) && bo->allow_dirty_shutdown &&
-	    !bo->handshaking) {
-		ERR_clear_error();
-		what = BEV_EVENT_EOF;
-	} else {
-		save_errors(bo);
-		what = BEV_EVENT_ERROR;
-	}
+	if (bo->failed || (what == BEV_EVENT_EOF && bo->read_closed))
+		return;
 	if (what == BEV_EVENT_EOF)
 		bo->read_closed = 1;
 	else
 		bo->failed = 1;
 	update_events(bo, 0);
-	EVUTIL_SET_SOCKET_ERROR(saved_errno);
-	bufferevent_run_eventcb_(bev, (short)(when | what), 0);
+	EVUTIL_SET_SOCKET_ERROR(sys_errno);
+	bufferevent_run_eventcb_(downcast(bo), (short)(when | what), 0);
+}
+
+static void
+conn_failed(struct bufferevent_openssl *bo, short when, int err)
+{
+	int sys_errno;
+	short what = failure_kind(bo, err, &sys_errno);
+
+	report_failure(bo, when, what, sys_errno);
 }
 
 /* ------------------------------------------------------------------ */
@@ -171,7 +197,8 @@ socket_fd(struct bufferevent_openssl *bo)
 static void
 set_event(struct event *ev, int on, const struct timeval *tv)
 {
-	int pending = event_pending(ev, EV_READ | EV_WRITE, NULL) != 0;
+	/* Added, not merely active (a kick activates without adding). */
+	int pending = (ev->ev_flags & EVLIST_INSERTED) != 0;
 
 	if (on && !pending)
 		(void)bufferevent_add_event_(ev, tv);
@@ -266,7 +293,11 @@ do_handshake(struct bufferevent_openssl *bo)
 	struct bufferevent *bev = downcast(bo);
 	int r, err;
 
+	/* A failure is reported once: no step after it. */
+	if (bo->failed)
+		return;
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_do_handshake(bo->ssl);
 	if (r == 1) {
 		bo->handshaking = 0;
@@ -292,7 +323,7 @@ do_handshake(struct bufferevent_openssl *bo)
 		update_events(bo, 0);
 		break;
 	default:
-		conn_failed(bo, BEV_EVENT_READING, err, r);
+		conn_failed(bo, BEV_EVENT_READING, err);
 		break;
 	}
 }
@@ -308,7 +339,8 @@ do_read(struct bufferevent_openssl *bo)
 	struct bufferevent_private *p = &bo->bev;
 	struct evbuffer *input = bev->input;
 	size_t total = 0;
-	int r = 1, err = SSL_ERROR_NONE, more = 0;
+	int r = 1, err = SSL_ERROR_NONE, more = 0, sys_errno;
+	short what;
 
 	if (bo->handshaking || bo->failed || bo->read_closed)
 		return;
@@ -336,6 +368,7 @@ do_read(struct bufferevent_openssl *bo)
 			v.iov_len = (size_t)want;
 		do {
 			ERR_clear_error();
+			errno = 0;
 			r = SSL_read_ex(bo->ssl, (char *)v.iov_base + got,
 			    v.iov_len - got, &n);
 			if (r <= 0)
@@ -369,10 +402,10 @@ do_read(struct bufferevent_openssl *bo)
 			break;
 		default:
 			/* The data first, then the close or the failure. */
+			what = failure_kind(bo, err, &sys_errno);
 			if (total)
 				bufferevent_trigger_nolock_(bev, EV_READ, 0);
-			if (!bo->failed && !bo->read_closed)
-				conn_failed(bo, BEV_EVENT_READING, err, r);
+			report_failure(bo, BEV_EVENT_READING, what, sys_errno);
 			return;
 		}
 	}
@@ -390,16 +423,18 @@ do_read(struct bufferevent_openssl *bo)
  * output has it, until it is empty, OpenSSL waits, or the rate limit.
  */
 static void
-do_write(struct bufferevent_openssl *bo)
+do_write(struct bufferevent_openssl *bo, int cb_options)
 {
 	struct bufferevent *bev = downcast(bo);
 	struct bufferevent_private *p = &bo->bev;
 	struct evbuffer *output = bev->output;
 	size_t total = 0;
-	int r = 1, err = SSL_ERROR_NONE;
+	int r = 1, err = SSL_ERROR_NONE, sys_errno;
+	short what;
 
-	if (bo->handshaking || bo->failed)
+	if (bo->handshaking || bo->failed || bo->in_write)
 		return;
+	bo->in_write = 1;
 	bo->write_wants_read = 0;
 	bo->write_blocked = 0;
 	while ((bev->enabled & EV_WRITE) && !p->write_suspended) {
@@ -431,6 +466,7 @@ do_write(struct bufferevent_openssl *bo)
 			break;
 		}
 		ERR_clear_error();
+		errno = 0;
 		r = SSL_write_ex(bo->ssl, data, chunk, &n);
 		if (r <= 0) {
 			bo->retry_len = chunk;
@@ -451,22 +487,29 @@ do_write(struct bufferevent_openssl *bo)
 			bo->write_wants_read = 1;
 			break;
 		default:
+			bo->in_write = 0;
+			what = failure_kind(bo, err, &sys_errno);
 			if (total)
-				bufferevent_trigger_nolock_(bev, EV_WRITE, 0);
-			if (!bo->failed)
-				conn_failed(bo, BEV_EVENT_WRITING, err, r);
+				bufferevent_trigger_nolock_(bev, EV_WRITE,
+				    cb_options);
+			report_failure(bo, BEV_EVENT_WRITING, what, sys_errno);
 			return;
 		}
 	}
+	bo->in_write = 0;
 	update_events(bo, 0);
 	if (total) {
 		if (bo->underlying)
 			BEV_RESET_GENERIC_WRITE_TIMEOUT(bev);
-		bufferevent_trigger_nolock_(bev, EV_WRITE, 0);
+		bufferevent_trigger_nolock_(bev, EV_WRITE, cb_options);
 	}
 }
 
-/* Output callback: new data starts a write. */
+/*
+ * Output callback: new data goes to OpenSSL at once, as in libevent, so
+ * that a program may write and then SSL_shutdown(); the write callback
+ * this leads to runs from the loop, not inside bufferevent_write().
+ */
 static void
 outbuf_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
@@ -475,10 +518,15 @@ outbuf_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 
 	(void)buf;
 	if (info->n_added == 0 || bo->handshaking || bo->failed ||
-	    bo->write_blocked || bo->write_wants_read)
+	    bo->write_blocked || bo->write_wants_read || bo->in_write)
 		return;
-	if ((bev->enabled & EV_WRITE) && !bo->bev.write_suspended)
-		kick_write(bo);
+	if (!(bev->enabled & EV_WRITE) || bo->bev.write_suspended)
+		return;
+	if (!bo->underlying && socket_fd(bo) < 0)
+		return;
+	bufferevent_incref_and_lock_(bev);
+	do_write(bo, BEV_OPT_DEFER_CALLBACKS);
+	bufferevent_decref_and_unlock_(bev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -496,12 +544,8 @@ sock_readcb(evutil_socket_t fd, short what, void *arg)
 		bufferevent_disable(bev, EV_READ);
 		bufferevent_run_eventcb_(bev,
 		    BEV_EVENT_TIMEOUT | BEV_EVENT_READING, 0);
-	} else if (bo->handshaking) {
-		do_handshake(bo);
 	} else {
-		if (bo->write_wants_read)
-			do_write(bo);
-		do_read(bo);
+		step_readable(bo);
 	}
 	bufferevent_decref_and_unlock_(bev);
 }
@@ -521,14 +565,9 @@ sock_writecb(evutil_socket_t fd, short what, void *arg)
 		goto done;
 	}
 	if (p->connecting) {
-		int c = bufferevent_socket_connect_result_(fd);
-		if (p->connection_refused) {
-			p->connection_refused = 0;
-			c = -1;
-		}
+		int c = bufferevent_socket_finish_connect_(bev, fd);
 		if (c == 0)
 			goto done;
-		p->connecting = 0;
 		if (c < 0) {
 			bo->failed = 1;
 			update_events(bo, 0);
@@ -541,13 +580,7 @@ sock_writecb(evutil_socket_t fd, short what, void *arg)
 			bufferevent_run_eventcb_(bev, BEV_EVENT_CONNECTED, 0);
 		}
 	}
-	if (bo->handshaking) {
-		do_handshake(bo);
-	} else {
-		if (bo->read_wants_write)
-			do_read(bo);
-		do_write(bo);
-	}
+	step_writable(bo);
 done:
 	bufferevent_decref_and_unlock_(bev);
 }
@@ -577,7 +610,9 @@ sock_setfd(struct bufferevent_openssl *bo, evutil_socket_t fd)
 			save_errors(bo);
 			return -1;
 		}
-		/* Whole buffers per read syscall, several records each. */
+		/* A whole buffer per read syscall, not a header then a
+		 * body.  (A larger buffer, four records, saved reads but
+		 * cost more CPU in allocations: measured, left out.) */
 		SSL_set_read_ahead(bo->ssl, 1);
 	}
 	update_events(bo, 0);
@@ -642,6 +677,11 @@ bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 		    : 0;
 	case BIO_CTRL_WPENDING:
 		return 0;
+	case BIO_CTRL_EOF:
+		/* OpenSSL 3 tells an unexpected EOF by this. */
+		return bo == NULL || bo->underlying == NULL ||
+		    (bo->underlying_eof &&
+		        evbuffer_get_length(bo->underlying->input) == 0);
 	case BIO_CTRL_GET_CLOSE:
 		return BIO_get_shutdown(b);
 	case BIO_CTRL_SET_CLOSE:
@@ -681,44 +721,61 @@ bio_method_init(void)
 	bio_method = m;
 }
 
+/* The transport can be read: the step that waits for it. */
 static void
-filt_readcb(struct bufferevent *u, void *arg)
+step_readable(struct bufferevent_openssl *bo)
 {
-	struct bufferevent_openssl *bo = arg;
+	if (bo->handshaking) {
+		do_handshake(bo);
+		return;
+	}
+	if (bo->write_wants_read)
+		do_write(bo, 0);
+	do_read(bo);
+}
+
+/* The transport can be written: the step that waits for it. */
+static void
+step_writable(struct bufferevent_openssl *bo)
+{
+	if (bo->handshaking) {
+		do_handshake(bo);
+		return;
+	}
+	if (bo->read_wants_write)
+		do_read(bo);
+	do_write(bo, 0);
+}
+
+/* Underlying read (readable) or write callback. */
+static void
+filt_step(struct bufferevent_openssl *bo, int readable)
+{
 	struct bufferevent *bev = downcast(bo);
 
-	(void)u;
+	/* The filter may be on its way out. */
 	if (bo->bev.refcnt == 0)
 		return;
 	bufferevent_incref_and_lock_(bev);
-	if (bo->handshaking) {
-		do_handshake(bo);
-	} else {
-		if (bo->write_wants_read)
-			do_write(bo);
-		do_read(bo);
-	}
+	if (readable)
+		step_readable(bo);
+	else
+		step_writable(bo);
 	bufferevent_decref_and_unlock_(bev);
+}
+
+static void
+filt_readcb(struct bufferevent *u, void *arg)
+{
+	(void)u;
+	filt_step(arg, 1);
 }
 
 static void
 filt_writecb(struct bufferevent *u, void *arg)
 {
-	struct bufferevent_openssl *bo = arg;
-	struct bufferevent *bev = downcast(bo);
-
 	(void)u;
-	if (bo->bev.refcnt == 0)
-		return;
-	bufferevent_incref_and_lock_(bev);
-	if (bo->handshaking) {
-		do_handshake(bo);
-	} else {
-		if (bo->read_wants_write)
-			do_read(bo);
-		do_write(bo);
-	}
-	bufferevent_decref_and_unlock_(bev);
+	filt_step(arg, 0);
 }
 
 static void
@@ -892,21 +949,30 @@ int
 bufferevent_ssl_renegotiate(struct bufferevent *bev)
 {
 	struct bufferevent_openssl *bo;
-	int r = -1;
+	int r = -1, h;
 
 	BEV_LOCK(bev);
 	if ((bo = upcast(bev)) == NULL || bo->failed || bo->handshaking)
 		goto done;
 	ERR_clear_error();
+	errno = 0;
 	/* OpenSSL refuses on TLS 1.3 (SSL_R_WRONG_SSL_VERSION). */
 	if (SSL_renegotiate(bo->ssl) != 1) {
 		save_errors(bo);
 		goto done;
 	}
-	bo->handshaking = 1;
-	bo->hs_want = EV_WRITE;
-	update_events(bo, 0);
-	kick_write(bo);
+	/* Sends the hello; SSL_read and SSL_write run the rest of the
+	 * handshake, between application data. */
+	h = SSL_do_handshake(bo->ssl);
+	if (h <= 0) {
+		int err = SSL_get_error(bo->ssl, h);
+		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+			save_errors(bo);
+			goto done;
+		}
+	}
+	if ((downcast(bo)->enabled & EV_READ) && read_pending(bo))
+		kick_read(bo);
 	r = 0;
 done:
 	BEV_UNLOCK(bev);
@@ -1022,7 +1088,7 @@ be_ssl_flush(struct bufferevent *bev, short iotype,
 	in = evbuffer_get_length(bev->input);
 	out = evbuffer_get_length(bev->output);
 	if (iotype & EV_WRITE)
-		do_write(bo);
+		do_write(bo, 0);
 	if (iotype & EV_READ)
 		do_read(bo);
 	if (bo->underlying && mode != BEV_NORMAL)

@@ -1340,8 +1340,8 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 		evhttp_client_connect_event_(evcon, what);
 		goto done;
 	}
-	/* A TLS bufferevent finished its handshake (an HTTPS server's
-	 * connection): nothing to do, as in libevent 2.1. */
+	/* A TLS bufferevent's handshake finished on an accepted connection:
+	 * nothing to do (libevent ignores it too). */
 	if (what == BEV_EVENT_CONNECTED)
 		goto done;
 	if (evcon->lingering) {
