@@ -83,10 +83,9 @@ tools_evhttpd_evhttpd_SOURCES = \
 	tools/evhttpd/options.c \
 	tools/evhttpd/range.c \
 	tools/evhttpd/serve.c
-tools_evhttpd_evhttpd_SOURCES += tools/common/tls.c tools/common/tls.h
 tools_evhttpd_evhttpd_CPPFLAGS = $(TOOLS_CPPFLAGS) $(OPENSSL_CFLAGS)
-tools_evhttpd_evhttpd_LDADD = tools/common/libcli.a lib/libevkit_openssl.a \
-	lib/libevkit.a $(OPENSSL_LIBS)
+tools_evhttpd_evhttpd_LDADD = tools/common/libcli.a tools/common/libtls.a \
+	lib/libevkit_openssl.a lib/libevkit.a $(OPENSSL_LIBS)
 
 dist_man_MANS += man/evhttpd.1
 

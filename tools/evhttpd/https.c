@@ -88,14 +88,6 @@ make_ctx(const struct evhttpd_opts *o, char *err, size_t errsize)
 	struct tls_opts t;
 	SSL_CTX *ctx;
 
-	/* A missing or unreadable file, said plainly. */
-	if (access(o->tls_cert, R_OK) != 0 || access(o->tls_key, R_OK) != 0) {
-		const char *f =
-		    access(o->tls_cert, R_OK) != 0 ? o->tls_cert : o->tls_key;
-
-		snprintf(err, errsize, "%s: %s", f, strerror(errno));
-		return NULL;
-	}
 	memset(&t, 0, sizeof(t));
 	t.cert_file = o->tls_cert;
 	t.key_file = o->tls_key;
