@@ -207,21 +207,11 @@ for m in $METHODS; do
 	start_server "$m" --threads 2 --tls-cert "$pki/srv.pem" \
 	    --tls-key "$pki/srv.key" "$www" || continue
 	base=https://127.0.0.1:$port
-	set --
+	set -- --cacert "$pki/ca.pem"
 	for u in hello.txt 1k.bin 1m.bin list/ page.txt; do
 		set -- "$@" -o /dev/null "$base/$u"
 	done
-	: >"$tmp/thr.$m"
-	cpids=
-	for c in 1 2 3 4 5 6 7 8 9 10; do
-		# shellcheck disable=SC2086
-		curl -s --max-time 20 $cc -w '%{http_code}\n' "$@" \
-		    >>"$tmp/thr.$m" &
-		cpids="$cpids $!"
-	done
-	# shellcheck disable=SC2086
-	wait $cpids
-	n=$(grep -c '^200$' "$tmp/thr.$m")
+	n=$(fan_out 10 "$@")
 	[ "$n" = 50 ] && ok "$m: --threads 2 over TLS: 50 of 50" ||
 	    fail "$m: --threads 2 over TLS: $n of 50"
 	stop_server
