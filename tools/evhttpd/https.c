@@ -154,8 +154,9 @@ evhttpd_tls_bufferevent(struct event_base *base)
 	pthread_mutex_unlock(&ctx_lock);
 	if (ssl == NULL)
 		return NULL;
-	/* On failure the SSL is freed with it, as BEV_OPT_CLOSE_ON_FREE asks
-	 * (libevent 2.1.12 does so too). */
+	/* Not freed on failure (out of memory only): the TLS bufferevent
+	 * frees it on some failure paths, so freeing it here could be a
+	 * double free; a leak is the lesser harm. */
 	bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	return bev;
