@@ -117,6 +117,10 @@ for m in $METHODS; do
 	client -alpn h2,http/1.1 </dev/null
 	grep -q '^ALPN protocol: http/1.1' "$tmp/sc.out" &&
 	    ok "$m: ALPN http/1.1" || { fail "$m: ALPN"; show "$tmp/sc.out"; }
+	# The chain file is sent whole: the leaf, then the CA.
+	grep -q '^ 1 s:CN = evkit test CA ca' "$tmp/sc.out" &&
+	    ok "$m: the certificate chain is sent" ||
+	    { fail "$m: chain"; show "$tmp/sc.out"; }
 	client -alpn h2 </dev/null
 	grep -q '^No ALPN negotiated' "$tmp/sc.out" &&
 	    ok "$m: ALPN h2 only: none negotiated" || fail "$m: ALPN h2 only"
