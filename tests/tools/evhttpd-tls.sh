@@ -7,7 +7,8 @@
 # refused by curl without --cacert, a plain HTTP request on the TLS port
 # answered 400 and closed, the access log naming TLS, --threads 2, and
 # SIGHUP: a new connection gets the new certificate (by serial), one
-# already open goes on, and a bad pair is reported with the old kept.
+# already open goes on, and a bad pair is reported with the old kept;
+# SIGTERM lets an HTTPS download finish.
 # Startup errors (a missing file, a key that does not match, one option
 # without the other) are checked once.  Certificates are made by
 # tls-lib.sh in the test's directory.
@@ -200,8 +201,20 @@ for m in $METHODS; do
 	[ "$code" = 200 ] && ok "$m: still serving after the bad pair" ||
 	    fail "$m: after the bad pair: $code"
 
+	# SIGTERM during a download: it completes, then the exit.
+	: >"$tmp/dl.$m"
+	# shellcheck disable=SC2086
+	curl -s --max-time 15 $cc --limit-rate 2M -o "$tmp/dl.$m" \
+	    "$base/1m.bin" &
+	dl=$!
+	pids="$pids $dl"
+	wait_size "$tmp/dl.$m" 100000 || fail "$m: download did not start"
 	stop_server
 	[ "$fstatus" = 0 ] && ok "$m: clean exit" || fail "$m: status $fstatus"
+	wait "$dl"
+	cmp -s "$tmp/dl.$m" "$www/1m.bin" &&
+	    ok "$m: SIGTERM: the HTTPS download in flight completed" ||
+	    fail "$m: SIGTERM cut the download ($(wc -c <"$tmp/dl.$m") bytes)"
 	grep -q '"GET /hello.txt HTTP/1.1" 200 .* "TLSv1.3"$' "$tmp/log.$m" &&
 	    ok "$m: the access log names TLS" ||
 	    { fail "$m: access log"; show "$tmp/log.$m"; }
