@@ -1243,6 +1243,62 @@ START_TEST(bevcb)
 }
 END_TEST
 
+/* What a TLS bufferevent does once its handshake is done: report
+ * BEV_EVENT_CONNECTED, here from a timer once evhttp has the bufferevent
+ * and has set its callbacks. */
+static int connected_sent;
+
+static void
+trigger_connected(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	bufferevent_trigger_event(arg, BEV_EVENT_CONNECTED, 0);
+	connected_sent = 1;
+}
+
+static struct bufferevent *
+make_bev_connected(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev = make_bev(base, arg);
+	struct timeval zero = { 0, 0 };
+
+	ck_assert_int_eq(event_base_once(base, -1, EV_TIMEOUT,
+	                     trigger_connected, bev, &zero),
+	    0);
+	return bev;
+}
+
+static int
+cond_connected_sent(void *arg)
+{
+	(void)arg;
+	return connected_sent;
+}
+
+/* An incoming connection ignores BEV_EVENT_CONNECTED (evkit closed it). */
+START_TEST(bevcb_connected)
+{
+	struct server s;
+	struct client c;
+	struct resp r;
+
+	server_start(&s);
+	bev_made = connected_sent = 0;
+	evhttp_set_bevcb(s.http, make_bev_connected, NULL);
+	client_open(&c, s.port);
+	ck_assert(run_until(cond_connected_sent, NULL));
+	client_send(&c, "GET /c HTTP/1.1\r\nHost: h\r\n\r\n");
+	read_response(&c, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "GET /c 0:");
+	resp_clear(&r);
+	client_close(&c);
+	ck_assert_int_eq(bev_made, 1);
+	server_free(&s);
+}
+END_TEST
+
 static void
 peer_cb(struct evhttp_request *req, void *arg)
 {
@@ -1495,6 +1551,7 @@ http_suite(void)
 	tcase_add_test(tc, connection_free_in_cb);
 	tcase_add_test(tc, free_with_connections);
 	tcase_add_test(tc, bevcb);
+	tcase_add_test(tc, bevcb_connected);
 	tcase_add_test(tc, request_host);
 	tcase_add_test(tc, reply_own_buffer);
 	tcase_add_test(tc, lingering_close);

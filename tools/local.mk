@@ -76,14 +76,16 @@ tools_evhttpd_evhttpd_SOURCES = \
 	tools/evhttpd/evhttpd.h \
 	tools/evhttpd/conns.c \
 	tools/evhttpd/files.c \
+	tools/evhttpd/https.c \
 	tools/evhttpd/listing.c \
 	tools/evhttpd/log.c \
 	tools/evhttpd/mime.c \
 	tools/evhttpd/options.c \
 	tools/evhttpd/range.c \
 	tools/evhttpd/serve.c
-tools_evhttpd_evhttpd_CPPFLAGS = $(TOOLS_CPPFLAGS)
-tools_evhttpd_evhttpd_LDADD = tools/common/libcli.a lib/libevkit.a
+tools_evhttpd_evhttpd_CPPFLAGS = $(TOOLS_CPPFLAGS) $(OPENSSL_CFLAGS)
+tools_evhttpd_evhttpd_LDADD = tools/common/libcli.a tools/common/libtls.a \
+	lib/libevkit_openssl.a lib/libevkit.a $(OPENSSL_LIBS)
 
 dist_man_MANS += man/evhttpd.1
 
@@ -96,7 +98,8 @@ evhttpd_tests = \
 	tests/tools/evhttpd-raw.sh \
 	tests/tools/evhttpd-ops.sh \
 	tests/tools/evhttpd-wrk.sh \
-	tests/tools/evhttpd-browser.sh
+	tests/tools/evhttpd-browser.sh \
+	tests/tools/evhttpd-tls.sh
 TESTS += $(evhttpd_tests)
 
 EXTRA_DIST += \

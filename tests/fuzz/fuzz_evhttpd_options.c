@@ -29,6 +29,10 @@ check_opts(const struct evhttpd_opts *o)
 		abort();
 	if (o->pidfile != NULL && !o->daemon)
 		abort(); /* conflicts are rejected */
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL) ||
+	    (o->tls_cert != NULL &&
+	        (o->tls_cert[0] == '\0' || o->tls_key[0] == '\0')))
+		abort(); /* a certificate always comes with its key */
 	for (i = 0; i < o->nheaders; i++) {
 		const char *v = o->headers[i].value;
 

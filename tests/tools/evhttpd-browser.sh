@@ -3,10 +3,13 @@
 # listing; the link found in the DOM it dumps is loaded in turn and gives
 # the file; and a page whose script fetches the listing, follows the link
 # it finds there and writes the file's text into the page is checked from
-# the dumped DOM too.
+# the dumped DOM too.  The script page is loaded over HTTPS as well
+# (--tls-cert, a self-signed certificate Chromium is told to accept), on
+# the first backend only: evhttpd-tls.sh covers TLS on all of them.
 # An automake test: exit 0 pass, 1 fail, 77 skip (without chromium).
 
 . "${top_srcdir:-.}/tests/tools/evhttpd-lib.sh"
+. "$top_srcdir/tests/tools/tls-lib.sh"
 need curl
 CHROMIUM=${CHROMIUM:-}
 for c in chromium chromium-browser google-chrome; do
@@ -18,6 +21,7 @@ if [ -z "$CHROMIUM" ]; then
 fi
 
 make_site
+tls_have_openssl && tls_self "$tmp" self "IP:127.0.0.1" || rm -f "$tmp/self.pem"
 mkdir -p "$www/docs"
 echo "the first document" >"$www/docs/first doc.txt"
 echo "notes & more" >"$www/docs/notes.txt"
@@ -39,10 +43,10 @@ fetch("/docs/").then(r => r.text()).then(html => {
 </script></body></html>
 HTML
 
-# dump URL: the DOM Chromium builds for URL, in $tmp/dom.
+# dump URL [FLAG]: the DOM Chromium builds for URL, in $tmp/dom.
 dump() {
 	rm -rf "$tmp/profile"
-	timeout -k 5 40 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+	timeout -k 5 40 "$CHROMIUM" ${2:-} --headless --no-sandbox --disable-gpu \
 	    --no-first-run --disable-extensions --disable-dev-shm-usage \
 	    --user-data-dir="$tmp/profile" --virtual-time-budget=5000 \
 	    --dump-dom "$1" >"$tmp/dom" 2>"$tmp/chromium.err"
@@ -76,6 +80,17 @@ for m in $METHODS; do
 	grep -q '"GET /docs/first%20doc.txt HTTP/1.1" 200 ' "$tmp/log.$m" &&
 	    ok "$m: the browser's requests are in the log" ||
 	    { fail "$m: access log"; show "$tmp/log.$m"; }
+
+	# The script page over HTTPS, once.
+	[ -f "$tmp/self.pem" ] && [ -z "${https_done:-}" ] || continue
+	https_done=1
+	start_server "$m" --tls-cert "$tmp/self.pem" --tls-key "$tmp/self.key" \
+	    "$www" || continue
+	dump "https://127.0.0.1:$port/follow.html" --ignore-certificate-errors
+	grep -q 'followed /docs/first%20doc.txt: the first document' "$tmp/dom" &&
+	    ok "$m: the script page over HTTPS" ||
+	    { fail "$m: script page over HTTPS"; show "$tmp/dom" "$tmp/chromium.err"; }
+	stop_server
 done
 
 done_tests

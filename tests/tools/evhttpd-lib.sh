@@ -105,3 +105,20 @@ raw() {
 no_secret() {
 	! grep -q "$SECRET" "$@" 2>/dev/null
 }
+
+# fan_out N ARGS...: N curl clients at once, each with ARGS (URLs and
+# their -o); prints how many replies were 200.
+fan_out() {
+	nc=$1
+	shift
+	: >"$tmp/fan"
+	cpids=
+	while [ "$nc" -gt 0 ]; do
+		curl -s --max-time 20 -w '%{http_code}\n' "$@" >>"$tmp/fan" &
+		cpids="$cpids $!"
+		nc=$((nc - 1))
+	done
+	# shellcheck disable=SC2086
+	wait $cpids
+	grep -c '^200$' "$tmp/fan"
+}

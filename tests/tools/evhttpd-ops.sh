@@ -90,14 +90,7 @@ for m in $METHODS; do
 	    style.css list/a.txt; do
 		set -- "$@" -o /dev/null "$base/$u"
 	done
-	cpids=
-	for c in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		curl -s --max-time 20 -w '%{http_code}\n' "$@" >>"$tmp/thr.$m" &
-		cpids="$cpids $!"
-	done
-	# shellcheck disable=SC2086
-	wait $cpids
-	n=$(grep -c '^200$' "$tmp/thr.$m")
+	n=$(fan_out 20 "$@")
 	[ "$n" = 200 ] && ok "$m: --threads 2: 200 of 200 requests" ||
 	    fail "$m: --threads 2: $n of 200"
 	stop_server

@@ -107,9 +107,13 @@ new_conn(struct event_base *base, void *arg)
 {
 	struct bufferevent *bev;
 
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (evhttpd_tls_enabled())
+		bev = evhttpd_tls_bufferevent(base);
+	else
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
-		return NULL; /* evhttp makes its own, uncounted */
+		return NULL; /* evhttp makes its own, uncounted (plain:
+		              * out of memory only; a TLS client fails) */
 	/*
 	 * A bufferevent writes at most 16 KiB per call by default: 64
 	 * sendfile calls for a 1 MiB file.  The kernel takes what fits in

@@ -10,6 +10,8 @@
  *   listing.c  directory listings
  *   mime.c     /etc/mime.types and the built-in table
  *   log.c      the access log (combined format), reopened on SIGHUP
+ *   https.c    --tls-cert/--tls-key: the shared SSL_CTX, reloaded on
+ *              SIGHUP, and the TLS bufferevent of each connection
  *
  * Only public libevent 2.1 headers are used, so evhttpd builds against
  * libevkit and the system libevent alike.
@@ -64,6 +66,8 @@ struct evhttpd_opts {
 	const char *pidfile;
 	const char *method;
 	int verbosity;
+	const char *tls_cert; /* both or neither: HTTPS */
+	const char *tls_key;
 };
 
 /* One event loop with its server, on its own thread (main.c). */
@@ -232,6 +236,20 @@ int evhttpd_listing(const struct evhttpd_files *f, int fd, const char *rel,
 void evhttpd_mime_load(const char *path);
 const char *evhttpd_mime_type(const char *name);
 void evhttpd_mime_free(void);
+
+/* https.c */
+
+struct bufferevent;
+/* Without --tls-cert, nothing; else the context, or -1 (reported). */
+int evhttpd_tls_init(const struct evhttpd_opts *o);
+int evhttpd_tls_enabled(void);
+/* SIGHUP: the files again; a pair that fails is reported, the old kept. */
+void evhttpd_tls_reload(void);
+/* A TLS bufferevent (no socket yet) accepting on the current context. */
+struct bufferevent *evhttpd_tls_bufferevent(struct event_base *base);
+/* "TLSv1.3" and so on for the request's connection; NULL when plain. */
+const char *evhttpd_tls_version(struct evhttp_request *req);
+void evhttpd_tls_free(void);
 
 /* log.c */
 

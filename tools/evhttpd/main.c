@@ -8,7 +8,8 @@
  * kernel spreads the connections; nothing but the log is shared.
  * Signals are taken by worker 0 only (the others block them): SIGTERM and
  * SIGINT make every worker stop accepting and leave once its requests in
- * flight are answered (30 s at most), SIGHUP reopens the log.
+ * flight are answered (30 s at most), SIGHUP reopens the log and loads
+ * the TLS certificate and key again.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -19,6 +20,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,6 +91,14 @@ listen_on(const struct evhttpd_opts *o, int port, int reuseport,
 	if (reuseport &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
 		cli_die("SO_REUSEPORT");
+	/*
+	 * A TLS reply may leave in more than one record and write (head and
+	 * body): without TCP_NODELAY, which accepted sockets inherit, Nagle
+	 * holds the second behind the client's delayed ACK (40 ms).
+	 */
+	if (o->tls_cert != NULL &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0)
+		cli_die("TCP_NODELAY");
 	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0)
 		cli_die("%s port %d: cannot bind", o->addr, port);
 	freeaddrinfo(res);
@@ -153,6 +163,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)arg;
 	if (sig == SIGHUP) {
 		evhttpd_log_reopen();
+		evhttpd_tls_reload();
 		return;
 	}
 	if (!workers[0].stopping)
@@ -354,6 +365,8 @@ main(int argc, char **argv)
 		cli_die("%s", o.dir);
 	if (o.log_file != NULL && evhttpd_log_open(o.log_file) != 0)
 		cli_die("%s", o.log_file);
+	if (evhttpd_tls_init(&o) != 0)
+		exit(CLI_EXIT_FAILURE);
 	evhttpd_mime_load("/etc/mime.types");
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
@@ -395,6 +408,7 @@ main(int argc, char **argv)
 		worker_free(&workers[i]);
 	free(workers);
 	evhttpd_log_close();
+	evhttpd_tls_free();
 	evhttpd_mime_free();
 	evhttpd_free_options(&o);
 	close(dirfd);

@@ -20,7 +20,8 @@ const char evhttpd_usage[] =
     "             [--cache-control value] [--daemon] [--dotfiles]\n"
     "             [--follow-symlinks] [--list-methods] [--max-conns n]\n"
     "             [--max-header-size bytes] [--method name] [--no-listing]\n"
-    "             [--pidfile file] [--threads n] [--timeout seconds] [dir]";
+    "             [--pidfile file] [--threads n] [--timeout seconds]\n"
+    "             [--tls-cert file --tls-key file] [dir]";
 
 const char evhttpd_help[] =
     "  -a addr            address to listen on (default 127.0.0.1)\n"
@@ -35,6 +36,8 @@ const char evhttpd_help[] =
     "  --max-conns n      connections at once (default 10000)\n"
     "  --max-header-size bytes  request head size limit (default 8192)\n"
     "  --timeout seconds  idle and header timeout (default 30)\n"
+    "  --tls-cert file    serve HTTPS with this certificate (chain) file\n"
+    "  --tls-key file     and this private key; both reloaded on SIGHUP\n"
     "  --threads n        n event loops on n threads (SO_REUSEPORT)\n"
     "  --daemon           run in the background; --pidfile file: its PID\n"
     "  --method name      event backend; --list-methods lists them\n"
@@ -51,6 +54,8 @@ enum {
 	OPT_PIDFILE,
 	OPT_THREADS,
 	OPT_TIMEOUT,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
 };
 
 static const struct option tool_options[] = {
@@ -68,6 +73,8 @@ static const struct option tool_options[] = {
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -171,6 +178,16 @@ one_option(struct cli_msgbuf *m, struct evhttpd_opts *o, int ch,
 		return number(m, "--threads", arg, 1, 256, &o->threads);
 	case OPT_TIMEOUT:
 		return number(m, "--timeout", arg, 1, 86400, &o->timeout);
+	case OPT_TLS_CERT:
+		if (*arg == '\0')
+			return usage_error(m, "--tls-cert: empty file name");
+		o->tls_cert = arg;
+		return 0;
+	case OPT_TLS_KEY:
+		if (*arg == '\0')
+			return usage_error(m, "--tls-key: empty file name");
+		o->tls_key = arg;
+		return 0;
 	case CLI_OPT_METHOD:
 		if (cli_method_check(arg, m) != 0)
 			return CLI_EXIT_USAGE;
@@ -238,6 +255,11 @@ evhttpd_parse_options(struct evhttpd_opts *o, int argc, char **argv, char *msg,
 		return usage_error(&m, "--pidfile needs --daemon");
 	if (o->daemon && o->log_file != NULL && strcmp(o->log_file, "-") == 0)
 		return usage_error(&m, "--daemon and -l - conflict");
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL))
+		return usage_error(&m,
+		    o->tls_cert != NULL
+		        ? "--tls-cert needs --tls-key (the certificate's key)"
+		        : "--tls-key needs --tls-cert (the certificate)");
 	if (argc - optind > 1)
 		return usage_error(&m, "too many arguments: one dir at most");
 	if (argc - optind == 1) {

@@ -87,12 +87,14 @@ log_escaped(char *buf, size_t n, size_t size, const char *s)
 }
 
 /* The combined log format: host - - [time] "request" status bytes
- * "referer" "user-agent". */
+ * "referer" "user-agent"; over TLS one more field, the protocol version:
+ * "TLSv1.3". */
 static void
 log_request(const struct reply *r, uint64_t bytes)
 {
 	struct evhttp_request *req = r->req;
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *tls = evhttpd_tls_version(req);
 	char line[4096], *peer = NULL;
 	ev_uint16_t port = 0;
 	size_t n;
@@ -110,10 +112,14 @@ log_request(const struct reply *r, uint64_t bytes)
 	n = log_escaped(line, n, sizeof(line) - 100,
 	    evhttp_find_header(in, "Referer"));
 	n += (size_t)snprintf(line + n, sizeof(line) - n, "\" \"");
-	n = log_escaped(line, n, sizeof(line) - 3,
+	n = log_escaped(line, n, sizeof(line) - 30,
 	    evhttp_find_header(in, "User-Agent"));
-	memcpy(line + n, "\"\n", 2);
-	evhttpd_log_line(line, n + 2);
+	line[n++] = '"';
+	if (tls != NULL)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " \"%.16s\"",
+		    tls);
+	line[n++] = '\n';
+	evhttpd_log_line(line, n);
 }
 
 static void
