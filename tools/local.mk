@@ -47,9 +47,12 @@ tools_evdig_evdig_SOURCES = \
 	tools/evdig/interactive.c \
 	tools/evdig/json.c \
 	tools/evdig/options.c \
-	tools/evdig/output.c
+	tools/evdig/output.c \
+	tools/evdig/dot.c
 tools_evdig_evdig_CPPFLAGS = $(TOOLS_CPPFLAGS)
-tools_evdig_evdig_LDADD = tools/common/libcli.a lib/libevkit.a $(LIBEDIT_LIBS)
+tools_evdig_evdig_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tools_evdig_evdig_LDADD = tools/common/libcli.a tools/common/libtls.a \
+	lib/libevkit_openssl.a lib/libevkit.a $(LIBEDIT_LIBS) $(OPENSSL_LIBS)
 
 dist_man_MANS += man/evdig.1
 
