@@ -106,8 +106,8 @@ done:
  * How a connect went, from SO_ERROR: 1 connected, 0 still going, -1
  * failed (errno set).
  */
-static int
-connect_result(evutil_socket_t fd)
+int
+bufferevent_socket_connect_result_(evutil_socket_t fd)
 {
 	int e = 0;
 	ev_socklen_t len = sizeof(e);
@@ -139,7 +139,7 @@ socket_writecb(evutil_socket_t fd, short event, void *arg)
 		goto error;
 	}
 	if (p->connecting) {
-		int c = connect_result(fd);
+		int c = bufferevent_socket_connect_result_(fd);
 		if (p->connection_refused) {
 			/* The read side consumed the error already. */
 			p->connection_refused = 0;
@@ -394,6 +394,18 @@ remember_conn_address(struct bufferevent_private *p, const struct sockaddr *sa,
 		memcpy(&p->conn_address, sa, len);
 }
 
+void
+bufferevent_socket_cancel_lookup_(struct bufferevent *bev)
+{
+	struct bufferevent_private *p = BEV_UPCAST(bev);
+
+	if (p->dns_request && resolver_cancel) {
+		void *req = p->dns_request;
+		p->dns_request = NULL;
+		resolver_cancel(req);
+	}
+}
+
 const struct sockaddr *
 bufferevent_socket_get_conn_address_(struct bufferevent *bev)
 {
@@ -607,8 +619,6 @@ static int
 be_socket_ctrl(struct bufferevent *bev, enum bufferevent_ctrl_op op,
     union bufferevent_ctrl_data *data)
 {
-	struct bufferevent_private *p = BEV_UPCAST(bev);
-
 	switch (op) {
 	case BEV_CTRL_SET_FD:
 		be_socket_setfd(bev, data->fd);
@@ -617,11 +627,7 @@ be_socket_ctrl(struct bufferevent *bev, enum bufferevent_ctrl_op op,
 		data->fd = event_get_fd(&bev->ev_read);
 		return 0;
 	case BEV_CTRL_CANCEL_ALL:
-		if (p->dns_request && resolver_cancel) {
-			void *req = p->dns_request;
-			p->dns_request = NULL;
-			resolver_cancel(req);
-		}
+		bufferevent_socket_cancel_lookup_(bev);
 		return 0;
 	case BEV_CTRL_GET_UNDERLYING:
 	default:

@@ -79,3 +79,4 @@ include lib/buffer.mk
 include lib/bufferevent.mk
 include lib/listener.mk
 include lib/http.mk
+include lib/ssl.mk

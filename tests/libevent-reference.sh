@@ -45,7 +45,8 @@ done
 # Only tests/ is on the include path: <event2/...> must be libevent's.
 # shellcheck disable=SC2086
 if ! $cc -g -O1 -Wall -DEVKIT_REFERENCE -I"$here" $srcs -o "$tmp/check_ref" \
-	-levent_core -levent_extra -levent_pthreads $(pkg-config --cflags --libs check); then
+	-levent_core -levent_extra -levent_pthreads -levent_openssl \
+	$(pkg-config --cflags --libs check openssl); then
 	echo "$0: build against libevent failed" >&2
 	exit 99
 fi

@@ -32,9 +32,11 @@ tests_check_evkit_SOURCES = \
 	tests/check_http_parse.c \
 	tests/check_http_uri.c \
 	tests/check_http_client.c \
-	tests/check_http.c
-tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_check_evkit_LDADD = lib/libevkit.a $(CHECK_LIBS)
+	tests/check_http.c \
+	tests/check_ssl.c
+tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
+tests_check_evkit_LDADD = lib/libevkit_openssl.a lib/libevkit.a \
+	$(CHECK_LIBS) $(OPENSSL_LIBS)
 
 TESTS += \
 	tests/backend-epoll.test \

@@ -1,0 +1,1087 @@
+/*
+ * bufferevent_openssl.c: TLS bufferevents over OpenSSL 3
+ * (event2/bufferevent_ssl.h), built into libevkit_openssl.a.
+ *
+ * One kind, two transports.  The socket variant runs the SSL straight on
+ * the fd (OpenSSL's socket BIO, read-ahead on): ev_read and ev_write are
+ * its own persistent events on the fd.  The filter variant gives the SSL
+ * a BIO over another bufferevent's buffers and takes over that one's
+ * callbacks; its ev_read and ev_write are the generic timeout timers.
+ *
+ * Reading decrypts straight into space reserved in the input, many
+ * records per readiness, never past the read high watermark or the rate
+ * limit.  What OpenSSL still holds when reading stops (SSL_has_pending)
+ * produces no readiness on the fd, so whatever resumes reading (enable,
+ * the watermark or a bucket lifting) runs the read once more by itself.
+ * Writing hands OpenSSL whole chunks of the output (small chains are
+ * pulled up into a record's worth); the socket variant's write event is
+ * added only while OpenSSL waits for the socket (WANT_WRITE), a write is
+ * otherwise started by activating it.
+ *
+ * Errors: the OpenSSL error queue of a failure is saved for
+ * bufferevent_get_openssl_error(); a failure is reported once, after
+ * which the bufferevent does no more I/O.  A peer closing without
+ * close_notify is OpenSSL 3's "unexpected eof while reading" (or an
+ * SSL_ERROR_SYSCALL without errno): EOF when dirty shutdowns are
+ * allowed, otherwise an error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_struct.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/util.h>
+
+#include "bufferevent-internal.h"
+#include "log-internal.h"
+#include "mm-internal.h"
+#include "util-internal.h"
+
+/* Saved OpenSSL error codes per bufferevent. */
+#define SSL_NUM_ERRORS 16
+/* A full TLS record of plaintext. */
+#define SSL_RECORD_PLAIN 16384
+/* Plaintext read per readiness before giving other events a turn. */
+#define SSL_READ_BURST (256 * 1024)
+
+struct bufferevent_openssl {
+	struct bufferevent_private bev;
+
+	/* Filter: the bufferevent carrying the ciphertext, and our BIO. */
+	struct bufferevent *underlying;
+	BIO *bio;
+	SSL *ssl;
+	struct evbuffer_cb_entry *outbuf_cb;
+
+	/* An SSL_write to repeat with at least this length (OpenSSL wants
+	 * a retried write to cover what it already took). */
+	size_t retry_len;
+
+	unsigned handshaking : 1;
+	short hs_want; /* EV_READ or EV_WRITE: what the handshake waits for */
+	unsigned allow_dirty_shutdown : 1;
+	unsigned read_wants_write : 1; /* SSL_read said WANT_WRITE */
+	unsigned write_wants_read : 1; /* SSL_write said WANT_READ */
+	unsigned write_blocked : 1;    /* socket: SSL_write said WANT_WRITE */
+	unsigned read_closed : 1;      /* EOF reported */
+	unsigned failed : 1;           /* an error reported: no more I/O */
+	unsigned underlying_eof : 1;   /* filter: EOF below */
+
+	unsigned n_errors;
+	unsigned long errors[SSL_NUM_ERRORS];
+};
+
+static const struct bufferevent_ops bufferevent_ops_openssl;
+
+static void do_read(struct bufferevent_openssl *bo);
+static void do_write(struct bufferevent_openssl *bo);
+
+static struct bufferevent_openssl *
+upcast(struct bufferevent *bev)
+{
+	if (bev == NULL || bev->be_ops != &bufferevent_ops_openssl)
+		return NULL;
+	return EVUTIL_UPCAST(bev, struct bufferevent_openssl, bev.bev);
+}
+
+#define downcast(bo) (&(bo)->bev.bev)
+
+/* ------------------------------------------------------------------ */
+/* Errors.                                                             */
+
+/* Moves this thread's OpenSSL error queue into bo's. */
+static void
+save_errors(struct bufferevent_openssl *bo)
+{
+	unsigned long e;
+
+	while ((e = ERR_get_error()) != 0) {
+		if (bo->n_errors < SSL_NUM_ERRORS)
+			bo->errors[bo->n_errors++] = e;
+	}
+}
+
+/* Whether the failure is a close without close_notify. */
+static int
+is_dirty_eof(int err, int ret)
+{
+	unsigned long e = ERR_peek_error();
+
+	if (err == SSL_ERROR_SYSCALL)
+		return e == 0 && (ret == 0 || errno == 0);
+	if (err == SSL_ERROR_SSL)
+		return ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+	return 0;
+}
+
+static void update_events(struct bufferevent_openssl *bo, short off);
+
+/*
+ * An SSL call failed with err (from SSL_get_error) after returning ret:
+ * report it once, as EOF (close_notify, or an allowed dirty close) or
+ * as an error, with when (BEV_EVENT_READING or _WRITING).
+ */
+static void
+conn_failed(struct bufferevent_openssl *bo, short when, int err, int ret)
+{
+	struct bufferevent *bev = downcast(bo);
+	short what;
+	int saved_errno = errno;
+
+	if (err == SSL_ERROR_ZERO_RETURN) {
+		what = BEV_EVENT_EOF;
+	} else if (is_dirty_eof(err, ret) && bo->allow_dirty_shutdown &&
+	    !bo->handshaking) {
+		ERR_clear_error();
+		what = BEV_EVENT_EOF;
+	} else {
+		save_errors(bo);
+		what = BEV_EVENT_ERROR;
+	}
+	if (what == BEV_EVENT_EOF)
+		bo->read_closed = 1;
+	else
+		bo->failed = 1;
+	update_events(bo, 0);
+	EVUTIL_SET_SOCKET_ERROR(saved_errno);
+	bufferevent_run_eventcb_(bev, (short)(when | what), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Which events run.                                                   */
+
+static int
+socket_fd(struct bufferevent_openssl *bo)
+{
+	return downcast(bo)->ev_read.ev_fd;
+}
+
+static void
+set_event(struct event *ev, int on, const struct timeval *tv)
+{
+	int pending = event_pending(ev, EV_READ | EV_WRITE, NULL) != 0;
+
+	if (on && !pending)
+		(void)bufferevent_add_event_(ev, tv);
+	else if (!on && pending)
+		(void)event_del(ev);
+}
+
+/*
+ * Adds and removes the socket events, or suspends and resumes reading
+ * below a filter, to match the state; directions in off are being
+ * disabled or suspended (their flags are not updated yet).
+ */
+static void
+update_events(struct bufferevent_openssl *bo, short off)
+{
+	struct bufferevent *bev = downcast(bo);
+	struct bufferevent_private *p = &bo->bev;
+	short want = 0;
+
+	if (bo->failed) {
+		want = 0;
+	} else if (bo->handshaking) {
+		want =
+		    (p->connecting && !bo->underlying) ? EV_WRITE : bo->hs_want;
+	} else {
+		if (((bev->enabled & EV_READ) && !p->read_suspended &&
+		        !(off & EV_READ) && !bo->read_closed) ||
+		    bo->write_wants_read)
+			want |= EV_READ;
+		if (p->connecting || bo->read_wants_write ||
+		    ((bev->enabled & EV_WRITE) && !p->write_suspended &&
+		        !(off & EV_WRITE) && bo->write_blocked))
+			want |= EV_WRITE;
+	}
+	if (bo->underlying) {
+		/* The underlying bufferevent writes whatever we give it;
+		 * only its reading follows us. */
+		if (want & EV_READ)
+			bufferevent_unsuspend_read_(bo->underlying,
+			    BEV_SUSPEND_FILT_READ);
+		else
+			bufferevent_suspend_read_(bo->underlying,
+			    BEV_SUSPEND_FILT_READ);
+		return;
+	}
+	if (socket_fd(bo) < 0)
+		want = 0;
+	set_event(&bev->ev_read, want & EV_READ, &bev->timeout_read);
+	set_event(&bev->ev_write, want & EV_WRITE, &bev->timeout_write);
+}
+
+/* Runs a read soon: OpenSSL holds data the fd will not announce. */
+static void
+kick_read(struct bufferevent_openssl *bo)
+{
+	if (bo->underlying)
+		bufferevent_trigger(bo->underlying, EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	else if (socket_fd(bo) >= 0)
+		event_active(&downcast(bo)->ev_read, EV_READ, 1);
+}
+
+/* Runs a write (or a handshake step) soon. */
+static void
+kick_write(struct bufferevent_openssl *bo)
+{
+	if (bo->underlying)
+		bufferevent_trigger(bo->underlying, EV_WRITE,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	else if (socket_fd(bo) >= 0)
+		event_active(&downcast(bo)->ev_write, EV_WRITE, 1);
+}
+
+/* Whether plaintext or ciphertext waits to be read without a new event. */
+static int
+read_pending(struct bufferevent_openssl *bo)
+{
+	if (SSL_has_pending(bo->ssl))
+		return 1;
+	if (bo->underlying)
+		return bo->underlying_eof ||
+		    evbuffer_get_length(bo->underlying->input) > 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Handshake, reading, writing.                                        */
+
+static void
+do_handshake(struct bufferevent_openssl *bo)
+{
+	struct bufferevent *bev = downcast(bo);
+	int r, err;
+
+	ERR_clear_error();
+	r = SSL_do_handshake(bo->ssl);
+	if (r == 1) {
+		bo->handshaking = 0;
+		update_events(bo, 0);
+		bufferevent_run_eventcb_(bev, BEV_EVENT_CONNECTED, 0);
+		if (bo->failed)
+			return;
+		if ((bev->enabled & EV_WRITE) &&
+		    evbuffer_get_length(bev->output))
+			kick_write(bo);
+		if ((bev->enabled & EV_READ) && read_pending(bo))
+			kick_read(bo);
+		return;
+	}
+	err = SSL_get_error(bo->ssl, r);
+	switch (err) {
+	case SSL_ERROR_WANT_READ:
+		bo->hs_want = EV_READ;
+		update_events(bo, 0);
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		bo->hs_want = EV_WRITE;
+		update_events(bo, 0);
+		break;
+	default:
+		conn_failed(bo, BEV_EVENT_READING, err, r);
+		break;
+	}
+}
+
+/*
+ * Decrypts into the input: up to the read high watermark and the rate
+ * limit, while OpenSSL holds more, at most SSL_READ_BURST per call.
+ */
+static void
+do_read(struct bufferevent_openssl *bo)
+{
+	struct bufferevent *bev = downcast(bo);
+	struct bufferevent_private *p = &bo->bev;
+	struct evbuffer *input = bev->input;
+	size_t total = 0;
+	int r = 1, err = SSL_ERROR_NONE, more = 0;
+
+	if (bo->handshaking || bo->failed || bo->read_closed)
+		return;
+	bo->read_wants_write = 0;
+	while ((bev->enabled & EV_READ) && !p->read_suspended) {
+		struct evbuffer_iovec v;
+		ev_ssize_t want = bufferevent_get_read_max_(p);
+		size_t got = 0, n = 0;
+
+		if (bev->wm_read.high) {
+			ev_ssize_t room = (ev_ssize_t)bev->wm_read.high -
+			    (ev_ssize_t)evbuffer_get_length(input);
+			if (want > room)
+				want = room;
+		}
+		if (want <= 0)
+			break;
+		if (evbuffer_reserve_space(input, want, &v, 1) < 1) {
+			r = -1;
+			err = SSL_ERROR_SYSCALL;
+			errno = ENOMEM;
+			break;
+		}
+		if (v.iov_len > (size_t)want)
+			v.iov_len = (size_t)want;
+		do {
+			ERR_clear_error();
+			r = SSL_read_ex(bo->ssl, (char *)v.iov_base + got,
+			    v.iov_len - got, &n);
+			if (r <= 0)
+				break;
+			got += n;
+		} while (got < v.iov_len && read_pending(bo));
+		if (got) {
+			v.iov_len = got;
+			evbuffer_commit_space(input, &v, 1);
+			total += got;
+			bufferevent_decrement_read_buckets_(p, (ev_ssize_t)got);
+		}
+		if (r <= 0) {
+			err = SSL_get_error(bo->ssl, r);
+			break;
+		}
+		if (!read_pending(bo))
+			break;
+		if (total >= SSL_READ_BURST) {
+			more = 1;
+			break;
+		}
+	}
+	if (r <= 0) {
+		switch (err) {
+		case SSL_ERROR_WANT_READ:
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			bo->read_wants_write = 1;
+			update_events(bo, 0);
+			break;
+		default:
+			/* The data first, then the close or the failure. */
+			if (total)
+				bufferevent_trigger_nolock_(bev, EV_READ, 0);
+			if (!bo->failed && !bo->read_closed)
+				conn_failed(bo, BEV_EVENT_READING, err, r);
+			return;
+		}
+	}
+	if (total) {
+		if (bo->underlying)
+			BEV_RESET_GENERIC_READ_TIMEOUT(bev);
+		bufferevent_trigger_nolock_(bev, EV_READ, 0);
+	}
+	if (more)
+		kick_read(bo);
+}
+
+/*
+ * Encrypts the output: whole chunks, a record's worth at least when the
+ * output has it, until it is empty, OpenSSL waits, or the rate limit.
+ */
+static void
+do_write(struct bufferevent_openssl *bo)
+{
+	struct bufferevent *bev = downcast(bo);
+	struct bufferevent_private *p = &bo->bev;
+	struct evbuffer *output = bev->output;
+	size_t total = 0;
+	int r = 1, err = SSL_ERROR_NONE;
+
+	if (bo->handshaking || bo->failed)
+		return;
+	bo->write_wants_read = 0;
+	bo->write_blocked = 0;
+	while ((bev->enabled & EV_WRITE) && !p->write_suspended) {
+		size_t len = evbuffer_get_length(output), chunk, n = 0;
+		ev_ssize_t max;
+		unsigned char *data;
+
+		if (len == 0)
+			break;
+		if (bo->underlying && bo->underlying->wm_write.high &&
+		    evbuffer_get_length(bo->underlying->output) >=
+		        bo->underlying->wm_write.high)
+			break;
+		max = bufferevent_get_write_max_(p);
+		if (max <= 0 && bo->retry_len == 0)
+			break;
+		chunk = evbuffer_get_contiguous_space(output);
+		if (chunk < SSL_RECORD_PLAIN && chunk < len)
+			chunk = len < SSL_RECORD_PLAIN ? len : SSL_RECORD_PLAIN;
+		if (max > 0 && chunk > (size_t)max)
+			chunk = (size_t)max;
+		if (chunk < bo->retry_len)
+			chunk = bo->retry_len <= len ? bo->retry_len : len;
+		if ((data = evbuffer_pullup(output, (ev_ssize_t)chunk)) ==
+		    NULL) {
+			r = -1;
+			err = SSL_ERROR_SYSCALL;
+			errno = ENOMEM;
+			break;
+		}
+		ERR_clear_error();
+		r = SSL_write_ex(bo->ssl, data, chunk, &n);
+		if (r <= 0) {
+			bo->retry_len = chunk;
+			err = SSL_get_error(bo->ssl, r);
+			break;
+		}
+		bo->retry_len = 0;
+		evbuffer_drain(output, n);
+		total += n;
+		bufferevent_decrement_write_buckets_(p, (ev_ssize_t)n);
+	}
+	if (r <= 0) {
+		switch (err) {
+		case SSL_ERROR_WANT_WRITE:
+			bo->write_blocked = 1;
+			break;
+		case SSL_ERROR_WANT_READ:
+			bo->write_wants_read = 1;
+			break;
+		default:
+			if (total)
+				bufferevent_trigger_nolock_(bev, EV_WRITE, 0);
+			if (!bo->failed)
+				conn_failed(bo, BEV_EVENT_WRITING, err, r);
+			return;
+		}
+	}
+	update_events(bo, 0);
+	if (total) {
+		if (bo->underlying)
+			BEV_RESET_GENERIC_WRITE_TIMEOUT(bev);
+		bufferevent_trigger_nolock_(bev, EV_WRITE, 0);
+	}
+}
+
+/* Output callback: new data starts a write. */
+static void
+outbuf_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct bufferevent_openssl *bo = arg;
+	struct bufferevent *bev = downcast(bo);
+
+	(void)buf;
+	if (info->n_added == 0 || bo->handshaking || bo->failed ||
+	    bo->write_blocked || bo->write_wants_read)
+		return;
+	if ((bev->enabled & EV_WRITE) && !bo->bev.write_suspended)
+		kick_write(bo);
+}
+
+/* ------------------------------------------------------------------ */
+/* Socket variant: the events on the fd.                               */
+
+static void
+sock_readcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bufferevent_openssl *bo = arg;
+	struct bufferevent *bev = downcast(bo);
+
+	(void)fd;
+	bufferevent_incref_and_lock_(bev);
+	if (what == EV_TIMEOUT) {
+		bufferevent_disable(bev, EV_READ);
+		bufferevent_run_eventcb_(bev,
+		    BEV_EVENT_TIMEOUT | BEV_EVENT_READING, 0);
+	} else if (bo->handshaking) {
+		do_handshake(bo);
+	} else {
+		if (bo->write_wants_read)
+			do_write(bo);
+		do_read(bo);
+	}
+	bufferevent_decref_and_unlock_(bev);
+}
+
+static void
+sock_writecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bufferevent_openssl *bo = arg;
+	struct bufferevent *bev = downcast(bo);
+	struct bufferevent_private *p = &bo->bev;
+
+	bufferevent_incref_and_lock_(bev);
+	if (what == EV_TIMEOUT) {
+		bufferevent_disable(bev, EV_WRITE);
+		bufferevent_run_eventcb_(bev,
+		    BEV_EVENT_TIMEOUT | BEV_EVENT_WRITING, 0);
+		goto done;
+	}
+	if (p->connecting) {
+		int c = bufferevent_socket_connect_result_(fd);
+		if (p->connection_refused) {
+			p->connection_refused = 0;
+			c = -1;
+		}
+		if (c == 0)
+			goto done;
+		p->connecting = 0;
+		if (c < 0) {
+			bo->failed = 1;
+			update_events(bo, 0);
+			bufferevent_run_eventcb_(bev, BEV_EVENT_ERROR, 0);
+			goto done;
+		}
+		/* Connected: the handshake reports BEV_EVENT_CONNECTED. */
+		if (!bo->handshaking) {
+			update_events(bo, 0);
+			bufferevent_run_eventcb_(bev, BEV_EVENT_CONNECTED, 0);
+		}
+	}
+	if (bo->handshaking) {
+		do_handshake(bo);
+	} else {
+		if (bo->read_wants_write)
+			do_read(bo);
+		do_write(bo);
+	}
+done:
+	bufferevent_decref_and_unlock_(bev);
+}
+
+static void
+assign_socket_events(struct bufferevent_openssl *bo, evutil_socket_t fd)
+{
+	struct bufferevent *bev = downcast(bo);
+
+	event_assign(&bev->ev_read, bev->ev_base, fd,
+	    EV_READ | EV_PERSIST | EV_FINALIZE, sock_readcb, bo);
+	event_assign(&bev->ev_write, bev->ev_base, fd,
+	    EV_WRITE | EV_PERSIST | EV_FINALIZE, sock_writecb, bo);
+}
+
+/* Puts the SSL on fd (or on nothing) and restarts the events. */
+static int
+sock_setfd(struct bufferevent_openssl *bo, evutil_socket_t fd)
+{
+	struct bufferevent *bev = downcast(bo);
+
+	event_del(&bev->ev_read);
+	event_del(&bev->ev_write);
+	assign_socket_events(bo, fd);
+	if (fd >= 0) {
+		if (SSL_set_fd(bo->ssl, (int)fd) != 1) {
+			save_errors(bo);
+			return -1;
+		}
+		/* Whole buffers per read syscall, several records each. */
+		SSL_set_read_ahead(bo->ssl, 1);
+	}
+	update_events(bo, 0);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Filter variant: a BIO over the underlying buffers, its callbacks.   */
+
+static int
+bio_write(BIO *b, const char *in, int inl)
+{
+	struct bufferevent_openssl *bo = BIO_get_data(b);
+	struct bufferevent *u;
+	size_t n = (size_t)inl;
+
+	BIO_clear_retry_flags(b);
+	if (bo == NULL || (u = bo->underlying) == NULL || inl < 0)
+		return -1;
+	if (u->wm_write.high) {
+		size_t len = evbuffer_get_length(u->output);
+		if (len >= u->wm_write.high) {
+			BIO_set_retry_write(b);
+			return -1;
+		}
+		if (n > u->wm_write.high - len)
+			n = u->wm_write.high - len;
+	}
+	if (evbuffer_add(u->output, in, n) < 0)
+		return -1;
+	return (int)n;
+}
+
+static int
+bio_read(BIO *b, char *out, int outl)
+{
+	struct bufferevent_openssl *bo = BIO_get_data(b);
+	struct bufferevent *u;
+
+	BIO_clear_retry_flags(b);
+	if (bo == NULL || (u = bo->underlying) == NULL || outl < 0)
+		return -1;
+	if (evbuffer_get_length(u->input) == 0) {
+		if (bo->underlying_eof)
+			return 0;
+		BIO_set_retry_read(b);
+		return -1;
+	}
+	return evbuffer_remove(u->input, out, (size_t)outl);
+}
+
+static long
+bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct bufferevent_openssl *bo = BIO_get_data(b);
+
+	(void)ptr;
+	switch (cmd) {
+	case BIO_CTRL_PENDING:
+		return (bo && bo->underlying)
+		    ? (long)evbuffer_get_length(bo->underlying->input)
+		    : 0;
+	case BIO_CTRL_WPENDING:
+		return 0;
+	case BIO_CTRL_GET_CLOSE:
+		return BIO_get_shutdown(b);
+	case BIO_CTRL_SET_CLOSE:
+		BIO_set_shutdown(b, (int)num);
+		return 1;
+	case BIO_CTRL_FLUSH:
+	case BIO_CTRL_DUP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+bio_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	BIO_set_data(b, NULL);
+	return 1;
+}
+
+static BIO_METHOD *bio_method;
+static pthread_once_t bio_method_once = PTHREAD_ONCE_INIT;
+
+static void
+bio_method_init(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+	    "evkit bufferevent");
+
+	if (m == NULL)
+		return;
+	BIO_meth_set_write(m, bio_write);
+	BIO_meth_set_read(m, bio_read);
+	BIO_meth_set_ctrl(m, bio_ctrl);
+	BIO_meth_set_create(m, bio_create);
+	bio_method = m;
+}
+
+static void
+filt_readcb(struct bufferevent *u, void *arg)
+{
+	struct bufferevent_openssl *bo = arg;
+	struct bufferevent *bev = downcast(bo);
+
+	(void)u;
+	if (bo->bev.refcnt == 0)
+		return;
+	bufferevent_incref_and_lock_(bev);
+	if (bo->handshaking) {
+		do_handshake(bo);
+	} else {
+		if (bo->write_wants_read)
+			do_write(bo);
+		do_read(bo);
+	}
+	bufferevent_decref_and_unlock_(bev);
+}
+
+static void
+filt_writecb(struct bufferevent *u, void *arg)
+{
+	struct bufferevent_openssl *bo = arg;
+	struct bufferevent *bev = downcast(bo);
+
+	(void)u;
+	if (bo->bev.refcnt == 0)
+		return;
+	bufferevent_incref_and_lock_(bev);
+	if (bo->handshaking) {
+		do_handshake(bo);
+	} else {
+		if (bo->read_wants_write)
+			do_read(bo);
+		do_write(bo);
+	}
+	bufferevent_decref_and_unlock_(bev);
+}
+
+static void
+filt_eventcb(struct bufferevent *u, short what, void *arg)
+{
+	struct bufferevent_openssl *bo = arg;
+	struct bufferevent *bev = downcast(bo);
+
+	(void)u;
+	if (bo->bev.refcnt == 0)
+		return;
+	bufferevent_incref_and_lock_(bev);
+	if (bo->failed) {
+		/* Reported already, once. */
+	} else if (what & BEV_EVENT_CONNECTED) {
+		/* The transport is up; the handshake reports CONNECTED. */
+		if (bo->handshaking)
+			do_handshake(bo);
+		else
+			bufferevent_run_eventcb_(bev, what, 0);
+	} else if (what & BEV_EVENT_EOF) {
+		/* What is left below is read first; OpenSSL then sees the
+		 * end, clean or not. */
+		bo->underlying_eof = 1;
+		if (bo->handshaking)
+			do_handshake(bo);
+		else if (!bo->read_closed)
+			do_read(bo);
+	} else {
+		if (what & BEV_EVENT_ERROR)
+			bo->failed = 1;
+		update_events(bo, 0);
+		bufferevent_run_eventcb_(bev, what, 0);
+	}
+	bufferevent_decref_and_unlock_(bev);
+}
+
+/* ------------------------------------------------------------------ */
+/* Creation.                                                           */
+
+static struct bufferevent *
+ssl_new(struct event_base *base, struct bufferevent *underlying,
+    evutil_socket_t fd, SSL *ssl, enum bufferevent_ssl_state state, int options)
+{
+	struct bufferevent_openssl *bo;
+	struct bufferevent *bev;
+
+	if (ssl == NULL || base == NULL)
+		return NULL;
+	if (state != BUFFEREVENT_SSL_OPEN &&
+	    state != BUFFEREVENT_SSL_CONNECTING &&
+	    state != BUFFEREVENT_SSL_ACCEPTING)
+		return NULL;
+	if (underlying) {
+		(void)pthread_once(&bio_method_once, bio_method_init);
+		if (bio_method == NULL)
+			return NULL;
+	}
+	if ((bo = mm_calloc(1, sizeof(*bo))) == NULL)
+		return NULL;
+	/* A filter shares its underlying bufferevent's lock (below). */
+	if (bufferevent_init_common_(&bo->bev, base, &bufferevent_ops_openssl,
+	        underlying ? options & ~BEV_OPT_THREADSAFE : options) < 0) {
+		mm_free(bo);
+		return NULL;
+	}
+	bev = downcast(bo);
+	bo->ssl = ssl;
+	if (underlying)
+		bufferevent_init_generic_timeout_cbs_(bev);
+	else
+		assign_socket_events(bo, -1);
+	if ((bo->outbuf_cb = evbuffer_add_cb(bev->output, outbuf_cb, bo)) ==
+	    NULL)
+		goto err;
+	if (underlying && (bo->bio = BIO_new(bio_method)) == NULL)
+		goto err;
+
+	/* Nothing fails from here on. */
+	SSL_set_mode(ssl,
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+	        SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (state == BUFFEREVENT_SSL_CONNECTING) {
+		SSL_set_connect_state(ssl);
+		bo->handshaking = 1;
+		bo->hs_want = EV_WRITE;
+	} else if (state == BUFFEREVENT_SSL_ACCEPTING) {
+		SSL_set_accept_state(ssl);
+		bo->handshaking = 1;
+		bo->hs_want = EV_READ;
+	}
+	if (underlying) {
+		BIO_set_data(bo->bio, bo);
+		SSL_set_bio(ssl, bo->bio, bo->bio);
+		bo->underlying = underlying;
+		if (options & BEV_OPT_THREADSAFE)
+			(void)bufferevent_enable_locking_(bev, NULL);
+		bufferevent_setcb(underlying, filt_readcb, filt_writecb,
+		    filt_eventcb, bo);
+		bufferevent_incref_(underlying);
+		bufferevent_enable(underlying, EV_READ | EV_WRITE);
+		update_events(bo, 0);
+		if (bo->handshaking)
+			kick_write(bo);
+	} else if (fd >= 0 && sock_setfd(bo, fd) < 0) {
+		/* The SSL cannot take the fd; leave both to the caller. */
+		bufferevent_free(bev);
+		return NULL;
+	}
+	return bev;
+
+err:
+	bufferevent_free(bev);
+	return NULL;
+}
+
+struct bufferevent *
+bufferevent_openssl_filter_new(struct event_base *base,
+    struct bufferevent *underlying, SSL *ssl, enum bufferevent_ssl_state state,
+    int options)
+{
+	if (underlying == NULL)
+		return NULL;
+	return ssl_new(base, underlying, -1, ssl, state, options);
+}
+
+struct bufferevent *
+bufferevent_openssl_socket_new(struct event_base *base, evutil_socket_t fd,
+    SSL *ssl, enum bufferevent_ssl_state state, int options)
+{
+	return ssl_new(base, NULL, fd, ssl, state, options);
+}
+
+/* ------------------------------------------------------------------ */
+/* The public accessors.                                               */
+
+int
+bufferevent_openssl_get_allow_dirty_shutdown(struct bufferevent *bev)
+{
+	struct bufferevent_openssl *bo;
+	int r = -1;
+
+	BEV_LOCK(bev);
+	if ((bo = upcast(bev)) != NULL)
+		r = bo->allow_dirty_shutdown;
+	BEV_UNLOCK(bev);
+	return r;
+}
+
+void
+bufferevent_openssl_set_allow_dirty_shutdown(struct bufferevent *bev,
+    int allow_dirty_shutdown)
+{
+	struct bufferevent_openssl *bo;
+
+	BEV_LOCK(bev);
+	if ((bo = upcast(bev)) != NULL)
+		bo->allow_dirty_shutdown = allow_dirty_shutdown != 0;
+	BEV_UNLOCK(bev);
+}
+
+SSL *
+bufferevent_openssl_get_ssl(struct bufferevent *bev)
+{
+	struct bufferevent_openssl *bo = upcast(bev);
+
+	return bo ? bo->ssl : NULL;
+}
+
+int
+bufferevent_ssl_renegotiate(struct bufferevent *bev)
+{
+	struct bufferevent_openssl *bo;
+	int r = -1;
+
+	BEV_LOCK(bev);
+	if ((bo = upcast(bev)) == NULL || bo->failed || bo->handshaking)
+		goto done;
+	ERR_clear_error();
+	/* OpenSSL refuses on TLS 1.3 (SSL_R_WRONG_SSL_VERSION). */
+	if (SSL_renegotiate(bo->ssl) != 1) {
+		save_errors(bo);
+		goto done;
+	}
+	bo->handshaking = 1;
+	bo->hs_want = EV_WRITE;
+	update_events(bo, 0);
+	kick_write(bo);
+	r = 0;
+done:
+	BEV_UNLOCK(bev);
+	return r;
+}
+
+unsigned long
+bufferevent_get_openssl_error(struct bufferevent *bev)
+{
+	struct bufferevent_openssl *bo;
+	unsigned long e = 0;
+
+	BEV_LOCK(bev);
+	if ((bo = upcast(bev)) != NULL && bo->n_errors > 0) {
+		e = bo->errors[0];
+		bo->n_errors--;
+		memmove(bo->errors, bo->errors + 1,
+		    bo->n_errors * sizeof(bo->errors[0]));
+	}
+	BEV_UNLOCK(bev);
+	return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* The ops.                                                            */
+
+static int
+be_ssl_enable(struct bufferevent *bev, short events)
+{
+	struct bufferevent_openssl *bo = upcast(bev);
+
+	if (bo->underlying) {
+		if (events & EV_READ)
+			BEV_RESET_GENERIC_READ_TIMEOUT(bev);
+		if (events & EV_WRITE)
+			BEV_RESET_GENERIC_WRITE_TIMEOUT(bev);
+	}
+	update_events(bo, 0);
+	if (bo->handshaking || bo->failed)
+		return 0;
+	if ((events & EV_READ) && !bo->read_closed && read_pending(bo))
+		kick_read(bo);
+	if ((events & EV_WRITE) && !bo->write_blocked &&
+	    evbuffer_get_length(bev->output))
+		kick_write(bo);
+	return 0;
+}
+
+static int
+be_ssl_disable(struct bufferevent *bev, short events)
+{
+	struct bufferevent_openssl *bo = upcast(bev);
+
+	if (bo->underlying) {
+		if (events & EV_READ)
+			BEV_DEL_GENERIC_READ_TIMEOUT(bev);
+		if (events & EV_WRITE)
+			BEV_DEL_GENERIC_WRITE_TIMEOUT(bev);
+	}
+	update_events(bo, events);
+	return 0;
+}
+
+static void
+be_ssl_unlink(struct bufferevent *bev)
+{
+	struct bufferevent_openssl *bo = upcast(bev);
+	struct bufferevent *u = bo->underlying;
+
+	if (u == NULL)
+		return;
+	if (bo->bev.options & BEV_OPT_CLOSE_ON_FREE) {
+		if (BEV_UPCAST(u)->refcnt < 2)
+			event_warnx("BEV_OPT_CLOSE_ON_FREE set on a "
+			            "bufferevent with too few references");
+		else
+			bufferevent_free(u);
+	} else {
+		if (u->errorcb == filt_eventcb)
+			bufferevent_setcb(u, NULL, NULL, NULL, NULL);
+		bufferevent_unsuspend_read_(u, BEV_SUSPEND_FILT_READ);
+	}
+}
+
+static void
+be_ssl_destruct(struct bufferevent *bev)
+{
+	struct bufferevent_openssl *bo = upcast(bev);
+	/* Read directly: see be_socket_destruct. */
+	evutil_socket_t fd = bev->ev_read.ev_fd;
+
+	if (bo->outbuf_cb)
+		evbuffer_remove_cb_entry(bev->output, bo->outbuf_cb);
+	/* The SSL may outlive us: its BIO must not reach back. */
+	if (bo->bio)
+		BIO_set_data(bo->bio, NULL);
+	if (bo->bev.options & BEV_OPT_CLOSE_ON_FREE) {
+		SSL_free(bo->ssl);
+		if (bo->underlying == NULL && fd >= 0)
+			evutil_closesocket(fd);
+	}
+}
+
+/* Moves what can move now; 1 when some plaintext moved, else 0. */
+static int
+be_ssl_flush(struct bufferevent *bev, short iotype,
+    enum bufferevent_flush_mode mode)
+{
+	struct bufferevent_openssl *bo = upcast(bev);
+	size_t in, out;
+
+	bufferevent_incref_and_lock_(bev);
+	in = evbuffer_get_length(bev->input);
+	out = evbuffer_get_length(bev->output);
+	if (iotype & EV_WRITE)
+		do_write(bo);
+	if (iotype & EV_READ)
+		do_read(bo);
+	if (bo->underlying && mode != BEV_NORMAL)
+		bufferevent_flush(bo->underlying, iotype, mode);
+	in = evbuffer_get_length(bev->input) != in ||
+	    evbuffer_get_length(bev->output) != out;
+	bufferevent_decref_and_unlock_(bev);
+	return in ? 1 : 0;
+}
+
+static int
+be_ssl_ctrl(struct bufferevent *bev, enum bufferevent_ctrl_op op,
+    union bufferevent_ctrl_data *data)
+{
+	struct bufferevent_openssl *bo = upcast(bev);
+	struct bufferevent *u = bo->underlying;
+
+	switch (op) {
+	case BEV_CTRL_GET_UNDERLYING:
+		if (u == NULL)
+			return -1;
+		data->ptr = u;
+		return 0;
+	case BEV_CTRL_SET_FD:
+		if (u)
+			return u->be_ops->ctrl ? u->be_ops->ctrl(u, op, data)
+			                       : -1;
+		return sock_setfd(bo, data->fd);
+	case BEV_CTRL_GET_FD:
+		if (u)
+			return u->be_ops->ctrl ? u->be_ops->ctrl(u, op, data)
+			                       : -1;
+		data->fd = bev->ev_read.ev_fd;
+		return 0;
+	case BEV_CTRL_CANCEL_ALL:
+		if (u == NULL)
+			bufferevent_socket_cancel_lookup_(bev);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int
+be_ssl_adj_timeouts(struct bufferevent *bev)
+{
+	if (upcast(bev)->underlying)
+		return bufferevent_generic_adj_timeouts_(bev);
+	return bufferevent_generic_adj_existing_timeouts_(bev);
+}
+
+static const struct bufferevent_ops bufferevent_ops_openssl = {
+	"ssl",
+	evutil_offsetof(struct bufferevent_openssl, bev.bev),
+	be_ssl_enable,
+	be_ssl_disable,
+	be_ssl_unlink,
+	be_ssl_destruct,
+	be_ssl_adj_timeouts,
+	be_ssl_flush,
+	be_ssl_ctrl,
+};
