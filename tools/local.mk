@@ -62,7 +62,8 @@ evdig_tests = \
 	tests/tools/evdig-usage.sh \
 	tests/tools/evdig-vs-dig.sh \
 	tests/tools/evdig-batch.sh \
-	tests/tools/evdig-interactive.sh
+	tests/tools/evdig-interactive.sh \
+	tests/tools/evdig-tls.sh
 TESTS += $(evdig_tests)
 
 EXTRA_DIST += \

@@ -395,6 +395,8 @@ start(struct runner *r, struct job *j)
 		j->q.o.type = EVDNS_TYPE_A;
 	if (j->q.o.qclass < 0)
 		j->q.o.qclass = EVDNS_CLASS_IN;
+	if (r->dot != NULL) /* TLS is TCP from the first try */
+		j->q.o.qflags |= EVDNS_QUERY_TCP;
 	memset(&qo, 0, sizeof(qo));
 	qo.flags = j->q.o.qflags;
 	qo.type = (ev_uint16_t)j->q.o.type;
