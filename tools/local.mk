@@ -71,7 +71,8 @@ EXTRA_DIST += \
 	tests/tools/dns-server-lib.sh \
 	tests/tools/evdig-lib.sh \
 	tests/fuzz/fuzz_evdig_options.c \
-	bench/evdig-batch
+	bench/evdig-batch \
+	bench/evdig-tls
 
 # evhttpd: a static file server on evhttp (event2/http.h).
 bin_PROGRAMS += tools/evhttpd/evhttpd
