@@ -1809,6 +1809,20 @@ START_TEST(test_bev_hook_null)
 }
 END_TEST
 
+/* A server with TCP behind the hook's bufferevents; *o asks over TCP. */
+static struct fake *
+hooked_server(script_fn script, struct evdns_query_options *o)
+{
+	struct fake *f = fake_start(0, script, 1);
+
+	bev_made = 0;
+	use_server(f);
+	ck_assert_int_eq(evdns_base_set_bufferevent_cb(dns, make_bev, NULL), 0);
+	memset(o, 0, sizeof(*o));
+	o->flags = EVDNS_QUERY_TCP;
+	return f;
+}
+
 /* Each connection answers one query and closes: the queries left on it
  * are written again on a new one, and all are answered. */
 static void
@@ -1823,15 +1837,10 @@ script_one_per_conn(struct fake *f, const unsigned char *q, size_t len)
 
 START_TEST(test_bev_hook_drop)
 {
-	struct fake *f = fake_start(0, script_one_per_conn, 1);
 	struct evdns_query_options o;
+	struct fake *f = hooked_server(script_one_per_conn, &o);
 	int i;
 
-	bev_made = 0;
-	use_server(f);
-	evdns_base_set_bufferevent_cb(dns, make_bev, NULL);
-	memset(&o, 0, sizeof(o));
-	o.flags = EVDNS_QUERY_TCP;
 	o.timeout_msec = 2000;
 	for (i = 0; i < 3; i++)
 		evdns_base_query(dns, "drop.example", &o, query_cb, &qr[i]);
@@ -1847,15 +1856,10 @@ END_TEST
 /* Freed with a connection open and queries waiting on it. */
 START_TEST(test_bev_hook_free_base)
 {
-	struct fake *f = fake_start(0, script_silent, 1);
 	struct evdns_query_options o;
+	struct fake *f = hooked_server(script_silent, &o);
 	int i;
 
-	bev_made = 0;
-	use_server(f);
-	evdns_base_set_bufferevent_cb(dns, make_bev, NULL);
-	memset(&o, 0, sizeof(o));
-	o.flags = EVDNS_QUERY_TCP;
 	evdns_base_query(dns, "x.example", &o, query_cb, &qr[0]);
 	for (i = 0; i < 100 && f->n_tcp_queries < 1; i++)
 		event_base_loop(evkit_base, EVLOOP_ONCE);
