@@ -47,7 +47,7 @@ struct dot {
 	SSL_CTX *ctx;
 	struct tls_opts topts;
 	const char *name; /* +tls-hostname or @server; NULL: the address */
-	struct dot_peer *peers;
+	struct dot_peer **peers; /* each allocated: SSLs point at them */
 	size_t npeers;
 };
 
@@ -76,9 +76,9 @@ peer_find(struct dot *d, const struct sockaddr *sa, ev_socklen_t len)
 	size_t i;
 
 	for (i = 0; i < d->npeers; i++)
-		if (d->peers[i].addrlen == len &&
-		    memcmp(&d->peers[i].addr, sa, len) == 0)
-			return &d->peers[i];
+		if (d->peers[i]->addrlen == len &&
+		    memcmp(&d->peers[i]->addr, sa, len) == 0)
+			return d->peers[i];
 	return NULL;
 }
 
@@ -109,8 +109,8 @@ make_bev(struct event_base *base, evutil_socket_t fd, const struct sockaddr *sa,
 	if (p == NULL) {
 		d->peers =
 		    cli_xrealloc(d->peers, d->npeers + 1, sizeof(*d->peers));
-		p = &d->peers[d->npeers++];
-		memset(p, 0, sizeof(*p));
+		p = cli_xcalloc(1, sizeof(*p));
+		d->peers[d->npeers++] = p;
 		memcpy(&p->addr, sa, len);
 		p->addrlen = len;
 	}
@@ -202,7 +202,7 @@ dot_connections(const struct dot *d)
 	size_t i;
 
 	for (i = 0; i < d->npeers; i++)
-		n += d->peers[i].conns;
+		n += d->peers[i]->conns;
 	return n;
 }
 
@@ -213,9 +213,11 @@ dot_free(struct dot *d)
 
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->npeers; i++)
-		if (d->peers[i].ssl != NULL)
-			SSL_free(d->peers[i].ssl);
+	for (i = 0; i < d->npeers; i++) {
+		if (d->peers[i]->ssl != NULL)
+			SSL_free(d->peers[i]->ssl);
+		free(d->peers[i]);
+	}
 	free(d->peers);
 	SSL_CTX_free(d->ctx);
 	free(d);
