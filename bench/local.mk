@@ -61,3 +61,11 @@ bench-evhttpd: tools/evhttpd/evhttpd
 	EVHTTPD='$(abs_top_builddir)/tools/evhttpd/evhttpd' \
 	    bash '$(top_srcdir)/bench/evhttpd-wrk' $(BENCH_FLAGS)
 .PHONY: bench-evhttpd
+
+# TLS bufferevents: libevkit_openssl against the system libevent_openssl
+# (MB/s, CPU, system calls).
+EXTRA_DIST += bench/ssl-vs-libevent bench/ssl-bench.c
+bench-ssl: lib/libevkit.a lib/libevkit_openssl.a
+	top_builddir='$(abs_top_builddir)' CC='$(CC)' \
+	    $(SHELL) '$(top_srcdir)/bench/ssl-vs-libevent'
+.PHONY: bench-ssl

@@ -277,12 +277,14 @@ int bufferevent_remove_from_rate_limit_group_internal_(struct bufferevent *bev,
 
 /*
  * For kinds that own a socket besides bufferevent_sock.c (the TLS one):
- * how a nonblocking connect on fd went, from SO_ERROR (1 connected, 0
- * still going, -1 failed with the socket error set), and cancelling the
- * connect_hostname lookup in progress (its callback still runs, with
- * EVUTIL_EAI_CANCEL).
+ * once the socket of a connect in progress (`connecting') is writable,
+ * how the connect went, from SO_ERROR: 1 connected, 0 still going, -1
+ * failed with the socket error set; `connecting' is cleared when it is
+ * over.  And cancelling the connect_hostname lookup in progress (its
+ * callback still runs, with EVUTIL_EAI_CANCEL).
  */
-int bufferevent_socket_connect_result_(evutil_socket_t fd);
+int bufferevent_socket_finish_connect_(struct bufferevent *bev,
+    evutil_socket_t fd);
 void bufferevent_socket_cancel_lookup_(struct bufferevent *bev);
 
 /*

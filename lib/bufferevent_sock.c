@@ -106,8 +106,8 @@ done:
  * How a connect went, from SO_ERROR: 1 connected, 0 still going, -1
  * failed (errno set).
  */
-int
-bufferevent_socket_connect_result_(evutil_socket_t fd)
+static int
+connect_result(evutil_socket_t fd)
 {
 	int e = 0;
 	ev_socklen_t len = sizeof(e);
@@ -120,6 +120,23 @@ bufferevent_socket_connect_result_(evutil_socket_t fd)
 		return 0;
 	EVUTIL_SET_SOCKET_ERROR(e);
 	return -1;
+}
+
+int
+bufferevent_socket_finish_connect_(struct bufferevent *bufev,
+    evutil_socket_t fd)
+{
+	struct bufferevent_private *p = BEV_UPCAST(bufev);
+	int c = connect_result(fd);
+
+	if (p->connection_refused) {
+		/* The read side consumed the error already. */
+		p->connection_refused = 0;
+		c = -1;
+	}
+	if (c != 0)
+		p->connecting = 0;
+	return c;
 }
 
 /* Socket writable (or the write timeout expired). */
@@ -139,15 +156,9 @@ socket_writecb(evutil_socket_t fd, short event, void *arg)
 		goto error;
 	}
 	if (p->connecting) {
-		int c = bufferevent_socket_connect_result_(fd);
-		if (p->connection_refused) {
-			/* The read side consumed the error already. */
-			p->connection_refused = 0;
-			c = -1;
-		}
+		int c = bufferevent_socket_finish_connect_(bufev, fd);
 		if (c == 0)
 			goto done;
-		p->connecting = 0;
 		if (c < 0) {
 			event_del(&bufev->ev_write);
 			event_del(&bufev->ev_read);

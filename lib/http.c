@@ -1340,6 +1340,10 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 		evhttp_client_connect_event_(evcon, what);
 		goto done;
 	}
+	/* A TLS bufferevent's handshake finished on an accepted connection:
+	 * nothing to do (libevent ignores it too). */
+	if (what == BEV_EVENT_CONNECTED)
+		goto done;
 	if (evcon->lingering) {
 		evhttp_connection_close_(evcon);
 		goto done;

@@ -43,6 +43,8 @@ ossl_reason(void)
 	unsigned long e = ERR_peek_error();
 	const char *r = e ? ERR_reason_error_string(e) : NULL;
 
+	if (e != 0 && ERR_SYSTEM_ERROR(e))
+		r = strerror(ERR_GET_REASON(e));
 	ERR_clear_error();
 	return r ? r : "unknown error";
 }
@@ -227,12 +229,44 @@ load_trust(SSL_CTX *ctx, const struct tls_opts *o, char *err, size_t errsize)
 	return 0;
 }
 
-/* What client and server contexts share. */
-static SSL_CTX *
-ctx_new(const SSL_METHOD *method, const struct tls_opts *o, char *err,
-    size_t errsize)
+/* ALPN: the client's offer, or the server's list for alpn_select(). */
+static int
+set_alpn(SSL_CTX *ctx, const char *list, int server, char *err, size_t errsize)
 {
-	SSL_CTX *ctx = SSL_CTX_new(method);
+	struct alpn_wire *w = alpn_parse(list, err, errsize);
+	int ok;
+
+	if (w == NULL)
+		return -1;
+	if (server) {
+		pthread_once(&alpn_once, alpn_index_init);
+		ok = alpn_index >= 0 && SSL_CTX_set_ex_data(ctx, alpn_index, w);
+		if (ok)
+			SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+		else
+			free(w);
+	} else {
+		/* 0 is success for this one. */
+		ok = SSL_CTX_set_alpn_protos(ctx, w->data, (unsigned)w->len) ==
+		    0;
+		free(w);
+	}
+	if (!ok) {
+		say(err, errsize, "cannot set ALPN: %s", ossl_reason());
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A context of either side.  Verification: a client checks the server;
+ * a server asked to verify requires a client certificate.
+ */
+static SSL_CTX *
+ctx_new(int server, const struct tls_opts *o, char *err, size_t errsize)
+{
+	SSL_CTX *ctx =
+	    SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 
 	if (ctx == NULL) {
 		say(err, errsize, "cannot make a TLS context: %s",
@@ -254,37 +288,15 @@ ctx_new(const SSL_METHOD *method, const struct tls_opts *o, char *err,
 		goto fail;
 	if (o->cert_file != NULL && load_cert_key(ctx, o, err, errsize))
 		goto fail;
-	return ctx;
-fail:
-	SSL_CTX_free(ctx);
-	return NULL;
-}
-
-SSL_CTX *
-tls_client_ctx(const struct tls_opts *o, char *err, size_t errsize)
-{
-	SSL_CTX *ctx = ctx_new(TLS_client_method(), o, err, errsize);
-
-	if (ctx == NULL)
-		return NULL;
-	if (o->alpn != NULL) {
-		struct alpn_wire *w = alpn_parse(o->alpn, err, errsize);
-		int bad;
-
-		if (w == NULL)
-			goto fail;
-		/* 0 is success for this one. */
-		bad = SSL_CTX_set_alpn_protos(ctx, w->data, (unsigned)w->len);
-		free(w);
-		if (bad) {
-			say(err, errsize, "cannot set ALPN: %s", ossl_reason());
-			goto fail;
-		}
-	}
+	if (o->alpn != NULL && set_alpn(ctx, o->alpn, server, err, errsize))
+		goto fail;
 	if (o->verify) {
 		if (load_trust(ctx, o, err, errsize))
 			goto fail;
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_verify(ctx,
+		    server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+		           : SSL_VERIFY_PEER,
+		    NULL);
 	} else {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	}
@@ -295,36 +307,15 @@ fail:
 }
 
 SSL_CTX *
+tls_client_ctx(const struct tls_opts *o, char *err, size_t errsize)
+{
+	return ctx_new(0, o, err, errsize);
+}
+
+SSL_CTX *
 tls_server_ctx(const struct tls_opts *o, char *err, size_t errsize)
 {
-	SSL_CTX *ctx = ctx_new(TLS_server_method(), o, err, errsize);
-
-	if (ctx == NULL)
-		return NULL;
-	if (o->alpn != NULL) {
-		struct alpn_wire *w = alpn_parse(o->alpn, err, errsize);
-
-		if (w == NULL)
-			goto fail;
-		pthread_once(&alpn_once, alpn_index_init);
-		if (alpn_index < 0 ||
-		    !SSL_CTX_set_ex_data(ctx, alpn_index, w)) {
-			free(w);
-			say(err, errsize, "cannot set ALPN: %s", ossl_reason());
-			goto fail;
-		}
-		SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
-	}
-	if (o->verify) {
-		if (load_trust(ctx, o, err, errsize))
-			goto fail;
-		SSL_CTX_set_verify(ctx,
-		    SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	}
-	return ctx;
-fail:
-	SSL_CTX_free(ctx);
-	return NULL;
+	return ctx_new(1, o, err, errsize);
 }
 
 int
@@ -510,8 +501,13 @@ verify_failure(SSL *ssl, long vr, char *buf, size_t size)
 		break;
 	}
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 		snprintf(buf, size, "self-signed certificate, not trusted");
+		break;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		snprintf(buf, size,
+		    "certificate not trusted: its chain ends in a CA that is "
+		    "not "
+		    "trusted");
 		break;
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:

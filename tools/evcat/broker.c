@@ -176,8 +176,15 @@ static void
 client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct client *c = arg;
+	char msg[512];
 
-	if (what & BEV_EVENT_ERROR)
+	if (what & BEV_EVENT_CONNECTED) {
+		ssl_connected(bev, c->name); /* --ssl: the handshake is done */
+		return;
+	}
+	if ((what & BEV_EVENT_ERROR) && ec.o.ssl)
+		cli_warnx("%s: %s", c->name, ssl_error(bev, msg, sizeof(msg)));
+	else if (what & BEV_EVENT_ERROR)
 		evcat_verbose("%s: %s", c->name,
 		    strerror(EVUTIL_SOCKET_ERROR()));
 	remove_client(c);
@@ -194,7 +201,12 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		snprintf(c->name, sizeof(c->name), "client %d", nclients + 1);
 	else
 		net_addr_str(sa, (socklen_t)socklen, c->name, sizeof(c->name));
-	c->bev = new_bev(fd, 1);
+	if (ec.o.ssl) {
+		c->bev = ssl_bev_new(fd);
+		bufferevent_setwatermark(c->bev, EV_WRITE, EVCAT_LOW_WATER, 0);
+	} else {
+		c->bev = new_bev(fd, 1);
+	}
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
 	if (!paused)

@@ -307,6 +307,7 @@ main(int argc, char **argv)
 	atexit(evcat_cleanup);
 	watch_signals();
 	net_check_source();
+	ssl_init();
 
 	if (ec.o.scan)
 		scan_start();

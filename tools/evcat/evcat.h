@@ -12,6 +12,7 @@
  *   scan.c         -z: many connects in flight, one line per port
  *   interactive.c  -i: libedit line editing driven by the event loop
  *   hexdump.c      -x: traffic as hex on stderr
+ *   ssl.c          --ssl: TLS contexts and bufferevents (tools/common/tls.h)
  */
 #ifndef EVCAT_H_INCLUDED_
 #define EVCAT_H_INCLUDED_
@@ -77,6 +78,15 @@ struct evcat_opts {
 	char **ports;            /* -z: the port arguments */
 	int nports;
 	const char *method; /* --method */
+	int ssl;            /* --ssl, or any --ssl-* option */
+	/* --ssl-verify 1, --ssl-no-verify 0; -1: on when connecting only */
+	int ssl_verify;
+	const char *ssl_cert;       /* --ssl-cert */
+	const char *ssl_key;        /* --ssl-key */
+	const char *ssl_trustfile;  /* --ssl-trustfile */
+	const char *ssl_servername; /* --ssl-servername */
+	const char *ssl_alpn;       /* --ssl-alpn */
+	const char *ssl_ciphers;    /* --ssl-ciphers */
 };
 
 /* options.c */
@@ -210,6 +220,21 @@ int pump_error_on_dst(const struct pump *p);
 /* Bytes moved so far, for -v and the idle timeout. */
 unsigned long long pump_bytes(const struct pump *p);
 const char *pump_kind(const struct pump *p);
+
+/* ssl.c (--ssl) */
+/* Makes the TLS context from the options; exits 1 on failure. */
+void ssl_init(void);
+/*
+ * A TLS bufferevent on the connected socket fd, which it owns (closed by
+ * bufferevent_free), with the handshake started in the direction -l says.
+ */
+struct bufferevent *ssl_bev_new(evutil_socket_t fd);
+/* The handshake is done: tells the protocol and cipher under -v. */
+void ssl_connected(struct bufferevent *bev, const char *peer);
+/* What failed on a TLS bufferevent (BEV_EVENT_ERROR), for the user. */
+const char *ssl_error(struct bufferevent *bev, char *buf, size_t size);
+/* Rule 1 under TLS: close_notify, then shutdown(SHUT_WR). */
+void ssl_shutdown_write(struct bufferevent *bev);
 
 /* udp.c */
 void udp_connect_mode(void);

@@ -12,11 +12,13 @@ tools_evcat_evcat_SOURCES = \
 	tools/evcat/relay.c \
 	tools/evcat/scan.c \
 	tools/evcat/splice.c \
+	tools/evcat/ssl.c \
 	tools/evcat/stdio.c \
 	tools/evcat/udp.c
 tools_evcat_evcat_CPPFLAGS = $(TOOLS_CPPFLAGS)
-tools_evcat_evcat_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS)
-tools_evcat_evcat_LDADD = tools/common/libcli.a lib/libevkit.a $(LIBEDIT_LIBS)
+tools_evcat_evcat_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS) $(OPENSSL_CFLAGS)
+tools_evcat_evcat_LDADD = tools/common/libcli.a tools/common/libtls.a \
+	lib/libevkit_openssl.a lib/libevkit.a $(LIBEDIT_LIBS) $(OPENSSL_LIBS)
 
 dist_man_MANS += man/evcat.1
 
@@ -33,7 +35,8 @@ TESTS += \
 	tests/tools/evcat-broker.sh \
 	tests/tools/evcat-interactive.sh \
 	tests/tools/evcat-options.sh \
-	tests/tools/evcat-inherited.sh
+	tests/tools/evcat-inherited.sh \
+	tests/tools/evcat-ssl.sh
 
 EXTRA_DIST += \
 	tests/tools/evcat-lib.sh \
@@ -49,5 +52,7 @@ EXTRA_DIST += \
 	tests/tools/evcat-interactive.sh \
 	tests/tools/evcat-options.sh \
 	tests/tools/evcat-inherited.sh \
+	tests/tools/evcat-ssl.sh \
 	tests/fuzz/fuzz_evcat_options.c \
-	bench/evcat-throughput
+	bench/evcat-throughput \
+	bench/tls-throughput

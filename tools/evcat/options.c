@@ -26,7 +26,10 @@
 const char evcat_usage[] =
     "evcat [-46dhiklNnUuVvxz] [-p source_port] [-q seconds] [-s source]\n"
     "             [-w timeout] [--broker] [--list-methods] [--method name]\n"
-    "             [--no-shutdown] [--no-splice] [--rate bytes]\n"
+    "             [--no-shutdown] [--no-splice] [--rate bytes] [--ssl]\n"
+    "             [--ssl-alpn list] [--ssl-cert file] [--ssl-ciphers list]\n"
+    "             [--ssl-key file] [--ssl-no-verify] [--ssl-servername name]\n"
+    "             [--ssl-trustfile file] [--ssl-verify]\n"
     "             [destination] [port ...]";
 
 const char evcat_help[] =
@@ -48,6 +51,18 @@ const char evcat_help[] =
     "  --broker         with -l: relay every client's data to all others\n"
     "  --rate bytes     limit each direction to bytes per second (K, M, G)\n"
     "  --no-splice      always copy through user space\n"
+    "  --ssl            TLS (any --ssl-* option implies it)\n"
+    "  --ssl-cert file  certificate chain (PEM); with -l, a throw-away\n"
+    "                   self-signed one when not given\n"
+    "  --ssl-key file   its private key (default: in the --ssl-cert file)\n"
+    "  --ssl-verify     check the peer's certificate (the default when\n"
+    "                   connecting; with -l: require a client certificate)\n"
+    "  --ssl-no-verify  do not check the server's certificate\n"
+    "  --ssl-trustfile file  CA certificates to trust instead of the system's\n"
+    "  --ssl-servername name  SNI and the name the certificate must carry\n"
+    "                   (default: the destination)\n"
+    "  --ssl-alpn list  ALPN protocols, comma-separated\n"
+    "  --ssl-ciphers list  OpenSSL cipher list (TLS_* names: TLS 1.3 suites)\n"
     "  --method name    event backend; --list-methods lists them\n"
     "  -v, -q           more verbose (-vv: data paths); -q alone: quiet\n"
     "  -h, -V           print this help; print the version\n";
@@ -57,6 +72,15 @@ enum {
 	OPT_NO_SHUTDOWN,
 	OPT_NO_SPLICE,
 	OPT_RATE,
+	OPT_SSL,
+	OPT_SSL_ALPN,
+	OPT_SSL_CERT,
+	OPT_SSL_CIPHERS,
+	OPT_SSL_KEY,
+	OPT_SSL_NO_VERIFY,
+	OPT_SSL_SERVERNAME,
+	OPT_SSL_TRUSTFILE,
+	OPT_SSL_VERIFY,
 };
 
 static const struct option tool_options[] = {
@@ -80,6 +104,15 @@ static const struct option tool_options[] = {
 	{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
 	{ "no-splice", no_argument, NULL, OPT_NO_SPLICE },
 	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "ssl", no_argument, NULL, OPT_SSL },
+	{ "ssl-alpn", required_argument, NULL, OPT_SSL_ALPN },
+	{ "ssl-cert", required_argument, NULL, OPT_SSL_CERT },
+	{ "ssl-ciphers", required_argument, NULL, OPT_SSL_CIPHERS },
+	{ "ssl-key", required_argument, NULL, OPT_SSL_KEY },
+	{ "ssl-no-verify", no_argument, NULL, OPT_SSL_NO_VERIFY },
+	{ "ssl-servername", required_argument, NULL, OPT_SSL_SERVERNAME },
+	{ "ssl-trustfile", required_argument, NULL, OPT_SSL_TRUSTFILE },
+	{ "ssl-verify", no_argument, NULL, OPT_SSL_VERIFY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -152,6 +185,54 @@ set_method(struct cli_msgbuf *m, struct evcat_opts *o, const char *name)
 	return 0;
 }
 
+/*
+ * --ssl and its options, each of which implies --ssl (as in ncat).
+ * Returns 1 when ch was one of them, -1 for a conflict, else 0.
+ */
+static int
+ssl_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg)
+{
+	int verify;
+
+	switch (ch) {
+	case OPT_SSL:
+		break;
+	case OPT_SSL_ALPN:
+		o->ssl_alpn = arg;
+		break;
+	case OPT_SSL_CERT:
+		o->ssl_cert = arg;
+		break;
+	case OPT_SSL_CIPHERS:
+		o->ssl_ciphers = arg;
+		break;
+	case OPT_SSL_KEY:
+		o->ssl_key = arg;
+		break;
+	case OPT_SSL_SERVERNAME:
+		o->ssl_servername = arg;
+		break;
+	case OPT_SSL_TRUSTFILE:
+		o->ssl_trustfile = arg;
+		break;
+	case OPT_SSL_VERIFY:
+	case OPT_SSL_NO_VERIFY:
+		verify = ch == OPT_SSL_VERIFY;
+		if (o->ssl_verify != -1 && o->ssl_verify != verify) {
+			usage_error(m,
+			    "--ssl-verify and --ssl-no-verify "
+			    "conflict");
+			return -1;
+		}
+		o->ssl_verify = verify;
+		break;
+	default:
+		return 0;
+	}
+	o->ssl = 1;
+	return 1;
+}
+
 /* The options that only set a flag. */
 static int
 flag_option(struct evcat_opts *o, int ch)
@@ -207,6 +288,12 @@ one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
 
 	if (flag_option(o, ch))
 		return 0;
+	switch (ssl_option(m, o, ch, arg)) {
+	case 1:
+		return 0;
+	case -1:
+		return CLI_EXIT_USAGE;
+	}
 	switch (ch) {
 	case '4':
 	case '6':
@@ -258,6 +345,31 @@ one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
 	}
 }
 
+/* TLS runs over streams only, and a scan makes no connection to secure. */
+static int
+check_ssl_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
+{
+	if (!o->ssl)
+		return 0;
+	if (o->udp)
+		return usage_error(m,
+		    "--ssl cannot be used with -u "
+		    "(TLS needs a stream; no DTLS)");
+	if (o->scan)
+		return usage_error(m, "--ssl and -z conflict");
+	if (o->ssl_key != NULL && o->ssl_cert == NULL)
+		return usage_error(m, "--ssl-key needs --ssl-cert");
+	if (o->listen && o->ssl_servername != NULL)
+		return usage_error(m,
+		    "--ssl-servername cannot be used with -l");
+	if (o->unix_path != NULL && !o->listen && o->ssl_verify != 0 &&
+	    o->ssl_servername == NULL)
+		return usage_error(m,
+		    "-U --ssl: give --ssl-servername (the name the server's "
+		    "certificate must carry) or --ssl-no-verify");
+	return 0;
+}
+
 /* Conflicting flags are rejected right after parsing, as nc does. */
 static int
 check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
@@ -285,7 +397,7 @@ check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 		return usage_error(m, "-i and -u conflict");
 	if (o->rate > 0 && o->udp)
 		return usage_error(m, "--rate and -u conflict");
-	return 0;
+	return check_ssl_conflicts(m, o);
 }
 
 /* The operands: [destination] [port ...], or a path with -U. */
@@ -340,6 +452,7 @@ evcat_parse_options(struct evcat_opts *o, int argc, char **argv, char *msg,
 	o->splice = 1;
 	o->quit = -1;
 	o->wait = -1;
+	o->ssl_verify = -1;
 	if (msgsize > 0)
 		msg[0] = '\0';
 	cli_init(argc > 0 ? argv[0] : NULL, evcat_usage, evcat_help);

@@ -20,7 +20,11 @@
  * transfer.  Under --rate the socket is read by its bufferevent, so that
  * the limit applies to both directions.
  *
- * -x and --rate need the bytes in user space, so they turn the pumps off.
+ * -x and --rate need the bytes in user space, so they turn the pumps off;
+ * so does --ssl (ssl.c), whose socket bufferevent encrypts and decrypts:
+ * the socket is then read and written by its bufferevent only.  Rule 1
+ * under TLS sends close_notify before the TCP half-close, once the
+ * handshake is over; the peer's close_notify is its EOF.
  *
  * Back-pressure: when the socket's output holds EVCAT_HIGH_WATER bytes,
  * evcat stops reading stdin until it drains to EVCAT_LOW_WATER; likewise
@@ -88,6 +92,9 @@ struct relay {
 	int down_eof, down_done;
 	int ended;
 	int status;
+	int tls;           /* --ssl: bev is a TLS bufferevent owning fd */
+	int tls_open;      /* its handshake is done */
+	int tls_shut_wait; /* rule 1 came during the handshake */
 	int idle_checks;
 	unsigned long long sent, received, last_total;
 	struct ev_token_bucket_cfg *rate;
@@ -199,15 +206,16 @@ resume_src(struct relay *r)
  * other side keeps up), data is written at once and only the rest is
  * queued: one writev instead of arming the write event, waking up for it
  * and disarming it again.  Under --rate everything goes through the
- * bufferevent, which does the limiting.
+ * bufferevent, which does the limiting; a TLS bufferevent (direct 0)
+ * must see every byte to encrypt it.
  */
 static void
-push(struct bufferevent *bev, struct evbuffer *data)
+push(struct bufferevent *bev, struct evbuffer *data, int direct)
 {
 	struct evbuffer *out = bufferevent_get_output(bev);
 	int fd = bufferevent_getfd(bev);
 
-	if (ec.o.rate == 0 && evbuffer_get_length(out) == 0) {
+	if (direct && ec.o.rate == 0 && evbuffer_get_length(out) == 0) {
 		while (evbuffer_get_length(data) > 0 &&
 		    evbuffer_write_atmost(data, fd, EVCAT_IO_MAX) > 0)
 			continue;
@@ -223,7 +231,7 @@ send_up(struct relay *r, struct evbuffer *buf)
 	r->sent += evbuffer_get_length(buf);
 	if (ec.o.hexdump)
 		hexdump_evbuffer('>', buf);
-	push(r->bev, buf);
+	push(r->bev, buf, !r->tls);
 	if (evbuffer_get_length(bufferevent_get_output(r->bev)) >=
 	    EVCAT_HIGH_WATER)
 		pause_src(r);
@@ -350,8 +358,13 @@ up_finish(struct relay *r)
 		return;
 	r->up_done = 1;
 	/* Rule 1. */
-	if (ec.o.shutdown) {
-		shutdown(r->fd, SHUT_WR);
+	if (ec.o.shutdown && r->tls && !r->tls_open) {
+		r->tls_shut_wait = 1;
+	} else if (ec.o.shutdown) {
+		if (r->tls)
+			ssl_shutdown_write(r->bev);
+		else
+			shutdown(r->fd, SHUT_WR);
 		evcat_verbose("%s: end of input, sending half shut down",
 		    r->peer);
 	}
@@ -478,7 +491,7 @@ deliver_down(struct relay *r, struct evbuffer *in)
 	switch (r->sink) {
 	case SINK_BEV:
 		out = bufferevent_get_output(io.out_bev);
-		push(io.out_bev, in);
+		push(io.out_bev, in, 1);
 		if (evbuffer_get_length(out) >= EVCAT_HIGH_WATER)
 			sock_reading(r, 0);
 		break;
@@ -601,12 +614,23 @@ sock_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct relay *r = arg;
 	int err = EVUTIL_SOCKET_ERROR();
 
+	char msg[512];
+
 	if (r->ended)
 		return;
-	if (what & BEV_EVENT_ERROR)
+	if ((what & BEV_EVENT_CONNECTED) && r->tls) {
+		r->tls_open = 1;
+		ssl_connected(bev, r->peer);
+		if (r->tls_shut_wait)
+			ssl_shutdown_write(bev);
+	} else if ((what & BEV_EVENT_ERROR) && r->tls) {
+		cli_warnx("%s: %s", r->peer, ssl_error(bev, msg, sizeof(msg)));
+		relay_end(r, 1);
+	} else if (what & BEV_EVENT_ERROR) {
 		socket_failed(r, err != 0 ? err : ECONNRESET);
-	else if (what & BEV_EVENT_EOF)
+	} else if (what & BEV_EVENT_EOF) {
 		down_eof(r);
+	}
 }
 
 static void
@@ -798,7 +822,7 @@ need_bev(struct relay *r)
 {
 	if (r->bev != NULL)
 		return;
-	r->bev = new_bev(r->fd);
+	r->bev = r->tls ? ssl_bev_new(r->fd) : new_bev(r->fd);
 	bufferevent_setcb(r->bev, sock_read_cb, sock_write_cb, sock_event_cb,
 	    r);
 	bufferevent_setwatermark(r->bev, EV_WRITE, EVCAT_LOW_WATER, 0);
@@ -811,7 +835,7 @@ static void
 watch_socket(struct relay *r)
 {
 	need_bev(r);
-	if (ec.o.rate > 0) {
+	if (ec.o.rate > 0 || r->tls) {
 		bufferevent_enable(r->bev, EV_READ);
 		return;
 	}
@@ -914,11 +938,13 @@ struct relay *
 relay_new(evutil_socket_t fd, const char *peer, relay_done_cb done, void *arg)
 {
 	struct relay *r = cli_xcalloc(1, sizeof(*r));
-	int zero_copy = ec.o.splice && !ec.o.hexdump && ec.o.rate == 0;
+	int zero_copy =
+	    ec.o.splice && !ec.o.hexdump && ec.o.rate == 0 && !ec.o.ssl;
 	struct timeval tv;
 
 	io_init();
 	r->fd = fd;
+	r->tls = ec.o.ssl;
 	snprintf(r->peer, sizeof(r->peer), "%s", peer);
 	r->done = done;
 	r->arg = arg;
@@ -936,7 +962,7 @@ relay_new(evutil_socket_t fd, const char *peer, relay_done_cb done, void *arg)
 	r->scratch = evbuffer_new();
 	if (r->scratch == NULL)
 		cli_diex("out of memory");
-	if (r->src != SRC_NONE && r->src != SRC_PUMP)
+	if ((r->src != SRC_NONE && r->src != SRC_PUMP) || r->tls)
 		need_bev(r);
 	if (r->sink != SINK_PUMP)
 		watch_socket(r);
@@ -983,7 +1009,9 @@ relay_free(struct relay *r)
 		event_free(r->quit_timer);
 	if (r->idle_timer != NULL)
 		event_free(r->idle_timer);
-	close(r->fd);
+	/* A TLS bufferevent closed the socket it owned. */
+	if (!r->tls)
+		close(r->fd);
 	free(r);
 }
 
