@@ -172,8 +172,8 @@ bg socat -d -d TCP-LISTEN:0,bind=127.0.0.1,fork,reuseaddr \
     SYSTEM:"printf 'HTTP/1.0 400 Bad request\r\n\r\n'" </dev/null \
     2>"$tmp/plain.log"
 pp=$(port_from "$tmp/plain.log")
-[ -n "$pp" ] && refused "handshake failed" "a server without TLS" \
-    @127.0.0.1 -p "$pp" "$CA"
+[ -n "$pp" ] && refused "handshake failed: the server does not speak TLS" \
+    "a server without TLS" @127.0.0.1 -p "$pp" "$CA"
 
 # Nobody listening.
 hold_port

@@ -39,6 +39,8 @@ struct dot_peer {
 	ev_socklen_t addrlen;
 	SSL *ssl;            /* a reference of our own, or NULL */
 	int alert;           /* the last alert the server sent, or -1 */
+	int got_record;      /* a record header came from the server */
+	int got_handshake;   /* ... and a handshake message */
 	unsigned long conns; /* TLS connections made */
 	char said[256];      /* the last failure printed */
 };
@@ -91,7 +93,13 @@ msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
 
 	(void)version;
 	(void)arg;
-	if (p != NULL && !write_p && content_type == SSL3_RT_ALERT && len >= 2)
+	if (p == NULL || write_p)
+		return;
+	if (content_type == SSL3_RT_HEADER)
+		p->got_record = 1;
+	else if (content_type == SSL3_RT_HANDSHAKE)
+		p->got_handshake = 1;
+	else if (content_type == SSL3_RT_ALERT && len >= 2)
 		p->alert = ((const unsigned char *)buf)[1];
 }
 
@@ -125,6 +133,7 @@ make_bev(struct event_base *base, evutil_socket_t fd, const struct sockaddr *sa,
 		SSL_free(p->ssl);
 	p->ssl = ssl;
 	p->alert = -1;
+	p->got_record = p->got_handshake = 0;
 	p->conns++;
 	SSL_set_ex_data(ssl, peer_index, p);
 	SSL_set_msg_callback(ssl, msg_cb);
@@ -172,6 +181,15 @@ dot_failure(struct dot *d, const struct evdns_query_result *res, char *buf,
 	    SSL_get_verify_result(p->ssl) == X509_V_OK) {
 		snprintf(buf, size, "server refused the handshake: %s",
 		    SSL_alert_desc_string_long(p->alert));
+		return buf;
+	}
+	/* Bytes came, but not TLS: OpenSSL's reason went with the
+	 * bufferevent, so say what it means. */
+	if (!SSL_is_init_finished(p->ssl) && p->got_record &&
+	    !p->got_handshake && p->alert < 0 &&
+	    SSL_get_verify_result(p->ssl) == X509_V_OK) {
+		snprintf(buf, size,
+		    "handshake failed: the server does not speak TLS");
 		return buf;
 	}
 	return tls_failure(p->ssl, 0, buf, size);
