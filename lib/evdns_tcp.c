@@ -243,9 +243,14 @@ conn_make_bev(struct evdns_tcp_conn *conn)
 		return -1;
 	}
 	conn->bev = bev;
-	/* Threads: a lock of its own (the caller made it without one). */
-	if (base->lock && !BEV_UPCAST(bev)->lock)
-		(void)bufferevent_enable_locking_(bev, NULL);
+	/* Threads: a lock of its own (the caller made it without one),
+	 * and callbacks run without it, since they take the resolver's: the
+	 * resolver's lock is always taken first. */
+	if (base->lock) {
+		if (!BEV_UPCAST(bev)->lock)
+			(void)bufferevent_enable_locking_(bev, NULL);
+		bufferevent_defer_unlocked_(bev);
+	}
 	bufferevent_setcb(bev, bev_read_cb, NULL, bev_event_cb, conn);
 	/* Like the socket's events, the bufferevent's keep no loop alive
 	 * (a bufferevent that assigns its events again later loses it). */

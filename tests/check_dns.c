@@ -2111,6 +2111,35 @@ START_TEST(test_requests_from_thread)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE
+/* The same over the hook's bufferevents (use-vc): the thread writes on
+ * the connection whose replies the loop reads, with no deadlock between
+ * the resolver's lock and the bufferevent's. */
+START_TEST(test_bev_hook_from_thread)
+{
+	struct fake *f = fake_start(0, script_a, 1);
+	pthread_t t;
+	int i;
+
+	use_server(f);
+	bev_made = 0;
+	ck_assert_int_eq(evdns_base_set_bufferevent_cb(dns, make_bev, NULL), 0);
+	ck_assert_int_eq(evdns_base_set_option(dns, "use-vc:", "1"), 0);
+	memset(thread_res, 0, sizeof(thread_res));
+	ck_assert_int_eq(pthread_create(&t, NULL, thread_resolver, NULL), 0);
+	run_until_done(THREAD_REQUESTS);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	for (i = 0; i < THREAD_REQUESTS; i++) {
+		ck_assert_int_eq(thread_res[i].calls, 1);
+		ck_assert_int_eq(thread_res[i].err, DNS_ERR_NONE);
+	}
+	ck_assert_int_eq(f->n_tcp_queries, THREAD_REQUESTS);
+	ck_assert_int_ge(bev_made, 1);
+	free_dns_settle();
+}
+END_TEST
+#endif
+
 Suite *
 dns_suite(void)
 {
@@ -2164,6 +2193,9 @@ dns_suite(void)
 	tcase_add_checked_fixture(tc, dns_thread_setup, dns_teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_requests_from_thread);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tc, test_bev_hook_from_thread);
+#endif
 	suite_add_tcase(s, tc);
 
 #ifndef EVKIT_REFERENCE
