@@ -264,9 +264,12 @@ struct evdns_request *evdns_base_query(struct evdns_base *base,
  * owns it (BEV_OPT_CLOSE_ON_FREE), for example a TLS one made with
  * bufferevent_openssl_socket_new(base, fd, ssl,
  * BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE), without
- * BEV_OPT_THREADSAFE: evdns gives it a lock of its own when threads are
- * on.  evdns then owns it: it sets its callbacks, writes the queries
- * (the bufferevent holds them through a handshake), reads the replies in
+ * BEV_OPT_THREADSAFE: when threads are on, evdns gives it a lock of its
+ * own and runs its callbacks from the loop without that lock (as
+ * BEV_OPT_DEFER_CALLBACKS | BEV_OPT_UNLOCK_CALLBACKS would), so that the
+ * resolver's lock is always taken first.  evdns then owns it: it sets
+ * its callbacks, writes the queries (the bufferevent holds them through a
+ * handshake), reads the replies in
  * any order and frees it when the connection is idle (tcp-idle-timeout:),
  * fails, or the evdns_base is freed.  cb runs with the resolver's lock
  * held and must not call evdns functions.  When cb returns NULL, evdns
