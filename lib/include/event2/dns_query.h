@@ -269,9 +269,9 @@ struct evdns_request *evdns_base_query(struct evdns_base *base,
  * BEV_OPT_DEFER_CALLBACKS | BEV_OPT_UNLOCK_CALLBACKS would), so that the
  * resolver's lock is always taken first.  evdns then owns it: it sets
  * its callbacks, writes the queries (the bufferevent holds them through a
- * handshake), reads the replies in
- * any order and frees it when the connection is idle (tcp-idle-timeout:),
- * fails, or the evdns_base is freed.  cb runs with the resolver's lock
+ * handshake), reads the replies in any order and frees it when the
+ * connection is idle (tcp-idle-timeout:), fails, or the evdns_base is
+ * freed.  cb runs with the resolver's lock
  * held and must not call evdns functions.  When cb returns NULL, evdns
  * closes fd and the connection fails: its queries go on as after any
  * failed connection (another try while tries are left, then
