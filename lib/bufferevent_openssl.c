@@ -115,51 +115,74 @@ save_errors(struct bufferevent_openssl *bo)
 	}
 }
 
-/* Whether the failure is a close without close_notify. */
+/*
+ * Whether the failure is a close without close_notify: OpenSSL 3's
+ * "unexpected eof while reading", or (older OpenSSL, custom BIOs) a
+ * system-call failure with neither an OpenSSL error nor an errno.  The
+ * SSL calls run with errno cleared.
+ */
 static int
-is_dirty_eof(int err, int ret)
+is_dirty_eof(int err)
 {
 	unsigned long e = ERR_peek_error();
 
 	if (err == SSL_ERROR_SYSCALL)
-		return e == 0 && (ret == 0 || errno == 0);
+		return e == 0 && errno == 0;
 	if (err == SSL_ERROR_SSL)
 		return ERR_GET_LIB(e) == ERR_LIB_SSL &&
 		    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
 	return 0;
 }
 
+/*
+ * An SSL call failed with err (from SSL_get_error): decides at once,
+ * before any callback may touch errno or the error queue, whether it is
+ * an EOF (close_notify, or an allowed dirty close) or an error, whose
+ * OpenSSL reasons are saved.  *sys_errno gets the errno of the failure.
+ */
+static short
+failure_kind(struct bufferevent_openssl *bo, int err, int *sys_errno)
+{
+	*sys_errno = errno;
+	if (err == SSL_ERROR_ZERO_RETURN)
+		return BEV_EVENT_EOF;
+	if (is_dirty_eof(err) && bo->allow_dirty_shutdown && !bo->handshaking) {
+		ERR_clear_error();
+		return BEV_EVENT_EOF;
+	}
+	save_errors(bo);
+	return BEV_EVENT_ERROR;
+}
+
 static void update_events(struct bufferevent_openssl *bo, short off);
 
 /*
- * An SSL call failed with err (from SSL_get_error) after returning ret:
- * report it once, as EOF (close_notify, or an allowed dirty close) or
- * as an error, with when (BEV_EVENT_READING or _WRITING).
+ * Reports a failure from failure_kind() once, with when
+ * (BEV_EVENT_READING or _WRITING); after an error no I/O is done, after
+ * an EOF no reading.
  */
 static void
-conn_failed(struct bufferevent_openssl *bo, short when, int err, int ret)
+report_failure(struct bufferevent_openssl *bo, short when, short what,
+    int sys_errno)
 {
-	struct bufferevent *bev = downcast(bo);
-	short what;
-	int saved_errno = errno;
-
-	if (err == SSL_ERROR_ZERO_RETURN) {
-		what = BEV_EVENT_EOF;
-	} else if (is_dirty_eof(err, ret) && bo->allow_dirty_shutdown &&
-	    !bo->handshaking) {
-		ERR_clear_error();
-		what = BEV_EVENT_EOF;
-	} else {
-		save_errors(bo);
-		what = BEV_EVENT_ERROR;
-	}
+	if (bo->failed || (what == BEV_EVENT_EOF && bo->read_closed))
+		return;
 	if (what == BEV_EVENT_EOF)
 		bo->read_closed = 1;
 	else
 		bo->failed = 1;
 	update_events(bo, 0);
-	EVUTIL_SET_SOCKET_ERROR(saved_errno);
-	bufferevent_run_eventcb_(bev, (short)(when | what), 0);
+	EVUTIL_SET_SOCKET_ERROR(sys_errno);
+	bufferevent_run_eventcb_(downcast(bo), (short)(when | what), 0);
+}
+
+static void
+conn_failed(struct bufferevent_openssl *bo, short when, int err)
+{
+	int sys_errno;
+	short what = failure_kind(bo, err, &sys_errno);
+
+	report_failure(bo, when, what, sys_errno);
 }
 
 /* ------------------------------------------------------------------ */
@@ -274,6 +297,7 @@ do_handshake(struct bufferevent_openssl *bo)
 	if (bo->failed)
 		return;
 	ERR_clear_error();
+	errno = 0;
 	r = SSL_do_handshake(bo->ssl);
 	if (r == 1) {
 		bo->handshaking = 0;
@@ -299,7 +323,7 @@ do_handshake(struct bufferevent_openssl *bo)
 		update_events(bo, 0);
 		break;
 	default:
-		conn_failed(bo, BEV_EVENT_READING, err, r);
+		conn_failed(bo, BEV_EVENT_READING, err);
 		break;
 	}
 }
@@ -315,7 +339,8 @@ do_read(struct bufferevent_openssl *bo)
 	struct bufferevent_private *p = &bo->bev;
 	struct evbuffer *input = bev->input;
 	size_t total = 0;
-	int r = 1, err = SSL_ERROR_NONE, more = 0;
+	int r = 1, err = SSL_ERROR_NONE, more = 0, sys_errno;
+	short what;
 
 	if (bo->handshaking || bo->failed || bo->read_closed)
 		return;
@@ -343,6 +368,7 @@ do_read(struct bufferevent_openssl *bo)
 			v.iov_len = (size_t)want;
 		do {
 			ERR_clear_error();
+			errno = 0;
 			r = SSL_read_ex(bo->ssl, (char *)v.iov_base + got,
 			    v.iov_len - got, &n);
 			if (r <= 0)
@@ -376,10 +402,10 @@ do_read(struct bufferevent_openssl *bo)
 			break;
 		default:
 			/* The data first, then the close or the failure. */
+			what = failure_kind(bo, err, &sys_errno);
 			if (total)
 				bufferevent_trigger_nolock_(bev, EV_READ, 0);
-			if (!bo->failed && !bo->read_closed)
-				conn_failed(bo, BEV_EVENT_READING, err, r);
+			report_failure(bo, BEV_EVENT_READING, what, sys_errno);
 			return;
 		}
 	}
@@ -403,7 +429,8 @@ do_write(struct bufferevent_openssl *bo, int cb_options)
 	struct bufferevent_private *p = &bo->bev;
 	struct evbuffer *output = bev->output;
 	size_t total = 0;
-	int r = 1, err = SSL_ERROR_NONE;
+	int r = 1, err = SSL_ERROR_NONE, sys_errno;
+	short what;
 
 	if (bo->handshaking || bo->failed || bo->in_write)
 		return;
@@ -439,6 +466,7 @@ do_write(struct bufferevent_openssl *bo, int cb_options)
 			break;
 		}
 		ERR_clear_error();
+		errno = 0;
 		r = SSL_write_ex(bo->ssl, data, chunk, &n);
 		if (r <= 0) {
 			bo->retry_len = chunk;
@@ -460,11 +488,11 @@ do_write(struct bufferevent_openssl *bo, int cb_options)
 			break;
 		default:
 			bo->in_write = 0;
+			what = failure_kind(bo, err, &sys_errno);
 			if (total)
 				bufferevent_trigger_nolock_(bev, EV_WRITE,
 				    cb_options);
-			if (!bo->failed)
-				conn_failed(bo, BEV_EVENT_WRITING, err, r);
+			report_failure(bo, BEV_EVENT_WRITING, what, sys_errno);
 			return;
 		}
 	}
@@ -927,6 +955,7 @@ bufferevent_ssl_renegotiate(struct bufferevent *bev)
 	if ((bo = upcast(bev)) == NULL || bo->failed || bo->handshaking)
 		goto done;
 	ERR_clear_error();
+	errno = 0;
 	/* OpenSSL refuses on TLS 1.3 (SSL_R_WRONG_SSL_VERSION). */
 	if (SSL_renegotiate(bo->ssl) != 1) {
 		save_errors(bo);

@@ -451,6 +451,35 @@ START_TEST(dirty_shutdown_allowed_filter)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE
+/*
+ * A reset (the server closes with unread data) is an error, even where
+ * dirty shutdowns are allowed (libevent 2.1 reports an EOF).
+ */
+START_TEST(reset_is_error)
+{
+	struct conn k = { 0 };
+	int i;
+
+	conn_open(&k, KIND_SOCKET, KIND_SOCKET, 0);
+	bufferevent_openssl_set_allow_dirty_shutdown(k.c.bev, 1);
+	wait_connected(&k);
+	bufferevent_disable(k.s.bev, EV_READ);
+	send_pattern(&k.c, 5000, 13);
+	for (i = 0; i < 1000 &&
+	     evbuffer_get_length(bufferevent_get_output(k.c.bev)) > 0;
+	     i++)
+		event_base_loop(k.base, EVLOOP_ONCE);
+	bufferevent_free(k.s.bev);
+	k.s.bev = NULL;
+	run_until(&k, &k.c);
+	ck_assert_int_eq(k.c.nevents, 1);
+	ck_assert(k.c.what & BEV_EVENT_ERROR);
+	conn_close(&k);
+}
+END_TEST
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Handshake failures.                                                 */
 
@@ -836,6 +865,54 @@ START_TEST(not_tls)
 }
 END_TEST
 
+/*
+ * Without BEV_OPT_CLOSE_ON_FREE the SSL, the socket and the underlying
+ * bufferevent stay the caller's, usable after the free.
+ */
+START_TEST(free_keeps_ssl)
+{
+	struct event_base *base = evkit_new_base();
+	SSL_CTX *ctx = client_ctx(0, 0);
+	evutil_socket_t pair[2];
+	struct bufferevent *bev, *under;
+	SSL *ssl = SSL_new(ctx), *ssl2 = SSL_new(ctx);
+
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert_ptr_nonnull(ssl2);
+	evkit_socketpair(pair);
+	bev = bufferevent_openssl_socket_new(base, pair[0], ssl,
+	    BUFFEREVENT_SSL_CONNECTING, 0);
+	ck_assert_ptr_nonnull(bev);
+	ck_assert_int_eq(bufferevent_getfd(bev), pair[0]);
+	bufferevent_free(bev);
+
+	under = bufferevent_socket_new(base, pair[1], 0);
+	ck_assert_ptr_nonnull(under);
+	bev = bufferevent_openssl_filter_new(base, under, ssl2,
+	    BUFFEREVENT_SSL_ACCEPTING, 0);
+	ck_assert_ptr_nonnull(bev);
+	ck_assert_ptr_eq(bufferevent_get_underlying(bev), under);
+	bufferevent_free(bev);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+
+	/* Still ours: the socket is open, the SSL and the bufferevent
+	 * below work (the SSL's BIO no longer reaches the freed one). */
+	ck_assert_int_eq(SSL_get_fd(ssl), pair[0]);
+	ck_assert_int_eq(write(pair[0], "x", 1), 1);
+	ck_assert_int_le(SSL_do_handshake(ssl2), 0);
+	ck_assert_int_eq(bufferevent_write(under, "y", 1), 0);
+	bufferevent_free(under);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	SSL_free(ssl);
+	SSL_free(ssl2);
+	close(pair[0]);
+	close(pair[1]);
+	SSL_CTX_free(ctx);
+	evkit_free_base(base);
+}
+END_TEST
+
 /* Threadsafe bufferevents with pthread locks. */
 START_TEST(threadsafe)
 {
@@ -1186,6 +1263,7 @@ ssl_suite(void)
 	tcase_add_test(tc, flush);
 	tcase_add_test(tc, read_timeout);
 	tcase_add_test(tc, not_tls);
+	tcase_add_test(tc, free_keeps_ssl);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("shutdown");
@@ -1193,6 +1271,9 @@ ssl_suite(void)
 	tcase_add_test(tc, clean_shutdown);
 	tcase_add_test(tc, dirty_shutdown_refused);
 	tcase_add_test(tc, dirty_shutdown_allowed_filter);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tc, reset_is_error);
+#endif
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, dirty_shutdown_allowed_socket);
 #endif

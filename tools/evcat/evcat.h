@@ -217,6 +217,11 @@ void pump_free(struct pump *p);
 /* Appends to buf what the pump read and did not write; -1 on failure. */
 int pump_take_pending(struct pump *p, struct evbuffer *buf);
 int pump_error_on_dst(const struct pump *p);
+/*
+ * Grows the pipe fd to 1 MiB (a failure only costs speed): fewer, larger
+ * reads and writes on it.
+ */
+void grow_pipe(int fd);
 /* Bytes moved so far, for -v and the idle timeout. */
 unsigned long long pump_bytes(const struct pump *p);
 const char *pump_kind(const struct pump *p);

@@ -732,12 +732,16 @@ choose_src(struct relay *r, int zero_copy)
 	if (zero_copy)
 		r->up = pump_new(in_fd, io.in_kind, r->fd, STDIO_SOCKET,
 		    up_pump_cb, r);
-	if (r->up != NULL)
+	if (r->up != NULL) {
 		r->src = SRC_PUMP;
-	else if (stdio_pollable(io.in_kind))
+	} else if (stdio_pollable(io.in_kind)) {
 		r->src = SRC_FD;
-	else
+		/* EVCAT_IO_MAX a read rather than 64 KiB (a pipe's size). */
+		if (io.in_kind == STDIO_PIPE)
+			grow_pipe(0);
+	} else {
 		r->src = SRC_READ;
+	}
 }
 
 static void

@@ -90,7 +90,7 @@ pump_event_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Grows a pipe we splice through; a failure only costs speed. */
-static void
+void
 grow_pipe(int fd)
 {
 	int size = fcntl(fd, F_GETPIPE_SZ);

@@ -81,8 +81,8 @@ struct bufferevent *bufferevent_openssl_socket_new(struct event_base *base,
 EVENT2_EXPORT_SYMBOL
 int bufferevent_openssl_get_allow_dirty_shutdown(struct bufferevent *bev);
 EVENT2_EXPORT_SYMBOL
-void bufferevent_openssl_set_allow_dirty_shutdown(
-    struct bufferevent *bev, int allow_dirty_shutdown);
+void bufferevent_openssl_set_allow_dirty_shutdown(struct bufferevent *bev,
+    int allow_dirty_shutdown);
 
 /* The SSL object of a TLS bufferevent; NULL for any other bufferevent. */
 EVENT2_EXPORT_SYMBOL
