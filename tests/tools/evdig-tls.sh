@@ -167,10 +167,12 @@ for c in "expired:certificate has expired" \
 	kill "$relay_pid" 2>/dev/null
 done
 
-# A server that does not speak TLS.
+# A server that does not speak TLS: it reads the ClientHello's first
+# bytes, answers in HTTP and waits for the client to close (closing first
+# could reset the connection before the client reads the answer).
 bg socat -d -d TCP-LISTEN:0,bind=127.0.0.1,fork,reuseaddr \
-    SYSTEM:"printf 'HTTP/1.0 400 Bad request\r\n\r\n'" </dev/null \
-    2>"$tmp/plain.log"
+    SYSTEM:"head -c 5 >/dev/null; printf 'HTTP/1.0 400 Bad request\r\n\r\n'; cat >/dev/null" \
+    </dev/null 2>"$tmp/plain.log"
 pp=$(port_from "$tmp/plain.log")
 [ -n "$pp" ] && refused "handshake failed: the server does not speak TLS" \
     "a server without TLS" @127.0.0.1 -p "$pp" "$CA"

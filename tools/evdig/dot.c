@@ -43,6 +43,7 @@ struct dot_peer {
 	int got_handshake;   /* ... and a handshake message */
 	unsigned long conns; /* TLS connections made */
 	char said[256];      /* the last failure printed */
+	char prev[256];      /* why the previous session failed, or "" */
 };
 
 struct dot {
@@ -103,6 +104,9 @@ msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
 		p->alert = ((const unsigned char *)buf)[1];
 }
 
+static const char *peer_reason(const struct dot_peer *p, char *buf,
+    size_t size);
+
 static struct bufferevent *
 make_bev(struct event_base *base, evutil_socket_t fd, const struct sockaddr *sa,
     ev_socklen_t len, void *arg)
@@ -129,8 +133,16 @@ make_bev(struct event_base *base, evutil_socket_t fd, const struct sockaddr *sa,
 		cli_warnx("+tls: %s", err);
 		return NULL;
 	}
-	if (p->ssl != NULL)
+	if (p->ssl != NULL) {
+		char why[sizeof(p->prev)];
+
+		/* Kept for the queries that failed on it. */
+		if (peer_reason(p, why, sizeof(why)) != NULL)
+			snprintf(p->prev, sizeof(p->prev), "%s", why);
+		else if (SSL_is_init_finished(p->ssl))
+			p->prev[0] = '\0';
 		SSL_free(p->ssl);
+	}
 	p->ssl = ssl;
 	p->alert = -1;
 	p->got_record = p->got_handshake = 0;
@@ -159,6 +171,33 @@ dot_install(struct dot *d, struct evdns_base *dns)
 		cli_diex("+tls: the resolver refused the TLS set-up");
 }
 
+/* What p's current session tells of its failure; NULL when it tells
+ * nothing (no verdict, no alert, no byte from the server yet: a session
+ * that has just started, or a connection closed before any reply). */
+static const char *
+peer_reason(const struct dot_peer *p, char *buf, size_t size)
+{
+	SSL *ssl = p->ssl;
+
+	if (ssl == NULL || SSL_is_init_finished(ssl))
+		return NULL;
+	if (SSL_get_verify_result(ssl) != X509_V_OK)
+		return tls_failure(ssl, 0, buf, size);
+	if (p->alert >= 0) {
+		snprintf(buf, size, "server refused the handshake: %s",
+		    SSL_alert_desc_string_long(p->alert));
+		return buf;
+	}
+	/* Bytes came, but not TLS: OpenSSL's reason went with the
+	 * bufferevent, so say what it means. */
+	if (p->got_record && !p->got_handshake) {
+		snprintf(buf, size,
+		    "handshake failed: the server does not speak TLS");
+		return buf;
+	}
+	return NULL;
+}
+
 const char *
 dot_failure(struct dot *d, const struct evdns_query_result *res, char *buf,
     size_t size)
@@ -177,19 +216,12 @@ dot_failure(struct dot *d, const struct evdns_query_result *res, char *buf,
 	                        : NULL;
 	if (p == NULL || p->ssl == NULL)
 		return NULL;
-	if (p->alert >= 0 && !SSL_is_init_finished(p->ssl) &&
-	    SSL_get_verify_result(p->ssl) == X509_V_OK) {
-		snprintf(buf, size, "server refused the handshake: %s",
-		    SSL_alert_desc_string_long(p->alert));
+	if (peer_reason(p, buf, size) != NULL)
 		return buf;
-	}
-	/* Bytes came, but not TLS: OpenSSL's reason went with the
-	 * bufferevent, so say what it means. */
-	if (!SSL_is_init_finished(p->ssl) && p->got_record &&
-	    !p->got_handshake && p->alert < 0 &&
-	    SSL_get_verify_result(p->ssl) == X509_V_OK) {
-		snprintf(buf, size,
-		    "handshake failed: the server does not speak TLS");
+	/* The query may have failed on an earlier connection than the
+	 * current one (evdns tried again at once): its reason, if known. */
+	if (p->prev[0] != '\0') {
+		snprintf(buf, size, "%s", p->prev);
 		return buf;
 	}
 	return tls_failure(p->ssl, 0, buf, size);
