@@ -186,6 +186,16 @@ int bufferevent_init_common_(struct bufferevent_private *bufev_private,
  */
 int bufferevent_enable_locking_(struct bufferevent *bufev, void *lock);
 
+/*
+ * From now on bufev's callbacks run from the loop without its lock, as
+ * with BEV_OPT_DEFER_CALLBACKS | BEV_OPT_UNLOCK_CALLBACKS: for an owner
+ * that takes its own lock in them and calls bufev with it held (evdns,
+ * on the bufferevents evdns_base_set_bufferevent_cb gives it), so the
+ * two locks are always taken in one order.  Call it before bufev has
+ * queued a callback.
+ */
+void bufferevent_defer_unlocked_(struct bufferevent *bufev);
+
 /* References; the _and_lock/_and_unlock forms also take/drop the lock.
  * The decref functions return 1 when they dropped the last reference. */
 void bufferevent_incref_(struct bufferevent *bufev);

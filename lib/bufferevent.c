@@ -346,6 +346,22 @@ bufferevent_enable_locking_(struct bufferevent *bufev, void *lock)
 }
 
 void
+bufferevent_defer_unlocked_(struct bufferevent *bufev)
+{
+	struct bufferevent_private *p = BEV_UPCAST(bufev);
+
+	BEV_LOCK(bufev);
+	/* A runner already queued cannot be changed: nothing is done. */
+	if (!(p->deferred.evcb_flags & (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER))) {
+		p->options |=
+		    BEV_OPT_DEFER_CALLBACKS | BEV_OPT_UNLOCK_CALLBACKS;
+		event_deferred_cb_init_(&p->deferred, p->deferred.evcb_pri,
+		    run_deferred_unlocked, p);
+	}
+	BEV_UNLOCK(bufev);
+}
+
+void
 bufferevent_incref_and_lock_(struct bufferevent *bufev)
 {
 	BEV_LOCK(bufev);

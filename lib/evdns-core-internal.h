@@ -80,6 +80,7 @@ struct evdns_request {
 	int tries;       /* sends of this candidate, against max_tries */
 	int sent_total;  /* every datagram and TCP query */
 	int pending_err; /* a server's error rcode, kept while others try */
+	int conn_err;    /* the socket error of the last failed connect */
 	struct timeval sent_at;
 	struct event timer;
 	unsigned char pkt[DNS_HEADER_LEN + DNS_NAME_MAX + 4 + 11 + 8];
@@ -136,6 +137,10 @@ struct evdns_base {
 	int so_rcvbuf, so_sndbuf;
 	int udp_share;     /* queries per UDP socket; 1: a new port each */
 	int tcp_idle_msec; /* idle TCP connections close after this */
+	int use_vc;        /* every query over TCP from the first try */
+	/* evdns_base_set_bufferevent_cb: what TCP connections run over. */
+	evdns_bufferevent_cb bev_cb;
+	void *bev_arg;
 
 	char **domains;
 	int n_domains;
@@ -157,7 +162,8 @@ void evdns_reply_(struct evdns_base *base, const unsigned char *buf, size_t len,
  * -1 on failure (logged). */
 evutil_socket_t evdns_socket_(struct nameserver *ns, int type);
 /* The current try of req failed at once (no reply will come): err is the
- * error to report if no other try succeeds. */
+ * error to report if no other try succeeds (req->conn_err says why a
+ * connection failed). */
 void evdns_try_failed_(struct evdns_request *req, int err);
 
 /* evdns_tcp.c. */

@@ -1073,6 +1073,13 @@ set_option_nolock(struct evdns_base *base, const char *option, const char *val)
 		if (parse_int(val, 1, 65536, &v) < 0)
 			return -1;
 		base->udp_share = v;
+	} else if (!strcmp(name, "use-vc")) {
+		/* glibc's resolv.conf word: "options use-vc" has no value. */
+		if (!val || !*val)
+			v = 1;
+		else if (parse_int(val, 0, 1, &v) < 0)
+			return -1;
+		base->use_vc = v;
 	} else if (!strcmp(name, "tcp-idle-timeout")) {
 		struct timeval tv;
 
@@ -1361,6 +1368,8 @@ request_start_try(struct evdns_request *req)
 		}
 		req->ns = ns;
 	}
+	if (base->use_vc)
+		req->tcp = 1;
 	req->tries++;
 	send_current(req);
 }
@@ -1513,6 +1522,7 @@ request_done_cb(struct event_callback *cb, void *arg)
 		}
 		r.tries = req->sent_total;
 		r.tcp = req->got_tcp;
+		r.conn_err = req->conn_err;
 		if (r.msg) {
 			evutil_gettimeofday(&now, NULL);
 			evutil_timersub(&now, &req->sent_at, &d);

@@ -329,7 +329,7 @@ option_flag(const char *name)
 	static const char *const misc[] = { "timeout:", "attempts:",
 		"max-timeouts:", "max-inflight:", "randomize-case:",
 		"initial-probe-timeout:", "getaddrinfo-allow-skew:",
-		"so-rcvbuf:", "so-sndbuf:" };
+		"so-rcvbuf:", "so-sndbuf:", "use-vc:" };
 	size_t i;
 
 	if (!strcmp(name, "ndots:"))

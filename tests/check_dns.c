@@ -23,6 +23,7 @@
 #include <event2/thread.h>
 #include <pthread.h>
 #ifndef EVKIT_REFERENCE
+#include <event2/bufferevent.h>
 #include <event2/dns_query.h>
 #endif
 
@@ -1438,7 +1439,7 @@ END_TEST
 /* ---- dns_query.h ---- */
 
 static struct qres {
-	int calls, err, tries, tcp, rcode;
+	int calls, err, tries, tcp, rcode, conn_err;
 	char qname[256];
 	long rtt;
 	unsigned ancount;
@@ -1453,6 +1454,7 @@ query_cb(const struct evdns_query_result *r, void *arg)
 	q->err = r->err;
 	q->tries = r->tries;
 	q->tcp = r->tcp;
+	q->conn_err = r->conn_err;
 	q->rtt = r->rtt_usec;
 	snprintf(q->qname, sizeof(q->qname), "%s", r->qname ? r->qname : "");
 	if (r->msg) {
@@ -1687,6 +1689,188 @@ START_TEST(test_tcp_refused_and_silent)
 	run_until_done(2);
 	ck_assert_int_eq(qr[1].err, DNS_ERR_TIMEOUT);
 	ck_assert_int_eq(g->n_tcp_queries, 1);
+}
+END_TEST
+
+/* ---- evdns_base_set_bufferevent_cb ---- */
+
+static int bev_made;
+static struct sockaddr_in bev_addr;
+
+/* A plain socket bufferevent: what a TLS one would be, without OpenSSL. */
+static struct bufferevent *
+make_bev(struct event_base *base, evutil_socket_t fd,
+    const struct sockaddr *addr, ev_socklen_t len, void *arg)
+{
+	(void)arg;
+	bev_made++;
+	ck_assert_uint_eq(len, sizeof(bev_addr));
+	memcpy(&bev_addr, addr, sizeof(bev_addr));
+	return bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+}
+
+static struct bufferevent *
+make_no_bev(struct event_base *base, evutil_socket_t fd,
+    const struct sockaddr *addr, ev_socklen_t len, void *arg)
+{
+	(void)base;
+	(void)fd;
+	(void)addr;
+	(void)len;
+	(void)arg;
+	bev_made++;
+	return NULL;
+}
+
+/* Frees the resolver and lets the loop finalize its bufferevents (a
+ * freed bufferevent is finalized from the loop). */
+static void
+free_dns_settle(void)
+{
+	evdns_base_free(dns, 0);
+	dns = NULL;
+	ck_assert_int_ge(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
+}
+
+/* use-vc: the resolve API and queries alike go over the hook's
+ * bufferevent from the first try, on one connection, pipelined. */
+START_TEST(test_bev_hook_batch)
+{
+	struct fake *f = fake_start(0, script_tcp_reverse, 1);
+
+	bev_made = 0;
+	use_server(f);
+	ck_assert_int_eq(evdns_base_set_bufferevent_cb(dns, make_bev, NULL), 0);
+	ck_assert_int_eq(evdns_base_set_option(dns, "use-vc:", "1"), 0);
+	ck_assert_int_eq(evdns_base_set_option(dns, "use-vc:", "2"), -1);
+	evdns_base_query(dns, "one.example", NULL, query_cb, &qr[0]);
+	evdns_base_resolve_ipv4(dns, "two.example", 0, resolve_cb, &res[0]);
+	run_until_done(2);
+	ck_assert_int_eq(qr[0].err, DNS_ERR_NONE);
+	ck_assert_int_eq(qr[0].tcp, 1);
+	ck_assert_int_eq(qr[0].tries, 1);
+	ck_assert_int_eq(qr[0].conn_err, 0);
+	ck_assert_int_eq(res[0].err, DNS_ERR_NONE);
+	ck_assert_int_eq(f->n_queries, 2);
+	ck_assert_int_eq(f->n_tcp_queries, 2);
+	ck_assert_int_eq(f->tcp_accepts, 1);
+	ck_assert_int_eq(bev_made, 1);
+	ck_assert_int_eq(bev_addr.sin_port, f->addr.sin_port);
+	/* Reused while it is open. */
+	f->script = script_a;
+	evdns_base_query(dns, "three.example", NULL, query_cb, &qr[1]);
+	run_until_done(3);
+	ck_assert_int_eq(qr[1].err, DNS_ERR_NONE);
+	ck_assert_int_eq(f->tcp_accepts, 1);
+	ck_assert_int_eq(bev_made, 1);
+	/* Back to plain TCP for new connections: nothing breaks. */
+	ck_assert_int_eq(evdns_base_set_bufferevent_cb(dns, NULL, NULL), 0);
+	ck_assert_int_eq(evdns_base_set_bufferevent_cb(NULL, NULL, NULL), -1);
+	free_dns_settle();
+}
+END_TEST
+
+/* The callback fails: the queries fail (each try on a new connection),
+ * nothing crashes or leaks.  A refused connection never reaches the
+ * callback and says why. */
+START_TEST(test_bev_hook_null)
+{
+	struct fake *f = fake_start(0, script_a, 1);
+	struct fake *g = fake_start(1, script_a, 0); /* no TCP: refused */
+	struct evdns_query_options o;
+
+	bev_made = 0;
+	use_server(f);
+	evdns_base_set_bufferevent_cb(dns, make_no_bev, NULL);
+	evdns_base_set_option(dns, "use-vc", NULL);
+	memset(&o, 0, sizeof(o));
+	o.tries = 2;
+	evdns_base_query(dns, "a.example", &o, query_cb, &qr[0]);
+	evdns_base_query(dns, "b.example", &o, query_cb, &qr[1]);
+	run_until_done(2);
+	ck_assert_int_eq(qr[0].err, DNS_ERR_UNKNOWN);
+	ck_assert_int_eq(qr[1].err, DNS_ERR_UNKNOWN);
+	ck_assert_int_eq(qr[0].tries, 2);
+	ck_assert_int_eq(qr[0].conn_err, 0);
+	ck_assert_int_eq(f->n_queries, 0);
+	ck_assert_int_ge(bev_made, 2);
+
+	evdns_base_clear_nameservers_and_suspend(dns);
+	use_server(g);
+	evdns_base_resume(dns);
+	bev_made = 0;
+	o.tries = 1;
+	evdns_base_query(dns, "c.example", &o, query_cb, &qr[2]);
+	run_until_done(3);
+	ck_assert_int_eq(qr[2].err, DNS_ERR_UNKNOWN);
+	ck_assert_int_eq(qr[2].conn_err, ECONNREFUSED);
+	ck_assert_int_eq(bev_made, 0);
+	ck_assert_int_eq(g->n_queries, 0);
+}
+END_TEST
+
+/* A server with TCP behind the hook's bufferevents; *o asks over TCP. */
+static struct fake *
+hooked_server(script_fn script, struct evdns_query_options *o)
+{
+	struct fake *f = fake_start(0, script, 1);
+
+	bev_made = 0;
+	use_server(f);
+	ck_assert_int_eq(evdns_base_set_bufferevent_cb(dns, make_bev, NULL), 0);
+	memset(o, 0, sizeof(*o));
+	o->flags = EVDNS_QUERY_TCP;
+	return f;
+}
+
+/* Each connection answers one query and closes: the queries left on it
+ * are written again on a new one, and all are answered. */
+static void
+script_one_per_conn(struct fake *f, const unsigned char *q, size_t len)
+{
+	if (f->param == f->tcp_accepts)
+		return; /* this connection is done: ignore the rest */
+	f->param = f->tcp_accepts;
+	script_a(f, q, len);
+	shutdown(f->tcp_conn, SHUT_RDWR);
+}
+
+START_TEST(test_bev_hook_drop)
+{
+	struct evdns_query_options o;
+	struct fake *f = hooked_server(script_one_per_conn, &o);
+	int i;
+
+	o.timeout_msec = 2000;
+	for (i = 0; i < 3; i++)
+		evdns_base_query(dns, "drop.example", &o, query_cb, &qr[i]);
+	run_until_done(3);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(qr[i].err, DNS_ERR_NONE);
+	ck_assert_int_eq(f->tcp_accepts, 3);
+	ck_assert_int_eq(bev_made, 3);
+	free_dns_settle();
+}
+END_TEST
+
+/* Freed with a connection open and queries waiting on it. */
+START_TEST(test_bev_hook_free_base)
+{
+	struct evdns_query_options o;
+	struct fake *f = hooked_server(script_silent, &o);
+	int i;
+
+	evdns_base_query(dns, "x.example", &o, query_cb, &qr[0]);
+	for (i = 0; i < 100 && f->n_tcp_queries < 1; i++)
+		event_base_loop(evkit_base, EVLOOP_ONCE);
+	ck_assert_int_eq(f->n_tcp_queries, 1);
+	ck_assert_int_eq(bev_made, 1);
+	evdns_base_query(dns, "y.example", &o, query_cb, &qr[1]);
+	evdns_base_free(dns, 1);
+	dns = NULL;
+	run_until_done(2);
+	ck_assert_int_eq(qr[0].err, DNS_ERR_SHUTDOWN);
+	ck_assert_int_eq(qr[1].err, DNS_ERR_SHUTDOWN);
 }
 END_TEST
 
@@ -1927,6 +2111,35 @@ START_TEST(test_requests_from_thread)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE
+/* The same over the hook's bufferevents (use-vc): the thread writes on
+ * the connection whose replies the loop reads, with no deadlock between
+ * the resolver's lock and the bufferevent's. */
+START_TEST(test_bev_hook_from_thread)
+{
+	struct fake *f = fake_start(0, script_a, 1);
+	pthread_t t;
+	int i;
+
+	use_server(f);
+	bev_made = 0;
+	ck_assert_int_eq(evdns_base_set_bufferevent_cb(dns, make_bev, NULL), 0);
+	ck_assert_int_eq(evdns_base_set_option(dns, "use-vc:", "1"), 0);
+	memset(thread_res, 0, sizeof(thread_res));
+	ck_assert_int_eq(pthread_create(&t, NULL, thread_resolver, NULL), 0);
+	run_until_done(THREAD_REQUESTS);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	for (i = 0; i < THREAD_REQUESTS; i++) {
+		ck_assert_int_eq(thread_res[i].calls, 1);
+		ck_assert_int_eq(thread_res[i].err, DNS_ERR_NONE);
+	}
+	ck_assert_int_eq(f->n_tcp_queries, THREAD_REQUESTS);
+	ck_assert_int_ge(bev_made, 1);
+	free_dns_settle();
+}
+END_TEST
+#endif
+
 Suite *
 dns_suite(void)
 {
@@ -1980,6 +2193,9 @@ dns_suite(void)
 	tcase_add_checked_fixture(tc, dns_thread_setup, dns_teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_requests_from_thread);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tc, test_bev_hook_from_thread);
+#endif
 	suite_add_tcase(s, tc);
 
 #ifndef EVKIT_REFERENCE
@@ -1994,6 +2210,10 @@ dns_suite(void)
 	tcase_add_test(tc, test_tcp_server_closes);
 	tcase_add_test(tc, test_tcp_refused_and_silent);
 	tcase_add_test(tc, test_query_malformed_then_timeout);
+	tcase_add_test(tc, test_bev_hook_batch);
+	tcase_add_test(tc, test_bev_hook_null);
+	tcase_add_test(tc, test_bev_hook_drop);
+	tcase_add_test(tc, test_bev_hook_free_base);
 	suite_add_tcase(s, tc);
 #endif
 	return s;

@@ -47,9 +47,12 @@ tools_evdig_evdig_SOURCES = \
 	tools/evdig/interactive.c \
 	tools/evdig/json.c \
 	tools/evdig/options.c \
-	tools/evdig/output.c
+	tools/evdig/output.c \
+	tools/evdig/dot.c
 tools_evdig_evdig_CPPFLAGS = $(TOOLS_CPPFLAGS)
-tools_evdig_evdig_LDADD = tools/common/libcli.a lib/libevkit.a $(LIBEDIT_LIBS)
+tools_evdig_evdig_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tools_evdig_evdig_LDADD = tools/common/libcli.a tools/common/libtls.a \
+	lib/libevkit_openssl.a lib/libevkit.a $(LIBEDIT_LIBS) $(OPENSSL_LIBS)
 
 dist_man_MANS += man/evdig.1
 
@@ -59,7 +62,8 @@ evdig_tests = \
 	tests/tools/evdig-usage.sh \
 	tests/tools/evdig-vs-dig.sh \
 	tests/tools/evdig-batch.sh \
-	tests/tools/evdig-interactive.sh
+	tests/tools/evdig-interactive.sh \
+	tests/tools/evdig-tls.sh
 TESTS += $(evdig_tests)
 
 EXTRA_DIST += \
@@ -67,7 +71,8 @@ EXTRA_DIST += \
 	tests/tools/dns-server-lib.sh \
 	tests/tools/evdig-lib.sh \
 	tests/fuzz/fuzz_evdig_options.c \
-	bench/evdig-batch
+	bench/evdig-batch \
+	bench/evdig-tls
 
 # evhttpd: a static file server on evhttp (event2/http.h).
 bin_PROGRAMS += tools/evhttpd/evhttpd

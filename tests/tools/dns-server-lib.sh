@@ -8,7 +8,9 @@
 #                              the zones in DIR; sets $dns_port, $dns_pid
 #                              (DNS_EXTRA_ADDRESS=ADDR@PORT: one more
 #                              address, for clients that cannot be told a
-#                              port, such as adnshost)
+#                              port, such as adnshost; DNS_EXTRA_CONF:
+#                              more lines for the server: clause, such as
+#                              evdig-tls.sh's tls-port and keys)
 #   dns_server_stop            stop it (by PID); dns_server_start installs
 #                              nothing in a trap, the caller's cleanup calls it
 #   dns_queries DIR            how many queries it received so far
@@ -165,7 +167,8 @@ server:
 	rrl-ratelimit: 0
 	rrl-whitelist-ratelimit: 0
 	tcp-count: 256
-	tcp-query-count: 0
+	tcp-query-count: 0${DNS_EXTRA_CONF:+
+$DNS_EXTRA_CONF}
 remote-control:
 	control-enable: yes
 	control-interface: "$1/nsd.ctl"

@@ -48,6 +48,9 @@ bad "unknown method" --method nosuch example.org
 bad "empty server" @ example.org
 bad "zone transfers" example.org AXFR
 bad "-f and -i conflict" -f /dev/null -i
+bad "+tls-ca: empty" +tls-ca= example.org
+bad "+tls-hostname: empty" +tls-hostname= example.org
+bad "cannot load" @127.0.0.1 +tls-ca=/nonexistent/ca.pem example.org
 bad "not a legal name" @127.0.0.1 'a..b'
 bad "not a legal name" @127.0.0.1 \
     "$(head -c 64 /dev/zero | tr '\0' a).example"

@@ -85,6 +85,7 @@ struct runner {
 	struct event *progress_ev;
 	void (*print)(const char *, size_t, void *);
 	void *print_arg;
+	struct dot *dot; /* +tls */
 };
 
 static double
@@ -212,6 +213,12 @@ runner_set_source(struct runner *r, runner_next_fn next, void *arg)
 }
 
 void
+runner_set_dot(struct runner *r, struct dot *d)
+{
+	r->dot = d;
+}
+
+void
 runner_set_printer(struct runner *r,
     void (*print)(const char *, size_t, void *), void *arg)
 {
@@ -315,12 +322,18 @@ static void
 render(struct runner *r, struct job *j, const struct evdns_query_result *res)
 {
 	struct evdig_shown s;
+	char why[256];
 
 	s.q = &j->q;
 	s.server_name = r->o->server;
 	s.first = j->seq == 0;
 	s.cmdline = r->o->cmdline;
 	s.nservers = r->nservers;
+	s.tls = r->dot != NULL;
+	s.failure =
+	    r->dot != NULL ? dot_failure(r->dot, res, why, sizeof(why)) : NULL;
+	if (s.failure != NULL)
+		dot_warn_once(r->dot, res, s.failure);
 	switch (j->q.o.format) {
 	case EVDIG_FMT_SHORT:
 		out_short(&j->out, &s, res);
@@ -382,6 +395,8 @@ start(struct runner *r, struct job *j)
 		j->q.o.type = EVDNS_TYPE_A;
 	if (j->q.o.qclass < 0)
 		j->q.o.qclass = EVDNS_CLASS_IN;
+	if (r->dot != NULL) /* TLS is TCP from the first try */
+		j->q.o.qflags |= EVDNS_QUERY_TCP;
 	memset(&qo, 0, sizeof(qo));
 	qo.flags = j->q.o.qflags;
 	qo.type = (ev_uint16_t)j->q.o.type;
@@ -450,6 +465,9 @@ summary(struct runner *r)
 	    st->other, st->timeouts, st->errors, st->retransmissions, t,
 	    t > 0 ? (double)st->queries / t : 0.0, percentile(st, 0.5) / 1000,
 	    percentile(st, 0.99) / 1000, r->maxwin, (int)r->cwnd_low);
+	if (r->dot != NULL)
+		fprintf(stderr, ";; TLS connections: %lu\n",
+		    dot_connections(r->dot));
 }
 
 int

@@ -68,7 +68,7 @@ add_server(struct evdns_base *dns, const char *host, int port, int family)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_DGRAM;
-	snprintf(portstr, sizeof(portstr), "%d", port != 0 ? port : 53);
+	snprintf(portstr, sizeof(portstr), "%d", port);
 	err = getaddrinfo(host, portstr, &hints, &res);
 	if (err != 0)
 		internal_error("couldn't get address for '%s': %s", host,
@@ -106,21 +106,21 @@ dns_new(struct event_base *base, const struct evdig_opts *o, int *nservers)
 	const char *conf = resolv_conf_path();
 	struct evdns_base *dns;
 	char num[16];
-	int err;
+	int err, port = o->port != 0 ? o->port : o->tls ? 853 : 53;
 
 	dns = evdns_base_new(base, 0);
 	if (dns == NULL)
 		internal_error("cannot create a resolver");
 	/* Names print as asked, as dig's do. */
 	evdns_base_set_option(dns, "randomize-case:", "0");
-	if (o->server != NULL || o->port != 0) {
+	if (o->server != NULL || port != 53) {
 		/* The search list and options still come from the file. */
 		evdns_base_resolv_conf_parse(dns,
 		    DNS_OPTION_SEARCH | DNS_OPTION_MISC, conf);
 		if (o->server != NULL)
-			add_server(dns, o->server, o->port, o->family);
+			add_server(dns, o->server, port, o->family);
 		else
-			add_conf_servers(dns, conf, o->port, o->family);
+			add_conf_servers(dns, conf, port, o->family);
 	} else {
 		err = evdns_base_resolv_conf_parse(dns, DNS_OPTIONS_ALL, conf);
 		if (err != 0 && err != 6)
@@ -263,6 +263,7 @@ main(int argc, char **argv)
 	struct event_base *base;
 	struct evdns_base *dns;
 	struct runner *r;
+	struct dot *dot = NULL;
 	int nservers, status;
 
 	parse_options(&o, argc, argv);
@@ -275,8 +276,13 @@ main(int argc, char **argv)
 		fs.fp = open_batch(o.batch_file);
 	base = base_new(o.method);
 	dns = dns_new(base, &o, &nservers);
+	if (o.tls) {
+		dot = dot_new(&o);
+		dot_install(dot, dns);
+	}
 	r = runner_new(base, dns, &o, nservers, o.concurrency,
 	    !o.unordered && !o.interactive, o.batch_file != NULL);
+	runner_set_dot(r, dot);
 	if (o.interactive) {
 		status = evdig_interactive(r, base, &o);
 	} else {
@@ -294,6 +300,7 @@ main(int argc, char **argv)
 	runner_free(r);
 	evdns_base_free(dns, 0);
 	event_base_free(base);
+	dot_free(dot);
 	if (fs.fp != NULL && fs.fp != stdin)
 		fclose(fs.fp);
 	free(fs.buf);

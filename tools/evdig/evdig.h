@@ -11,6 +11,7 @@
  *                  the summary and the progress line; queries come from the
  *                  command line, a -f file (streamed) or the terminal
  *   interactive.c  -i: lines from tools/common/lineedit
+ *   dot.c          +tls: DNS over TLS on evdns's TCP connections
  */
 #ifndef EVDIG_H_INCLUDED_
 #define EVDIG_H_INCLUDED_
@@ -65,9 +66,12 @@ enum evdig_action { EVDIG_RUN, EVDIG_HELP, EVDIG_VERSION, EVDIG_LIST_METHODS };
 
 struct evdig_opts {
 	enum evdig_action action;
-	const char *server; /* @SERVER, or NULL: resolv.conf */
-	int port;           /* -p; 0: 53 */
-	int family;         /* AF_UNSPEC, AF_INET (-4), AF_INET6 (-6) */
+	const char *server;       /* @SERVER, or NULL: resolv.conf */
+	int port;                 /* -p; 0: 53, or 853 with +tls */
+	int tls;                  /* +tls: DNS over TLS */
+	const char *tls_ca;       /* +tls-ca=FILE; NULL: the system's CAs */
+	const char *tls_hostname; /* +tls-hostname=NAME */
+	int family;               /* AF_UNSPEC, AF_INET (-4), AF_INET6 (-6) */
 	const char *method;
 	const char *batch_file; /* -f */
 	int concurrency;
@@ -112,6 +116,8 @@ struct evdig_shown {
 	int first;               /* the first query of the command */
 	const char *cmdline;
 	int nservers;
+	int tls;             /* TCP means TLS */
+	const char *failure; /* why no reply came (+tls), or NULL */
 };
 
 void out_dig(struct outbuf *ob, const struct evdig_shown *s,
@@ -119,6 +125,9 @@ void out_dig(struct outbuf *ob, const struct evdig_shown *s,
 void out_short(struct outbuf *ob, const struct evdig_shown *s,
     const struct evdns_query_result *res);
 void out_json(struct outbuf *ob, const struct evdig_shown *s,
+    const struct evdns_query_result *res);
+/* "UDP", "TCP" or "TLS". */
+const char *evdig_transport(const struct evdig_shown *s,
     const struct evdns_query_result *res);
 /* "A", or "TYPE65280" into buf. */
 const char *evdig_type_str(int type, char *buf, size_t size);
@@ -128,6 +137,7 @@ void evdig_addr_str(const struct sockaddr *sa, char *buf, size_t size,
     int with_port);
 
 /* batch.c */
+struct dot;
 struct evdig_stats;
 struct runner;
 typedef int (
@@ -135,6 +145,8 @@ typedef int (
 struct runner *runner_new(struct event_base *base, struct evdns_base *dns,
     const struct evdig_opts *o, int nservers, int window, int ordered,
     int batch);
+/* +tls: the failures' reasons and the summary's connection count. */
+void runner_set_dot(struct runner *r, struct dot *d);
 /* The source: next() fills *q and returns 1, 0 at the end for now (and
  * for good with runner_source_done), -1 on an error. */
 void runner_set_source(struct runner *r, runner_next_fn next, void *arg);
@@ -149,6 +161,23 @@ void runner_free(struct runner *r);
  * line editor). */
 void runner_set_printer(struct runner *r,
     void (*print)(const char *, size_t, void *), void *arg);
+
+/* dot.c */
+/* The TLS client context for o's +tls options; exits on failure. */
+struct dot *dot_new(const struct evdig_opts *o);
+/* Every query of dns over TLS from now on. */
+void dot_install(struct dot *d, struct evdns_base *dns);
+/* Why res got no reply, when the connection or TLS says so: into buf,
+ * returned; else NULL. */
+const char *dot_failure(struct dot *d, const struct evdns_query_result *res,
+    char *buf, size_t size);
+/* Prints msg on stderr unless it was the last one printed for that
+ * server; 1 when printed. */
+int dot_warn_once(struct dot *d, const struct evdns_query_result *res,
+    const char *msg);
+/* TLS connections (handshakes) started so far, all servers. */
+unsigned long dot_connections(const struct dot *d);
+void dot_free(struct dot *d);
 
 /* interactive.c */
 int evdig_interactive(struct runner *r, struct event_base *base,

@@ -194,7 +194,9 @@ out_json(struct outbuf *ob, const struct evdig_shown *s,
 		json_qfields(ob, res->qname != NULL ? res->qname : q->name,
 		    q->o.type, q->o.qclass);
 		ob_printf(ob, ",\"error\":");
-		json_str(ob, evdns_err_to_string(res->err));
+		json_str(ob,
+		    s->failure != NULL ? s->failure
+		                       : evdns_err_to_string(res->err));
 		ob_printf(ob, ",\"server\":\"%s\",\"tries\":%d", addr,
 		    res->tries);
 		json_date(ob);
@@ -226,5 +228,5 @@ out_json(struct outbuf *ob, const struct evdig_shown *s,
 	ob_printf(ob,
 	    ",\"server\":\"%s\",\"protocol\":\"%s\","
 	    "\"queryTimeUsec\":%ld,\"tries\":%d}\n",
-	    addr, res->tcp ? "TCP" : "UDP", res->rtt_usec, res->tries);
+	    addr, evdig_transport(s, res), res->rtt_usec, res->tries);
 }

@@ -27,12 +27,19 @@
 const char evdig_usage[] =
     "evdig [-46hiVv] [@server] [-c class] [-f file] [-p port] [-t type]\n"
     "             [-x addr] [--concurrency n] [--fail] [--list-methods]\n"
-    "             [--method name] [--unordered] [name [type] [class]\n"
-    "             [+option ...]] ...";
+    "             [--method name] [--unordered] [+[no]tls] [+tls-ca=file]\n"
+    "             [+tls-hostname=name] [name [type] [class] [+option ...]]\n"
+    "             ...";
 
 const char evdig_help[] =
     "  @server          ask this server (else those of /etc/resolv.conf)\n"
-    "  -p port          its port (default 53)\n"
+    "  -p port          its port (default 53, 853 with +tls)\n"
+    "  +tls             DNS over TLS: one connection per server for all\n"
+    "                   queries; the certificate must chain to the system\n"
+    "                   CAs and name the server (+tls-hostname, else\n"
+    "                   @server, else its address)\n"
+    "  +tls-ca=file     trust only these CAs (implies +tls)\n"
+    "  +tls-hostname=name  the name checked and sent as SNI (implies +tls)\n"
     "  -4, -6           IPv4 or IPv6 servers only\n"
     "  -t type, -c class  query type (default A) and class (default IN)\n"
     "  -x addr          reverse lookup (PTR of the in-addr/ip6.arpa name)\n"
@@ -163,6 +170,11 @@ plus_option(struct cli_msgbuf *m, struct evdig_qopts *q, const char *word)
 
 	if (len >= sizeof(opt))
 		return usage_error(m, "invalid option: +%s", word);
+	if (strncmp(word, "tls", 3) == 0 || strncmp(word, "notls", 5) == 0)
+		return usage_error(m,
+		    "+%.*s applies to every query: give it on the command "
+		    "line",
+		    (int)len, word);
 	memcpy(opt, word, len);
 	opt[len] = '\0';
 	if (val != NULL) {
@@ -219,6 +231,32 @@ plus_option(struct cli_msgbuf *m, struct evdig_qopts *q, const char *word)
 		return 0;
 	}
 	return usage_error(m, "invalid option: +%s", word);
+}
+
+/* +[no]tls, +tls-ca=FILE, +tls-hostname=NAME: the command line's only
+ * (the queries share connections).  1 when w is one of them. */
+static int
+tls_option(struct cli_msgbuf *m, struct evdig_opts *o, const char *w, int *st)
+{
+	*st = 0;
+	if (strcmp(w, "+tls") == 0) {
+		o->tls = 1;
+	} else if (strcmp(w, "+notls") == 0) {
+		o->tls = 0;
+	} else if (strncmp(w, "+tls-ca=", 8) == 0) {
+		if (w[8] == '\0')
+			*st = usage_error(m, "+tls-ca: empty file name");
+		o->tls_ca = w + 8;
+		o->tls = 1;
+	} else if (strncmp(w, "+tls-hostname=", 14) == 0) {
+		if (w[14] == '\0')
+			*st = usage_error(m, "+tls-hostname: empty name");
+		o->tls_hostname = w + 14;
+		o->tls = 1;
+	} else {
+		return 0;
+	}
+	return 1;
 }
 
 /* Where the words of the command line go. */
@@ -547,6 +585,8 @@ evdig_parse_options(struct evdig_opts *o, int argc, char **argv, char *msg,
 			if (w[1] == '\0')
 				st = usage_error(&p.m, "empty server name");
 			o->server = w + 1;
+		} else if (tls_option(&p.m, o, w, &st)) {
+			continue;
 		} else if (query_option(&p, w, next, &used, &st)) {
 			continue;
 		} else if (w[0] == '-' && w[1] == '-' && w[2] != '\0') {

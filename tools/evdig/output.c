@@ -193,10 +193,17 @@ banner(struct outbuf *ob, const struct evdig_shown *s)
 
 /* What went wrong when no reply came, as dig words it. */
 static void
-no_reply(struct outbuf *ob, const struct evdns_query_result *res)
+no_reply(struct outbuf *ob, const struct evdig_shown *s,
+    const struct evdns_query_result *res)
 {
 	char addr[80];
 
+	if (s->failure != NULL) {
+		evdig_addr_str(res->server, addr, sizeof(addr), 1);
+		ob_printf(ob, ";; no reply from %s(TLS): %s\n", addr,
+		    s->failure);
+		return;
+	}
 	if (res->err == DNS_ERR_TIMEOUT) {
 		ob_printf(ob,
 		    ";; connection timed out; no servers could be "
@@ -282,7 +289,16 @@ stats(struct outbuf *ob, const struct evdig_shown *s,
 	    ";; MSG SIZE  rcvd: %zu\n\n",
 	    res->rtt_usec / 1000, addr,
 	    s->server_name != NULL ? s->server_name : host,
-	    res->tcp ? "TCP" : "UDP", when, res->msg->wire_len);
+	    evdig_transport(s, res), when, res->msg->wire_len);
+}
+
+const char *
+evdig_transport(const struct evdig_shown *s,
+    const struct evdns_query_result *res)
+{
+	if (!res->tcp)
+		return "UDP";
+	return s->tls ? "TLS" : "TCP";
 }
 
 void
@@ -303,7 +319,7 @@ out_dig(struct outbuf *ob, const struct evdig_shown *s,
 	if (s->first && (show & SHOW_CMD))
 		banner(ob, s);
 	if (res->err != DNS_ERR_NONE || m == NULL) {
-		no_reply(ob, res);
+		no_reply(ob, s, res);
 		return;
 	}
 	if (comments) {
@@ -342,7 +358,7 @@ out_short(struct outbuf *ob, const struct evdig_shown *s,
 
 	(void)s;
 	if (res->err != DNS_ERR_NONE || m == NULL) {
-		no_reply(ob, res);
+		no_reply(ob, s, res);
 		return;
 	}
 	for (i = 0; i < m->n_section[EVDNS_SECTION_ANSWER]; i++) {

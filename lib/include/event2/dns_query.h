@@ -12,6 +12,10 @@
  * failover and TCP fallback (a reply with TC set is asked again over TCP
  * unless EVDNS_QUERY_IGNORE_TC).  Queries made with EVDNS_QUERY_TCP to the
  * same nameserver share its connections and are pipelined (RFC 7766).
+ * The option "use-vc:" 1 (evdns_base_set_option, or "options use-vc" in
+ * resolv.conf, as glibc reads it) sends every query of the base over TCP
+ * from the first try, those of evdns_base_resolve_* and
+ * evdns_getaddrinfo and the probes of down nameservers included.
  */
 #ifndef EVENT2_DNS_QUERY_H_INCLUDED_
 #define EVENT2_DNS_QUERY_H_INCLUDED_
@@ -228,6 +232,10 @@ struct evdns_query_result {
 	int tries;     /* datagrams and TCP queries sent in all */
 	int tcp;       /* the reply came over TCP */
 	long rtt_usec; /* from the last send to the reply */
+	/* When the last TCP connection this query waited on could not be
+	 * made: the socket error (ECONNREFUSED, ETIMEDOUT, ...); 0 when it
+	 * connected (whatever happened later) or no connection failed. */
+	int conn_err;
 };
 
 typedef void (
@@ -242,6 +250,50 @@ EVENT2_EXPORT_SYMBOL
 struct evdns_request *evdns_base_query(struct evdns_base *base,
     const char *name, const struct evdns_query_options *opts,
     evdns_query_callback cb, void *arg);
+
+/*
+ * DNS over a stream the caller makes: DNS over TLS (RFC 7858) on evdns's
+ * TCP connections.
+ *
+ * With a callback set, each TCP connection evdns opens to a nameserver
+ * (one per nameserver at a time, shared and pipelined by every TCP query
+ * to it) runs over a bufferevent the callback makes.  evdns makes the
+ * socket (nonblocking, bound as bind-to says) and connects it; once the
+ * connection is established it calls cb with the event base, the socket
+ * and the nameserver's address.  cb returns a bufferevent over fd that
+ * owns it (BEV_OPT_CLOSE_ON_FREE), for example a TLS one made with
+ * bufferevent_openssl_socket_new(base, fd, ssl,
+ * BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE), without
+ * BEV_OPT_THREADSAFE: when threads are on, evdns gives it a lock of its
+ * own and runs its callbacks from the loop without that lock (as
+ * BEV_OPT_DEFER_CALLBACKS | BEV_OPT_UNLOCK_CALLBACKS would), so that the
+ * resolver's lock is always taken first.  evdns then owns it: it sets
+ * its callbacks, writes the queries (the bufferevent holds them through a
+ * handshake), reads the replies in any order and frees it when the
+ * connection is idle (tcp-idle-timeout:), fails, or the evdns_base is
+ * freed.  cb runs with the resolver's lock
+ * held and must not call evdns functions.  When cb returns NULL, evdns
+ * closes fd and the connection fails: its queries go on as after any
+ * failed connection (another try while tries are left, then
+ * DNS_ERR_UNKNOWN, DNS_ERR_TRUNCATED for a truncated reply's retry).
+ * An error or end of file on the bufferevent (a failed handshake, a
+ * refused certificate) fails the connection the same way.
+ *
+ * cb NULL goes back to plain TCP.  The callback applies to connections
+ * opened after the call.  Returns 0, or -1 when base is NULL.
+ *
+ * Only queries sent over TCP use it: set the "use-vc:" option (or
+ * EVDNS_QUERY_TCP on each query) so that no query goes over UDP first.
+ */
+struct bufferevent;
+struct event_base;
+typedef struct bufferevent *(*evdns_bufferevent_cb)(struct event_base *base,
+    evutil_socket_t fd, const struct sockaddr *addr, ev_socklen_t addrlen,
+    void *arg);
+
+EVENT2_EXPORT_SYMBOL
+int evdns_base_set_bufferevent_cb(struct evdns_base *base,
+    evdns_bufferevent_cb cb, void *arg);
 
 #ifdef __cplusplus
 }
