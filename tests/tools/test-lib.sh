@@ -32,8 +32,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# fail WHAT: report and count a failure, showing the files named in
+# $FAIL_SHOW (a test's $out and $err, say) with it.
+FAIL_SHOW=
 fail() {
 	echo "FAIL: $*"
+	[ -z "$FAIL_SHOW" ] || show $FAIL_SHOW
 	failures=$((failures + 1))
 }
 
