@@ -77,11 +77,7 @@ hold_port() {
 	    $| = 1;
 	    print "$port\n";
 	    sleep 3600;' </dev/null >"$tmp/held_port"
-	i=0
-	while [ ! -s "$tmp/held_port" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	poll_until 50 test -s "$tmp/held_port"
 	held_port=$(cat "$tmp/held_port")
 }
 
@@ -104,14 +100,11 @@ cleanup_tmux() {
 
 # wait_pane TEXT: up to 5 s until pane "t" (scrollback too) shows TEXT.
 wait_pane() {
-	i=0
-	while [ $i -lt 50 ]; do
-		$T capture-pane -p -S - -t t 2>/dev/null | grep -q -- "$1" &&
-		    return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	poll_until 50 pane_shows "$1"
+}
+
+pane_shows() {
+	$T capture-pane -p -S - -t t 2>/dev/null | grep -q -- "$1"
 }
 
 # now_ms: milliseconds on a clock good enough for timeouts.

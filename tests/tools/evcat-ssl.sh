@@ -29,19 +29,18 @@ same() {
 
 # pid_port PID: the TCP port a child of PID (bg's timeout) listens on.
 pid_port() {
-	i=0
-	while [ $i -lt 50 ]; do
-		for k in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-			p=$(ss -Hltnp 2>/dev/null | grep "pid=$k," |
-			    sed -n 's/^.*127\.0\.0\.1:\([0-9][0-9]*\) .*$/\1/p' |
-			    head -n 1)
-			if [ -n "$p" ]; then
-				echo "$p"
-				return 0
-			fi
-		done
-		sleep 0.1
-		i=$((i + 1))
+	poll_until 50 pid_port_now "$1"
+}
+
+pid_port_now() {
+	for k in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		p=$(ss -Hltnp 2>/dev/null | grep "pid=$k," |
+		    sed -n 's/^.*127\.0\.0\.1:\([0-9][0-9]*\) .*$/\1/p' |
+		    head -n 1)
+		if [ -n "$p" ]; then
+			echo "$p"
+			return 0
+		fi
 	done
 	return 1
 }

@@ -78,60 +78,55 @@ bg() {
 	pids="$pids $bgpid"
 }
 
+# poll_until TENTHS CMD...: run CMD every 0.1 s until it succeeds, TENTHS
+# times at most; its status.  Every bounded wait below is one.
+poll_until() {
+	poll_n=$1
+	shift
+	while [ "$poll_n" -gt 0 ]; do
+		"$@" && return 0
+		poll_n=$((poll_n - 1))
+		[ "$poll_n" -gt 0 ] && sleep 0.1
+	done
+	return 1
+}
+
 # port_from FILE: wait up to 5 s until FILE shows a listening port and
 # print it.  It reads evcat's "listening on ADDR:PORT", nc's "Listening on
 # ADDR PORT", socat's "listening on AF=2 ADDR:PORT" and openssl s_server's
 # "ACCEPT ADDR:PORT".
 port_from() {
-	i=0
-	while [ $i -lt 50 ]; do
-		p=$(sed -n \
-		    -e 's/^.*[Ll]istening on .*:\([0-9][0-9]*\).*$/\1/p' \
-		    -e 's/^Listening on [^ ]* \([0-9][0-9]*\)$/\1/p' \
-		    -e 's/^Bound on [^ ]* \([0-9][0-9]*\)$/\1/p' \
-		    -e 's/^ACCEPT .*:\([0-9][0-9]*\)$/\1/p' \
-		    "$1" 2>/dev/null | head -n 1)
-		if [ -n "$p" ]; then
-			echo "$p"
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	poll_until 50 port_now "$1"
+}
+
+port_now() {
+	p=$(sed -n \
+	    -e 's/^.*[Ll]istening on .*:\([0-9][0-9]*\).*$/\1/p' \
+	    -e 's/^Listening on [^ ]* \([0-9][0-9]*\)$/\1/p' \
+	    -e 's/^Bound on [^ ]* \([0-9][0-9]*\)$/\1/p' \
+	    -e 's/^ACCEPT .*:\([0-9][0-9]*\)$/\1/p' \
+	    "$1" 2>/dev/null | head -n 1)
+	[ -n "$p" ] && echo "$p"
 }
 
 # wait_for FILE PATTERN: up to 5 s until FILE has a line matching PATTERN.
 wait_for() {
-	i=0
-	while [ $i -lt 50 ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	poll_until 50 grep -q "$2" "$1" 2>/dev/null
 }
 
 # wait_size FILE BYTES: up to 10 s until FILE holds BYTES bytes or more.
 wait_size() {
-	i=0
-	while [ $i -lt 100 ]; do
-		[ "$(wc -c <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	poll_until 100 size_reached "$1" "$2"
+}
+
+size_reached() {
+	[ "$(wc -c <"$1" 2>/dev/null || echo 0)" -ge "$2" ]
 }
 
 # finish PID SECONDS: wait for PID at most SECONDS; kill it if it is still
 # running.  $fstatus is its exit status (124 when it had to be killed).
 finish() {
-	n=$(($2 * 10))
-	while kill -0 "$1" 2>/dev/null && [ $n -gt 0 ]; do
-		sleep 0.1
-		n=$((n - 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
+	if ! poll_until $(($2 * 10 + 1)) exited "$1"; then
 		kill "$1" 2>/dev/null
 		wait "$1" 2>/dev/null
 		fstatus=124
@@ -140,6 +135,11 @@ finish() {
 	wait "$1"
 	fstatus=$?
 	return 0
+}
+
+# exited PID: whether PID has ended.
+exited() {
+	! kill -0 "$1" 2>/dev/null
 }
 
 # done_tests: the exit status from the failure count.
