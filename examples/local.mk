@@ -6,12 +6,13 @@
 
 noinst_PROGRAMS += examples/rpc/greet-server examples/rpc/greet-client
 
+# What evrpcgen makes from greet.rpc; both programs compile it.
+examples_rpc_gen = examples/rpc/greet.gen.h examples/rpc/greet.gen.c
+
 examples_rpc_greet_server_SOURCES = \
 	examples/rpc/greet-server.c \
 	examples/rpc/greet-rpc.h
-nodist_examples_rpc_greet_server_SOURCES = \
-	examples/rpc/greet.gen.c \
-	examples/rpc/greet.gen.h
+nodist_examples_rpc_greet_server_SOURCES = $(examples_rpc_gen)
 examples_rpc_greet_server_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_builddir)/examples/rpc -I$(top_srcdir)/examples/rpc
 examples_rpc_greet_server_LDADD = lib/libevkit.a
@@ -19,15 +20,13 @@ examples_rpc_greet_server_LDADD = lib/libevkit.a
 examples_rpc_greet_client_SOURCES = \
 	examples/rpc/greet-client.c \
 	examples/rpc/greet-rpc.h
-nodist_examples_rpc_greet_client_SOURCES = \
-	examples/rpc/greet.gen.c \
-	examples/rpc/greet.gen.h
+nodist_examples_rpc_greet_client_SOURCES = $(examples_rpc_gen)
 examples_rpc_greet_client_CPPFLAGS = $(examples_rpc_greet_server_CPPFLAGS)
 examples_rpc_greet_client_LDADD = lib/libevkit.a
 
 # Generated before anything that includes greet.gen.h is compiled.
-BUILT_SOURCES = examples/rpc/greet.gen.h examples/rpc/greet.gen.c
-CLEANFILES += examples/rpc/greet.gen.h examples/rpc/greet.gen.c
+BUILT_SOURCES = $(examples_rpc_gen)
+CLEANFILES += $(examples_rpc_gen)
 
 examples/rpc/greet.gen.h: $(top_srcdir)/examples/rpc/greet.rpc \
     tools/evrpcgen/evrpcgen$(EXEEXT)

@@ -261,6 +261,29 @@ meta_free(struct evrpc_hook_meta *meta)
 	mm_free(meta);
 }
 
+/* Runs the hooks of list over ctx, its meta data tied to evcon first,
+ * then done with their result.  Returns 0 when done ran (ctx may be
+ * gone), 1 when a hook paused and done waits for evrpc_resume_request,
+ * -1 when the hooks could not run (no memory) and done did not run. */
+static int
+hooks_run_then(struct evrpc_hooks_ *h, struct evrpc_hook_list *list, void *ctx,
+    struct evrpc_hook_meta **pmeta, struct evhttp_connection *evcon,
+    struct evhttp_request *req, struct evbuffer *buf,
+    void (*done)(void *, enum EVRPC_HOOK_RESULT))
+{
+	int res = EVRPC_CONTINUE;
+
+	if (!TAILQ_EMPTY(list)) {
+		if (meta_associate(pmeta, evcon) == -1)
+			return -1;
+		res = run_hooks(list, ctx, req, buf);
+	}
+	if (res == EVRPC_PAUSE)
+		return pause_call(h, ctx, done) == -1 ? -1 : 1;
+	done(ctx, res);
+	return 0;
+}
+
 void
 evrpc_hook_add_meta(void *ctx, const char *key, const void *data,
     size_t data_size)
@@ -421,7 +444,6 @@ rpc_http_cb(struct evhttp_request *req, void *arg)
 	struct evrpc_base *base = rpc->base;
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	struct evrpc_req_generic *call;
-	int res;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST ||
 	    evbuffer_get_length(body) == 0) {
@@ -435,22 +457,10 @@ rpc_http_cb(struct evhttp_request *req, void *arg)
 	}
 	call->rpc = rpc;
 	call->http_req = req;
-	if (TAILQ_EMPTY(&base->common.in_hooks)) {
-		call_input_done(call, EVRPC_CONTINUE);
-		return;
-	}
-	if (meta_associate(&call->hook_meta,
-	        evhttp_request_get_connection(req)) == -1) {
+	if (hooks_run_then(&base->common, &base->common.in_hooks, call,
+	        &call->hook_meta, evhttp_request_get_connection(req), req, body,
+	        call_input_done) == -1)
 		call_fail(call);
-		return;
-	}
-	res = run_hooks(&base->common.in_hooks, call, req, body);
-	if (res == EVRPC_PAUSE) {
-		if (pause_call(&base->common, call, call_input_done) == -1)
-			call_fail(call);
-		return;
-	}
-	call_input_done(call, res);
 }
 
 static void
@@ -476,7 +486,6 @@ evrpc_request_done(struct evrpc_req_generic *call)
 {
 	struct evrpc *rpc;
 	struct evrpc_base *base;
-	int res;
 
 	if (call == NULL) {
 		event_warnx("%s: no call", __func__);
@@ -491,21 +500,10 @@ evrpc_request_done(struct evrpc_req_generic *call)
 	if ((call->rpc_data = evbuffer_new()) == NULL)
 		goto fail;
 	rpc->reply_marshal(call->rpc_data, call->reply);
-	if (TAILQ_EMPTY(&base->common.out_hooks)) {
-		call_output_done(call, EVRPC_CONTINUE);
-		return;
-	}
-	if (meta_associate(&call->hook_meta,
-	        evhttp_request_get_connection(call->http_req)) == -1)
+	if (hooks_run_then(&base->common, &base->common.out_hooks, call,
+	        &call->hook_meta, evhttp_request_get_connection(call->http_req),
+	        call->http_req, call->rpc_data, call_output_done) == -1)
 		goto fail;
-	res = run_hooks(&base->common.out_hooks, call, call->http_req,
-	    call->rpc_data);
-	if (res == EVRPC_PAUSE) {
-		if (pause_call(&base->common, call, call_output_done) == -1)
-			goto fail;
-		return;
-	}
-	call_output_done(call, res);
 	return;
 
 fail:
@@ -917,25 +915,20 @@ reply_cb(struct evhttp_request *req, void *arg)
 
 	event_del(&ctx->ev_timeout);
 	ctx->req = req;
-	if (req == NULL || TAILQ_EMPTY(&pool->common.in_hooks)) {
+	if (req == NULL) {
 		reply_input_done(ctx, EVRPC_CONTINUE);
 		return;
 	}
-	if (meta_associate(&ctx->hook_meta, ctx->evcon) == -1) {
-		reply_input_done(ctx, EVRPC_TERMINATE);
-		return;
-	}
-	res = run_hooks(&pool->common.in_hooks, ctx, req,
-	    evhttp_request_get_input_buffer(req));
-	if (res == EVRPC_PAUSE) {
+	res = hooks_run_then(&pool->common, &pool->common.in_hooks, ctx,
+	    &ctx->hook_meta, ctx->evcon, req,
+	    evhttp_request_get_input_buffer(req), reply_input_done);
+	if (res == 1) {
 		/* evhttp frees req when this returns, unless it is ours. */
 		evhttp_request_own(req);
 		ctx->state = EVRPC_CTX_HOOKS_IN;
-		if (pause_call(&pool->common, ctx, reply_input_done) == -1)
-			reply_input_done(ctx, EVRPC_TERMINATE);
-		return;
+	} else if (res == -1) {
+		reply_input_done(ctx, EVRPC_TERMINATE);
 	}
-	reply_input_done(ctx, res);
 }
 
 /* The pool's timer: the request is cancelled on its connection. */
@@ -996,7 +989,6 @@ request_start(struct evrpc_pool_conn *conn, struct evrpc_request_wrapper *ctx)
 	struct evrpc_pool *pool = ctx->pool;
 	struct event_base *base = pool->base;
 	struct evhttp_request *req;
-	int res;
 
 	TAILQ_REMOVE(&pool->queued, ctx, next);
 	TAILQ_INSERT_TAIL(&pool->active, ctx, next);
@@ -1015,22 +1007,11 @@ request_start(struct evrpc_pool_conn *conn, struct evrpc_request_wrapper *ctx)
 	ctx->req = req;
 	ctx->request_marshal(evhttp_request_get_output_buffer(req),
 	    ctx->request);
-	if (TAILQ_EMPTY(&pool->common.out_hooks)) {
-		request_output_done(ctx, EVRPC_CONTINUE);
-		return;
-	}
-	if (meta_associate(&ctx->hook_meta, ctx->evcon) == -1) {
+	if (hooks_run_then(&pool->common, &pool->common.out_hooks, ctx,
+	        &ctx->hook_meta, ctx->evcon, req,
+	        evhttp_request_get_output_buffer(req),
+	        request_output_done) == -1)
 		ctx_finish(ctx, EVRPC_STATUS_ERR_UNSTARTED, NULL);
-		return;
-	}
-	res = run_hooks(&pool->common.out_hooks, ctx, req,
-	    evhttp_request_get_output_buffer(req));
-	if (res == EVRPC_PAUSE) {
-		if (pause_call(&pool->common, ctx, request_output_done) == -1)
-			ctx_finish(ctx, EVRPC_STATUS_ERR_UNSTARTED, NULL);
-		return;
-	}
-	request_output_done(ctx, res);
 }
 
 /* Sends queued requests while a connection is idle. */

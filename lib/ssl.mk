@@ -18,4 +18,4 @@ tests_ssl_peer_SOURCES = tests/ssl_peer.c
 tests_ssl_peer_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_ssl_peer_LDADD = lib/libevkit_openssl.a lib/libevkit.a $(OPENSSL_LIBS)
 TESTS += tests/ssl-openssl.sh
-EXTRA_DIST += tests/ssl-openssl.sh tests/tools/tls-lib.sh
+EXTRA_DIST += tests/ssl-openssl.sh tests/tools/test-lib.sh tests/tools/tls-lib.sh

@@ -4,14 +4,12 @@
 # certificate verified against a test CA and the host name, and the
 # certificates a client must refuse (expired, wrong name, self-signed).
 # Certificates are made fresh (tests/tools/tls-lib.sh); every port is
-# chosen by the kernel and read from the server's output.
+# chosen by the kernel and read from the server's output.  The helpers
+# (bg, port_from, finish, ...) are tests/tools/test-lib.sh's.
 
-top_srcdir=${top_srcdir:-.}
-top_builddir=${top_builddir:-.}
-PEER=$top_builddir/tests/ssl_peer
-LIMIT=20
-
+. "${top_srcdir:-.}/tests/tools/test-lib.sh"
 . "$top_srcdir/tests/tools/tls-lib.sh"
+PEER=$top_builddir/tests/ssl_peer
 
 if ! tls_have_openssl; then
 	echo "SKIP: openssl(1) not found"
@@ -22,77 +20,15 @@ if [ ! -x "$PEER" ]; then
 	exit 77
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/evkit-ssl.XXXXXX") || exit 99
-pids=
-failures=0
-cleanup() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-ok() {
-	echo "ok: $*"
-}
-show() {
-	for f in "$@"; do
-		echo "--- $f"
-		head -c 2000 "$f" 2>/dev/null
-	done
-}
-
-# port_in FILE PATTERN: up to 10 s until FILE has PATTERN followed by
-# ADDR:PORT; prints PORT.
-port_in() {
-	i=0
-	while [ $i -lt 100 ]; do
-		p=$(sed -n "s/^$2 .*:\([0-9][0-9]*\)\$/\1/p" "$1" 2>/dev/null |
-		    head -n 1)
-		if [ -n "$p" ]; then
-			echo "$p"
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wait_pid PID: up to LIMIT s; kills it when still running.  $wstatus.
-wait_pid() {
-	n=$((LIMIT * 10))
-	while kill -0 "$1" 2>/dev/null && [ $n -gt 0 ]; do
-		sleep 0.1
-		n=$((n - 1))
-	done
-	killed=no
-	if kill -0 "$1" 2>/dev/null; then
-		kill "$1" 2>/dev/null
-		killed=yes
-	fi
-	wait "$1"
-	wstatus=$?
-	[ $killed = no ] || wstatus=124
-}
-
 tls_standard "$tmp" || exit 99
 
 # s_server CERT: one connection, lines reversed; sets $srv and $port.
 s_server() {
 	rm -f "$tmp/srv.out"
-	timeout -k 5 60 openssl s_server -cert "$tmp/$1.pem" \
-	    -key "$tmp/$1.key" -accept 127.0.0.1:0 -naccept 1 -rev \
-	    </dev/null >"$tmp/srv.out" 2>&1 &
-	srv=$!
-	pids="$pids $srv"
-	port=$(port_in "$tmp/srv.out" ACCEPT) || {
+	bg openssl s_server -cert "$tmp/$1.pem" -key "$tmp/$1.key" \
+	    -accept 127.0.0.1:0 -naccept 1 -rev </dev/null >"$tmp/srv.out" 2>&1
+	srv=$bgpid
+	port=$(port_from "$tmp/srv.out") || {
 		fail "s_server did not start"
 		show "$tmp/srv.out"
 		return 1
@@ -139,24 +75,23 @@ for variant in "" -f; do
 
 	# s_client against our server: a line each way, then close_notify.
 	rm -f "$tmp/peer.err"
-	timeout -k 5 60 "$PEER" $variant listen "$tmp/good-chain.pem" \
-	    "$tmp/good.key" >"$tmp/peer.out" 2>"$tmp/peer.err" </dev/null &
-	peer=$!
-	pids="$pids $peer"
-	if port=$(port_in "$tmp/peer.err" "listening on"); then
+	bg "$PEER" $variant listen "$tmp/good-chain.pem" "$tmp/good.key" \
+	    >"$tmp/peer.out" 2>"$tmp/peer.err" </dev/null
+	peer=$bgpid
+	if port=$(port_from "$tmp/peer.err"); then
 		printf 'ping\n' | timeout -k 5 $LIMIT openssl s_client -quiet \
 		    -connect "127.0.0.1:$port" -CAfile "$tmp/ca.pem" \
 		    -verify_return_error -verify_hostname localhost \
 		    >"$tmp/cli.out" 2>"$tmp/cli.err"
 		cst=$?
-		wait_pid "$peer"
-		if [ $cst -eq 0 ] && [ $wstatus -eq 0 ] &&
+		finish "$peer" $LIMIT
+		if [ $cst -eq 0 ] && [ $fstatus -eq 0 ] &&
 		    [ "$(cat "$tmp/peer.out")" = ping ] &&
 		    grep -qx pong "$tmp/cli.out"; then
 			ok "s_client against the $name server"
 		else
 			fail "s_client against the $name server" \
-			    "(s_client $cst, server $wstatus)"
+			    "(s_client $cst, server $fstatus)"
 			show "$tmp/peer.out" "$tmp/peer.err" "$tmp/cli.out" \
 			    "$tmp/cli.err"
 		fi
@@ -166,5 +101,4 @@ for variant in "" -f; do
 	fi
 done
 
-[ $failures -eq 0 ] || exit 1
-exit 0
+done_tests

@@ -4,8 +4,7 @@
 # An automake test (exit 0 pass, 1 fail, 77 skip); EVBENCH may name another
 # binary, e.g. one built against the system libevent.
 
-top_srcdir=${top_srcdir:-.}
-top_builddir=${top_builddir:-.}
+. "${top_srcdir:-.}/tests/tools/test-lib.sh"
 EVBENCH=${EVBENCH:-$top_builddir/tools/evbench/evbench}
 LIMIT=60 # seconds for any one command
 
@@ -14,35 +13,15 @@ if [ ! -x "$EVBENCH" ]; then
 	echo "FAIL: $EVBENCH not built"
 	exit 1
 fi
-if command -v timeout >/dev/null 2>&1; then
-	BOUND="timeout -k 5 $LIMIT"
-else
-	BOUND=
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/evbench-test.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
+BOUND="timeout -k 5 $LIMIT"
 out=$tmp/out
 err=$tmp/err
-failures=0
+FAIL_SHOW="$out $err"
 
 # The variables a test may set: none of them leaks in from outside.
 unset EVENT_NOEPOLL EVENT_NOPOLL EVENT_NOSELECT EVENT_NODEVPOLL \
 	EVENT_NOKQUEUE EVENT_NOEVPORT EVENT_NOWIN32 EVENT_SHOW_METHOD \
 	EVENT_PRECISE_TIMER EVENT_EPOLL_USE_CHANGELIST
-
-fail() {
-	echo "FAIL: $*"
-	echo "--- stdout"
-	cat "$out"
-	echo "--- stderr"
-	cat "$err"
-	failures=$((failures + 1))
-}
-
-ok() {
-	echo "ok: $*"
-}
 
 # run EXPECTED-STATUS ARGS...: run evbench, keep its output in $out, $err.
 # run_env "NAME=VALUE ..." EXPECTED-STATUS ARGS...: the same, with those
@@ -324,8 +303,4 @@ else
 	fail "FD_SETSIZE cap"
 fi
 
-if [ "$failures" -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-exit 0
+done_tests

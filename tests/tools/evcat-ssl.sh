@@ -27,27 +27,20 @@ same() {
 	[ "$(sha256sum <"$1")" = "$(sha256sum <"$2")" ]
 }
 
-# s_server_port LOG: the port openssl s_server printed ("ACCEPT [::]:N").
-s_server_port() {
-	wait_for "$1" '^ACCEPT ' &&
-	    sed -n 's/^ACCEPT .*:\([0-9][0-9]*\)$/\1/p' "$1" | head -n 1
-}
-
 # pid_port PID: the TCP port a child of PID (bg's timeout) listens on.
 pid_port() {
-	i=0
-	while [ $i -lt 50 ]; do
-		for k in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-			p=$(ss -Hltnp 2>/dev/null | grep "pid=$k," |
-			    sed -n 's/^.*127\.0\.0\.1:\([0-9][0-9]*\) .*$/\1/p' |
-			    head -n 1)
-			if [ -n "$p" ]; then
-				echo "$p"
-				return 0
-			fi
-		done
-		sleep 0.1
-		i=$((i + 1))
+	poll_until 50 pid_port_now "$1"
+}
+
+pid_port_now() {
+	for k in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		p=$(ss -Hltnp 2>/dev/null | grep "pid=$k," |
+		    sed -n 's/^.*127\.0\.0\.1:\([0-9][0-9]*\) .*$/\1/p' |
+		    head -n 1)
+		if [ -n "$p" ]; then
+			echo "$p"
+			return 0
+		fi
 	done
 	return 1
 }
@@ -93,7 +86,7 @@ for m in $METHODS; do
 	bg openssl s_server -accept 0 -naccept 1 -cert "$c/good-chain.pem" \
 	    -key "$c/good.key" -alpn foo,bar <&4 >"$tmp/s.log" 2>&1
 	spid=$bgpid
-	port=$(s_server_port "$tmp/s.log")
+	port=$(port_from "$tmp/s.log")
 	printf 'hello s_server\n' |
 	    timeout -k 5 $LIMIT $E $TRUST --ssl-alpn bar,baz localhost \
 	    "$port" >/dev/null 2>"$tmp/e2"
@@ -117,7 +110,7 @@ for m in $METHODS; do
 	    -servername localhost -cert2 "$c/good-chain.pem" \
 	    -key2 "$c/good.key" </dev/null >"$tmp/s.log" 2>&1
 	spid=$bgpid
-	port=$(s_server_port "$tmp/s.log")
+	port=$(port_from "$tmp/s.log")
 	printf 'GET / HTTP/1.0\r\n\r\n' |
 	    timeout -k 5 $LIMIT $E $TRUST --ssl-servername localhost \
 	    127.0.0.1 "$port" >"$tmp/cli.out" 2>"$tmp/e2"

@@ -8,8 +8,7 @@
 # An automake test (exit 0 pass, 1 fail, 77 skip).  EVRPCGEN may name
 # another binary; CC the compiler.
 
-top_srcdir=${top_srcdir:-.}
-top_builddir=${top_builddir:-.}
+. "${top_srcdir:-.}/tests/tools/test-lib.sh"
 EVRPCGEN=${EVRPCGEN:-$top_builddir/tools/evrpcgen/evrpcgen}
 # The build's compiler and sanitizer flags: a sanitizer build's
 # libevkit.a links only with them.
@@ -19,7 +18,6 @@ mkvar() {
 CC=${CC:-$(mkvar CC)}
 CC=${CC:-cc}
 SAN=$(mkvar SANITIZER_CFLAGS)
-LIMIT=20
 
 if [ ! -x "$EVRPCGEN" ]; then
 	echo "FAIL: $EVRPCGEN not built"
@@ -29,34 +27,14 @@ if [ ! -f "$top_builddir/lib/libevkit.a" ]; then
 	echo "FAIL: $top_builddir/lib/libevkit.a not built"
 	exit 1
 fi
-if command -v timeout >/dev/null 2>&1; then
-	BOUND="timeout -k 5 $LIMIT"
-else
-	BOUND=
-fi
+BOUND="timeout -k 5 $LIMIT"
 EVRPCGEN=$(cd "$(dirname "$EVRPCGEN")" && pwd)/$(basename "$EVRPCGEN")
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/evrpcgen-test.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
 out=$tmp/out
 err=$tmp/err
-failures=0
-
-fail() {
-	echo "FAIL: $*"
-	echo "--- stdout"
-	cat "$out"
-	echo "--- stderr"
-	cat "$err"
-	failures=$((failures + 1))
-}
-
-ok() {
-	echo "ok: $*"
-}
+FAIL_SHOW="$out $err"
 
 # run EXPECTED-STATUS ARGS...: evrpcgen in $tmp, output in $out and $err.
 run() {
@@ -259,8 +237,4 @@ else
 	fail "--quiet (event_rpcgen.py's option)"
 fi
 
-if [ "$failures" -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-exit 0
+done_tests

@@ -40,6 +40,7 @@ TESTS += \
 
 EXTRA_DIST += \
 	tests/tools/evcat-lib.sh \
+	tests/tools/test-lib.sh \
 	tests/tools/tls-lib.sh \
 	tests/tools/evcat-usage.sh \
 	tests/tools/evcat-transfer.sh \
