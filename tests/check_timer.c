@@ -138,8 +138,10 @@ START_TEST(test_persistent_no_drift)
 	 * period apart although each callback takes 4 ms, and 12 periods of
 	 * 25 ms take about 300 ms (drifting: at least 12 * 29 = 348 ms).
 	 * Only a call more than a whole period late starts afresh from
-	 * "now", which a loaded machine may cause a few times: a majority of
-	 * exact steps is asked for (a drifting timer has none).
+	 * "now", which a loaded machine may cause any number of times: then
+	 * the step is that lateness plus a period, so more than two periods.
+	 * Every step is one or the other; a drifting timer's steps (a period
+	 * plus the callback's 4 ms) are neither.
 	 */
 	memset(&d, 0, sizeof(d));
 	d.ev = event_new(evkit_base, -1, EV_PERSIST, drift_cb, &d);
@@ -155,10 +157,13 @@ START_TEST(test_persistent_no_drift)
 		    "deadline step %d: %.3f ms", i, step);
 		if (step < DRIFT_PERIOD + 0.3)
 			exact++;
+		else
+			ck_assert_msg(step > 2 * DRIFT_PERIOD - 0.3,
+			    "deadline step %d: %.3f ms, neither one period "
+			    "nor a restart after a late call",
+			    i, step);
 	}
-	ck_assert_msg(exact > (DRIFT_CALLS - 1) / 2,
-	    "only %d of %d deadline steps were one period (took %.1f ms)",
-	    exact, DRIFT_CALLS - 1, dt);
+	ck_assert_int_ge(exact, 0); /* all restarts: a very busy machine */
 	event_free(d.ev);
 }
 END_TEST
@@ -735,6 +740,15 @@ START_TEST(test_common_fifo)
 }
 END_TEST
 
+/* Whether the probe tagged a ran before the one tagged b (both ran). */
+static int
+runs_before(char a, char b)
+{
+	const char *pa = strchr(evkit_order, a), *pb = strchr(evkit_order, b);
+
+	return pa != NULL && pb != NULL && pa < pb;
+}
+
 START_TEST(test_common_mixed)
 {
 	struct timeval d60 = { 0, 60000 }, tv;
@@ -742,7 +756,9 @@ START_TEST(test_common_mixed)
 	struct tprobe p[6] = { TPROBE('A'), TPROBE('B'), TPROBE('C'),
 		TPROBE('D'), TPROBE('E'), TPROBE('F') };
 	struct event *ev[6];
-	int i;
+	static const double due[6] = { 60, 60, 10, 120, 30, 180 };
+	double t0;
+	int i, late = 0;
 
 	c60 = event_base_init_common_timeout(evkit_base, &d60);
 	for (i = 0; i < 6; i++)
@@ -753,6 +769,7 @@ START_TEST(test_common_mixed)
 	 * runs a common timeout's events after the plain ones, so the gaps
 	 * are wide enough for a loaded machine.)
 	 */
+	t0 = evkit_coarse_ms();
 	evtimer_add(ev[0], c60);
 	evtimer_add(ev[1], c60);
 	evtimer_add(ev[2], evkit_ms_tv(&tv, 10));
@@ -760,7 +777,23 @@ START_TEST(test_common_mixed)
 	evtimer_add(ev[4], evkit_ms_tv(&tv, 30));
 	evtimer_add(ev[5], evkit_ms_tv(&tv, 180));
 	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
-	ck_assert_str_eq(evkit_order, "CEABDF");
+	/*
+	 * A timer that ran later than the 20 ms between two deadlines may
+	 * have shared its pass with the next one, where the common timeouts
+	 * go last.  Then only the orders that hold in every case are checked:
+	 * the plain timers by deadline, the common ones first in, first out.
+	 */
+	for (i = 0; i < 6; i++)
+		if (p[i].at - t0 > due[i] + 15)
+			late = 1;
+	if (!late) {
+		ck_assert_str_eq(evkit_order, "CEABDF");
+	} else {
+		ck_assert_msg(strlen(evkit_order) == 6 &&
+		        runs_before('A', 'B') && runs_before('C', 'E') &&
+		        runs_before('E', 'D') && runs_before('D', 'F'),
+		    "order %s", evkit_order);
+	}
 	for (i = 0; i < 6; i++)
 		event_free(ev[i]);
 }
