@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (status == 0 && o.action == EVCAT_RUN && o.unix_path == NULL &&
 	    !o.scan && o.port == NULL)
 		abort(); /* a connection needs a port */
-	if (status == 0 && o.ssl && (o.udp || o.scan))
+	if (status == 0 && o.action == EVCAT_RUN && o.ssl && (o.udp || o.scan))
 		abort(); /* TLS only on stream connections */
 	free(copy);
 	return 0;
