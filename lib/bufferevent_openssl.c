@@ -816,6 +816,24 @@ filt_eventcb(struct bufferevent *u, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* Creation.                                                           */
 
+/*
+ * A failed constructor frees the SSL when BEV_OPT_CLOSE_ON_FREE is set
+ * and leaves it to the caller otherwise, on every path (libevent 2.1's
+ * rule); the fd and the underlying bufferevent stay the caller's.
+ */
+static struct bufferevent *
+ssl_new_failed(struct bufferevent_openssl *bo, SSL *ssl, int options)
+{
+	if (bo != NULL) {
+		/* Its destructor must free neither the SSL nor the fd. */
+		bo->bev.options &= ~BEV_OPT_CLOSE_ON_FREE;
+		bufferevent_free(downcast(bo));
+	}
+	if (ssl != NULL && (options & BEV_OPT_CLOSE_ON_FREE))
+		SSL_free(ssl);
+	return NULL;
+}
+
 static struct bufferevent *
 ssl_new(struct event_base *base, struct bufferevent *underlying,
     evutil_socket_t fd, SSL *ssl, enum bufferevent_ssl_state state, int options)
@@ -824,23 +842,23 @@ ssl_new(struct event_base *base, struct bufferevent *underlying,
 	struct bufferevent *bev;
 
 	if (ssl == NULL || base == NULL)
-		return NULL;
+		return ssl_new_failed(NULL, ssl, options);
 	if (state != BUFFEREVENT_SSL_OPEN &&
 	    state != BUFFEREVENT_SSL_CONNECTING &&
 	    state != BUFFEREVENT_SSL_ACCEPTING)
-		return NULL;
+		return ssl_new_failed(NULL, ssl, options);
 	if (underlying) {
 		(void)pthread_once(&bio_method_once, bio_method_init);
 		if (bio_method == NULL)
-			return NULL;
+			return ssl_new_failed(NULL, ssl, options);
 	}
 	if ((bo = mm_calloc(1, sizeof(*bo))) == NULL)
-		return NULL;
+		return ssl_new_failed(NULL, ssl, options);
 	/* A filter shares its underlying bufferevent's lock (below). */
 	if (bufferevent_init_common_(&bo->bev, base, &bufferevent_ops_openssl,
 	        underlying ? options & ~BEV_OPT_THREADSAFE : options) < 0) {
 		mm_free(bo);
-		return NULL;
+		return ssl_new_failed(NULL, ssl, options);
 	}
 	bev = downcast(bo);
 	bo->ssl = ssl;
@@ -850,9 +868,11 @@ ssl_new(struct event_base *base, struct bufferevent *underlying,
 		assign_socket_events(bo, -1);
 	if ((bo->outbuf_cb = evbuffer_add_cb(bev->output, outbuf_cb, bo)) ==
 	    NULL)
-		goto err;
+		return ssl_new_failed(bo, ssl, options);
 	if (underlying && (bo->bio = BIO_new(bio_method)) == NULL)
-		goto err;
+		return ssl_new_failed(bo, ssl, options);
+	if (!underlying && fd >= 0 && sock_setfd(bo, fd) < 0)
+		return ssl_new_failed(bo, ssl, options);
 
 	/* Nothing fails from here on. */
 	SSL_set_mode(ssl,
@@ -877,19 +897,12 @@ ssl_new(struct event_base *base, struct bufferevent *underlying,
 		    filt_eventcb, bo);
 		bufferevent_incref_(underlying);
 		bufferevent_enable(underlying, EV_READ | EV_WRITE);
-		update_events(bo, 0);
-		if (bo->handshaking)
-			kick_write(bo);
-	} else if (fd >= 0 && sock_setfd(bo, fd) < 0) {
-		/* The SSL cannot take the fd; leave both to the caller. */
-		bufferevent_free(bev);
-		return NULL;
 	}
+	/* Now that the handshake state is known. */
+	update_events(bo, 0);
+	if (underlying && bo->handshaking)
+		kick_write(bo);
 	return bev;
-
-err:
-	bufferevent_free(bev);
-	return NULL;
 }
 
 struct bufferevent *
@@ -898,7 +911,7 @@ bufferevent_openssl_filter_new(struct event_base *base,
     int options)
 {
 	if (underlying == NULL)
-		return NULL;
+		return ssl_new_failed(NULL, ssl, options);
 	return ssl_new(base, underlying, -1, ssl, state, options);
 }
 
