@@ -349,6 +349,111 @@ transfer_both_ways(enum kind ck, enum kind sk, int options)
 	conn_close(&k);
 }
 
+/*
+ * The socket variant gathers several records per write(2).  With small
+ * socket buffers every batch is taken in parts; the data must arrive
+ * whole and in order, and an empty output must still mean that all of it
+ * is in the kernel: the sender's write callback sends close_notify and
+ * shuts its half at once (as evcat does), and the receiver must get
+ * everything, then a clean EOF.
+ */
+#define BATCH_TOTAL (2 * 1024 * 1024 + 777)
+
+static void
+shut_when_drained(struct bufferevent *bev, void *arg)
+{
+	struct end *e = arg;
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+
+	e->nwrite++;
+	if (e->echo || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	e->echo = 1; /* here: shut once */
+	SSL_shutdown(ssl);
+	ck_assert_int_eq(shutdown(bufferevent_getfd(bev), SHUT_WR), 0);
+}
+
+static void
+small_buffers(struct conn *k)
+{
+	int small = 4096;
+
+	ck_assert_int_eq(setsockopt(bufferevent_getfd(k->c.bev), SOL_SOCKET,
+	                     SO_SNDBUF, &small, sizeof(small)),
+	    0);
+	ck_assert_int_eq(setsockopt(bufferevent_getfd(k->s.bev), SOL_SOCKET,
+	                     SO_RCVBUF, &small, sizeof(small)),
+	    0);
+}
+
+START_TEST(batch_partial_writes)
+{
+	struct conn k = { 0 };
+	unsigned char *buf = malloc(BATCH_TOTAL);
+	size_t off, step;
+
+	ck_assert_ptr_nonnull(buf);
+	pattern(buf, BATCH_TOTAL, 3);
+	conn_open(&k, KIND_SOCKET, KIND_SOCKET, 0);
+	small_buffers(&k);
+	wait_connected(&k);
+	bufferevent_setcb(k.c.bev, end_readcb, shut_when_drained, end_eventcb,
+	    &k.c);
+	/* Writes of many sizes: whole records, a part of one, one large. */
+	for (off = 0, step = 1000; off < BATCH_TOTAL;) {
+		size_t n = step < BATCH_TOTAL - off ? step : BATCH_TOTAL - off;
+		ck_assert_int_eq(bufferevent_write(k.c.bev, buf + off, n), 0);
+		off += n;
+		step = step == 1000 ? 16384 : step == 16384 ? 300001 : 1000;
+	}
+	free(buf);
+	run_until(&k, &k.s);
+	ck_assert_int_eq(k.s.what, BEV_EVENT_EOF | BEV_EVENT_READING);
+	ck_assert(same_pattern(k.s.got, BATCH_TOTAL, 3));
+	ck_assert_int_eq(k.c.echo, 1);
+	ck_assert_int_eq(k.c.nevents, 0);
+	conn_close(&k);
+}
+END_TEST
+
+/*
+ * The receiver closes in the middle of a transfer: the sender, which only
+ * writes, reports a writing error (never hangs or reports success), and
+ * what arrived is a prefix of what was sent.
+ */
+START_TEST(batch_peer_closes)
+{
+	struct conn k = { 0 };
+	const size_t total = 8 * 1024 * 1024;
+	unsigned char *want = malloc(total);
+	size_t got;
+
+	ck_assert_ptr_nonnull(want);
+	pattern(want, total, 4);
+	conn_open(&k, KIND_SOCKET, KIND_SOCKET, 0);
+	small_buffers(&k);
+	wait_connected(&k);
+	bufferevent_disable(k.c.bev, EV_READ);
+	ck_assert_int_eq(bufferevent_write(k.c.bev, want, total), 0);
+	k.s.want = 200000;
+	run_until(&k, &k.s);
+	got = evbuffer_get_length(k.s.got);
+	ck_assert_uint_lt(got, total);
+	ck_assert_int_eq(memcmp(evbuffer_pullup(k.s.got, (ev_ssize_t)got), want,
+	                     got),
+	    0);
+	free(want);
+	bufferevent_free(k.s.bev);
+	k.s.bev = NULL;
+	run_until(&k, &k.c);
+	ck_assert_int_eq(k.c.nevents, 1);
+	ck_assert_int_eq(k.c.what, BEV_EVENT_ERROR | BEV_EVENT_WRITING);
+	ck_assert_uint_gt(evbuffer_get_length(bufferevent_get_output(k.c.bev)),
+	    0);
+	conn_close(&k);
+}
+END_TEST
+
 START_TEST(socket_transfer)
 {
 	transfer_both_ways(KIND_SOCKET, KIND_SOCKET, 0);
@@ -1410,6 +1515,8 @@ ssl_suite(void)
 	tcase_add_test(tc, not_tls);
 	tcase_add_test(tc, free_keeps_ssl);
 	tcase_add_test(tc, new_failure_frees_ssl);
+	tcase_add_test(tc, batch_partial_writes);
+	tcase_add_test(tc, batch_peer_closes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("shutdown");
