@@ -3,8 +3,9 @@
  * (event2/bufferevent_ssl.h), built into libevkit_openssl.a.
  *
  * One kind, two transports.  The socket variant runs the SSL straight on
- * the fd (OpenSSL's socket BIO, read-ahead on): ev_read and ev_write are
- * its own persistent events on the fd.  The filter variant gives the SSL
+ * the fd (OpenSSL's socket BIO reads, read-ahead on; our write BIO sends
+ * several records per write(2)): ev_read and ev_write are its own
+ * persistent events on the fd.  The filter variant gives the SSL
  * a BIO over another bufferevent's buffers and takes over that one's
  * callbacks; its ev_read and ev_write are the generic timeout timers.
  *
@@ -99,6 +100,23 @@ static const struct bufferevent_ops bufferevent_ops_openssl;
 static BIO_METHOD *bio_method, *wbio_method;
 static pthread_once_t bio_method_once = PTHREAD_ONCE_INIT;
 static int bio_create(BIO *b);
+
+/* What both BIOs answer alike. */
+static long
+bio_ctrl_common(BIO *b, int cmd, long num)
+{
+	switch (cmd) {
+	case BIO_CTRL_GET_CLOSE:
+		return BIO_get_shutdown(b);
+	case BIO_CTRL_SET_CLOSE:
+		BIO_set_shutdown(b, (int)num);
+		return 1;
+	case BIO_CTRL_DUP:
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 static void do_read(struct bufferevent_openssl *bo);
 static void do_write(struct bufferevent_openssl *bo, int cb_options);
@@ -403,15 +421,8 @@ wbio_ctrl(BIO *b, int cmd, long num, void *ptr)
 		if (ptr)
 			*(int *)ptr = (int)socket_fd(bo);
 		return (long)socket_fd(bo);
-	case BIO_CTRL_GET_CLOSE:
-		return BIO_get_shutdown(b);
-	case BIO_CTRL_SET_CLOSE:
-		BIO_set_shutdown(b, (int)num);
-		return 1;
-	case BIO_CTRL_DUP:
-		return 1;
 	default:
-		return 0;
+		return bio_ctrl_common(b, cmd, num);
 	}
 }
 
@@ -844,16 +855,10 @@ bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 		return bo == NULL || bo->underlying == NULL ||
 		    (bo->underlying_eof &&
 		        evbuffer_get_length(bo->underlying->input) == 0);
-	case BIO_CTRL_GET_CLOSE:
-		return BIO_get_shutdown(b);
-	case BIO_CTRL_SET_CLOSE:
-		BIO_set_shutdown(b, (int)num);
-		return 1;
 	case BIO_CTRL_FLUSH:
-	case BIO_CTRL_DUP:
 		return 1;
 	default:
-		return 0;
+		return bio_ctrl_common(b, cmd, num);
 	}
 }
 
