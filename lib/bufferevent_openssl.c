@@ -3,8 +3,9 @@
  * (event2/bufferevent_ssl.h), built into libevkit_openssl.a.
  *
  * One kind, two transports.  The socket variant runs the SSL straight on
- * the fd (OpenSSL's socket BIO, read-ahead on): ev_read and ev_write are
- * its own persistent events on the fd.  The filter variant gives the SSL
+ * the fd (OpenSSL's socket BIO reads, read-ahead on; our write BIO sends
+ * several records per write(2)): ev_read and ev_write are its own
+ * persistent events on the fd.  The filter variant gives the SSL
  * a BIO over another bufferevent's buffers and takes over that one's
  * callbacks; its ev_read and ev_write are the generic timeout timers.
  *
@@ -31,6 +32,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -54,6 +56,8 @@
 #define SSL_RECORD_PLAIN 16384
 /* Plaintext read per readiness before giving other events a turn. */
 #define SSL_READ_BURST (256 * 1024)
+/* Socket: the ciphertext gathered for one write(2), four whole records. */
+#define SSL_WBATCH (4 * (SSL_RECORD_PLAIN + 256))
 
 struct bufferevent_openssl {
 	struct bufferevent_private bev;
@@ -63,6 +67,12 @@ struct bufferevent_openssl {
 	BIO *bio;
 	SSL *ssl;
 	struct evbuffer_cb_entry *outbuf_cb;
+
+	/* Socket: our write BIO (the SSL owns it) and the ciphertext it
+	 * gathered, wbuf[woff..wlen), not yet taken by the socket. */
+	BIO *wbio;
+	unsigned char *wbuf;
+	size_t woff, wlen;
 
 	/* An SSL_write to repeat with at least this length (OpenSSL wants
 	 * a retried write to cover what it already took). */
@@ -78,12 +88,35 @@ struct bufferevent_openssl {
 	unsigned failed : 1;           /* an error reported: no more I/O */
 	unsigned underlying_eof : 1;   /* filter: EOF below */
 	unsigned in_write : 1;         /* do_write runs (no recursion) */
+	unsigned batching : 1;         /* wbio gathers instead of writing */
 
 	unsigned n_errors;
 	unsigned long errors[SSL_NUM_ERRORS];
 };
 
 static const struct bufferevent_ops bufferevent_ops_openssl;
+/* Our BIOs: the filter's over the underlying buffers, the socket's
+ * writer. */
+static BIO_METHOD *bio_method, *wbio_method;
+static pthread_once_t bio_method_once = PTHREAD_ONCE_INIT;
+static int bio_create(BIO *b);
+
+/* What both BIOs answer alike. */
+static long
+bio_ctrl_common(BIO *b, int cmd, long num)
+{
+	switch (cmd) {
+	case BIO_CTRL_GET_CLOSE:
+		return BIO_get_shutdown(b);
+	case BIO_CTRL_SET_CLOSE:
+		BIO_set_shutdown(b, (int)num);
+		return 1;
+	case BIO_CTRL_DUP:
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 static void do_read(struct bufferevent_openssl *bo);
 static void do_write(struct bufferevent_openssl *bo, int cb_options);
@@ -285,6 +318,115 @@ read_pending(struct bufferevent_openssl *bo)
 }
 
 /* ------------------------------------------------------------------ */
+/* Socket variant: the write BIO.                                      */
+
+/*
+ * OpenSSL hands its BIO each record as it is made: over a socket BIO,
+ * one write(2) per 16 KiB.  Ours gathers the records of one do_write()
+ * batch (bo->batching) and sends SSL_WBATCH at a time; outside a batch
+ * it writes straight through, after what it gathered, as the socket BIO
+ * does.  The SSL_write that empties the output is never batched: an
+ * empty output still means that the ciphertext is in the kernel, so a
+ * program may SSL_shutdown() then shutdown(2) at once (evcat does).
+ * Reading stays on OpenSSL's socket BIO.
+ */
+
+/* Sends what is gathered: 1 all of it, 0 the socket is full, -1 error. */
+static int
+wbuf_flush(struct bufferevent_openssl *bo)
+{
+	while (bo->woff < bo->wlen) {
+		ssize_t n = write(socket_fd(bo), bo->wbuf + bo->woff,
+		    bo->wlen - bo->woff);
+		if (n < 0)
+			return EVUTIL_ERR_RW_RETRIABLE(errno) ? 0 : -1;
+		bo->woff += (size_t)n;
+	}
+	bo->woff = bo->wlen = 0;
+	return 1;
+}
+
+/* Gathers what fits; sends the batch first when it is full. */
+static int
+wbio_gather(BIO *b, struct bufferevent_openssl *bo, const char *in, size_t n)
+{
+	if (bo->wbuf == NULL && (bo->wbuf = mm_malloc(SSL_WBATCH)) == NULL)
+		return -1;
+	if (SSL_WBATCH - bo->wlen < n) {
+		int f = wbuf_flush(bo);
+		if (f < 0)
+			return -1;
+		if (f == 0 && bo->woff > 0) {
+			memmove(bo->wbuf, bo->wbuf + bo->woff,
+			    bo->wlen - bo->woff);
+			bo->wlen -= bo->woff;
+			bo->woff = 0;
+		}
+	}
+	if (bo->wlen == SSL_WBATCH) {
+		BIO_set_retry_write(b);
+		return -1;
+	}
+	if (n > SSL_WBATCH - bo->wlen)
+		n = SSL_WBATCH - bo->wlen;
+	memcpy(bo->wbuf + bo->wlen, in, n);
+	bo->wlen += n;
+	return (int)n;
+}
+
+static int
+wbio_write(BIO *b, const char *in, int inl)
+{
+	struct bufferevent_openssl *bo = BIO_get_data(b);
+	ssize_t n;
+	int f;
+
+	BIO_clear_retry_flags(b);
+	if (bo == NULL || inl < 0)
+		return -1;
+	if (bo->batching)
+		return wbio_gather(b, bo, in, (size_t)inl);
+	if ((f = wbuf_flush(bo)) <= 0) {
+		if (f == 0)
+			BIO_set_retry_write(b);
+		return -1;
+	}
+	if ((n = write(socket_fd(bo), in, (size_t)inl)) < 0) {
+		if (EVUTIL_ERR_RW_RETRIABLE(errno))
+			BIO_set_retry_write(b);
+		return -1;
+	}
+	return (int)n;
+}
+
+static long
+wbio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct bufferevent_openssl *bo = BIO_get_data(b);
+	int f;
+
+	switch (cmd) {
+	case BIO_CTRL_FLUSH:
+		BIO_clear_retry_flags(b);
+		if (bo == NULL || (f = wbuf_flush(bo)) > 0)
+			return 1;
+		if (f == 0)
+			BIO_set_retry_write(b);
+		return 0;
+	case BIO_CTRL_WPENDING:
+		return bo ? (long)(bo->wlen - bo->woff) : 0;
+	case BIO_C_GET_FD:
+		if (bo == NULL)
+			return -1;
+		if (ptr)
+			*(int *)ptr = (int)socket_fd(bo);
+		return (long)socket_fd(bo);
+	default:
+		return bio_ctrl_common(b, cmd, num);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Handshake, reading, writing.                                        */
 
 static void
@@ -429,7 +571,7 @@ do_write(struct bufferevent_openssl *bo, int cb_options)
 	struct bufferevent_private *p = &bo->bev;
 	struct evbuffer *output = bev->output;
 	size_t total = 0;
-	int r = 1, err = SSL_ERROR_NONE, sys_errno;
+	int r = 1, err = SSL_ERROR_NONE, sys_errno, full = 0;
 	short what;
 
 	if (bo->handshaking || bo->failed || bo->in_write)
@@ -458,6 +600,13 @@ do_write(struct bufferevent_openssl *bo, int cb_options)
 			chunk = (size_t)max;
 		if (chunk < bo->retry_len)
 			chunk = bo->retry_len <= len ? bo->retry_len : len;
+		/* The last record of the output goes out on its own (see
+		 * the write BIO), the others are gathered. */
+		if (chunk == len && chunk > SSL_RECORD_PLAIN &&
+		    bo->retry_len == 0 && bo->wbio)
+			chunk = len -
+			    (len % SSL_RECORD_PLAIN ? len % SSL_RECORD_PLAIN
+			                            : SSL_RECORD_PLAIN);
 		if ((data = evbuffer_pullup(output, (ev_ssize_t)chunk)) ==
 		    NULL) {
 			r = -1;
@@ -467,7 +616,9 @@ do_write(struct bufferevent_openssl *bo, int cb_options)
 		}
 		ERR_clear_error();
 		errno = 0;
+		bo->batching = bo->wbio != NULL && chunk < len;
 		r = SSL_write_ex(bo->ssl, data, chunk, &n);
+		bo->batching = 0;
 		if (r <= 0) {
 			bo->retry_len = chunk;
 			err = SSL_get_error(bo->ssl, r);
@@ -478,6 +629,19 @@ do_write(struct bufferevent_openssl *bo, int cb_options)
 		total += n;
 		bufferevent_decrement_write_buckets_(p, (ev_ssize_t)n);
 	}
+	/* What the batch gathered, unless the connection failed. */
+	if (bo->woff < bo->wlen &&
+	    (r > 0 || err == SSL_ERROR_WANT_WRITE ||
+	        err == SSL_ERROR_WANT_READ)) {
+		int f = wbuf_flush(bo);
+		if (f < 0) {
+			r = -1;
+			err = SSL_ERROR_SYSCALL;
+		}
+		full = f == 0;
+	}
+	if (full)
+		bo->write_blocked = 1;
 	if (r <= 0) {
 		switch (err) {
 		case SSL_ERROR_WANT_WRITE:
@@ -606,10 +770,19 @@ sock_setfd(struct bufferevent_openssl *bo, evutil_socket_t fd)
 	event_del(&bev->ev_write);
 	assign_socket_events(bo, fd);
 	if (fd >= 0) {
-		if (SSL_set_fd(bo->ssl, (int)fd) != 1) {
+		/* OpenSSL's socket BIO reads, ours writes. */
+		BIO *w = BIO_new(wbio_method);
+		if (w == NULL || SSL_set_rfd(bo->ssl, (int)fd) != 1) {
+			BIO_free(w);
 			save_errors(bo);
 			return -1;
 		}
+		if (bo->wbio)
+			BIO_set_data(bo->wbio, NULL);
+		BIO_set_data(w, bo);
+		SSL_set0_wbio(bo->ssl, w);
+		bo->wbio = w;
+		bo->woff = bo->wlen = 0;
 		/* A whole buffer per read syscall, not a header then a
 		 * body.  (A larger buffer, four records, saved reads but
 		 * cost more CPU in allocations: measured, left out.) */
@@ -682,16 +855,10 @@ bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 		return bo == NULL || bo->underlying == NULL ||
 		    (bo->underlying_eof &&
 		        evbuffer_get_length(bo->underlying->input) == 0);
-	case BIO_CTRL_GET_CLOSE:
-		return BIO_get_shutdown(b);
-	case BIO_CTRL_SET_CLOSE:
-		BIO_set_shutdown(b, (int)num);
-		return 1;
 	case BIO_CTRL_FLUSH:
-	case BIO_CTRL_DUP:
 		return 1;
 	default:
-		return 0;
+		return bio_ctrl_common(b, cmd, num);
 	}
 }
 
@@ -703,22 +870,29 @@ bio_create(BIO *b)
 	return 1;
 }
 
-static BIO_METHOD *bio_method;
-static pthread_once_t bio_method_once = PTHREAD_ONCE_INIT;
-
 static void
 bio_method_init(void)
 {
 	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
 	    "evkit bufferevent");
+	BIO_METHOD *w = BIO_meth_new(BIO_get_new_index() |
+	        BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+	    "evkit socket writer");
 
-	if (m == NULL)
+	if (m == NULL || w == NULL) {
+		BIO_meth_free(m);
+		BIO_meth_free(w);
 		return;
+	}
 	BIO_meth_set_write(m, bio_write);
 	BIO_meth_set_read(m, bio_read);
 	BIO_meth_set_ctrl(m, bio_ctrl);
 	BIO_meth_set_create(m, bio_create);
+	BIO_meth_set_write(w, wbio_write);
+	BIO_meth_set_ctrl(w, wbio_ctrl);
+	BIO_meth_set_create(w, bio_create);
 	bio_method = m;
+	wbio_method = w;
 }
 
 /* The transport can be read: the step that waits for it. */
@@ -816,6 +990,24 @@ filt_eventcb(struct bufferevent *u, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* Creation.                                                           */
 
+/*
+ * A failed constructor frees the SSL when BEV_OPT_CLOSE_ON_FREE is set
+ * and leaves it to the caller otherwise, on every path (libevent 2.1's
+ * rule); the fd and the underlying bufferevent stay the caller's.
+ */
+static struct bufferevent *
+ssl_new_failed(struct bufferevent_openssl *bo, SSL *ssl, int options)
+{
+	if (bo != NULL) {
+		/* Its destructor must free neither the SSL nor the fd. */
+		bo->bev.options &= ~BEV_OPT_CLOSE_ON_FREE;
+		bufferevent_free(downcast(bo));
+	}
+	if (ssl != NULL && (options & BEV_OPT_CLOSE_ON_FREE))
+		SSL_free(ssl);
+	return NULL;
+}
+
 static struct bufferevent *
 ssl_new(struct event_base *base, struct bufferevent *underlying,
     evutil_socket_t fd, SSL *ssl, enum bufferevent_ssl_state state, int options)
@@ -824,23 +1016,21 @@ ssl_new(struct event_base *base, struct bufferevent *underlying,
 	struct bufferevent *bev;
 
 	if (ssl == NULL || base == NULL)
-		return NULL;
+		return ssl_new_failed(NULL, ssl, options);
 	if (state != BUFFEREVENT_SSL_OPEN &&
 	    state != BUFFEREVENT_SSL_CONNECTING &&
 	    state != BUFFEREVENT_SSL_ACCEPTING)
-		return NULL;
-	if (underlying) {
-		(void)pthread_once(&bio_method_once, bio_method_init);
-		if (bio_method == NULL)
-			return NULL;
-	}
+		return ssl_new_failed(NULL, ssl, options);
+	(void)pthread_once(&bio_method_once, bio_method_init);
+	if (bio_method == NULL)
+		return ssl_new_failed(NULL, ssl, options);
 	if ((bo = mm_calloc(1, sizeof(*bo))) == NULL)
-		return NULL;
+		return ssl_new_failed(NULL, ssl, options);
 	/* A filter shares its underlying bufferevent's lock (below). */
 	if (bufferevent_init_common_(&bo->bev, base, &bufferevent_ops_openssl,
 	        underlying ? options & ~BEV_OPT_THREADSAFE : options) < 0) {
 		mm_free(bo);
-		return NULL;
+		return ssl_new_failed(NULL, ssl, options);
 	}
 	bev = downcast(bo);
 	bo->ssl = ssl;
@@ -850,9 +1040,11 @@ ssl_new(struct event_base *base, struct bufferevent *underlying,
 		assign_socket_events(bo, -1);
 	if ((bo->outbuf_cb = evbuffer_add_cb(bev->output, outbuf_cb, bo)) ==
 	    NULL)
-		goto err;
+		return ssl_new_failed(bo, ssl, options);
 	if (underlying && (bo->bio = BIO_new(bio_method)) == NULL)
-		goto err;
+		return ssl_new_failed(bo, ssl, options);
+	if (!underlying && fd >= 0 && sock_setfd(bo, fd) < 0)
+		return ssl_new_failed(bo, ssl, options);
 
 	/* Nothing fails from here on. */
 	SSL_set_mode(ssl,
@@ -877,19 +1069,12 @@ ssl_new(struct event_base *base, struct bufferevent *underlying,
 		    filt_eventcb, bo);
 		bufferevent_incref_(underlying);
 		bufferevent_enable(underlying, EV_READ | EV_WRITE);
-		update_events(bo, 0);
-		if (bo->handshaking)
-			kick_write(bo);
-	} else if (fd >= 0 && sock_setfd(bo, fd) < 0) {
-		/* The SSL cannot take the fd; leave both to the caller. */
-		bufferevent_free(bev);
-		return NULL;
 	}
+	/* Now that the handshake state is known. */
+	update_events(bo, 0);
+	if (underlying && bo->handshaking)
+		kick_write(bo);
 	return bev;
-
-err:
-	bufferevent_free(bev);
-	return NULL;
 }
 
 struct bufferevent *
@@ -898,7 +1083,7 @@ bufferevent_openssl_filter_new(struct event_base *base,
     int options)
 {
 	if (underlying == NULL)
-		return NULL;
+		return ssl_new_failed(NULL, ssl, options);
 	return ssl_new(base, underlying, -1, ssl, state, options);
 }
 
@@ -1069,6 +1254,16 @@ be_ssl_destruct(struct bufferevent *bev)
 	/* The SSL may outlive us: its BIO must not reach back. */
 	if (bo->bio)
 		BIO_set_data(bo->bio, NULL);
+	if (bo->wbio) {
+		BIO_set_data(bo->wbio, NULL);
+		/* Left to the caller: writing as SSL_set_fd() would. */
+		if (!(bo->bev.options & BEV_OPT_CLOSE_ON_FREE) && fd >= 0) {
+			BIO *sb = BIO_new_socket((int)fd, BIO_NOCLOSE);
+			if (sb)
+				SSL_set0_wbio(bo->ssl, sb);
+		}
+	}
+	mm_free(bo->wbuf);
 	if (bo->bev.options & BEV_OPT_CLOSE_ON_FREE) {
 		SSL_free(bo->ssl);
 		if (bo->underlying == NULL && fd >= 0)

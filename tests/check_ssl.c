@@ -349,6 +349,111 @@ transfer_both_ways(enum kind ck, enum kind sk, int options)
 	conn_close(&k);
 }
 
+/*
+ * The socket variant gathers several records per write(2).  With small
+ * socket buffers every batch is taken in parts; the data must arrive
+ * whole and in order, and an empty output must still mean that all of it
+ * is in the kernel: the sender's write callback sends close_notify and
+ * shuts its half at once (as evcat does), and the receiver must get
+ * everything, then a clean EOF.
+ */
+#define BATCH_TOTAL (2 * 1024 * 1024 + 777)
+
+static void
+shut_when_drained(struct bufferevent *bev, void *arg)
+{
+	struct end *e = arg;
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+
+	e->nwrite++;
+	if (e->echo || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	e->echo = 1; /* here: shut once */
+	SSL_shutdown(ssl);
+	ck_assert_int_eq(shutdown(bufferevent_getfd(bev), SHUT_WR), 0);
+}
+
+static void
+small_buffers(struct conn *k)
+{
+	int small = 4096;
+
+	ck_assert_int_eq(setsockopt(bufferevent_getfd(k->c.bev), SOL_SOCKET,
+	                     SO_SNDBUF, &small, sizeof(small)),
+	    0);
+	ck_assert_int_eq(setsockopt(bufferevent_getfd(k->s.bev), SOL_SOCKET,
+	                     SO_RCVBUF, &small, sizeof(small)),
+	    0);
+}
+
+START_TEST(batch_partial_writes)
+{
+	struct conn k = { 0 };
+	unsigned char *buf = malloc(BATCH_TOTAL);
+	size_t off, step;
+
+	ck_assert_ptr_nonnull(buf);
+	pattern(buf, BATCH_TOTAL, 3);
+	conn_open(&k, KIND_SOCKET, KIND_SOCKET, 0);
+	small_buffers(&k);
+	wait_connected(&k);
+	bufferevent_setcb(k.c.bev, end_readcb, shut_when_drained, end_eventcb,
+	    &k.c);
+	/* Writes of many sizes: whole records, a part of one, one large. */
+	for (off = 0, step = 1000; off < BATCH_TOTAL;) {
+		size_t n = step < BATCH_TOTAL - off ? step : BATCH_TOTAL - off;
+		ck_assert_int_eq(bufferevent_write(k.c.bev, buf + off, n), 0);
+		off += n;
+		step = step == 1000 ? 16384 : step == 16384 ? 300001 : 1000;
+	}
+	free(buf);
+	run_until(&k, &k.s);
+	ck_assert_int_eq(k.s.what, BEV_EVENT_EOF | BEV_EVENT_READING);
+	ck_assert(same_pattern(k.s.got, BATCH_TOTAL, 3));
+	ck_assert_int_eq(k.c.echo, 1);
+	ck_assert_int_eq(k.c.nevents, 0);
+	conn_close(&k);
+}
+END_TEST
+
+/*
+ * The receiver closes in the middle of a transfer: the sender, which only
+ * writes, reports a writing error (never hangs or reports success), and
+ * what arrived is a prefix of what was sent.
+ */
+START_TEST(batch_peer_closes)
+{
+	struct conn k = { 0 };
+	const size_t total = 8 * 1024 * 1024;
+	unsigned char *want = malloc(total);
+	size_t got;
+
+	ck_assert_ptr_nonnull(want);
+	pattern(want, total, 4);
+	conn_open(&k, KIND_SOCKET, KIND_SOCKET, 0);
+	small_buffers(&k);
+	wait_connected(&k);
+	bufferevent_disable(k.c.bev, EV_READ);
+	ck_assert_int_eq(bufferevent_write(k.c.bev, want, total), 0);
+	k.s.want = 200000;
+	run_until(&k, &k.s);
+	got = evbuffer_get_length(k.s.got);
+	ck_assert_uint_lt(got, total);
+	ck_assert_int_eq(memcmp(evbuffer_pullup(k.s.got, (ev_ssize_t)got), want,
+	                     got),
+	    0);
+	free(want);
+	bufferevent_free(k.s.bev);
+	k.s.bev = NULL;
+	run_until(&k, &k.c);
+	ck_assert_int_eq(k.c.nevents, 1);
+	ck_assert_int_eq(k.c.what, BEV_EVENT_ERROR | BEV_EVENT_WRITING);
+	ck_assert_uint_gt(evbuffer_get_length(bufferevent_get_output(k.c.bev)),
+	    0);
+	conn_close(&k);
+}
+END_TEST
+
 START_TEST(socket_transfer)
 {
 	transfer_both_ways(KIND_SOCKET, KIND_SOCKET, 0);
@@ -913,6 +1018,151 @@ START_TEST(free_keeps_ssl)
 }
 END_TEST
 
+/*
+ * A failed constructor frees the SSL with BEV_OPT_CLOSE_ON_FREE and only
+ * then, whatever failed (libevent 2.1's rule); the socket and the
+ * underlying bufferevent stay the caller's.  SSL frees are counted by an
+ * ex_data free callback.
+ */
+static int ssl_frees;
+static int fail_countdown; /* the Nth allocation from now fails; 0: none */
+
+static void
+count_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	(void)parent, (void)ptr, (void)ad, (void)idx, (void)argl, (void)argp;
+	ssl_frees++;
+}
+
+static void *
+failing_malloc(size_t sz)
+{
+	if (fail_countdown > 0 && --fail_countdown == 0)
+		return NULL;
+	return malloc(sz);
+}
+
+static void *
+failing_realloc(void *p, size_t sz)
+{
+	if (fail_countdown > 0 && --fail_countdown == 0)
+		return NULL;
+	return realloc(p, sz);
+}
+
+/* Makes one bufferevent of kind (0 socket, 1 filter) with the Nth
+ * allocation failing (0: none); checks who freed what when it failed.
+ * 1 when it was made. */
+static int
+try_new(struct event_base *base, SSL_CTX *ctx, int idx, int kind, int state,
+    int options, int nth)
+{
+	evutil_socket_t pair[2];
+	struct bufferevent *under = NULL, *bev;
+	SSL *ssl = SSL_new(ctx);
+
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert_int_eq(SSL_set_ex_data(ssl, idx, ssl), 1);
+	evkit_socketpair(pair);
+	if (kind == 1) {
+		under = bufferevent_socket_new(base, pair[0], 0);
+		ck_assert_ptr_nonnull(under);
+	}
+	ssl_frees = 0;
+	fail_countdown = nth;
+	if (kind == 1)
+		bev = bufferevent_openssl_filter_new(base, under, ssl,
+		    (enum bufferevent_ssl_state)state, options);
+	else
+		bev = bufferevent_openssl_socket_new(base, pair[0], ssl,
+		    (enum bufferevent_ssl_state)state, options);
+	fail_countdown = 0;
+	if (bev != NULL) {
+		ck_assert_int_eq(ssl_frees, 0);
+		bufferevent_free(bev);
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		ck_assert_int_eq(ssl_frees,
+		    (options & BEV_OPT_CLOSE_ON_FREE) ? 1 : 0);
+		if (!(options & BEV_OPT_CLOSE_ON_FREE))
+			SSL_free(ssl);
+		if (kind == 1 && !(options & BEV_OPT_CLOSE_ON_FREE))
+			bufferevent_free(under);
+		if (kind == 1 || !(options & BEV_OPT_CLOSE_ON_FREE))
+			close(pair[0]);
+		close(pair[1]);
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		return 1;
+	}
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	if (options & BEV_OPT_CLOSE_ON_FREE) {
+		ck_assert_msg(ssl_frees == 1,
+		    "kind %d nth %d: SSL freed %d times", kind, nth, ssl_frees);
+	} else {
+		ck_assert_msg(ssl_frees == 0, "kind %d nth %d: SSL freed", kind,
+		    nth);
+		SSL_free(ssl);
+		ck_assert_int_eq(ssl_frees, 1);
+	}
+	/* The socket and the bufferevent below are still the caller's. */
+	ck_assert_int_eq(write(pair[0], "x", 1), 1);
+	if (kind == 1) {
+		ck_assert_int_eq(bufferevent_write(under, "y", 1), 0);
+		bufferevent_free(under);
+	}
+	close(pair[0]);
+	close(pair[1]);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	return 0;
+}
+
+START_TEST(new_failure_frees_ssl)
+{
+	struct event_base *base = evkit_new_base();
+	SSL_CTX *ctx = client_ctx(0, 0);
+	int idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, count_ssl_free);
+	int kind, opt;
+
+	ck_assert_int_ge(idx, 0);
+	for (kind = 0; kind < 2; kind++) {
+		for (opt = 0; opt < 2; opt++) {
+			int options = opt ? BEV_OPT_CLOSE_ON_FREE : 0;
+			/* A state that does not exist. */
+			ck_assert_int_eq(try_new(base, ctx, idx, kind, 7,
+			                     options, 0),
+			    0);
+#ifndef EVKIT_REFERENCE
+			/* Each allocation of the constructor failing in
+			 * turn, until it succeeds. */
+			int nth;
+			event_set_mem_functions(failing_malloc, failing_realloc,
+			    free);
+			for (nth = 1; nth < 100; nth++) {
+				if (try_new(base, ctx, idx, kind,
+				        BUFFEREVENT_SSL_CONNECTING, options,
+				        nth))
+					break;
+			}
+			event_set_mem_functions(NULL, NULL, NULL);
+			ck_assert_int_gt(nth, 1);
+			ck_assert_int_lt(nth, 100);
+#endif
+		}
+	}
+	/* A filter without a bufferevent below. */
+	{
+		SSL *ssl = SSL_new(ctx);
+		ck_assert_int_eq(SSL_set_ex_data(ssl, idx, ssl), 1);
+		ssl_frees = 0;
+		ck_assert_ptr_null(bufferevent_openssl_filter_new(base, NULL,
+		    ssl, BUFFEREVENT_SSL_OPEN, BEV_OPT_CLOSE_ON_FREE));
+		ck_assert_int_eq(ssl_frees, 1);
+	}
+	SSL_CTX_free(ctx);
+	evkit_free_base(base);
+}
+END_TEST
+
 /* Threadsafe bufferevents with pthread locks. */
 START_TEST(threadsafe)
 {
@@ -1264,6 +1514,9 @@ ssl_suite(void)
 	tcase_add_test(tc, read_timeout);
 	tcase_add_test(tc, not_tls);
 	tcase_add_test(tc, free_keeps_ssl);
+	tcase_add_test(tc, new_failure_frees_ssl);
+	tcase_add_test(tc, batch_partial_writes);
+	tcase_add_test(tc, batch_peer_closes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("shutdown");

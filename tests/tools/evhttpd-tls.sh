@@ -68,6 +68,12 @@ startup_error 2 --tls-key "$pki/good.key"
 startup_error 1 --tls-cert "$pki/none.pem" --tls-key "$pki/good.key"
 startup_error 1 --tls-cert "$pki/good.pem" --tls-key "$pki/none.key"
 startup_error 1 --tls-cert "$pki/good.pem" --tls-key "$pki/good2.key"
+# Said as such, not as OpenSSL's "key values mismatch".
+if grep -q 'good2.key does not match certificate' "$tmp/start.err"; then
+	ok "a key of another certificate is named as such"
+else
+	fail "mismatched key: $(head -n 1 "$tmp/start.err")"
+fi
 startup_error 1 --tls-cert "$pki/good.key" --tls-key "$pki/good.key"
 
 for m in $METHODS; do

@@ -185,24 +185,49 @@ out:
 }
 
 static int
+is_mismatch(unsigned long e)
+{
+	return (ERR_GET_LIB(e) == ERR_LIB_X509 &&
+	           ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH) ||
+	    (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	        ERR_GET_REASON(e) == SSL_R_PRIVATE_KEY_MISMATCH);
+}
+
+/* Whether the error queue (left as it is) says a key is not the
+ * certificate's; SSL_CTX_check_private_key may fail with none. */
+static int
+key_mismatch(int checked)
+{
+	unsigned long first = ERR_peek_error();
+
+	if (first == 0)
+		return checked;
+	return is_mismatch(first) || is_mismatch(ERR_peek_last_error());
+}
+
+static int
 load_cert_key(SSL_CTX *ctx, const struct tls_opts *o, char *err, size_t errsize)
 {
 	const char *key = o->key_file ? o->key_file : o->cert_file;
+	int loaded;
 
 	if (SSL_CTX_use_certificate_chain_file(ctx, o->cert_file) != 1) {
 		say(err, errsize, "cannot load certificate %s: %s",
 		    o->cert_file, ossl_reason());
 		return -1;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-		say(err, errsize, "cannot load private key %s: %s", key,
-		    ossl_reason());
-		return -1;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		say(err, errsize,
-		    "private key %s does not match certificate %s", key,
-		    o->cert_file);
+	/* OpenSSL checks the key against the certificate already loaded
+	 * while loading it: a mismatch fails this call, with
+	 * "key values mismatch" in the queue. */
+	loaded = SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1;
+	if (!loaded || SSL_CTX_check_private_key(ctx) != 1) {
+		if (key_mismatch(loaded))
+			say(err, errsize,
+			    "private key %s does not match certificate %s", key,
+			    o->cert_file);
+		else
+			say(err, errsize, "cannot load private key %s: %s", key,
+			    ossl_reason());
 		ERR_clear_error();
 		return -1;
 	}

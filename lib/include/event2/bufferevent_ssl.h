@@ -23,6 +23,11 @@
  *                        shutdown while they are not allowed; the OpenSSL
  *                        error codes are read with
  *                        bufferevent_get_openssl_error().
+ *
+ * When a constructor fails (it returns NULL), the SSL object has been freed
+ * if BEV_OPT_CLOSE_ON_FREE was given, and is still the caller's otherwise,
+ * whatever the cause (as in libevent 2.1).  The socket and the underlying
+ * bufferevent are always left to the caller.
  */
 #ifndef EVENT2_BUFFEREVENT_SSL_H_INCLUDED_
 #define EVENT2_BUFFEREVENT_SSL_H_INCLUDED_
@@ -54,7 +59,8 @@ enum bufferevent_ssl_state {
 /*
  * TLS over another bufferevent, `underlying', which must use the same base.
  * With BEV_OPT_CLOSE_ON_FREE, freeing the new bufferevent frees the
- * underlying one and the SSL object.  Returns NULL on failure.
+ * underlying one and the SSL object.  Returns NULL on failure (see above
+ * for who frees the SSL then).
  */
 EVENT2_EXPORT_SYMBOL
 struct bufferevent *bufferevent_openssl_filter_new(struct event_base *base,
@@ -65,7 +71,7 @@ struct bufferevent *bufferevent_openssl_filter_new(struct event_base *base,
  * TLS over the socket fd, which may be -1 when bufferevent_socket_connect()
  * (or _connect_hostname) is to make it.  With BEV_OPT_CLOSE_ON_FREE,
  * freeing the bufferevent closes the socket and frees the SSL object.
- * Returns NULL on failure.
+ * Returns NULL on failure (see above for who frees the SSL then).
  */
 EVENT2_EXPORT_SYMBOL
 struct bufferevent *bufferevent_openssl_socket_new(struct event_base *base,
