@@ -230,8 +230,15 @@ socket_fd(struct bufferevent_openssl *bo)
 static void
 set_event(struct event *ev, int on, const struct timeval *tv)
 {
-	/* Added, not merely active (a kick activates without adding). */
-	int pending = (ev->ev_flags & EVLIST_INSERTED) != 0;
+	struct event_base *base = ev->ev_base;
+	int pending;
+
+	/* Added, not merely active (a kick activates without adding).  The
+	 * loop thread changes ev_flags under the base's lock while another
+	 * thread may be writing here. */
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	pending = (ev->ev_flags & EVLIST_INSERTED) != 0;
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
 
 	if (on && !pending)
 		(void)bufferevent_add_event_(ev, tv);
