@@ -20,7 +20,8 @@ export TSAN_OPTIONS CK_TIMEOUT_MULTIPLIER
 
 # suite[/case]: the cases that use threads.
 selections="thread loop/threaded signal buffer/locking bufferevent/threads
-listener/listener_thread reuse/threads dns/threads"
+listener/listener_thread reuse/threads dns/threads
+ssl/threads"
 
 out=$(mktemp "${TMPDIR:-/tmp}/evkit-tsan.XXXXXX") || exit 99
 trap 'rm -f "$out"' EXIT
