@@ -154,9 +154,8 @@ evhttpd_tls_bufferevent(struct event_base *base)
 	pthread_mutex_unlock(&ctx_lock);
 	if (ssl == NULL)
 		return NULL;
-	/* Not freed on failure (out of memory only): the TLS bufferevent
-	 * frees it on some failure paths, so freeing it here could be a
-	 * double free; a leak is the lesser harm. */
+	/* With BEV_OPT_CLOSE_ON_FREE a failed constructor frees the SSL
+	 * itself (bufferevent_ssl.h), so nothing is left to free here. */
 	bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	return bev;
