@@ -682,22 +682,6 @@ END_TEST
 /* Flow control.                                                       */
 
 #ifndef EVKIT_REFERENCE
-/* Notes the largest input, takes all of it. */
-static void
-max_input_readcb(struct bufferevent *bev, void *arg)
-{
-	struct end *e = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t len = evbuffer_get_length(in);
-
-	e->nread++;
-	if (len > e->max_input)
-		e->max_input = len;
-	evbuffer_add_buffer(e->got, in);
-	if (evbuffer_get_length(e->got) >= e->want)
-		e->done = 1;
-}
-
 /*
  * A slow reader behind a read high watermark: the input never holds more
  * than the mark, and the whole transfer arrives although the sender has
@@ -712,7 +696,7 @@ watermark_case(enum kind sk)
 	conn_open(&k, KIND_SOCKET, sk, 0);
 	wait_connected(&k);
 	bufferevent_setwatermark(k.s.bev, EV_READ, 0, 4096);
-	bufferevent_setcb(k.s.bev, max_input_readcb, NULL, end_eventcb, &k.s);
+	bufferevent_setcb(k.s.bev, end_readcb, NULL, end_eventcb, &k.s);
 	k.s.want = 200000;
 	send_pattern(&k.c, 200000, 3);
 	run_until(&k, &k.s);
