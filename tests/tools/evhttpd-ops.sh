@@ -20,11 +20,7 @@ for m in $METHODS; do
 	mv "$tmp/log.$m" "$tmp/log.$m.1"
 	kill -HUP "$(server_pid)"
 	wait_for "$tmp/log.$m" '^$' 2>/dev/null
-	i=0
-	while [ ! -e "$tmp/log.$m" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	poll_until 50 test -e "$tmp/log.$m"
 	curl -s --max-time 5 -o /dev/null "$base/hello.txt?two"
 	wait_for "$tmp/log.$m" 'two' && ! grep -q two "$tmp/log.$m.1" &&
 	    grep -q one "$tmp/log.$m.1" && ok "$m: SIGHUP reopens the log" ||
@@ -74,11 +70,7 @@ for m in $METHODS; do
 	fi
 	if [ -n "$dpid" ]; then
 		kill "$dpid"
-		i=0
-		while kill -0 "$dpid" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
+		poll_until 50 sh -c "! kill -0 $dpid 2>/dev/null"
 		[ ! -e "$tmp/pid" ] && ok "$m: pidfile removed at exit" ||
 		    fail "$m: pidfile left behind"
 	fi
