@@ -386,29 +386,27 @@ epoll_dealloc(struct event_base *base)
 }
 
 const struct eventop epollops = {
-	"epoll",
-	epoll_init,
-	epoll_change,
-	epoll_dispatch,
-	epoll_dealloc,
-	1, /* the epoll fd is shared with a forked child: make a new one */
-	EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE,
-	0,
-	-1,
-	0,
+	.name = "epoll",
+	.init = epoll_init,
+	.change = epoll_change,
+	.dispatch = epoll_dispatch,
+	.dealloc = epoll_dealloc,
+	/* The epoll fd is shared with a forked child: make a new one. */
+	.need_reinit = 1,
+	.features = EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE,
+	.max_fd = -1,
 };
 
 const struct eventop epollops_changelist = {
-	"epoll (with changelist)",
-	epoll_init,
-	epoll_change,
-	epoll_dispatch,
-	epoll_dealloc,
-	1,
-	EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE,
-	0,
-	-1,
-	1,
+	.name = "epoll (with changelist)",
+	.init = epoll_init,
+	.change = epoll_change,
+	.dispatch = epoll_dispatch,
+	.dealloc = epoll_dealloc,
+	.need_reinit = 1,
+	.features = EV_FEATURE_ET | EV_FEATURE_O1 | EV_FEATURE_EARLY_CLOSE,
+	.max_fd = -1,
+	.defer_all = 1,
 };
 
 #endif /* HAVE_SYS_EPOLL_H */

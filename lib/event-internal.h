@@ -38,27 +38,49 @@ enum ev_closure_kind {
 };
 
 /*
- * A backend.  change() is told the interest the kernel has now and the one
- * wanted (EV_READ|EV_WRITE|EV_CLOSED|EV_ET); the fd map works out both, so
- * a backend keeps no per-fd table of its own.  fdinfo points at
- * fdinfo_len bytes the map keeps per fd for the backend.
+ * A backend, written with designated initializers (fields left out are 0).
+ *
+ * change() is told the interest the kernel has now and the one wanted
+ * (EV_READ|EV_WRITE|EV_CLOSED|EV_ET; mask `old` with EVMAP_IO_BITS, see
+ * EVMAP_MAYBE_NEW_FILE in evmap-internal.h); fdinfo points at the one int
+ * the fd map keeps per fd for the backend (-1 until the backend sets it).
+ * It is called with the base locked, from the loop's thread or, for a
+ * delete, from another thread (the program may close the fd as soon as
+ * event_del returns there).
+ *
+ * dispatch() waits at most tv (NULL: forever) with the lock released
+ * around the wait, then activates ready fds through evmap_ready_begin_/
+ * evmap_io_ready_/evmap_ready_end_; it may call evmap_reinit_ or
+ * evmap_flush_changes_.
  */
 struct eventop {
 	const char *name;
 	void *(*init)(struct event_base *base);
 	int (*change)(struct event_base *base, evutil_socket_t fd, short old,
 	    short wanted, void *fdinfo);
-	/* Wait at most tv (NULL: forever) and activate what is ready. */
 	int (*dispatch)(struct event_base *base, struct timeval *tv);
 	void (*dealloc)(struct event_base *base);
+	/*
+	 * Optional: called with the lock held when event_base_loop (or ae's
+	 * single pass) returns.  A backend that queues changes of its own
+	 * passes them to the kernel here when they must not wait for the
+	 * next loop (io_uring: removals, whose polls keep files open).
+	 */
+	void (*leave)(struct event_base *base);
 	/* 1 when a forked child must make a new kernel object. */
 	int need_reinit;
 	enum event_method_feature features;
-	size_t fdinfo_len;
 	/* Largest fd the backend can watch, or -1 for no limit. */
 	int max_fd;
 	/* 1: additions wait for the next wait too (libevent's changelist). */
 	int defer_all;
+	/*
+	 * 1: a registration keeps the file open (io_uring's polls hold a
+	 * reference), so the fd map passes lowered interest at once when no
+	 * loop is running: after event_del and close() outside the loop the
+	 * peer must see the close without another iteration.
+	 */
+	int pins_files;
 };
 
 #define EVENT_DEL_NOBLOCK 0

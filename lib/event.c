@@ -2218,6 +2218,8 @@ event_base_loop(struct event_base *base, int flags)
 	}
 	event_debug(("%s: asked to terminate loop.", __func__));
 done:
+	if (evsel->leave)
+		evsel->leave(base);
 	clear_time_cache(base);
 	base->running_loop = 0;
 	EVBASE_RELEASE_LOCK(base, th_base_lock);
@@ -2480,6 +2482,8 @@ event_base_wait_fired_(struct event_base *base, const struct timeval *tv,
 		if (N_ACTIVE_CALLBACKS(base))
 			event_process_active(base);
 	}
+	if (base->evsel->leave)
+		base->evsel->leave(base);
 	clear_time_cache(base);
 	base->running_loop = 0;
 	EVBASE_RELEASE_LOCK(base, th_base_lock);

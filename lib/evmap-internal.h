@@ -23,6 +23,17 @@ struct event_base;
 /* The interest bits a backend sees. */
 #define EVMAP_IO_BITS (EV_READ | EV_WRITE | EV_CLOSED | EV_ET)
 
+/*
+ * Set in change()'s `old` beside the kernel's interest when interest that
+ * was lowered this iteration (and not yet passed on) comes back: between
+ * the delete and this add the program may have closed the fd and opened
+ * another file under its number, so the backend must not trust that its
+ * registration is on the file the fd names now.  Without it, every bit of
+ * `old` is still wanted by an added event, so the fd cannot have been
+ * closed legitimately and a registration may be updated in place.
+ */
+#define EVMAP_MAYBE_NEW_FILE 0x100
+
 struct evmap_io {
 	struct event *events; /* linked through ev_.ev_io.ev_io_next */
 	ev_uint16_t nread;
@@ -31,7 +42,8 @@ struct evmap_io {
 	ev_uint8_t wanted; /* union of the added events' interest */
 	ev_uint8_t kernel; /* what the backend was last told */
 	ev_uint8_t queued; /* 1 while on the change queue */
-	ev_uint8_t force;  /* queued: tell the backend even if unchanged */
+	ev_uint8_t force;  /* queued: tell the backend even if unchanged;
+	                      2: and set EVMAP_MAYBE_NEW_FILE */
 	int backend;       /* one int of backend state per fd (poll's slot) */
 };
 

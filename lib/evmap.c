@@ -228,15 +228,23 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	wanted |= et;
 
 	if (io_add_needs_backend(ctx, wanted)) {
+		/* Interest the kernel has but no added event wants: lowered
+		 * earlier and not passed on yet, so the file may be new. */
+		int maybe_new = (ctx->kernel & ~ctx->wanted &
+		                    (EV_READ | EV_WRITE | EV_CLOSED)) != 0;
 		if (EVUTIL_UNLIKELY(evsel->defer_all)) {
 			/* libevent's changelist mode: even additions wait
 			 * for the next iteration, and their errors are only
 			 * logged then. */
 			if (queue_change(map, ctx, fd) == -1)
 				return -1;
-			ctx->force = 1;
+			if (ctx->force < 2)
+				ctx->force = maybe_new ? 2 : 1;
 		} else {
-			if (evsel->change(base, fd, ctx->kernel, wanted,
+			short old = ctx->kernel;
+			if (maybe_new)
+				old |= EVMAP_MAYBE_NEW_FILE;
+			if (evsel->change(base, fd, old, wanted,
 			        &ctx->backend) == -1)
 				return -1;
 			ctx->kernel = (ev_uint8_t)wanted;
@@ -284,10 +292,14 @@ evmap_io_del_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	 * returns there, the program may close the fd at once, and the loop
 	 * thread must not act on that number later (harmless for the kernel,
 	 * but a race on the fd between two threads, and ThreadSanitizer says
-	 * so in the program's tests).
+	 * so in the program's tests).  A backend whose registrations pin
+	 * their files (pins_files) hears of a delete made outside a running
+	 * loop at once too, or the file would stay open after close().
 	 */
 	if ((EVUTIL_UNLIKELY(base->th_base_lock != NULL) &&
 	        !EVBASE_IN_THREAD(base)) ||
+	    (EVUTIL_UNLIKELY(base->evsel->pins_files) &&
+	        !base->running_loop) ||
 	    queue_change(map, ctx, fd) == -1) {
 		base->evsel->change(base, fd, ctx->kernel, wanted,
 		    &ctx->backend);
@@ -307,15 +319,20 @@ evmap_flush_changes_(struct event_base *base)
 		int fd = map->changes[i];
 		struct evmap_io *ctx = &map->entries[fd];
 
+		short old;
+
 		ctx->queued = 0;
 		if (ctx->wanted == ctx->kernel && !ctx->force)
 			continue;
+		old = ctx->kernel;
+		if (ctx->force == 2)
+			old |= EVMAP_MAYBE_NEW_FILE;
 		ctx->force = 0;
 		/*
 		 * A failure here (the fd was closed, so the kernel already
 		 * forgot it) leaves nothing to undo.
 		 */
-		base->evsel->change(base, fd, ctx->kernel, ctx->wanted,
+		base->evsel->change(base, fd, old, ctx->wanted,
 		    &ctx->backend);
 		ctx->kernel = ctx->wanted;
 	}

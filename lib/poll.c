@@ -190,16 +190,13 @@ poll_dealloc(struct event_base *base)
 }
 
 const struct eventop pollops = {
-	"poll",
-	poll_init,
-	poll_change,
-	poll_dispatch,
-	poll_dealloc,
-	0,
-	EV_FEATURE_FDS | EV_FEATURE_EARLY_CLOSE,
-	sizeof(int),
-	-1,
-	0,
+	.name = "poll",
+	.init = poll_init,
+	.change = poll_change,
+	.dispatch = poll_dispatch,
+	.dealloc = poll_dealloc,
+	.features = EV_FEATURE_FDS | EV_FEATURE_EARLY_CLOSE,
+	.max_fd = -1,
 };
 
 #endif /* HAVE_POLL_H */

@@ -168,16 +168,13 @@ select_dealloc(struct event_base *base)
 }
 
 const struct eventop selectops = {
-	"select",
-	select_init,
-	select_change,
-	select_dispatch,
-	select_dealloc,
-	0,
-	EV_FEATURE_FDS,
-	0,
-	FD_SETSIZE - 1,
-	0,
+	.name = "select",
+	.init = select_init,
+	.change = select_change,
+	.dispatch = select_dispatch,
+	.dealloc = select_dealloc,
+	.features = EV_FEATURE_FDS,
+	.max_fd = FD_SETSIZE - 1,
 };
 
 #endif /* HAVE_SYS_SELECT_H */

@@ -160,16 +160,9 @@ counting_change(struct event_base *base, evutil_socket_t fd, short old,
 }
 
 static const struct eventop counting_ops = {
-	"counting",
-	NULL,
-	counting_change,
-	NULL,
-	NULL,
-	0,
-	0,
-	0,
-	-1,
-	0,
+	.name = "counting",
+	.change = counting_change,
+	.max_fd = -1,
 };
 
 /* A fake base: only what the fd map touches. */
@@ -213,7 +206,7 @@ START_TEST(test_evmap_readd_costs_one_change)
 	ck_assert_int_eq(n_changes, 1);
 	ck_assert_int_eq(evmap_io_add_(base, 5, &ev), 1);
 	ck_assert_int_eq(n_changes, 2);
-	ck_assert_int_eq(last_old, EV_READ);
+	ck_assert_int_eq(last_old, EV_READ | EVMAP_MAYBE_NEW_FILE);
 	ck_assert_int_eq(last_wanted, EV_READ);
 	evmap_flush_changes_(base);
 	ck_assert_int_eq(n_changes, 2);
@@ -223,6 +216,73 @@ START_TEST(test_evmap_readd_costs_one_change)
 	evmap_flush_changes_(base);
 	ck_assert_int_eq(n_changes, 3);
 	ck_assert_int_eq(last_old, EV_READ);
+	ck_assert_int_eq(last_wanted, 0);
+	free_fake_base(base);
+}
+END_TEST
+
+/*
+ * EVMAP_MAYBE_NEW_FILE is set only when interest lowered this iteration
+ * comes back: a writer added beside a reader that stayed cannot meet a new
+ * file under the fd, so a backend may update its registration in place.
+ */
+START_TEST(test_evmap_new_file_hint)
+{
+	struct event_base *base = fake_base();
+	struct event r, w;
+
+	memset(&r, 0, sizeof(r));
+	memset(&w, 0, sizeof(w));
+	r.ev_events = EV_READ;
+	w.ev_events = EV_WRITE;
+	r.ev_fd = w.ev_fd = 7;
+	ck_assert_int_eq(evmap_io_add_(base, 7, &r), 1);
+	ck_assert_int_eq(last_old, 0);
+	ck_assert_int_eq(evmap_io_add_(base, 7, &w), 1);
+	ck_assert_int_eq(last_old, EV_READ);
+
+	/* The reader goes, so READ is lowered; the writer comes back too. */
+	ck_assert_int_eq(evmap_io_del_(base, 7, &r), 0);
+	ck_assert_int_eq(evmap_io_del_(base, 7, &w), 0);
+	ck_assert_int_eq(evmap_io_add_(base, 7, &w), 1);
+	ck_assert_int_eq(last_old, EV_READ | EV_WRITE | EVMAP_MAYBE_NEW_FILE);
+	ck_assert_int_eq(last_wanted, EV_WRITE);
+	evmap_flush_changes_(base);
+	ck_assert_int_eq(evmap_io_del_(base, 7, &w), 0);
+	evmap_flush_changes_(base);
+	ck_assert_int_eq(last_wanted, 0);
+	free_fake_base(base);
+}
+END_TEST
+
+/* A backend whose registrations pin files hears of a delete made outside
+ * a running loop at once, and of one made inside at the flush. */
+START_TEST(test_evmap_pinned_delete_outside_loop)
+{
+	static const struct eventop pinning_ops = {
+		.name = "pinning",
+		.change = counting_change,
+		.max_fd = -1,
+		.pins_files = 1,
+	};
+	struct event_base *base = fake_base();
+	struct event ev;
+
+	base->evsel = &pinning_ops;
+	memset(&ev, 0, sizeof(ev));
+	ev.ev_events = EV_READ;
+	ev.ev_fd = 3;
+	ck_assert_int_eq(evmap_io_add_(base, 3, &ev), 1);
+	ck_assert_int_eq(evmap_io_del_(base, 3, &ev), 1);
+	ck_assert_int_eq(n_changes, 2);
+	ck_assert_int_eq(last_wanted, 0);
+
+	base->running_loop = 1;
+	ck_assert_int_eq(evmap_io_add_(base, 3, &ev), 1);
+	ck_assert_int_eq(evmap_io_del_(base, 3, &ev), 0);
+	ck_assert_int_eq(n_changes, 3);
+	evmap_flush_changes_(base);
+	ck_assert_int_eq(n_changes, 4);
 	ck_assert_int_eq(last_wanted, 0);
 	free_fake_base(base);
 }
@@ -470,6 +530,8 @@ minheap_suite(void)
 	tcase_set_timeout(map, 10);
 	tcase_add_test(map, test_evmap_readd_costs_one_change);
 	tcase_add_test(map, test_evmap_readd_by_another_reader_costs_nothing);
+	tcase_add_test(map, test_evmap_new_file_hint);
+	tcase_add_test(map, test_evmap_pinned_delete_outside_loop);
 	tcase_add_test(map, test_evmap_raise_is_immediate);
 	tcase_add_test(map, test_evmap_grow_keeps_lists);
 	suite_add_tcase(s, map);

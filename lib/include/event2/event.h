@@ -94,7 +94,15 @@ enum event_base_config_flag {
 	EVENT_BASE_FLAG_STARTUP_IOCP = 0x04,  /* Windows only: no effect */
 	EVENT_BASE_FLAG_NO_CACHE_TIME = 0x08, /* read the clock per timeout */
 	EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST = 0x10, /* batch epoll_ctl */
-	EVENT_BASE_FLAG_PRECISE_TIMER = 0x20         /* the precise clock */
+	EVENT_BASE_FLAG_PRECISE_TIMER = 0x20,        /* the precise clock */
+	/*
+	 * libevent 2.2's flag: signals are read from a signalfd(2) watched
+	 * by the backend instead of the handler and self-pipe; the signals
+	 * are blocked with pthread_sigmask while the base watches them.  The
+	 * EVENT_USE_SIGNALFD variable asks for it too.  Where signalfd is
+	 * missing, the self-pipe is used.
+	 */
+	EVENT_BASE_FLAG_USE_SIGNALFD = 0x80
 };
 
 /* A bitwise OR of enum event_method_feature. */
