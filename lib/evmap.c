@@ -298,8 +298,7 @@ evmap_io_del_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	 */
 	if ((EVUTIL_UNLIKELY(base->th_base_lock != NULL) &&
 	        !EVBASE_IN_THREAD(base)) ||
-	    (EVUTIL_UNLIKELY(base->evsel->pins_files) &&
-	        !base->running_loop) ||
+	    (EVUTIL_UNLIKELY(base->evsel->pins_files) && !base->running_loop) ||
 	    queue_change(map, ctx, fd) == -1) {
 		base->evsel->change(base, fd, ctx->kernel, wanted,
 		    &ctx->backend);
@@ -332,8 +331,7 @@ evmap_flush_changes_(struct event_base *base)
 		 * A failure here (the fd was closed, so the kernel already
 		 * forgot it) leaves nothing to undo.
 		 */
-		base->evsel->change(base, fd, old, ctx->wanted,
-		    &ctx->backend);
+		base->evsel->change(base, fd, old, ctx->wanted, &ctx->backend);
 		ctx->kernel = ctx->wanted;
 	}
 	map->nchanges = 0;
