@@ -15,6 +15,9 @@
 
 #include "cli.h"
 #include "evbench.h"
+#include "syscount.h"
+
+static const struct wl_counter counter = { evb_sc_start, evb_sc_stop };
 
 static int
 cmp_double(const void *a, const void *b)
@@ -39,7 +42,7 @@ reduce(double *v, int n)
 static size_t
 cell_index(int job, int metric, int method)
 {
-	return ((size_t)job * WL_METRICS_MAX + (size_t)metric) *
+	return ((size_t)job * EVB_METRICS_MAX + (size_t)metric) *
 	    EVB_METHODS_MAX +
 	    (size_t)method;
 }
@@ -50,25 +53,47 @@ evb_cell(const struct evb_report *report, int job, int metric, int method)
 	return &report->cells[cell_index(job, metric, method)];
 }
 
+/* The figure of metric m in the result of a run. */
+static double
+figure(const struct evb_job *job, const struct evb_metric *m,
+    const struct wl_result *res, const char *method)
+{
+	long long sc = m->source == EVB_SC_SETUP ? res->setup_syscalls
+	                                         : res->loop_syscalls;
+	long per =
+	    m->source == EVB_SC_PER_ITER ? res->iterations : res->callbacks;
+
+	if (m->source == EVB_FROM_WORKLOAD)
+		return res->value[m->k];
+	if (sc < 0 || (m->source != EVB_SC_SETUP && per <= 0))
+		cli_diex("%s on %s: no system call count (%s)", job->label,
+		    method, sc < 0 ? "the counter failed" : "no iteration");
+	return m->source == EVB_SC_SETUP ? (double)sc : (double)sc / per;
+}
+
 /* One run; the sample for metric k lands in samples[k * runs + run]. */
 static void
 run_once(const struct evb_job *job, const char *method,
     struct event_config *cfg, double *samples, int run, int runs)
 {
+	struct wl_params params = job->params;
 	struct wl_result res;
 	int k;
 
 	memset(&res, 0, sizeof(res));
+	if (job->nmetrics > job->wl->nmetrics)
+		params.counter = &counter;
 	if (cli_verbosity() > 0)
 		cli_note("%s on %s: run %d of %d", job->label, method, run + 1,
 		    runs);
-	if (job->wl->run(cfg, &job->params, &res) != 0)
+	if (job->wl->run(cfg, &params, &res) != 0)
 		cli_diex("%s on %s: %s", job->label, method, res.error);
 	if (res.method == NULL || !cli_method_matches(res.method, method))
 		cli_diex("%s: asked for method %s, the base uses %s",
 		    job->label, method, res.method ? res.method : "none");
-	for (k = 0; k < job->wl->nmetrics; k++)
-		samples[k * runs + run] = res.value[k];
+	for (k = 0; k < job->nmetrics; k++)
+		samples[k * runs + run] =
+		    figure(job, &job->metrics[k], &res, method);
 }
 
 void
@@ -84,9 +109,9 @@ evb_run(const struct evb_opts *o, const struct evb_job *jobs, int njobs,
 	report->njobs = njobs;
 	report->cells =
 	    cli_xcalloc(cell_index(njobs, 0, 0), sizeof(struct evb_cell));
-	/* samples[(method * WL_METRICS_MAX + metric) * runs + run] */
+	/* samples[(method * EVB_METRICS_MAX + metric) * runs + run] */
 	samples =
-	    cli_xcalloc((size_t)o->nmethods * WL_METRICS_MAX * (size_t)runs,
+	    cli_xcalloc((size_t)o->nmethods * EVB_METRICS_MAX * (size_t)runs,
 	        sizeof(*samples));
 	for (m = 0; m < o->nmethods; m++)
 		cfg[m] = cli_method_config(o->methods[m]);
@@ -97,14 +122,15 @@ evb_run(const struct evb_opts *o, const struct evb_job *jobs, int njobs,
 				if (r == 0)
 					cli_show_method(o->methods[m]);
 				run_once(&jobs[j], o->methods[m], cfg[m],
-				    samples + (size_t)m * WL_METRICS_MAX * runs,
+				    samples +
+				        (size_t)m * EVB_METRICS_MAX * runs,
 				    r, runs);
 			}
 		for (m = 0; m < o->nmethods; m++)
-			for (k = 0; k < jobs[j].wl->nmetrics; k++)
+			for (k = 0; k < jobs[j].nmetrics; k++)
 				report->cells[cell_index(j, k, m)] =
 				    reduce(samples +
-				            ((size_t)m * WL_METRICS_MAX + k) *
+				            ((size_t)m * EVB_METRICS_MAX + k) *
 				                runs,
 				        runs);
 	}
