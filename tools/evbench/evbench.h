@@ -10,6 +10,11 @@
 #include "workloads.h"
 
 #define EVB_METHODS_MAX 16
+/*
+ * A method of evbench's own: epoll with EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST,
+ * so that a table can show both epoll modes side by side.
+ */
+#define EVB_EPOLL_CL "epoll-cl"
 #define EVB_JOBS_MAX 16
 
 enum evb_format { EVB_TABLE, EVB_CSV, EVB_JSON };

@@ -32,7 +32,8 @@ static const char options_help[] =
     "  --csv, --json    machine-readable output instead of the table\n"
     "  --list-methods   print the supported backends and exit\n"
     "  --method name    backend to measure; repeatable; 'all' for every\n"
-    "                   one (default: those EVENT_NO* does not disable)\n"
+    "                   one (default: those EVENT_NO* does not disable);\n"
+    "                   'epoll-cl' for epoll with its changelist\n"
     "  --no-syscalls    do not count system calls per iteration\n"
     "  --runs runs      runs per figure; median, min, max (default 5)\n"
     "  --timeouts       pipes: only the run with a timeout on each event\n"
@@ -109,6 +110,37 @@ add_workload(struct evb_opts *o, const char *name)
 	o->workloads[o->nworkloads++] = found;
 }
 
+/*
+ * --method NAME: the library's methods through cli_method_add() (which
+ * checks them and expands "all"), evbench's epoll-cl here, in the order
+ * given.
+ */
+static void
+add_method(struct evb_opts *o, const char *name)
+{
+	int i;
+
+	if (strcmp(name, EVB_EPOLL_CL) == 0) {
+		if (!cli_method_is_supported("epoll"))
+			cli_usage_error("%s: the library has no epoll method",
+			    name);
+		for (i = 0; i < o->nmethods; i++)
+			if (strcmp(o->methods[i], name) == 0)
+				return;
+		if (o->nmethods == EVB_METHODS_MAX)
+			cli_usage_error("too many --method options");
+		o->methods[o->nmethods++] = name;
+		return;
+	}
+	i = cli_method_count();
+	cli_method_add(name);
+	for (; i < cli_method_count(); i++) {
+		if (o->nmethods == EVB_METHODS_MAX)
+			cli_usage_error("too many --method options");
+		o->methods[o->nmethods++] = cli_method_at(i);
+	}
+}
+
 /* Without --method: every supported method that EVENT_NO* leaves on. */
 static void
 default_methods(struct evb_opts *o)
@@ -128,7 +160,7 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 {
 	struct option *longopts;
 	const char *shortopts;
-	int ch, i, no_syscalls = 0;
+	int ch, no_syscalls = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->n = o->active = o->writes = -1;
@@ -138,6 +170,10 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 	shortopts = cli_optstring("a:n:w:");
 	while (
 	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (ch == CLI_OPT_METHOD) {
+			add_method(o, optarg);
+			continue;
+		}
 		if (cli_handle_option(ch, optarg, argv))
 			continue;
 		switch (ch) {
@@ -184,8 +220,6 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 		add_workload(o, "pipes");
 		add_workload(o, "timers");
 	}
-	for (i = 0; i < cli_method_count(); i++)
-		o->methods[o->nmethods++] = cli_method_at(i);
 	if (o->nmethods == 0)
 		default_methods(o);
 	if (no_syscalls)

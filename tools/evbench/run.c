@@ -53,6 +53,26 @@ evb_cell(const struct evb_report *report, int job, int metric, int method)
 	return &report->cells[cell_index(job, metric, method)];
 }
 
+/* The library's name for an evbench method. */
+static const char *
+base_method(const char *method)
+{
+	return strcmp(method, EVB_EPOLL_CL) == 0 ? "epoll" : method;
+}
+
+/* A config that forces method (see cli_method_config()). */
+static struct event_config *
+method_config(const char *method)
+{
+	struct event_config *cfg = cli_method_config(base_method(method));
+
+	if (strcmp(method, EVB_EPOLL_CL) == 0 &&
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) !=
+	        0)
+		cli_die("event_config_set_flag");
+	return cfg;
+}
+
 /* The figure of metric m in the result of a run. */
 static double
 figure(const struct evb_job *job, const struct evb_metric *m,
@@ -88,7 +108,10 @@ run_once(const struct evb_job *job, const char *method,
 		    runs);
 	if (job->wl->run(cfg, &params, &res) != 0)
 		cli_diex("%s on %s: %s", job->label, method, res.error);
-	if (res.method == NULL || !cli_method_matches(res.method, method))
+	if (res.method == NULL ||
+	    !cli_method_matches(res.method, base_method(method)) ||
+	    (strcmp(method, EVB_EPOLL_CL) == 0 &&
+	        strstr(res.method, "changelist") == NULL))
 		cli_diex("%s: asked for method %s, the base uses %s",
 		    job->label, method, res.method ? res.method : "none");
 	for (k = 0; k < job->nmetrics; k++)
@@ -114,7 +137,7 @@ evb_run(const struct evb_opts *o, const struct evb_job *jobs, int njobs,
 	    cli_xcalloc((size_t)o->nmethods * EVB_METRICS_MAX * (size_t)runs,
 	        sizeof(*samples));
 	for (m = 0; m < o->nmethods; m++)
-		cfg[m] = cli_method_config(o->methods[m]);
+		cfg[m] = method_config(o->methods[m]);
 
 	for (j = 0; j < njobs; j++) {
 		for (r = 0; r < runs; r++)
