@@ -34,7 +34,7 @@ static const char options_help[] =
     "  --method name    backend to measure; repeatable; 'all' for every\n"
     "                   one (default: those EVENT_NO* does not disable);\n"
     "                   'epoll-cl' for epoll with its changelist\n"
-    "  --no-syscalls    do not count system calls per iteration\n"
+    "  --no-syscalls    skip the run that counts system calls\n"
     "  --runs runs      runs per figure; median, min, max (default 5)\n"
     "  --timeouts       pipes: only the run with a timeout on each event\n"
     "  --no-timeouts    pipes: only the run without (default: both)\n"

@@ -91,32 +91,67 @@ figure(const struct evb_job *job, const struct evb_metric *m,
 	return m->source == EVB_SC_SETUP ? (double)sc : (double)sc / per;
 }
 
-/* One run; the sample for metric k lands in samples[k * runs + run]. */
+/* One run of job on method, checked; counting with c when not NULL. */
 static void
 run_once(const struct evb_job *job, const char *method,
-    struct event_config *cfg, double *samples, int run, int runs)
+    struct event_config *cfg, const struct wl_counter *c, struct wl_result *res)
 {
 	struct wl_params params = job->params;
+
+	memset(res, 0, sizeof(*res));
+	params.counter = c;
+	if (job->wl->run(cfg, &params, res) != 0)
+		cli_diex("%s on %s: %s", job->label, method, res->error);
+	if (res->method == NULL ||
+	    !cli_method_matches(res->method, base_method(method)) ||
+	    (strcmp(method, EVB_EPOLL_CL) == 0 &&
+	        strstr(res->method, "changelist") == NULL))
+		cli_diex("%s: asked for method %s, the base uses %s",
+		    job->label, method, res->method ? res->method : "none");
+}
+
+/*
+ * The system call figures of job on method m: one run more, whose times
+ * are not used, with the counter open only while it lasts (see
+ * syscount.c) and a prepare watcher that the timed runs do without.
+ */
+static void
+count_once(struct evb_report *report, int j, int m, struct event_config *cfg)
+{
+	const struct evb_job *job = &report->jobs[j];
+	const char *method = report->opts->methods[m];
+	struct evb_cell *cell;
 	struct wl_result res;
 	int k;
 
-	memset(&res, 0, sizeof(res));
-	if (job->nmetrics > job->wl->nmetrics)
-		params.counter = &counter;
+	if (cli_verbosity() > 0)
+		cli_note("%s on %s: counting run", job->label, method);
+	if (evb_sc_attach() != 0)
+		cli_diex("%s on %s: cannot count system calls: %s", job->label,
+		    method, evb_sc_reason());
+	run_once(job, method, cfg, &counter, &res);
+	evb_sc_detach();
+	for (k = job->wl->nmetrics; k < job->nmetrics; k++) {
+		cell = &report->cells[cell_index(j, k, m)];
+		cell->median = cell->min = cell->max =
+		    figure(job, &job->metrics[k], &res, method);
+	}
+}
+
+/* A timed run; the sample of figure k lands in samples[k * runs + run]. */
+static void
+time_once(const struct evb_job *job, const char *method,
+    struct event_config *cfg, double *samples, int run, int runs)
+{
+	struct wl_result res;
+	int k;
+
 	if (cli_verbosity() > 0)
 		cli_note("%s on %s: run %d of %d", job->label, method, run + 1,
 		    runs);
-	if (job->wl->run(cfg, &params, &res) != 0)
-		cli_diex("%s on %s: %s", job->label, method, res.error);
-	if (res.method == NULL ||
-	    !cli_method_matches(res.method, base_method(method)) ||
-	    (strcmp(method, EVB_EPOLL_CL) == 0 &&
-	        strstr(res.method, "changelist") == NULL))
-		cli_diex("%s: asked for method %s, the base uses %s",
-		    job->label, method, res.method ? res.method : "none");
-	for (k = 0; k < job->nmetrics; k++)
-		samples[k * runs + run] =
-		    figure(job, &job->metrics[k], &res, method);
+	run_once(job, method, cfg, NULL, &res);
+	for (k = 0; k < job->wl->nmetrics; k++)
+		samples[k * runs + run] = res.value[k];
 }
 
 void
@@ -132,28 +167,29 @@ evb_run(const struct evb_opts *o, const struct evb_job *jobs, int njobs,
 	report->njobs = njobs;
 	report->cells =
 	    cli_xcalloc(cell_index(njobs, 0, 0), sizeof(struct evb_cell));
-	/* samples[(method * EVB_METRICS_MAX + metric) * runs + run] */
+	/* samples[(method * WL_METRICS_MAX + metric) * runs + run] */
 	samples =
-	    cli_xcalloc((size_t)o->nmethods * EVB_METRICS_MAX * (size_t)runs,
+	    cli_xcalloc((size_t)o->nmethods * WL_METRICS_MAX * (size_t)runs,
 	        sizeof(*samples));
 	for (m = 0; m < o->nmethods; m++)
 		cfg[m] = method_config(o->methods[m]);
 
 	for (j = 0; j < njobs; j++) {
+		for (m = 0; m < o->nmethods; m++) {
+			cli_show_method(o->methods[m]);
+			if (jobs[j].nmetrics > jobs[j].wl->nmetrics)
+				count_once(report, j, m, cfg[m]);
+		}
 		for (r = 0; r < runs; r++)
-			for (m = 0; m < o->nmethods; m++) {
-				if (r == 0)
-					cli_show_method(o->methods[m]);
-				run_once(&jobs[j], o->methods[m], cfg[m],
-				    samples +
-				        (size_t)m * EVB_METRICS_MAX * runs,
+			for (m = 0; m < o->nmethods; m++)
+				time_once(&jobs[j], o->methods[m], cfg[m],
+				    samples + (size_t)m * WL_METRICS_MAX * runs,
 				    r, runs);
-			}
 		for (m = 0; m < o->nmethods; m++)
-			for (k = 0; k < jobs[j].nmetrics; k++)
+			for (k = 0; k < jobs[j].wl->nmetrics; k++)
 				report->cells[cell_index(j, k, m)] =
 				    reduce(samples +
-				            ((size_t)m * EVB_METRICS_MAX + k) *
+				            ((size_t)m * WL_METRICS_MAX + k) *
 				                runs,
 				        runs);
 	}

@@ -4,10 +4,15 @@
  * while a workload's measured phase runs.
  *
  * The tracepoint's id is read from tracefs (or EVBENCH_SYSCALL_TRACEPOINT).
- * Opening the counter is checked once: an empty start/stop bracket gives
- * the counter's own share (the disabling ioctl enters while the event is
- * on: 1), and a bracket around a known number of getppid calls must add
- * exactly that number, or the counter is refused.
+ * The counter is checked once: a bracket around a known number of getppid
+ * calls must count exactly that number, or it is refused.  An empty
+ * start/stop bracket gives the counter's own share, left out of every
+ * count (the disabling ioctl enters while the event is on: 1).
+ *
+ * The counter is open only while a counting run lasts (attach, detach):
+ * while an event on a syscall tracepoint exists, every system call of the
+ * machine takes the kernel's slower tracing path, and the timed runs
+ * should not pay for it.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -37,7 +42,9 @@ static const char *const tracefs_dirs[] = { "/sys/kernel/tracing",
 	"/sys/kernel/debug/tracing", NULL };
 #define SC_EVENT_ID "events/raw_syscalls/sys_enter/id"
 
-static int sc_fd = -1;
+static int sc_ok;      /* evb_sc_open() succeeded */
+static int sc_fd = -1; /* while attached */
+static unsigned long long sc_id;
 static long long sc_bias;
 static char sc_reason[200] = "not opened";
 
@@ -64,7 +71,7 @@ evb_sc_reason(void)
 int
 evb_sc_available(void)
 {
-	return sc_fd >= 0;
+	return sc_ok;
 }
 
 #ifdef __linux__
@@ -211,22 +218,16 @@ evb_sc_stop(void)
 	return v < 0 ? -1 : v - sc_bias;
 }
 
-int
-evb_sc_open(void)
+/* Open the counter, disabled, and measure its own share: 0 or -1. */
+static int
+attach(void)
 {
 	struct perf_event_attr attr;
-	unsigned long long id;
-	long long got;
-	int i;
 
-	if (sc_fd >= 0)
-		return 0;
-	if (tracepoint_id(&id) != 0)
-		return -1;
 	memset(&attr, 0, sizeof(attr));
 	attr.type = PERF_TYPE_TRACEPOINT;
 	attr.size = sizeof(attr);
-	attr.config = id;
+	attr.config = sc_id;
 	attr.disabled = 1;
 	attr.exclude_hv = 1;
 	sc_fd = (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1,
@@ -237,23 +238,67 @@ evb_sc_open(void)
 	}
 	sc_bias = 0;
 	evb_sc_start();
-	sc_bias = evb_sc_stop();
-	evb_sc_start();
-	for (i = 0; i < SC_PROBE_CALLS; i++)
-		syscall(SYS_getppid);
-	got = evb_sc_stop();
-	if (sc_bias < 0 || got != SC_PROBE_CALLS) {
-		set_reason(0,
-		    "self-test: tracepoint %llu counted %lld for %d system "
-		    "calls",
-		    id, got, SC_PROBE_CALLS);
-		close(sc_fd);
-		sc_fd = -1;
+	if ((sc_bias = evb_sc_stop()) < 0) {
+		set_reason(errno, "reading the perf counter");
+		evb_sc_detach();
 		return -1;
 	}
 	return 0;
 }
+
+int
+evb_sc_attach(void)
+{
+	if (!sc_ok)
+		return -1;
+	return sc_fd >= 0 ? 0 : attach();
+}
+
+void
+evb_sc_detach(void)
+{
+	if (sc_fd >= 0)
+		close(sc_fd);
+	sc_fd = -1;
+}
+
+int
+evb_sc_open(void)
+{
+	long long got;
+	int i;
+
+	if (sc_ok)
+		return 0;
+	if (tracepoint_id(&sc_id) != 0 || attach() != 0)
+		return -1;
+	evb_sc_start();
+	for (i = 0; i < SC_PROBE_CALLS; i++)
+		syscall(SYS_getppid);
+	got = evb_sc_stop();
+	evb_sc_detach();
+	if (got != SC_PROBE_CALLS) {
+		set_reason(0,
+		    "self-test: tracepoint %llu counted %lld for %d system "
+		    "calls",
+		    sc_id, got, SC_PROBE_CALLS);
+		return -1;
+	}
+	sc_ok = 1;
+	return 0;
+}
 #else  /* !__linux__ */
+int
+evb_sc_attach(void)
+{
+	return -1;
+}
+
+void
+evb_sc_detach(void)
+{
+}
+
 void
 evb_sc_start(void)
 {

@@ -6,10 +6,14 @@
 #define EVBENCH_SYSCOUNT_H_INCLUDED_
 
 /*
- * Open and check the counter once per process: 0, or -1 when the kernel
- * or the permissions refuse (then evb_sc_reason() says why).
+ * Find the tracepoint and check the counter once per process: 0, or -1
+ * when the kernel or the permissions refuse (then evb_sc_reason() says
+ * why).  The counter is left closed.
  */
 int evb_sc_open(void);
+/* Open the counter for a counting run (0 or -1), and close it after. */
+int evb_sc_attach(void);
+void evb_sc_detach(void);
 /* Whether evb_sc_open() succeeded. */
 int evb_sc_available(void);
 /* Why the counter is not available. */
