@@ -99,6 +99,18 @@ counted_nothing(const struct evb_report *rep)
 	return 0;
 }
 
+/* Whether some job has system call figures. */
+static int
+counted_some(const struct evb_report *rep)
+{
+	int j;
+
+	for (j = 0; j < rep->njobs; j++)
+		if (rep->jobs[j].nmetrics > rep->jobs[j].wl->nmetrics)
+			return 1;
+	return 0;
+}
+
 void
 evb_report_table(FILE *fp, const struct evb_report *rep)
 {
@@ -125,11 +137,13 @@ evb_report_table(FILE *fp, const struct evb_report *rep)
 		}
 
 	if (cli_verbosity() >= 0)
-		fprintf(fp, "evbench %s, event library %s: %s of %d run%s%s\n",
+		fprintf(fp,
+		    "evbench %s, event library %s: %s of %d run%s%s%s\n",
 		    cli_package_version(), event_get_version(),
 		    o->nmethods == 1 ? "median, min and max" : "median",
 		    o->runs, o->runs == 1 ? "" : "s",
-		    o->nmethods == 1 ? "" : " (ratio to the fastest method)");
+		    o->nmethods == 1 ? "" : " (ratio to the fastest method)",
+		    counted_some(rep) ? "; syscalls: one run more" : "");
 	fprintf(fp, "%-*s", 3 + mw + uw, o->nmethods == 1 ? o->methods[0] : "");
 	for (c = 0; c < ncols; c++)
 		fprintf(fp, "  %*s", width[c], column_name(o, c));
