@@ -160,7 +160,7 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 {
 	struct option *longopts;
 	const char *shortopts;
-	int ch, no_syscalls = 0;
+	int ch, i, counts = 0, no_syscalls = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->n = o->active = o->writes = -1;
@@ -222,8 +222,12 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 	}
 	if (o->nmethods == 0)
 		default_methods(o);
+	for (i = 0; i < o->nworkloads; i++)
+		counts |= o->workloads[i]->counts;
 	if (no_syscalls)
 		evb_sc_off("--no-syscalls");
+	else if (counts == 0)
+		evb_sc_off("no workload that counts them");
 	else
 		o->syscalls = evb_sc_open() == 0;
 }

@@ -48,7 +48,11 @@ static unsigned long long sc_id;
 static long long sc_bias;
 static char sc_reason[200] = "not opened";
 
-static CLI_PRINTF(2, 3) void set_reason(int errnum, const char *fmt, ...)
+static void set_reason(int errnum, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/* The reason: fmt, then errnum's text when not 0. */
+static void
+set_reason(int errnum, const char *fmt, ...)
 {
 	va_list ap;
 	size_t len;
@@ -66,12 +70,6 @@ const char *
 evb_sc_reason(void)
 {
 	return sc_reason;
-}
-
-int
-evb_sc_available(void)
-{
-	return sc_ok;
 }
 
 #ifdef __linux__

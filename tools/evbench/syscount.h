@@ -14,8 +14,6 @@ int evb_sc_open(void);
 /* Open the counter for a counting run (0 or -1), and close it after. */
 int evb_sc_attach(void);
 void evb_sc_detach(void);
-/* Whether evb_sc_open() succeeded. */
-int evb_sc_available(void);
 /* Why the counter is not available. */
 const char *evb_sc_reason(void);
 /* Leave the counter closed, for this reason (--no-syscalls). */
