@@ -32,9 +32,12 @@ tools_evbench_evbench_SOURCES = \
 	tools/evbench/options.c \
 	tools/evbench/run.c \
 	tools/evbench/report.c \
+	tools/evbench/syscount.c \
+	tools/evbench/syscount.h \
 	tools/evbench/workloads.c \
 	tools/evbench/workloads.h
-tools_evbench_evbench_CPPFLAGS = $(TOOLS_CPPFLAGS) -DWL_WITH_AE
+tools_evbench_evbench_CPPFLAGS = $(TOOLS_CPPFLAGS) -DWL_WITH_AE \
+	-DWL_WITH_WATCH
 tools_evbench_evbench_LDADD = tools/common/libcli.a lib/libevkit.a
 
 # evdig: a dig on evdns (event2/dns_query.h), with batch and interactive

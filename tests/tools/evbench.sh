@@ -20,8 +20,8 @@ FAIL_SHOW="$out $err"
 
 # The variables a test may set: none of them leaks in from outside.
 unset EVENT_NOEPOLL EVENT_NOPOLL EVENT_NOSELECT EVENT_NODEVPOLL \
-	EVENT_NOKQUEUE EVENT_NOEVPORT EVENT_NOWIN32 EVENT_SHOW_METHOD \
-	EVENT_PRECISE_TIMER EVENT_EPOLL_USE_CHANGELIST
+	EVENT_NOKQUEUE EVENT_NOEVPORT EVENT_NOWIN32 EVENT_NOIO_URING \
+	EVENT_SHOW_METHOD EVENT_PRECISE_TIMER EVENT_EPOLL_USE_CHANGELIST
 
 # run EXPECTED-STATUS ARGS...: run evbench, keep its output in $out, $err.
 # run_env "NAME=VALUE ..." EXPECTED-STATUS ARGS...: the same, with those
@@ -52,7 +52,19 @@ has() { # has FILE PATTERN: grep -E, quietly
 	grep -Eq -- "$2" "$1"
 }
 
-methods="epoll poll select"
+# Every method the library has, in its order: epoll, poll and select at
+# least, io_uring too where it is built.
+methods=$("$EVBENCH" --list-methods | tr '\n' ' ' | sed 's/ *$//')
+# off_but [METHOD]: the EVENT_NO* settings of every method but METHOD.
+off_but() {
+	for m in $methods; do
+		[ "$m" = "${1:-}" ] ||
+			printf ' EVENT_NO%s=1' "$(echo "$m" | tr '[:lower:]' '[:upper:]')"
+	done
+}
+all_off=$(off_but)
+# The table header of a run on every method (ERE).
+header_re="^ +$(echo "$methods" | sed 's/ / +/g')"
 
 # --- help, version, methods
 if run 0 --help && has "$out" '^usage: evbench \[-hqVv\]' &&
@@ -92,7 +104,7 @@ fi
 run 0 -V && ok "-V"
 
 if run 0 --list-methods; then
-	for m in $methods; do
+	for m in epoll poll select; do
 		has "$out" "^$m\$" || fail "--list-methods lacks $m"
 	done
 	ok "--list-methods"
@@ -111,7 +123,7 @@ usage_error() { # usage_error PATTERN ARGS...
 	fi
 }
 
-usage_error "^$prog: unknown method 'nosuch' \(available: epoll poll select\)" \
+usage_error "^$prog: unknown method 'nosuch' \(available: $methods\)" \
 	--method nosuch
 usage_error "^$prog: -n: 'abc' is not a number between 1 and [0-9]+$" -n abc
 usage_error "^$prog: -n: '0' is not a number between 1" -n 0
@@ -133,8 +145,7 @@ usage_error "^$prog: -a 50 is more than the 10 socketpairs of pipes" \
 usage_error "^usage: evbench" --bogus
 
 # --- runtime failure: status 1
-if run_env "EVENT_NOEPOLL=1 EVENT_NOPOLL=1 EVENT_NOSELECT=1" 1 --workload timers \
-	-n 10 --runs 1; then
+if run_env "$all_off" 1 --workload timers -n 10 --runs 1; then
 	if has "$err" "^$prog: every method is disabled"; then
 		ok "no method left: status 1"
 	else
@@ -142,19 +153,21 @@ if run_env "EVENT_NOEPOLL=1 EVENT_NOPOLL=1 EVENT_NOSELECT=1" 1 --workload timers
 	fi
 fi
 
-# --- every workload on every method, tiny sizes, CSV
+# --- every workload on every method, tiny sizes, CSV (no system call
+# rows, whose number depends on the machine: tested further down)
 tiny="-n 20 -a 5 -w 5 --runs 1"
-if run 0 --method all --workload all $tiny --csv; then
+if run 0 --method all --workload all $tiny --csv --no-syscalls; then
 	header='workload,metric,unit,method,n,active,writes,runs,median,min,max,ratio'
 	if [ "$(sed -n 1p "$out")" != "$header" ]; then
 		fail "csv header"
 	fi
 	# ae (the Redis ae API) exists only in an evbench built on evkit.
 	jobs="pipes:2 pipes+timeouts:2 timers:3 fire:3 cascade:2 churn:1"
-	nrows=13
+	jobs="$jobs setup:3"
+	nrows=16
 	if "$EVBENCH" --help 2>&1 | grep -q '^  ae '; then
 		jobs="$jobs ae:2"
-		nrows=15
+		nrows=18
 	fi
 	for job in $jobs; do
 		name=${job%:*}
@@ -178,7 +191,7 @@ fi
 
 # --- the table: a column per method, ratios, the sizes in the titles
 if run 0 --method all --workload pipes --workload cascade $tiny; then
-	if has "$out" '^ +epoll +poll +select$' &&
+	if has "$out" "$header_re\$" &&
 		has "$out" '^pipes n=20 a=5 w=5$' &&
 		has "$out" '^pipes\+timeouts n=20 a=5 w=5$' &&
 		has "$out" '^cascade n=20$' &&
@@ -243,17 +256,18 @@ fi
 
 # --- environment
 if run_env "EVENT_NOEPOLL=1" 0 --workload timers $tiny; then
-	if has "$out" '^ +poll +select$' && ! has "$out" 'epoll'; then
+	if has "$out" "$(echo "$header_re" | sed 's/ +epoll//')\$" &&
+		! has "$out" 'epoll'; then
 		ok "EVENT_NOEPOLL leaves epoll out"
 	else
 		fail "EVENT_NOEPOLL: epoll still in the table"
 	fi
 fi
-if run_env "EVENT_NOPOLL=1 EVENT_NOSELECT=1" 0 --workload timers $tiny &&
+if run_env "$(off_but epoll)" 0 --workload timers $tiny &&
 	has "$out" '^epoll +median +min +max$'; then
-	ok "EVENT_NOPOLL EVENT_NOSELECT leave epoll alone"
+	ok "EVENT_NO* of the others leave epoll alone"
 else
-	fail "EVENT_NOPOLL EVENT_NOSELECT"
+	fail "EVENT_NO* of all but epoll"
 fi
 if run_env "EVENT_NOEPOLL=1" 0 --method epoll --workload timers $tiny &&
 	has "$out" '^epoll '; then
@@ -301,6 +315,131 @@ if run 0 --method epoll --method select --workload cascade -n 5000 \
 	ok "FD_SETSIZE caps n when select is measured"
 else
 	fail "FD_SETSIZE cap"
+fi
+
+# --- system calls per iteration: counted, or a note that says why not
+if run 0 --method all --workload churn --workload setup --workload fire \
+	$tiny; then
+	if has "$out" '^syscalls: not counted \(.+\)$'; then
+		ok "$(grep '^syscalls: not counted' "$out")"
+		! has "$out" '^  syscalls ' || fail "syscall rows, yet not counted"
+		counted=0
+	elif has "$out" '^  syscalls +/iteration( +[0-9.]+ \([0-9.-]+\))+$' &&
+		has "$out" '^  syscalls +/callback ' &&
+		has "$out" '^  syscalls +total +[0-9.]+ '; then
+		ok "syscall rows: /iteration, /callback, total"
+		counted=1
+	else
+		fail "neither syscall rows nor a note"
+		counted=0
+	fi
+fi
+# Exact where the count is known: poll and select make one call per
+# iteration (the wait), whatever the callbacks add and delete.
+if [ "$counted" = 1 ]; then
+	for m in poll select; do
+		if run 0 --method $m --workload churn $tiny --csv &&
+			has "$out" "^churn,syscalls,/iteration,$m,20,,,1,1\.000,"; then
+			ok "churn on $m: 1 system call per iteration"
+		else
+			fail "churn on $m: not 1 system call per iteration"
+		fi
+	done
+fi
+# Refused counters: the reason is in the table, the run goes on.
+if run_env "EVBENCH_SYSCALL_TRACEPOINT=abc" 0 --method poll --workload churn \
+	$tiny && has "$out" "^syscalls: not counted \(EVBENCH_SYSCALL_TRACEPOINT='abc' is not a number\)\$" &&
+	! has "$out" '^  syscalls ' && has "$out" '^  dispatch '; then
+	ok "a bad tracepoint id: not counted, and says why"
+else
+	fail "EVBENCH_SYSCALL_TRACEPOINT=abc"
+fi
+if run_env "EVBENCH_SYSCALL_TRACEPOINT=4000000000" 0 --method poll \
+	--workload churn $tiny &&
+	has "$out" '^syscalls: not counted \((perf_event_open|self-test)'; then
+	ok "an unknown tracepoint: not counted"
+else
+	fail "EVBENCH_SYSCALL_TRACEPOINT=4000000000"
+fi
+if run 0 --no-syscalls --method poll --workload churn $tiny &&
+	has "$out" '^syscalls: not counted \(--no-syscalls\)$' &&
+	! has "$out" '^  syscalls '; then
+	ok "--no-syscalls"
+else
+	fail "--no-syscalls"
+fi
+# No loop, no system call figures and no note.
+if run 0 --method poll --workload timers $tiny && ! has "$out" 'syscalls'; then
+	ok "timers: no system call figures"
+else
+	fail "timers: system call figures or note"
+fi
+
+# CSV and JSON carry the figures, or say why not.
+if run 0 --method poll --workload churn --workload setup $tiny --csv; then
+	if [ "$counted" = 1 ]; then
+		has "$out" '^churn,syscalls,/iteration,poll,20,' &&
+			has "$out" '^churn,syscalls,/callback,poll,20,' &&
+			has "$out" '^setup,syscalls,total,poll,20,' &&
+			ok "csv: syscall rows" || fail "csv: syscall rows"
+	else
+		has "$err" "^$prog: syscalls: not counted \\(" &&
+			! has "$out" ',syscalls,' &&
+			ok "csv: not counted, said on stderr" ||
+			fail "csv: no note on stderr"
+	fi
+fi
+if run 0 --method poll --workload churn --workload setup $tiny --json; then
+	if [ "$counted" = 1 ]; then
+		has "$out" '"syscalls": \{"counted": true\}' &&
+			has "$out" '"metric": "syscalls", "unit": "/iteration"' &&
+			has "$out" '"metric": "syscalls", "unit": "total"' &&
+			ok "json: syscall results" || fail "json: syscall results"
+	else
+		has "$out" '"syscalls": \{"counted": false, "reason": "[^"]+"\}' &&
+			! has "$out" '"metric": "syscalls"' &&
+			ok "json: not counted, with the reason" ||
+			fail "json: syscalls object"
+	fi
+fi
+
+# --- five methods (or as many as there are), one of evbench's own whose
+# name is 8 characters long: table widths, CSV and JSON.
+if echo " $methods " | grep -q ' epoll '; then
+	five="$methods epoll-cl"
+	nm=$(echo $five | wc -w)
+	if run 0 --method all --method epoll-cl --workload setup \
+		--workload churn $tiny; then
+		# Every line but the title as wide as the header, a cell per
+		# method in every figure row.
+		bad=$(sed 1d "$out" | awk -v n="$nm" '
+			NR == 1 { w = length($0) }
+			NR > 1 && /^  / && (length($0) != w || gsub(/\([0-9.-]+\)/, "&") != n)')
+		if has "$out" "^ +$(echo "$five" | sed 's/ / +/g')\$" &&
+			[ -z "$bad" ]; then
+			ok "$nm methods: table"
+		else
+			fail "$nm methods: table misaligned: $bad"
+		fi
+	fi
+	if run 0 --method all --method epoll-cl --workload setup $tiny --csv &&
+		[ "$(grep -c '^setup,[a-z-]*,[a-z/]*,epoll-cl,20,' "$out")" -ge 3 ]; then
+		ok "$nm methods: csv"
+	else
+		fail "$nm methods: csv rows of epoll-cl"
+	fi
+	if run 0 --method all --method epoll-cl --workload setup $tiny --json &&
+		has "$out" '"methods": \[.*"epoll-cl"\]' &&
+		has "$out" '"method": "epoll-cl"'; then
+		if command -v python3 >/dev/null 2>&1 &&
+			! python3 -m json.tool "$out" >/dev/null 2>"$err"; then
+			fail "$nm methods: json does not parse"
+		else
+			ok "$nm methods: json"
+		fi
+	else
+		fail "$nm methods: json"
+	fi
 fi
 
 done_tests

@@ -10,6 +10,11 @@
 #include "workloads.h"
 
 #define EVB_METHODS_MAX 16
+/*
+ * A method of evbench's own: epoll with EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST,
+ * so that a table can show both epoll modes side by side.
+ */
+#define EVB_EPOLL_CL "epoll-cl"
 #define EVB_JOBS_MAX 16
 
 enum evb_format { EVB_TABLE, EVB_CSV, EVB_JSON };
@@ -26,6 +31,25 @@ struct evb_opts {
 	enum evb_timeouts timeouts;
 	int runs;
 	enum evb_format format;
+	int syscalls; /* count system calls (the counter opened) */
+};
+
+/* Where a figure of a job comes from. */
+enum evb_source {
+	EVB_FROM_WORKLOAD, /* wl_result.value[k] */
+	EVB_SC_PER_ITER,   /* loop_syscalls / iterations */
+	EVB_SC_PER_CB,     /* loop_syscalls / callbacks */
+	EVB_SC_SETUP,      /* setup_syscalls */
+};
+
+/* A workload's figures, then the system call figures evbench adds. */
+#define EVB_METRICS_MAX (WL_METRICS_MAX + 2)
+
+struct evb_metric {
+	const char *name;
+	const char *unit;
+	enum evb_source source;
+	int k; /* EVB_FROM_WORKLOAD: the index in wl_result.value */
 };
 
 /* One row group of the report: a workload with its parameters. */
@@ -33,6 +57,8 @@ struct evb_job {
 	const struct wl_workload *wl;
 	char label[32]; /* "pipes", "pipes+timeouts", ... */
 	struct wl_params params;
+	int nmetrics;
+	struct evb_metric metrics[EVB_METRICS_MAX];
 };
 
 struct evb_cell {
@@ -43,11 +69,14 @@ struct evb_report {
 	const struct evb_opts *opts;
 	const struct evb_job *jobs;
 	int njobs;
-	/* cells[(job * WL_METRICS_MAX + metric) * EVB_METHODS_MAX + method] */
+	/* cells[(job * EVB_METRICS_MAX + metric) * EVB_METHODS_MAX + method] */
 	struct evb_cell *cells;
 };
 
-/* options.c: parse argv (exits 2 on a usage error) and plan the jobs. */
+/*
+ * options.c: parse argv (exits 2 on a usage error), open the system call
+ * counter unless --no-syscalls, and plan the jobs.
+ */
 void evb_parse_options(struct evb_opts *opts, int argc, char **argv);
 int evb_plan_jobs(const struct evb_opts *opts, struct evb_job *jobs);
 

@@ -14,12 +14,14 @@
 
 #include "cli.h"
 #include "evbench.h"
+#include "syscount.h"
 
 /* Keep equal to SYNOPSIS in man/evbench.1. */
 static const char usage[] =
     "evbench [-hqVv] [-a active] [-n count] [-w writes] [--csv | --json]\n"
-    "               [--list-methods] [--method name] [--runs runs]\n"
-    "               [--timeouts | --no-timeouts] [--workload name]";
+    "               [--list-methods] [--method name] [--no-syscalls]\n"
+    "               [--runs runs] [--timeouts | --no-timeouts]\n"
+    "               [--workload name]";
 
 static const char options_help[] =
     "options:\n"
@@ -30,7 +32,9 @@ static const char options_help[] =
     "  --csv, --json    machine-readable output instead of the table\n"
     "  --list-methods   print the supported backends and exit\n"
     "  --method name    backend to measure; repeatable; 'all' for every\n"
-    "                   one (default: those EVENT_NO* does not disable)\n"
+    "                   one (default: those EVENT_NO* does not disable);\n"
+    "                   'epoll-cl' for epoll with its changelist\n"
+    "  --no-syscalls    skip the run that counts system calls\n"
     "  --runs runs      runs per figure; median, min, max (default 5)\n"
     "  --timeouts       pipes: only the run with a timeout on each event\n"
     "  --no-timeouts    pipes: only the run without (default: both)\n"
@@ -41,6 +45,7 @@ static const char options_help[] =
 enum {
 	OPT_CSV = CLI_OPT_TOOL_FIRST,
 	OPT_JSON,
+	OPT_NO_SYSCALLS,
 	OPT_RUNS,
 	OPT_TIMEOUTS,
 	OPT_NO_TIMEOUTS,
@@ -50,6 +55,7 @@ enum {
 static const struct option tool_options[] = {
 	{ "csv", no_argument, NULL, OPT_CSV },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
 	{ "runs", required_argument, NULL, OPT_RUNS },
 	{ "timeouts", no_argument, NULL, OPT_TIMEOUTS },
 	{ "no-timeouts", no_argument, NULL, OPT_NO_TIMEOUTS },
@@ -104,6 +110,37 @@ add_workload(struct evb_opts *o, const char *name)
 	o->workloads[o->nworkloads++] = found;
 }
 
+/*
+ * --method NAME: the library's methods through cli_method_add() (which
+ * checks them and expands "all"), evbench's epoll-cl here, in the order
+ * given.
+ */
+static void
+add_method(struct evb_opts *o, const char *name)
+{
+	int i;
+
+	if (strcmp(name, EVB_EPOLL_CL) == 0) {
+		if (!cli_method_is_supported("epoll"))
+			cli_usage_error("%s: the library has no epoll method",
+			    name);
+		for (i = 0; i < o->nmethods; i++)
+			if (strcmp(o->methods[i], name) == 0)
+				return;
+		if (o->nmethods == EVB_METHODS_MAX)
+			cli_usage_error("too many --method options");
+		o->methods[o->nmethods++] = name;
+		return;
+	}
+	i = cli_method_count();
+	cli_method_add(name);
+	for (; i < cli_method_count(); i++) {
+		if (o->nmethods == EVB_METHODS_MAX)
+			cli_usage_error("too many --method options");
+		o->methods[o->nmethods++] = cli_method_at(i);
+	}
+}
+
 /* Without --method: every supported method that EVENT_NO* leaves on. */
 static void
 default_methods(struct evb_opts *o)
@@ -123,7 +160,7 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 {
 	struct option *longopts;
 	const char *shortopts;
-	int ch, i;
+	int ch, i, counts = 0, no_syscalls = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->n = o->active = o->writes = -1;
@@ -133,6 +170,10 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 	shortopts = cli_optstring("a:n:w:");
 	while (
 	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (ch == CLI_OPT_METHOD) {
+			add_method(o, optarg);
+			continue;
+		}
 		if (cli_handle_option(ch, optarg, argv))
 			continue;
 		switch (ch) {
@@ -150,6 +191,9 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 			if (o->format != EVB_TABLE)
 				cli_usage_error("--csv and --json conflict");
 			o->format = ch == OPT_CSV ? EVB_CSV : EVB_JSON;
+			break;
+		case OPT_NO_SYSCALLS:
+			no_syscalls = 1;
 			break;
 		case OPT_RUNS:
 			o->runs = (int)cli_number("--runs", optarg, 1, 1000);
@@ -176,10 +220,16 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 		add_workload(o, "pipes");
 		add_workload(o, "timers");
 	}
-	for (i = 0; i < cli_method_count(); i++)
-		o->methods[o->nmethods++] = cli_method_at(i);
 	if (o->nmethods == 0)
 		default_methods(o);
+	for (i = 0; i < o->nworkloads; i++)
+		counts |= o->workloads[i]->counts;
+	if (no_syscalls)
+		evb_sc_off("--no-syscalls");
+	else if (counts == 0)
+		evb_sc_off("no workload that counts them");
+	else
+		o->syscalls = evb_sc_open() == 0;
 }
 
 /* How many units of n the open-files limit leaves room for. */
@@ -243,6 +293,42 @@ plan_size(const struct evb_opts *o, const struct wl_workload *w)
 	return n;
 }
 
+static void
+add_metric(struct evb_job *j, const char *name, const char *unit,
+    enum evb_source source, int k)
+{
+	struct evb_metric *m = &j->metrics[j->nmetrics++];
+
+	m->name = name;
+	m->unit = unit;
+	m->source = source;
+	m->k = k;
+}
+
+/* The workload's figures, and the system call counts when counting. */
+static void
+plan_metrics(const struct evb_opts *o, struct evb_job *j)
+{
+	static const struct {
+		int counts;
+		const char *unit;
+		enum evb_source source;
+	} sc[] = {
+		{ WL_COUNTS_LOOP, "/iteration", EVB_SC_PER_ITER },
+		{ WL_COUNTS_LOOP, "/callback", EVB_SC_PER_CB },
+		{ WL_COUNTS_SETUP, "total", EVB_SC_SETUP },
+	};
+	size_t i;
+	int k;
+
+	for (k = 0; k < j->wl->nmetrics; k++)
+		add_metric(j, j->wl->metrics[k].name, j->wl->metrics[k].unit,
+		    EVB_FROM_WORKLOAD, k);
+	for (i = 0; o->syscalls && i < sizeof(sc) / sizeof(sc[0]); i++)
+		if (j->wl->counts & sc[i].counts)
+			add_metric(j, "syscalls", sc[i].unit, sc[i].source, 0);
+}
+
 int
 evb_plan_jobs(const struct evb_opts *o, struct evb_job *jobs)
 {
@@ -277,6 +363,7 @@ evb_plan_jobs(const struct evb_opts *o, struct evb_job *jobs)
 			}
 			snprintf(j->label, sizeof(j->label), "%s%s", w->name,
 			    j->params.timeouts ? "+timeouts" : "");
+			plan_metrics(o, j);
 		}
 	}
 	return njobs;

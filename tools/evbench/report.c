@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "evbench.h"
+#include "syscount.h"
 
 #define CELL_MAX 128
 
@@ -86,6 +87,30 @@ column_name(const struct evb_opts *o, int c)
 	return o->nmethods == 1 ? stat_names[c] : o->methods[c];
 }
 
+/* Whether a job would have system call figures that were not counted. */
+static int
+counted_nothing(const struct evb_report *rep)
+{
+	int j;
+
+	for (j = 0; !rep->opts->syscalls && j < rep->njobs; j++)
+		if (rep->jobs[j].wl->counts != 0)
+			return 1;
+	return 0;
+}
+
+/* Whether some job has system call figures. */
+static int
+counted_some(const struct evb_report *rep)
+{
+	int j;
+
+	for (j = 0; j < rep->njobs; j++)
+		if (rep->jobs[j].nmetrics > rep->jobs[j].wl->nmetrics)
+			return 1;
+	return 0;
+}
+
 void
 evb_report_table(FILE *fp, const struct evb_report *rep)
 {
@@ -94,15 +119,15 @@ evb_report_table(FILE *fp, const struct evb_report *rep)
 	int ncols = o->nmethods == 1 ? 3 : o->nmethods;
 	int width[EVB_METHODS_MAX], mw = 0, uw = 0, j, k, c, w;
 	char buf[CELL_MAX];
-	const struct wl_workload *wl;
+	const struct evb_job *job;
 
 	for (c = 0; c < ncols; c++)
 		width[c] = (int)strlen(column_name(o, c));
 	for (j = 0; j < rep->njobs; j++)
-		for (wl = rep->jobs[j].wl, k = 0; k < wl->nmetrics; k++) {
-			w = (int)strlen(wl->metrics[k].name);
+		for (job = &rep->jobs[j], k = 0; k < job->nmetrics; k++) {
+			w = (int)strlen(job->metrics[k].name);
 			mw = w > mw ? w : mw;
-			w = (int)strlen(wl->metrics[k].unit);
+			w = (int)strlen(job->metrics[k].unit);
 			uw = w > uw ? w : uw;
 			for (c = 0; c < ncols; c++) {
 				cell_text(buf, sizeof(buf), rep, j, k, c);
@@ -112,11 +137,13 @@ evb_report_table(FILE *fp, const struct evb_report *rep)
 		}
 
 	if (cli_verbosity() >= 0)
-		fprintf(fp, "evbench %s, event library %s: %s of %d run%s%s\n",
+		fprintf(fp,
+		    "evbench %s, event library %s: %s of %d run%s%s%s\n",
 		    cli_package_version(), event_get_version(),
 		    o->nmethods == 1 ? "median, min and max" : "median",
 		    o->runs, o->runs == 1 ? "" : "s",
-		    o->nmethods == 1 ? "" : " (ratio to the fastest method)");
+		    o->nmethods == 1 ? "" : " (ratio to the fastest method)",
+		    counted_some(rep) ? "; syscalls: one run more" : "");
 	fprintf(fp, "%-*s", 3 + mw + uw, o->nmethods == 1 ? o->methods[0] : "");
 	for (c = 0; c < ncols; c++)
 		fprintf(fp, "  %*s", width[c], column_name(o, c));
@@ -124,9 +151,9 @@ evb_report_table(FILE *fp, const struct evb_report *rep)
 	for (j = 0; j < rep->njobs; j++) {
 		job_title(buf, sizeof(buf), &rep->jobs[j]);
 		fprintf(fp, "%s\n", buf);
-		for (wl = rep->jobs[j].wl, k = 0; k < wl->nmetrics; k++) {
-			fprintf(fp, "  %-*s %-*s", mw, wl->metrics[k].name, uw,
-			    wl->metrics[k].unit);
+		for (job = &rep->jobs[j], k = 0; k < job->nmetrics; k++) {
+			fprintf(fp, "  %-*s %-*s", mw, job->metrics[k].name, uw,
+			    job->metrics[k].unit);
 			for (c = 0; c < ncols; c++) {
 				cell_text(buf, sizeof(buf), rep, j, k, c);
 				fprintf(fp, "  %*s", width[c], buf);
@@ -134,6 +161,8 @@ evb_report_table(FILE *fp, const struct evb_report *rep)
 			fprintf(fp, "\n");
 		}
 	}
+	if (counted_nothing(rep))
+		fprintf(fp, "syscalls: not counted (%s)\n", evb_sc_reason());
 }
 
 static void
@@ -151,19 +180,20 @@ evb_report_csv(FILE *fp, const struct evb_report *rep)
 	int j, k, m, pipes;
 	double r;
 
+	if (counted_nothing(rep))
+		cli_note("syscalls: not counted (%s)", evb_sc_reason());
 	fprintf(fp,
 	    "workload,metric,unit,method,n,active,writes,runs,"
 	    "median,min,max,ratio\n");
 	for (j = 0; j < rep->njobs; j++) {
 		job = &rep->jobs[j];
 		pipes = wl_uses_tokens(job->wl);
-		for (k = 0; k < job->wl->nmetrics; k++)
+		for (k = 0; k < job->nmetrics; k++)
 			for (m = 0; m < o->nmethods; m++) {
 				c = evb_cell(rep, j, k, m);
 				fprintf(fp, "%s,%s,%s,%s,%d,", job->label,
-				    job->wl->metrics[k].name,
-				    job->wl->metrics[k].unit, o->methods[m],
-				    job->params.n);
+				    job->metrics[k].name, job->metrics[k].unit,
+				    o->methods[m], job->params.n);
 				if (pipes)
 					fprintf(fp, "%d,%d", job->params.active,
 					    job->params.writes);
@@ -216,10 +246,16 @@ evb_report_json(FILE *fp, const struct evb_report *rep)
 		fputs(m ? ", " : "", fp);
 		json_str(fp, o->methods[m]);
 	}
-	fprintf(fp, "],\n  \"results\": [");
+	fprintf(fp, "],\n  \"syscalls\": {\"counted\": %s",
+	    o->syscalls ? "true" : "false");
+	if (!o->syscalls) {
+		fprintf(fp, ", \"reason\": ");
+		json_str(fp, evb_sc_reason());
+	}
+	fprintf(fp, "},\n  \"results\": [");
 	for (j = 0; j < rep->njobs; j++) {
 		job = &rep->jobs[j];
-		for (k = 0; k < job->wl->nmetrics; k++)
+		for (k = 0; k < job->nmetrics; k++)
 			for (m = 0; m < o->nmethods; m++) {
 				c = evb_cell(rep, j, k, m);
 				fprintf(fp, "%s\n    {\"workload\": ",
@@ -227,9 +263,9 @@ evb_report_json(FILE *fp, const struct evb_report *rep)
 				first = 0;
 				json_str(fp, job->label);
 				fprintf(fp, ", \"metric\": ");
-				json_str(fp, job->wl->metrics[k].name);
+				json_str(fp, job->metrics[k].name);
 				fprintf(fp, ", \"unit\": ");
-				json_str(fp, job->wl->metrics[k].unit);
+				json_str(fp, job->metrics[k].unit);
 				fprintf(fp, ", \"method\": ");
 				json_str(fp, o->methods[m]);
 				fprintf(fp, ", \"n\": %d", job->params.n);

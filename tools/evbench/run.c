@@ -15,6 +15,9 @@
 
 #include "cli.h"
 #include "evbench.h"
+#include "syscount.h"
+
+static const struct wl_counter counter = { evb_sc_start, evb_sc_stop };
 
 static int
 cmp_double(const void *a, const void *b)
@@ -39,7 +42,7 @@ reduce(double *v, int n)
 static size_t
 cell_index(int job, int metric, int method)
 {
-	return ((size_t)job * WL_METRICS_MAX + (size_t)metric) *
+	return ((size_t)job * EVB_METRICS_MAX + (size_t)metric) *
 	    EVB_METHODS_MAX +
 	    (size_t)method;
 }
@@ -50,23 +53,103 @@ evb_cell(const struct evb_report *report, int job, int metric, int method)
 	return &report->cells[cell_index(job, metric, method)];
 }
 
-/* One run; the sample for metric k lands in samples[k * runs + run]. */
+/* The library's name for an evbench method. */
+static const char *
+base_method(const char *method)
+{
+	return strcmp(method, EVB_EPOLL_CL) == 0 ? "epoll" : method;
+}
+
+/* A config that forces method (see cli_method_config()). */
+static struct event_config *
+method_config(const char *method)
+{
+	struct event_config *cfg = cli_method_config(base_method(method));
+
+	if (strcmp(method, EVB_EPOLL_CL) == 0 &&
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) !=
+	        0)
+		cli_die("event_config_set_flag");
+	return cfg;
+}
+
+/* The figure of metric m in the result of a run. */
+static double
+figure(const struct evb_job *job, const struct evb_metric *m,
+    const struct wl_result *res, const char *method)
+{
+	long long sc = m->source == EVB_SC_SETUP ? res->setup_syscalls
+	                                         : res->loop_syscalls;
+	long per =
+	    m->source == EVB_SC_PER_ITER ? res->iterations : res->callbacks;
+
+	if (m->source == EVB_FROM_WORKLOAD)
+		return res->value[m->k];
+	if (sc < 0 || (m->source != EVB_SC_SETUP && per <= 0))
+		cli_diex("%s on %s: no system call count (%s)", job->label,
+		    method, sc < 0 ? "the counter failed" : "no iteration");
+	return m->source == EVB_SC_SETUP ? (double)sc : (double)sc / per;
+}
+
+/* One run of job on method, checked; counting with c when not NULL. */
 static void
 run_once(const struct evb_job *job, const char *method,
+    struct event_config *cfg, const struct wl_counter *c, struct wl_result *res)
+{
+	struct wl_params params = job->params;
+
+	memset(res, 0, sizeof(*res));
+	params.counter = c;
+	if (job->wl->run(cfg, &params, res) != 0)
+		cli_diex("%s on %s: %s", job->label, method, res->error);
+	if (res->method == NULL ||
+	    !cli_method_matches(res->method, base_method(method)) ||
+	    (strcmp(method, EVB_EPOLL_CL) == 0 &&
+	        strstr(res->method, "changelist") == NULL))
+		cli_diex("%s: asked for method %s, the base uses %s",
+		    job->label, method, res->method ? res->method : "none");
+}
+
+/*
+ * The system call figures of job on method m: one run more, whose times
+ * are not used, with the counter open only while it lasts (see
+ * syscount.c) and a prepare watcher that the timed runs do without.
+ */
+static void
+count_once(struct evb_report *report, int j, int m, struct event_config *cfg)
+{
+	const struct evb_job *job = &report->jobs[j];
+	const char *method = report->opts->methods[m];
+	struct evb_cell *cell;
+	struct wl_result res;
+	int k;
+
+	if (cli_verbosity() > 0)
+		cli_note("%s on %s: counting run", job->label, method);
+	if (evb_sc_attach() != 0)
+		cli_diex("%s on %s: cannot count system calls: %s", job->label,
+		    method, evb_sc_reason());
+	run_once(job, method, cfg, &counter, &res);
+	evb_sc_detach();
+	for (k = job->wl->nmetrics; k < job->nmetrics; k++) {
+		cell = &report->cells[cell_index(j, k, m)];
+		cell->median = cell->min = cell->max =
+		    figure(job, &job->metrics[k], &res, method);
+	}
+}
+
+/* A timed run; the sample of figure k lands in samples[k * runs + run]. */
+static void
+time_once(const struct evb_job *job, const char *method,
     struct event_config *cfg, double *samples, int run, int runs)
 {
 	struct wl_result res;
 	int k;
 
-	memset(&res, 0, sizeof(res));
 	if (cli_verbosity() > 0)
 		cli_note("%s on %s: run %d of %d", job->label, method, run + 1,
 		    runs);
-	if (job->wl->run(cfg, &job->params, &res) != 0)
-		cli_diex("%s on %s: %s", job->label, method, res.error);
-	if (res.method == NULL || !cli_method_matches(res.method, method))
-		cli_diex("%s: asked for method %s, the base uses %s",
-		    job->label, method, res.method ? res.method : "none");
+	run_once(job, method, cfg, NULL, &res);
 	for (k = 0; k < job->wl->nmetrics; k++)
 		samples[k * runs + run] = res.value[k];
 }
@@ -89,17 +172,19 @@ evb_run(const struct evb_opts *o, const struct evb_job *jobs, int njobs,
 	    cli_xcalloc((size_t)o->nmethods * WL_METRICS_MAX * (size_t)runs,
 	        sizeof(*samples));
 	for (m = 0; m < o->nmethods; m++)
-		cfg[m] = cli_method_config(o->methods[m]);
+		cfg[m] = method_config(o->methods[m]);
 
 	for (j = 0; j < njobs; j++) {
+		for (m = 0; m < o->nmethods; m++) {
+			cli_show_method(o->methods[m]);
+			if (jobs[j].nmetrics > jobs[j].wl->nmetrics)
+				count_once(report, j, m, cfg[m]);
+		}
 		for (r = 0; r < runs; r++)
-			for (m = 0; m < o->nmethods; m++) {
-				if (r == 0)
-					cli_show_method(o->methods[m]);
-				run_once(&jobs[j], o->methods[m], cfg[m],
+			for (m = 0; m < o->nmethods; m++)
+				time_once(&jobs[j], o->methods[m], cfg[m],
 				    samples + (size_t)m * WL_METRICS_MAX * runs,
 				    r, runs);
-			}
 		for (m = 0; m < o->nmethods; m++)
 			for (k = 0; k < jobs[j].wl->nmetrics; k++)
 				report->cells[cell_index(j, k, m)] =

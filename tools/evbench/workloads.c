@@ -21,6 +21,9 @@
 #ifdef WL_WITH_AE
 #include <ae.h>
 #endif
+#ifdef WL_WITH_WATCH
+#include <event2/watch.h>
+#endif
 
 #include "workloads.h"
 
@@ -98,11 +101,20 @@ fail(struct wl_result *r, int errnum, const char *fmt, ...)
 	return -1;
 }
 
+/* Nothing counted yet. */
+static void
+no_counts(struct wl_result *r)
+{
+	r->loop_syscalls = r->setup_syscalls = -1;
+	r->iterations = -1;
+}
+
 static struct event_base *
 new_base(struct event_config *cfg, struct wl_result *r)
 {
 	struct event_base *base;
 
+	no_counts(r);
 	base = cfg != NULL ? event_base_new_with_config(cfg) : event_base_new();
 	if (base == NULL)
 		fail(r, 0, "cannot create an event base");
@@ -115,6 +127,56 @@ WL_PHASE int
 wl_dispatch_phase(struct event_base *base)
 {
 	return event_base_dispatch(base);
+}
+
+/*
+ * System call counting (params->counter): the counter runs around the
+ * timed phase only, its start and stop outside the clock readings.
+ */
+static void
+count_start(const struct wl_counter *c)
+{
+	if (c != NULL)
+		c->start();
+}
+
+static long long
+count_stop(const struct wl_counter *c)
+{
+	return c != NULL ? c->stop() : -1;
+}
+
+#ifdef WL_WITH_WATCH
+static void
+iteration_cb(struct evwatch *w, const struct evwatch_prepare_cb_info *info,
+    void *arg)
+{
+	(void)w;
+	(void)info;
+	++*(long *)arg;
+}
+#endif
+
+/*
+ * When counting, count the loop's iterations too: one prepare callback
+ * per iteration (event2/watch.h, evkit and libevent 2.2; with libevent
+ * 2.1 they stay unknown).  The watcher lives as long as the base.
+ */
+static int
+count_iterations(struct event_base *base, const struct wl_counter *c,
+    struct wl_result *r)
+{
+	r->iterations = -1;
+	if (c == NULL)
+		return 0;
+#ifdef WL_WITH_WATCH
+	r->iterations = 0;
+	if (evwatch_prepare_new(base, iteration_cb, &r->iterations) == NULL)
+		return fail(r, ENOMEM, "prepare watcher");
+#else
+	(void)base;
+#endif
+	return 0;
 }
 
 /*
@@ -139,8 +201,9 @@ struct ring {
 	long passes_left;
 	long callbacks;
 	long expected;
-	int churn; /* delete and re-add the event in every callback */
-	int err;   /* errno of a failed read or write, or -1 */
+	long io_calls; /* the callbacks' own read and write calls */
+	int churn;     /* delete and re-add the event in every callback */
+	int err;       /* errno of a failed read or write, or -1 */
 };
 
 static void
@@ -153,6 +216,7 @@ ring_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (!(what & EV_READ))
 		return; /* a pipes timeout: only on a machine stalled 30 s */
+	ring->io_calls++;
 	if (read(fd, &c, 1) != 1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
@@ -171,6 +235,7 @@ ring_cb(evutil_socket_t fd, short what, void *arg)
 	if (ring->passes_left > 0) {
 		ring->passes_left--;
 		next = ring->churn ? slot->idx : (slot->idx + 1) % ring->n;
+		ring->io_calls++;
 		if (write(ring->fds[2 * next + 1], &c, 1) != 1) {
 			ring->err = errno;
 			event_base_loopbreak(ring->base);
@@ -248,7 +313,7 @@ ring_result(const struct ring *ring, int64_t setup_ns, struct wl_result *r)
  */
 static int
 ring_run(struct event_config *cfg, int n, int tokens, long passes, int timeouts,
-    int churn, struct wl_result *r)
+    int churn, const struct wl_counter *counter, struct wl_result *r)
 {
 	struct ring ring;
 	struct timeval *tv = NULL;
@@ -272,7 +337,8 @@ ring_run(struct event_config *cfg, int n, int tokens, long passes, int timeouts,
 			tv[i].tv_usec = (long)(rng_next(&rng) % 1000000);
 		}
 	}
-	if ((ring.base = new_base(cfg, r)) == NULL)
+	if ((ring.base = new_base(cfg, r)) == NULL ||
+	    count_iterations(ring.base, counter, r) != 0)
 		goto out;
 
 	t0 = now_ns();
@@ -285,7 +351,19 @@ ring_run(struct event_config *cfg, int n, int tokens, long passes, int timeouts,
 			goto out;
 		}
 	}
+	/*
+	 * One pass that waits for nothing: a backend that batches its
+	 * registrations (epoll's changelist, io_uring) makes them here, so
+	 * that they belong to the setup and the dispatch times callbacks.
+	 */
+	if (wl_setup_pass_phase(ring.base) != 0) {
+		fail(r, 0, "event_base_loop(EVLOOP_NONBLOCK) failed");
+		goto out;
+	}
 	t1 = now_ns();
+	if (r->iterations > 0)
+		r->iterations =
+		    0; /* the pass is no iteration of the dispatch */
 
 	for (i = 0; i < tokens; i++)
 		if (write(ring.fds[2 * (int)((long)i * n / tokens) + 1], "t",
@@ -293,12 +371,15 @@ ring_run(struct event_config *cfg, int n, int tokens, long passes, int timeouts,
 			fail(r, errno, "write");
 			goto out;
 		}
+	count_start(counter);
 	t2 = now_ns();
 	if (wl_dispatch_phase(ring.base) == -1) {
 		fail(r, 0, "event_base_dispatch failed");
 		goto out;
 	}
 	r->value[1] = (double)(now_ns() - t2);
+	if ((r->loop_syscalls = count_stop(counter)) >= 0)
+		r->loop_syscalls -= ring.io_calls;
 	if (ring.err != 0) {
 		fail(r, ring.err > 0 ? ring.err : 0, "in a callback: %s",
 		    ring.err > 0 ? "read or write" : "event_del or event_add");
@@ -318,7 +399,8 @@ pipes_run(struct event_config *cfg, const struct wl_params *p,
 	int n = p->n > 0 ? p->n : 1000;
 	int a = p->active < 1 ? 1 : p->active > n ? n : p->active;
 
-	return ring_run(cfg, n, a, (long)a * p->writes, p->timeouts, 0, r);
+	return ring_run(cfg, n, a, (long)a * p->writes, p->timeouts, 0,
+	    p->counter, r);
 }
 
 static int
@@ -328,7 +410,7 @@ cascade_run(struct event_config *cfg, const struct wl_params *p,
 	int n = p->n > 0 ? p->n : 1000;
 
 	/* One token going once along the ring: n callbacks, one per pair. */
-	return ring_run(cfg, n, 1, n - 1, 0, 0, r);
+	return ring_run(cfg, n, 1, n - 1, 0, 0, p->counter, r);
 }
 
 static int
@@ -339,7 +421,7 @@ churn_run(struct event_config *cfg, const struct wl_params *p,
 	int ret;
 
 	/* One pair, n callbacks, each one deleting and re-adding its event. */
-	ret = ring_run(cfg, 1, 1, n - 1, 0, 1, r);
+	ret = ring_run(cfg, 1, 1, n - 1, 0, 1, p->counter, r);
 	r->value[0] = r->value[1];
 	return ret;
 }
@@ -501,7 +583,8 @@ fire_run(struct event_config *cfg, const struct wl_params *p,
 		fail(r, ENOMEM, "%d timers", n);
 		goto out;
 	}
-	if ((base = new_base(cfg, r)) == NULL)
+	if ((base = new_base(cfg, r)) == NULL ||
+	    count_iterations(base, p->counter, r) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		f[i].lateness = lateness;
@@ -522,10 +605,12 @@ fire_run(struct event_config *cfg, const struct wl_params *p,
 			goto out;
 		}
 	}
+	count_start(p->counter);
 	if (wl_dispatch_phase(base) == -1) {
 		fail(r, 0, "event_base_dispatch failed");
 		goto out;
 	}
+	r->loop_syscalls = count_stop(p->counter);
 	if (fired != n) {
 		fail(r, 0, "%ld of %d timers fired", fired, n);
 		goto out;
@@ -548,6 +633,69 @@ out:
 	return ret;
 }
 
+WL_PHASE int
+wl_setup_add_phase(struct event **evs, int n)
+{
+	int i, failed = 0;
+
+	for (i = 0; i < n; i++)
+		failed |= event_add(evs[i], NULL);
+	return failed;
+}
+
+WL_PHASE int
+wl_setup_pass_phase(struct event_base *base)
+{
+	return event_base_loop(base, EVLOOP_NONBLOCK);
+}
+
+/*
+ * setup: what it costs to hand n descriptors to the kernel: event_add of
+ * a read event on each of n idle socketpairs, then one loop pass that
+ * waits for nothing (EVLOOP_NONBLOCK), in which a backend that batches
+ * its registrations (epoll's changelist, io_uring) makes them.
+ */
+static int
+setup_run(struct event_config *cfg, const struct wl_params *p,
+    struct wl_result *r)
+{
+	int n = p->n > 0 ? p->n : 1000;
+	struct ring ring;
+	int64_t t0, t1, t2;
+	int i, ret = -1;
+
+	if (ring_open(&ring, n, r) != 0 ||
+	    (ring.base = new_base(cfg, r)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((ring.evs[i] = event_new(ring.base, ring.fds[2 * i],
+		         EV_READ | EV_PERSIST, ring_cb, &ring.slots[i])) ==
+		    NULL) {
+			fail(r, 0, "cannot create event %d of %d", i + 1, n);
+			goto out;
+		}
+	count_start(p->counter);
+	t0 = now_ns();
+	if (wl_setup_add_phase(ring.evs, n) != 0) {
+		fail(r, 0, "event_add failed");
+		goto out;
+	}
+	t1 = now_ns();
+	if (wl_setup_pass_phase(ring.base) != 0) {
+		fail(r, 0, "event_base_loop(EVLOOP_NONBLOCK) failed");
+		goto out;
+	}
+	t2 = now_ns();
+	r->setup_syscalls = count_stop(p->counter);
+	r->value[0] = (double)(t2 - t0) / n;
+	r->value[1] = (double)(t1 - t0) / n;
+	r->value[2] = (double)(t2 - t1) / n;
+	ret = 0;
+out:
+	ring_close(&ring);
+	return ret;
+}
+
 #ifdef WL_WITH_AE
 /*
  * ae: the pipes ring on Redis' ae API (evkit's ae.h), with the same work
@@ -563,6 +711,7 @@ ae_ring_proc(aeEventLoop *el, int fd, void *data, int mask)
 	char c;
 
 	(void)mask;
+	ring->io_calls++;
 	if (read(fd, &c, 1) != 1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
@@ -574,6 +723,7 @@ ae_ring_proc(aeEventLoop *el, int fd, void *data, int mask)
 	if (ring->passes_left > 0) {
 		ring->passes_left--;
 		next = (slot->idx + 1) % ring->n;
+		ring->io_calls++;
 		if (write(ring->fds[2 * next + 1], &c, 1) != 1) {
 			ring->err = errno;
 			aeStop(el);
@@ -590,6 +740,16 @@ wl_ae_dispatch_phase(struct aeEventLoop *loop)
 	aeMain(loop);
 }
 
+/* ae's loop iterations: its before-sleep hook runs once in each. */
+static long ae_iterations;
+
+static void
+ae_count_iteration(aeEventLoop *loop)
+{
+	(void)loop;
+	ae_iterations++;
+}
+
 static int
 ae_run(struct event_config *cfg, const struct wl_params *p, struct wl_result *r)
 {
@@ -600,6 +760,7 @@ ae_run(struct event_config *cfg, const struct wl_params *p, struct wl_result *r)
 	int64_t t0, t1, t2;
 	int i, maxfd = 0, ret = -1;
 
+	no_counts(r);
 	if (ring_open(&ring, n, r) != 0)
 		goto out;
 	ring.passes_left = (long)a * p->writes;
@@ -612,6 +773,10 @@ ae_run(struct event_config *cfg, const struct wl_params *p, struct wl_result *r)
 		goto out;
 	}
 	r->method = aeGetApiName();
+	if (p->counter != NULL) {
+		ae_iterations = 0;
+		aeSetBeforeSleepProc(loop, ae_count_iteration);
+	}
 
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
@@ -628,9 +793,14 @@ ae_run(struct event_config *cfg, const struct wl_params *p, struct wl_result *r)
 			fail(r, errno, "write");
 			goto out;
 		}
+	count_start(p->counter);
 	t2 = now_ns();
 	wl_ae_dispatch_phase(loop);
 	r->value[1] = (double)(now_ns() - t2);
+	if ((r->loop_syscalls = count_stop(p->counter)) >= 0) {
+		r->loop_syscalls -= ring.io_calls;
+		r->iterations = ae_iterations;
+	}
 	if (ring.err != 0) {
 		fail(r, ring.err, "in a handler: read or write");
 		goto out;
@@ -648,27 +818,34 @@ const struct wl_workload wl_workloads[] = {
 	{ "pipes", "n socketpairs, a tokens passed w times each along the ring",
 	    1000, 2, 2,
 	    { { "setup", "ns/event" }, { "dispatch", "ns/callback" } },
-	    pipes_run },
+	    pipes_run, WL_COUNTS_LOOP },
 	{ "timers", "add, reschedule and delete n timers", 100000, 0, 3,
 	    { { "add", "ns/op" }, { "reschedule", "ns/op" },
 	        { "delete", "ns/op" } },
-	    timers_run },
+	    timers_run, 0 },
 	{ "fire", "n timers due within a 100 ms window: how late each runs",
 	    10000, 0, 3,
 	    { { "late-p50", "us" }, { "late-p99", "us" },
 	        { "late-max", "us" } },
-	    fire_run },
+	    fire_run, WL_COUNTS_LOOP },
 	{ "cascade", "one token along a chain of n socketpairs", 1000, 2, 2,
-	    { { "setup", "ns/event" }, { "dispatch", "ns/hop" } },
-	    cascade_run },
+	    { { "setup", "ns/event" }, { "dispatch", "ns/hop" } }, cascade_run,
+	    WL_COUNTS_LOOP },
 	{ "churn", "one socketpair, n callbacks that each delete and re-add it",
-	    10000, 0, 1, { { "dispatch", "ns/callback" } }, churn_run },
+	    10000, 0, 1, { { "dispatch", "ns/callback" } }, churn_run,
+	    WL_COUNTS_LOOP },
+	{ "setup",
+	    "event_add on n socketpairs and the pass that registers them", 1000,
+	    2, 3,
+	    { { "register", "ns/fd" }, { "add", "ns/fd" },
+	        { "first-pass", "ns/fd" } },
+	    setup_run, WL_COUNTS_SETUP },
 #ifdef WL_WITH_AE
 	{ "ae", "pipes on the Redis ae API (evkit's ae.h)", 1000, 2, 2,
-	    { { "setup", "ns/event" }, { "dispatch", "ns/callback" } },
-	    ae_run },
+	    { { "setup", "ns/event" }, { "dispatch", "ns/callback" } }, ae_run,
+	    WL_COUNTS_LOOP },
 #endif
-	{ NULL, NULL, 0, 0, 0, { { NULL, NULL } }, NULL },
+	{ NULL, NULL, 0, 0, 0, { { NULL, NULL } }, NULL, 0 },
 };
 
 int

@@ -13,11 +13,21 @@ struct timeval;
 
 #define WL_METRICS_MAX 3
 
+/*
+ * A system call counter for the measured phases (evbench's perf event):
+ * stop() returns the calls made by this thread since start(), or -1.
+ */
+struct wl_counter {
+	void (*start)(void);
+	long long (*stop)(void);
+};
+
 struct wl_params {
 	int n;        /* socketpairs or timers; 0: the workload's default */
 	int active;   /* pipes: tokens in flight (<= n) */
 	int writes;   /* pipes: passes per token */
 	int timeouts; /* pipes: add every event with a (never due) timeout */
+	const struct wl_counter *counter; /* NULL: count nothing */
 };
 
 struct wl_metric {
@@ -30,7 +40,18 @@ struct wl_result {
 	const char *method;           /* event_base_get_method() of the base */
 	long callbacks;               /* callbacks run while dispatching */
 	char error[160];              /* set when run() returns -1 */
+	/*
+	 * With params->counter, what a workload of WL_COUNTS_LOOP or
+	 * WL_COUNTS_SETUP counted; -1 where it counted nothing.
+	 */
+	long long loop_syscalls;  /* in the dispatch, its own I/O left out */
+	long long setup_syscalls; /* setup: event_add and the first pass */
+	long iterations;          /* of the dispatch loop; -1 if unknown */
 };
+
+/* wl_workload.counts: which phases a counter measures. */
+#define WL_COUNTS_LOOP 1
+#define WL_COUNTS_SETUP 2
 
 struct wl_workload {
 	const char *name;
@@ -46,6 +67,7 @@ struct wl_workload {
 	 */
 	int (*run)(struct event_config *cfg, const struct wl_params *params,
 	    struct wl_result *result);
+	int counts; /* WL_COUNTS_* */
 };
 
 /* The workloads, ended by an entry whose name is NULL. */
@@ -65,6 +87,8 @@ int wl_timers_add_phase(struct event **evs, const struct timeval *tv, int n);
 int wl_timers_resched_phase(struct event **evs, const struct timeval *tv,
     int n);
 int wl_timers_del_phase(struct event **evs, const int *order, int n);
+int wl_setup_add_phase(struct event **evs, int n);
+int wl_setup_pass_phase(struct event_base *base);
 /* ae's dispatch (evbench only, built with WL_WITH_AE). */
 struct aeEventLoop;
 void wl_ae_dispatch_phase(struct aeEventLoop *loop);
