@@ -4,9 +4,13 @@
  * several events on one signal, the per-delivery call count, persistence,
  * restoring the previous handler, two bases sharing a signal, timeouts,
  * event_base_active_by_signal, SIGCHLD, and out-of-range signal numbers.
+ * The runner runs them with signals read from a signalfd too
+ * (EVENT_USE_SIGNALFD, tests/backend-*-signalfd.test): where the two ways
+ * differ, a test checks the way its base uses.  The signalfd cases at the
+ * end ask for it with EVENT_BASE_FLAG_USE_SIGNALFD in every run.
  *
  * Each test runs in its own process (Check's fork mode), so the handlers
- * installed here never leak into other tests.
+ * installed and the signals blocked here never leak into other tests.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +34,7 @@ struct sig_call {
 static struct sig_call calls[64];
 static int ncalls;
 static char order[64];
+static int sfd_mode; /* evkit_base reads signals from a signalfd */
 
 struct sig_probe {
 	char tag;
@@ -42,11 +47,45 @@ struct sig_probe {
 };
 
 static void
+nop_cb(evutil_socket_t fd, short what, void *arg)
+{
+}
+
+/* Whether sig is blocked in this thread. */
+static int
+blocked(int sig)
+{
+	sigset_t cur;
+
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &cur), 0);
+	return sigismember(&cur, sig) == 1;
+}
+
+/*
+ * Whether base reads signals from a signalfd: adding a signal event
+ * blocks the signal then (nothing else in these tests blocks SIGWINCH).
+ */
+static int
+uses_signalfd(struct event_base *base)
+{
+	struct event *ev = evsignal_new(base, SIGWINCH, nop_cb, NULL);
+	int r;
+
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(evsignal_add(ev, NULL), 0);
+	r = blocked(SIGWINCH);
+	event_free(ev);
+	ck_assert(!blocked(SIGWINCH));
+	return r;
+}
+
+static void
 setup(void)
 {
 	evkit_setup();
 	ncalls = 0;
 	order[0] = '\0';
+	sfd_mode = uses_signalfd(evkit_base);
 }
 
 static void
@@ -109,6 +148,26 @@ my_handler_installed(int sig)
 
 	ck_assert_int_eq(sigaction(sig, NULL, &sa), 0);
 	return sa.sa_handler == my_handler;
+}
+
+/*
+ * While an event for sig is added the library holds it: with the
+ * self-pipe its handler takes the place of my_handler; with a signalfd
+ * the signal is blocked and my_handler stays.
+ */
+static int
+held(int sig)
+{
+	if (sfd_mode)
+		return blocked(sig) && my_handler_installed(sig);
+	return !my_handler_installed(sig);
+}
+
+/* After the last event_del: my_handler and the mask are back. */
+static int
+released(int sig)
+{
+	return my_handler_installed(sig) && !blocked(sig);
 }
 
 START_TEST(test_signal_new_add_del)
@@ -182,6 +241,7 @@ struct killer {
 	pthread_cond_t cond;
 	int loop_running;
 	int block_in_thread; /* block the signal here, so main gets it */
+	int pending_here;    /* signalfd: pthread_kill left it pending here */
 };
 
 static void *
@@ -205,9 +265,25 @@ killer_main(void *arg)
 		sigaddset(&set, SIGUSR1);
 		pthread_sigmask(SIG_BLOCK, &set, NULL);
 		kill(getpid(), SIGUSR1);
-	} else {
+	} else if (!sfd_mode) {
 		/* The handler runs in this thread and must wake the loop. */
 		pthread_kill(pthread_self(), SIGUSR1);
+	} else {
+		/*
+		 * This thread has the loop thread's mask (pthread_create
+		 * copies it), so a signal sent to it stays pending here,
+		 * where no signalfd reads it.  Take it, then send one to the
+		 * process, which the loop's signalfd does read.
+		 */
+		int sig;
+
+		pthread_kill(pthread_self(), SIGUSR1);
+		k->pending_here =
+		    sigpending(&set) == 0 && sigismember(&set, SIGUSR1) == 1;
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigwait(&set, &sig);
+		kill(getpid(), SIGUSR1);
 	}
 	return NULL;
 }
@@ -226,7 +302,8 @@ loop_running_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * Another thread sends the signal while the loop sleeps: _i == 0 to the
  * process with the helper blocking it (the sleeping thread is interrupted),
- * _i == 1 to the helper thread itself (only the wakeup pipe can tell).
+ * _i == 1 to the helper thread itself (only the wakeup pipe can tell; a
+ * signalfd never sees it, see killer_main).
  */
 START_TEST(test_signal_from_other_thread)
 {
@@ -252,6 +329,8 @@ START_TEST(test_signal_from_other_thread)
 	ck_assert_int_eq(pthread_join(tid, NULL), 0);
 	ck_assert_int_eq(p.calls, 1);
 	ck_assert_int_eq(p.what, EV_SIGNAL);
+	if (sfd_mode && _i == 1)
+		ck_assert(k.pending_here);
 	event_free(sig);
 	pthread_cond_destroy(&k.cond);
 	pthread_mutex_destroy(&k.lock);
@@ -301,15 +380,23 @@ START_TEST(test_signal_ncalls)
 	struct sig_probe once = { .tag = 'o' }, persist = { .tag = 'p' };
 	struct event *ev_once, *ev_persist;
 
+	/*
+	 * The self-pipe's handler runs once per raise and writes a byte each
+	 * time (libevent 2.1: three calls).  A blocked standard signal is
+	 * pending once however often it is sent, so a signalfd has one
+	 * record (libevent 2.2: one call).
+	 */
+	int expect = sfd_mode ? 1 : 3;
+
 	ev_once = event_new(evkit_base, SIGUSR1, EV_SIGNAL, probe_cb, &once);
 	ck_assert_ptr_nonnull(ev_once);
 	ck_assert_int_eq(event_add(ev_once, NULL), 0);
 	ck_assert_int_eq(raise(SIGUSR1), 0);
 	ck_assert_int_eq(raise(SIGUSR1), 0);
 	ck_assert_int_eq(raise(SIGUSR1), 0);
-	/* The one-shot event is deleted but still gets all three calls. */
+	/* The one-shot event is deleted but still gets all its calls. */
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 1);
-	ck_assert_int_eq(once.calls, 3);
+	ck_assert_int_eq(once.calls, expect);
 	ck_assert_int_eq(once.what, EV_SIGNAL);
 	ck_assert_int_eq(event_pending(ev_once, EV_SIGNAL, NULL), 0);
 	event_free(ev_once);
@@ -322,12 +409,38 @@ START_TEST(test_signal_ncalls)
 	ck_assert_int_eq(raise(SIGUSR1), 0);
 	ck_assert_int_eq(raise(SIGUSR1), 0);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
-	ck_assert_int_eq(persist.calls, 3);
+	ck_assert_int_eq(persist.calls, expect);
 	ck_assert_int_eq(event_pending(ev_persist, EV_SIGNAL, NULL), EV_SIGNAL);
 	/* Nothing more is pending. */
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
-	ck_assert_int_eq(persist.calls, 3);
+	ck_assert_int_eq(persist.calls, expect);
 	event_free(ev_persist);
+}
+END_TEST
+
+/*
+ * Real-time signals are queued, not merged: three raises are three calls
+ * in one loop iteration, from the self-pipe and from a signalfd alike
+ * (libevent 2.2 reads one record per iteration: the same three calls,
+ * over three iterations).
+ */
+START_TEST(test_signal_ncalls_realtime)
+{
+	struct sig_probe p = { .tag = 'r' };
+	struct event *ev;
+
+	ev = evsignal_new(evkit_base, SIGRTMIN, probe_cb, &p);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(evsignal_add(ev, NULL), 0);
+	ck_assert_int_eq(raise(SIGRTMIN), 0);
+	ck_assert_int_eq(raise(SIGRTMIN), 0);
+	ck_assert_int_eq(raise(SIGRTMIN), 0);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(p.calls, 3);
+	ck_assert_int_eq(calls[0].fd, SIGRTMIN);
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(p.calls, 3);
+	event_free(ev);
 }
 END_TEST
 
@@ -402,28 +515,28 @@ START_TEST(test_signal_restore_after_del)
 	ck_assert(my_handler_installed(SIGUSR2));
 
 	ck_assert_int_eq(evsignal_add(a, NULL), 0);
-	ck_assert(!my_handler_installed(SIGUSR2));
+	ck_assert(held(SIGUSR2));
 	ck_assert_int_eq(evsignal_add(b, NULL), 0);
-	ck_assert(!my_handler_installed(SIGUSR2));
+	ck_assert(held(SIGUSR2));
 	ck_assert_int_eq(evsignal_del(a), 0);
 	/* b still needs the library's handler. */
-	ck_assert(!my_handler_installed(SIGUSR2));
+	ck_assert(held(SIGUSR2));
 	ck_assert_int_eq(evsignal_del(b), 0);
-	ck_assert(my_handler_installed(SIGUSR2));
+	ck_assert(released(SIGUSR2));
 	ck_assert_int_eq(sigaction(SIGUSR2, NULL, &sa), 0);
 	ck_assert(sa.sa_flags & SA_RESTART);
 
 	/* Again, to see the saved handler is not stale. */
 	ck_assert_int_eq(evsignal_add(a, NULL), 0);
-	ck_assert(!my_handler_installed(SIGUSR2));
+	ck_assert(held(SIGUSR2));
 	ck_assert_int_eq(evsignal_del(a), 0);
-	ck_assert(my_handler_installed(SIGUSR2));
+	ck_assert(released(SIGUSR2));
 
 	/* event_free of an added event restores it too. */
 	ck_assert_int_eq(evsignal_add(b, NULL), 0);
-	ck_assert(!my_handler_installed(SIGUSR2));
+	ck_assert(held(SIGUSR2));
 	event_free(b);
-	ck_assert(my_handler_installed(SIGUSR2));
+	ck_assert(released(SIGUSR2));
 	event_free(a);
 	ck_assert_int_eq(p.calls, 0);
 }
@@ -476,14 +589,20 @@ START_TEST(test_signal_restore_siginfo_whole)
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_int_eq(evsignal_add(ev, NULL), 0);
 	ck_assert_int_eq(sigaction(SIGUSR2, NULL, &now), 0);
-	ck_assert(!same_sigaction(&now, &mine));
-	/* The library's own handler blocks every signal while it runs and
-	 * restarts interrupted calls. */
-	ck_assert(!(now.sa_flags & SA_SIGINFO));
-	ck_assert(now.sa_flags & SA_RESTART);
-	ck_assert_int_eq(sigismember(&now.sa_mask, SIGINT), 1);
-	ck_assert_int_eq(sigismember(&now.sa_mask, SIGUSR1), 1);
-	ck_assert_int_eq(sigismember(&now.sa_mask, SIGALRM), 1);
+	if (sfd_mode) {
+		/* A signalfd leaves the program's handler alone. */
+		ck_assert(same_sigaction(&now, &mine));
+		ck_assert(blocked(SIGUSR2));
+	} else {
+		/* The library's own handler blocks every signal while it
+		 * runs and restarts interrupted calls. */
+		ck_assert(!same_sigaction(&now, &mine));
+		ck_assert(!(now.sa_flags & SA_SIGINFO));
+		ck_assert(now.sa_flags & SA_RESTART);
+		ck_assert_int_eq(sigismember(&now.sa_mask, SIGINT), 1);
+		ck_assert_int_eq(sigismember(&now.sa_mask, SIGUSR1), 1);
+		ck_assert_int_eq(sigismember(&now.sa_mask, SIGALRM), 1);
+	}
 	ck_assert_int_eq(evsignal_del(ev), 0);
 	ck_assert_int_eq(sigaction(SIGUSR2, NULL, &now), 0);
 	ck_assert(same_sigaction(&now, &mine));
@@ -507,9 +626,9 @@ START_TEST(test_signal_restore_after_base_free)
 	base = evkit_new_base();
 	ck_assert_int_eq(evsignal_assign(&ev, base, SIGUSR2, probe_cb, &p), 0);
 	ck_assert_int_eq(evsignal_add(&ev, NULL), 0);
-	ck_assert(!my_handler_installed(SIGUSR2));
+	ck_assert(held(SIGUSR2));
 	event_base_free(base);
-	ck_assert(my_handler_installed(SIGUSR2));
+	ck_assert(released(SIGUSR2));
 	event_debug_unassign(&ev);
 	ck_assert_int_eq(p.calls, 0);
 }
@@ -535,6 +654,23 @@ START_TEST(test_signal_two_bases)
 	ck_assert_int_eq(evsignal_add(e1, NULL), 0);
 	ck_assert_int_eq(evsignal_add(e2, NULL), 0);
 
+	if (sfd_mode) {
+		/* Both signalfds read SIGUSR2: the first to look takes each
+		 * delivery, and only that one. */
+		ck_assert_int_eq(raise(SIGUSR2), 0);
+		ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK),
+		    0);
+		ck_assert_int_eq(event_base_loop(base2, EVLOOP_NONBLOCK), 0);
+		ck_assert_int_eq(p1.calls, 1);
+		ck_assert_int_eq(p2.calls, 0);
+		ck_assert_int_eq(raise(SIGUSR2), 0);
+		ck_assert_int_eq(event_base_loop(base2, EVLOOP_NONBLOCK), 0);
+		ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK),
+		    0);
+		ck_assert_int_eq(p1.calls, 1);
+		ck_assert_int_eq(p2.calls, 1);
+		goto del;
+	}
 	/* base2 added last: it gets the signal. */
 	ck_assert_int_eq(raise(SIGUSR2), 0);
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
@@ -550,11 +686,13 @@ START_TEST(test_signal_two_bases)
 	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
 	ck_assert_int_eq(p1.calls, 1);
 
+del:
+
 	/* Deleting both events, in either order, restores the handler. */
 	ck_assert_int_eq(evsignal_del(e2), 0);
-	ck_assert(!my_handler_installed(SIGUSR2));
+	ck_assert(held(SIGUSR2));
 	ck_assert_int_eq(evsignal_del(e1), 0);
-	ck_assert(my_handler_installed(SIGUSR2));
+	ck_assert(released(SIGUSR2));
 	event_free(e1);
 	event_free(e2);
 	evkit_free_base(base2);
@@ -748,6 +886,7 @@ signal_suite(void)
 	tcase_add_loop_test(tc, test_signal_from_other_thread, 0, 2);
 	tcase_add_test(tc, test_signal_several_events);
 	tcase_add_test(tc, test_signal_ncalls);
+	tcase_add_test(tc, test_signal_ncalls_realtime);
 	tcase_add_test(tc, test_signal_ncalls_del_in_callback);
 	tcase_add_test(tc, test_signal_event_active_ncalls);
 	tcase_add_test(tc, test_signal_persist);
