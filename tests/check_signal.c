@@ -873,6 +873,321 @@ START_TEST(test_signal_out_of_range)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE
+/*
+ * The signalfd cases (EVENT_BASE_FLAG_USE_SIGNALFD is libevent 2.2's, so
+ * not in the libevent 2.1 reference build).
+ */
+
+/*
+ * A base that reads signals from a signalfd, with flags added to the
+ * config; NULL, and the test passes vacuously, where signalfd is missing
+ * and the base took the self-pipe.
+ */
+static struct event_base *
+sfd_new_base(int flags)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(event_config_set_flag(cfg,
+	                     EVENT_BASE_FLAG_USE_SIGNALFD | flags),
+	    0);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	ck_assert_ptr_nonnull(base);
+	if (!uses_signalfd(base)) {
+		printf("no signalfd here: test skipped\n");
+		evkit_free_base(base);
+		return NULL;
+	}
+	return base;
+}
+
+/* The signal is blocked while the base reads it and unblocked after. */
+START_TEST(test_signalfd_mask)
+{
+	struct sig_probe p = { .tag = 'p' }, q = { .tag = 'q' };
+	struct event_base *base = sfd_new_base(0);
+	struct event *ev, *ev2, *ev3;
+	sigset_t set;
+
+	if (base == NULL)
+		return;
+	ck_assert(!blocked(SIGUSR1));
+	ev = evsignal_new(base, SIGUSR1, probe_cb, &p);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(evsignal_add(ev, NULL), 0);
+	ck_assert(blocked(SIGUSR1));
+	ck_assert_int_eq(raise(SIGUSR1), 0);
+	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(p.what, EV_SIGNAL);
+	ck_assert_int_eq(calls[0].fd, SIGUSR1);
+
+	/* A delivery still pending at the last del is dropped, as the
+	 * self-pipe's handler would have: SIGUSR1's default action would
+	 * end this process. */
+	ck_assert_int_eq(raise(SIGUSR1), 0);
+	ck_assert_int_eq(evsignal_del(ev), 0);
+	ck_assert(!blocked(SIGUSR1));
+	ck_assert_int_eq(sigpending(&set), 0);
+	ck_assert_int_eq(sigismember(&set, SIGUSR1), 0);
+	ck_assert_int_eq(p.calls, 1);
+
+	/* A signal the program blocked itself stays blocked. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &set, NULL), 0);
+	ev2 = evsignal_new(base, SIGUSR2, probe_cb, &q);
+	ck_assert_ptr_nonnull(ev2);
+	ck_assert_int_eq(evsignal_add(ev2, NULL), 0);
+	ck_assert_int_eq(raise(SIGUSR2), 0);
+	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(q.calls, 1);
+	ck_assert_int_eq(evsignal_del(ev2), 0);
+	ck_assert(blocked(SIGUSR2));
+
+	/* SIGKILL and SIGSTOP cannot be blocked: refused, as with the
+	 * self-pipe (sigaction refuses them). */
+	event_set_log_callback(quiet_log_cb);
+	ev3 = evsignal_new(base, SIGKILL, probe_cb, &q);
+	ck_assert_ptr_nonnull(ev3);
+	ck_assert_int_eq(evsignal_add(ev3, NULL), -1);
+	event_free(ev3);
+	event_set_log_callback(NULL);
+
+	event_free(ev);
+	event_free(ev2);
+	evkit_free_base(base);
+}
+END_TEST
+
+/* Whether sig's disposition is SIG_IGN. */
+static int
+ignored(int sig)
+{
+	struct sigaction sa;
+
+	ck_assert_int_eq(sigaction(sig, NULL, &sa), 0);
+	return !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN;
+}
+
+/*
+ * A signal the program ignores still reaches its events.  Under SIG_IGN
+ * the kernel sends no SIGCHLD at all (and reaps the children itself), so
+ * the base puts an empty handler in its place while it holds the signal.
+ */
+START_TEST(test_signalfd_sig_ign)
+{
+	struct sig_probe c = { .tag = 'c' }, u = { .tag = 'u' };
+	struct event_base *base = sfd_new_base(0);
+	volatile int done = 0;
+	struct event *evc, *evu;
+	pid_t pid;
+	int status;
+
+	if (base == NULL)
+		return;
+	ck_assert(signal(SIGCHLD, SIG_IGN) != SIG_ERR);
+	ck_assert(signal(SIGUSR2, SIG_IGN) != SIG_ERR);
+	c.done = &done;
+	evc = evsignal_new(base, SIGCHLD, probe_cb, &c);
+	evu = evsignal_new(base, SIGUSR2, probe_cb, &u);
+	ck_assert_int_eq(evsignal_add(evc, NULL), 0);
+	ck_assert_int_eq(evsignal_add(evu, NULL), 0);
+	ck_assert(!ignored(SIGCHLD));
+	ck_assert(!ignored(SIGUSR2));
+
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(3);
+	ck_assert_int_eq(evkit_loop_until(base, &done, 0, 5000), 0);
+	ck_assert_int_eq(c.calls, 1);
+	/* Not reaped by the kernel: the status is ours to collect. */
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 3);
+
+	ck_assert_int_eq(raise(SIGUSR2), 0);
+	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(u.calls, 1);
+
+	ck_assert_int_eq(evsignal_del(evc), 0);
+	ck_assert_int_eq(evsignal_del(evu), 0);
+	ck_assert(ignored(SIGCHLD));
+	ck_assert(ignored(SIGUSR2));
+	ck_assert(!blocked(SIGCHLD));
+	ck_assert(!blocked(SIGUSR2));
+	event_free(evc);
+	event_free(evu);
+	evkit_free_base(base);
+}
+END_TEST
+
+/* event_base_free lets go of the signals still added. */
+START_TEST(test_signalfd_restore_on_free)
+{
+	struct sig_probe p = { .tag = 'p' };
+	struct event_base *base;
+	struct event e1, e2; /* caller-owned: outlive the base */
+
+	install_my_handler(SIGUSR2);
+	ck_assert(signal(SIGUSR1, SIG_IGN) != SIG_ERR);
+	base = sfd_new_base(0);
+	if (base == NULL)
+		return;
+	ck_assert_int_eq(evsignal_assign(&e1, base, SIGUSR2, probe_cb, &p), 0);
+	ck_assert_int_eq(evsignal_assign(&e2, base, SIGUSR1, probe_cb, &p), 0);
+	ck_assert_int_eq(evsignal_add(&e1, NULL), 0);
+	ck_assert_int_eq(evsignal_add(&e2, NULL), 0);
+	ck_assert(my_handler_installed(SIGUSR2));
+	ck_assert(blocked(SIGUSR2));
+	ck_assert(!ignored(SIGUSR1));
+	ck_assert(blocked(SIGUSR1));
+	event_base_free(base);
+	ck_assert(released(SIGUSR2));
+	ck_assert(ignored(SIGUSR1));
+	ck_assert(!blocked(SIGUSR1));
+	event_debug_unassign(&e1);
+	event_debug_unassign(&e2);
+	ck_assert_int_eq(p.calls, 0);
+}
+END_TEST
+
+/*
+ * Deliveries between two dispatches: a standard signal is pending at most
+ * once per queue however often it was sent, the process's queue (kill)
+ * and the thread's (raise): two calls here, where libevent 2.2 has the
+ * same two records.  Real-time signals are queued: a call each, all in
+ * this iteration.
+ */
+START_TEST(test_signalfd_coalesced)
+{
+	struct sig_probe s = { .tag = 's' }, r = { .tag = 'r' };
+	struct event_base *base = sfd_new_base(0);
+	struct event *evs, *evr;
+	int i;
+
+	if (base == NULL)
+		return;
+	evs = evsignal_new(base, SIGUSR1, probe_cb, &s);
+	evr = evsignal_new(base, SIGRTMIN + 1, probe_cb, &r);
+	ck_assert_int_eq(evsignal_add(evs, NULL), 0);
+	ck_assert_int_eq(evsignal_add(evr, NULL), 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(raise(SIGUSR1), 0);
+		ck_assert_int_eq(kill(getpid(), SIGUSR1), 0);
+		ck_assert_int_eq(raise(SIGRTMIN + 1), 0);
+	}
+	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(s.calls, 2);
+	ck_assert_int_eq(r.calls, 4);
+	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(s.calls, 2);
+	ck_assert_int_eq(r.calls, 4);
+	event_free(evs);
+	event_free(evr);
+	evkit_free_base(base);
+}
+END_TEST
+
+/*
+ * fork + event_reinit: the child gets a signalfd of its own that works,
+ * and the parent's keeps working after the child's reinit (the child's
+ * last act is to send the parent a signal).
+ */
+START_TEST(test_signalfd_fork_reinit)
+{
+	struct sig_probe p = { .tag = 'p' };
+	struct event_base *base = sfd_new_base(0);
+	volatile int done = 0;
+	struct event *ev;
+	pid_t pid;
+	int status;
+
+	if (base == NULL)
+		return;
+	p.done = &done;
+	ev = evsignal_new(base, SIGUSR1, probe_cb, &p);
+	ck_assert_int_eq(evsignal_add(ev, NULL), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		sigset_t cur;
+		int ok = event_reinit(base) == 0 &&
+		    pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0 &&
+		    sigismember(&cur, SIGUSR1) == 1 && raise(SIGUSR1) == 0 &&
+		    evkit_loop_until(base, &done, 0, 5000) == 0 &&
+		    p.calls == 1 && kill(getppid(), SIGUSR1) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(p.calls, 0);
+	ck_assert_int_eq(evkit_loop_until(base, &done, 0, 5000), 0);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(evsignal_del(ev), 0);
+	ck_assert(!blocked(SIGUSR1));
+	event_free(ev);
+	evkit_free_base(base);
+}
+END_TEST
+
+/*
+ * A signalfd base beside a self-pipe base, each with its own signal: both
+ * are delivered (with two self-pipe bases only one would receive).  Also
+ * EVENT_USE_SIGNALFD: present, whatever its value, it asks for a
+ * signalfd; EVENT_BASE_FLAG_IGNORE_ENV ignores it.
+ */
+START_TEST(test_signalfd_beside_pipe)
+{
+	struct sig_probe p1 = { .tag = '1' }, p2 = { .tag = '2' };
+	struct event_base *sfd, *pipe_base, *env_base;
+	struct event_config *cfg;
+	struct event *e1, *e2;
+
+	sfd = sfd_new_base(0);
+	if (sfd == NULL)
+		return;
+	ck_assert_int_eq(setenv("EVENT_USE_SIGNALFD", "0", 1), 0);
+	env_base = evkit_new_base();
+	ck_assert(uses_signalfd(env_base));
+	evkit_free_base(env_base);
+	cfg = event_config_new();
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(event_config_set_flag(cfg, EVENT_BASE_FLAG_IGNORE_ENV),
+	    0);
+	pipe_base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	ck_assert_ptr_nonnull(pipe_base);
+	ck_assert(!uses_signalfd(pipe_base));
+
+	e1 = evsignal_new(sfd, SIGUSR1, probe_cb, &p1);
+	e2 = evsignal_new(pipe_base, SIGUSR2, probe_cb, &p2);
+	ck_assert_int_eq(evsignal_add(e1, NULL), 0);
+	ck_assert_int_eq(evsignal_add(e2, NULL), 0);
+	ck_assert(blocked(SIGUSR1));
+	ck_assert(!blocked(SIGUSR2));
+	ck_assert_int_eq(raise(SIGUSR1), 0);
+	ck_assert_int_eq(raise(SIGUSR2), 0);
+	ck_assert_int_eq(event_base_loop(pipe_base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(p1.calls, 0);
+	ck_assert_int_eq(p2.calls, 1);
+	ck_assert_int_eq(event_base_loop(sfd, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(p1.calls, 1);
+	ck_assert_int_eq(p2.calls, 1);
+	event_free(e1);
+	event_free(e2);
+	evkit_free_base(pipe_base);
+	evkit_free_base(sfd);
+}
+END_TEST
+#endif /* EVKIT_REFERENCE */
+
 Suite *
 signal_suite(void)
 {
@@ -900,5 +1215,17 @@ signal_suite(void)
 	tcase_add_test(tc, test_signal_sigchld);
 	tcase_add_test(tc, test_signal_out_of_range);
 	suite_add_tcase(s, tc);
+#ifndef EVKIT_REFERENCE
+	tc = tcase_create("signalfd");
+	tcase_add_checked_fixture(tc, setup, evkit_teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_signalfd_mask);
+	tcase_add_test(tc, test_signalfd_sig_ign);
+	tcase_add_test(tc, test_signalfd_restore_on_free);
+	tcase_add_test(tc, test_signalfd_coalesced);
+	tcase_add_test(tc, test_signalfd_fork_reinit);
+	tcase_add_test(tc, test_signalfd_beside_pipe);
+	suite_add_tcase(s, tc);
+#endif
 	return s;
 }
