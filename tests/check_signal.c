@@ -110,6 +110,16 @@ probe_cb(evutil_socket_t fd, short what, void *arg)
 		ck_assert_int_eq(raise((int)fd), 0);
 }
 
+/* One nonblocking pass of base; then a and b have na and nb calls. */
+static void
+pass_expect(struct event_base *base, const struct sig_probe *a, int na,
+    const struct sig_probe *b, int nb)
+{
+	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	ck_assert_int_eq(a->calls, na);
+	ck_assert_int_eq(b->calls, nb);
+}
+
 /* Timer callback: sends the signal in arg to this process. */
 static void
 kill_cb(evutil_socket_t fd, short what, void *arg)
@@ -658,17 +668,11 @@ START_TEST(test_signal_two_bases)
 		/* Both signalfds read SIGUSR2: the first to look takes each
 		 * delivery, and only that one. */
 		ck_assert_int_eq(raise(SIGUSR2), 0);
-		ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK),
-		    0);
-		ck_assert_int_eq(event_base_loop(base2, EVLOOP_NONBLOCK), 0);
-		ck_assert_int_eq(p1.calls, 1);
-		ck_assert_int_eq(p2.calls, 0);
+		pass_expect(evkit_base, &p1, 1, &p2, 0);
+		pass_expect(base2, &p1, 1, &p2, 0);
 		ck_assert_int_eq(raise(SIGUSR2), 0);
-		ck_assert_int_eq(event_base_loop(base2, EVLOOP_NONBLOCK), 0);
-		ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_NONBLOCK),
-		    0);
-		ck_assert_int_eq(p1.calls, 1);
-		ck_assert_int_eq(p2.calls, 1);
+		pass_expect(base2, &p1, 1, &p2, 1);
+		pass_expect(evkit_base, &p1, 1, &p2, 1);
 		goto del;
 	}
 	/* base2 added last: it gets the signal. */
@@ -1082,12 +1086,8 @@ START_TEST(test_signalfd_coalesced)
 		ck_assert_int_eq(kill(getpid(), SIGUSR1), 0);
 		ck_assert_int_eq(raise(SIGRTMIN + 1), 0);
 	}
-	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
-	ck_assert_int_eq(s.calls, 2);
-	ck_assert_int_eq(r.calls, 4);
-	ck_assert_int_eq(event_base_loop(base, EVLOOP_NONBLOCK), 0);
-	ck_assert_int_eq(s.calls, 2);
-	ck_assert_int_eq(r.calls, 4);
+	pass_expect(base, &s, 2, &r, 4);
+	pass_expect(base, &s, 2, &r, 4); /* nothing left */
 	event_free(evs);
 	event_free(evr);
 	evkit_free_base(base);
@@ -1174,12 +1174,8 @@ START_TEST(test_signalfd_beside_pipe)
 	ck_assert(!blocked(SIGUSR2));
 	ck_assert_int_eq(raise(SIGUSR1), 0);
 	ck_assert_int_eq(raise(SIGUSR2), 0);
-	ck_assert_int_eq(event_base_loop(pipe_base, EVLOOP_NONBLOCK), 0);
-	ck_assert_int_eq(p1.calls, 0);
-	ck_assert_int_eq(p2.calls, 1);
-	ck_assert_int_eq(event_base_loop(sfd, EVLOOP_NONBLOCK), 0);
-	ck_assert_int_eq(p1.calls, 1);
-	ck_assert_int_eq(p2.calls, 1);
+	pass_expect(pipe_base, &p1, 0, &p2, 1);
+	pass_expect(sfd, &p1, 1, &p2, 1);
 	event_free(e1);
 	event_free(e2);
 	evkit_free_base(pipe_base);
