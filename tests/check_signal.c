@@ -21,6 +21,13 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <stddef.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
 
 #include "check-internal.h"
 
@@ -1182,6 +1189,94 @@ START_TEST(test_signalfd_beside_pipe)
 	evkit_free_base(sfd);
 }
 END_TEST
+#ifdef __linux__
+static int nlogs;
+
+static void
+count_log_cb(int severity, const char *msg)
+{
+	nlogs++;
+}
+
+/* Makes signalfd fail with ENOSYS in this process, for good. */
+static int
+refuse_signalfd(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_signalfd4, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+#ifdef __NR_signalfd
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_signalfd, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+#endif
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]),
+		.filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* The exit status of the child of test_signalfd_missing. */
+static int
+missing_child(void)
+{
+	struct sig_probe p = { .tag = 'p' };
+	struct event_config *cfg;
+	struct event_base *base;
+	struct event *ev;
+	sigset_t cur;
+
+	if (refuse_signalfd() == -1)
+		return 77;
+	event_set_log_callback(count_log_cb);
+	cfg = event_config_new();
+	if (cfg == NULL ||
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_USE_SIGNALFD) == -1)
+		return 2;
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (base == NULL)
+		return 3;
+	ev = evsignal_new(base, SIGUSR1, probe_cb, &p);
+	if (ev == NULL || evsignal_add(ev, NULL) == -1)
+		return 4;
+	/* The self-pipe: the signal is not blocked, and still arrives. */
+	if (pthread_sigmask(SIG_BLOCK, NULL, &cur) != 0 ||
+	    sigismember(&cur, SIGUSR1) != 0)
+		return 5;
+	if (raise(SIGUSR1) != 0 ||
+	    event_base_loop(base, EVLOOP_NONBLOCK) != 0 || p.calls != 1)
+		return 6;
+	event_free(ev);
+	event_base_free(base);
+	return nlogs ? 7 : 0; /* and not a word about it */
+}
+
+/* Where signalfd fails, the base takes the self-pipe without a word. */
+START_TEST(test_signalfd_missing)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(missing_child());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		printf("no seccomp here: test skipped\n");
+		return;
+	}
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+#endif
 #endif /* EVKIT_REFERENCE */
 
 Suite *
@@ -1221,6 +1316,9 @@ signal_suite(void)
 	tcase_add_test(tc, test_signalfd_coalesced);
 	tcase_add_test(tc, test_signalfd_fork_reinit);
 	tcase_add_test(tc, test_signalfd_beside_pipe);
+#ifdef __linux__
+	tcase_add_test(tc, test_signalfd_missing);
+#endif
 	suite_add_tcase(s, tc);
 #endif
 	return s;
