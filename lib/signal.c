@@ -123,6 +123,7 @@ struct sfd_hold {
 	int users;              /* bases whose signalfd reads the signal */
 	unsigned char unblock;  /* we blocked it: unblock after the last */
 	unsigned char replaced; /* we replaced SIG_IGN by sfd_ign_handler */
+	struct sigaction old;   /* that SIG_IGN, flags and all */
 };
 static struct sfd_hold sfd_holds[NSIG];
 static pthread_mutex_t sfd_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -139,15 +140,16 @@ static int
 sfd_hold(int sig)
 {
 	struct sfd_hold *h = &sfd_holds[sig];
-	struct sigaction cur, sa;
+	struct sigaction sa;
 	sigset_t one, prev;
 	int err = 0;
 
 	sigemptyset(&one);
 	sigaddset(&one, sig);
 	pthread_mutex_lock(&sfd_lock);
-	if (h->users == 0 && sigaction(sig, NULL, &cur) == 0 &&
-	    !(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == SIG_IGN) {
+	/* sa_handler shares its storage with sa_sigaction. */
+	if (h->users == 0 && sigaction(sig, NULL, &h->old) == 0 &&
+	    h->old.sa_handler == SIG_IGN) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = sfd_ign_handler;
 		sa.sa_flags = SA_RESTART;
@@ -164,7 +166,7 @@ sfd_hold(int sig)
 			h->unblock = 1;
 		h->users++;
 	} else if (h->users == 0 && h->replaced) {
-		signal(sig, SIG_IGN);
+		sigaction(sig, &h->old, NULL);
 		h->replaced = 0;
 	}
 	pthread_mutex_unlock(&sfd_lock);
@@ -195,9 +197,8 @@ sfd_release(int sig)
 	pthread_mutex_lock(&sfd_lock);
 	if (h->users > 0 && --h->users == 0) {
 		if (h->replaced && sigaction(sig, NULL, &cur) == 0 &&
-		    !(cur.sa_flags & SA_SIGINFO) &&
 		    cur.sa_handler == sfd_ign_handler)
-			signal(sig, SIG_IGN);
+			sigaction(sig, &h->old, NULL);
 		if (h->unblock) {
 			while (sigtimedwait(&one, NULL, &zero) == sig ||
 			    (errno == EINTR))
@@ -216,6 +217,10 @@ sfd_add(struct event_base *base, int sig)
 	struct evsig_info *info = &base->sig;
 	sigset_t mask = info->sfd_mask;
 
+	if (info->sfd < 0) {
+		event_warnx("%s: this base has no signalfd", __func__);
+		return -1;
+	}
 	if (sig == SIGKILL || sig == SIGSTOP || sigaddset(&mask, sig) == -1) {
 		errno = EINVAL;
 		event_warn("%s: signal %d", __func__, sig);

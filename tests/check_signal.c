@@ -996,13 +996,21 @@ START_TEST(test_signalfd_sig_ign)
 	struct event_base *base = sfd_new_base(0);
 	volatile int done = 0;
 	struct event *evc, *evu;
+	struct sigaction mine, now;
 	pid_t pid;
 	int status;
 
 	if (base == NULL)
 		return;
 	ck_assert(signal(SIGCHLD, SIG_IGN) != SIG_ERR);
-	ck_assert(signal(SIGUSR2, SIG_IGN) != SIG_ERR);
+	/* Flags and mask are put back with SIG_IGN. */
+	memset(&mine, 0, sizeof(mine));
+	mine.sa_handler = SIG_IGN;
+	mine.sa_flags = SA_NODEFER;
+	sigemptyset(&mine.sa_mask);
+	sigaddset(&mine.sa_mask, SIGTERM);
+	ck_assert_int_eq(sigaction(SIGUSR2, &mine, NULL), 0);
+	ck_assert_int_eq(sigaction(SIGUSR2, NULL, &mine), 0);
 	c.done = &done;
 	evc = evsignal_new(base, SIGCHLD, probe_cb, &c);
 	evu = evsignal_new(base, SIGUSR2, probe_cb, &u);
@@ -1029,7 +1037,8 @@ START_TEST(test_signalfd_sig_ign)
 	ck_assert_int_eq(evsignal_del(evc), 0);
 	ck_assert_int_eq(evsignal_del(evu), 0);
 	ck_assert(ignored(SIGCHLD));
-	ck_assert(ignored(SIGUSR2));
+	ck_assert_int_eq(sigaction(SIGUSR2, NULL, &now), 0);
+	ck_assert(same_sigaction(&now, &mine));
 	ck_assert(!blocked(SIGCHLD));
 	ck_assert(!blocked(SIGUSR2));
 	event_free(evc);
