@@ -355,9 +355,14 @@ event_base_new_with_config(const struct event_config *cfg)
 	if (cfg)
 		base->flags = cfg->flags;
 	check_env = !(base->flags & EVENT_BASE_FLAG_IGNORE_ENV);
+	/* libevent 2.2 reads it by presence, like EVENT_NO*; evsig_init_
+	 * clears the flag again when no signalfd can be made. */
+	if (check_env && evutil_getenv_("EVENT_USE_SIGNALFD"))
+		base->flags |= EVENT_BASE_FLAG_USE_SIGNALFD;
 	base_setup_clock(base, check_env);
 	min_heap_ctor_(&base->timeheap);
 	base->sig.ev_signal_pair[0] = base->sig.ev_signal_pair[1] = -1;
+	base->sig.sfd = -1;
 	base->th_notify_fd[0] = base->th_notify_fd[1] = -1;
 	base->event_running_priority = -1;
 	CBQ_INIT(&base->active_later_queue);

@@ -159,7 +159,7 @@ event_base_free_(struct event_base *base, int run_finalizers)
 		evsig_dealloc_(base);
 		if (base->evsel->dealloc)
 			base->evsel->dealloc(base);
-	} else if (base->sig.ev_signal_pair[0] != -1) {
+	} else if (base->sig.ev_signal_pair[0] != -1 || base->sig.sfd != -1) {
 		evsig_dealloc_(base);
 	}
 	if (base->sig.ev_signal.ev_flags & EVLIST_INIT)
@@ -200,21 +200,12 @@ event_reinit(struct event_base *base)
 
 	/*
 	 * The signal pipe and the notify fd are shared with the parent: a
-	 * byte written to them would wake either process.  Make new ones.
+	 * byte written to them would wake either process.  A signalfd is
+	 * made new too, so that the child's backend watches its own.
 	 * Deleting their events only queues changes for the fd map, which
 	 * are dropped below, so the parent's epoll set is left alone.
 	 */
-	if (base->sig.ev_signal_added) {
-		event_del_nolock_(&base->sig.ev_signal, EVENT_DEL_AUTOBLOCK);
-		base->sig.ev_signal_added = 0;
-		had_signal_added = 1;
-	}
-	event_debug_unassign(&base->sig.ev_signal);
-	if (base->sig.ev_signal_pair[0] != -1)
-		close(base->sig.ev_signal_pair[0]);
-	if (base->sig.ev_signal_pair[1] != -1)
-		close(base->sig.ev_signal_pair[1]);
-	base->sig.ev_signal_pair[0] = base->sig.ev_signal_pair[1] = -1;
+	had_signal_added = evsig_fork_close_(base);
 	if (base->th_notify_fn != NULL) {
 		was_notifiable = 1;
 		free_notify(base);
@@ -232,15 +223,8 @@ event_reinit(struct event_base *base)
 			goto done;
 		}
 	}
-	{
-		/* evsig_init_ would forget the handlers we must restore. */
-		struct sigaction **sh_old = base->sig.sh_old;
-		int sh_old_max = base->sig.sh_old_max;
-		res = evsig_init_(base);
-		base->sig.sh_old = sh_old;
-		base->sig.sh_old_max = sh_old_max;
-		base->sig.ev_n_signals_added = 0;
-	}
+	if (evsig_fork_open_(base) == -1)
+		res = -1;
 	if (evsel->need_reinit && evmap_reinit_(base) < 0)
 		res = -1;
 	if (res == 0 && had_signal_added) {

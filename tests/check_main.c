@@ -381,8 +381,9 @@ check_backend(void)
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
 		return 99;
-	printf("check_evkit: backend %s, method %s%s\n", backend, want,
-	    evkit_test_debug() ? ", debug mode" : "");
+	printf("check_evkit: backend %s, method %s%s%s\n", backend, want,
+	    evkit_test_debug() ? ", debug mode" : "",
+	    getenv("EVENT_USE_SIGNALFD") ? ", signals from a signalfd" : "");
 	return -1;
 }
 

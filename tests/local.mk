@@ -45,7 +45,9 @@ TESTS += \
 	tests/backend-epoll-changelist.test \
 	tests/backend-poll.test \
 	tests/backend-select.test \
-	tests/backend-debug.test
+	tests/backend-debug.test \
+	tests/backend-epoll-signalfd.test \
+	tests/backend-poll-signalfd.test
 endif
 
 # The ae API with a real client: hiredis' ae adapter against redis-server.
@@ -76,6 +78,8 @@ EXTRA_DIST += \
 	tests/backend-poll.test \
 	tests/backend-select.test \
 	tests/backend-debug.test \
+	tests/backend-epoll-signalfd.test \
+	tests/backend-poll-signalfd.test \
 	tests/headers.sh \
 	tests/format.sh \
 	tests/no-system-libevent.sh \

@@ -10,6 +10,11 @@
 #
 # The runner is $top_builddir/tests/check_evkit, or $EVKIT_TEST_RUNNER
 # (tests/libevent-reference.sh points it at a build against libevent).
+#
+# EVKIT_TEST_SIGNALFD=1 reads signals from a signalfd (EVENT_USE_SIGNALFD=1
+# for the runner; otherwise that variable is dropped).  EVKIT_TEST_SUITES
+# (suite names, blank-separated) runs the runner once per suite with
+# CK_RUN_SUITE set.
 
 backend=$1
 case $backend in
@@ -20,12 +25,18 @@ epoll | epoll-changelist | poll | select | debug) ;;
 	;;
 esac
 
+signalfd=${EVKIT_TEST_SIGNALFD:-0}
+
 # Start from a clean slate: nothing inherited may pick the backend.
 for var in $(env | sed -n 's/^\(EVENT_NO[A-Za-z0-9_]*\)=.*/\1/p'); do
 	unset "$var"
 done
 unset EVENT_SHOW_METHOD EVENT_PRECISE_TIMER EVENT_EPOLL_USE_CHANGELIST
-unset EVKIT_TEST_DEBUG
+unset EVKIT_TEST_DEBUG EVENT_USE_SIGNALFD
+if [ "$signalfd" = 1 ]; then
+	EVENT_USE_SIGNALFD=1
+	export EVENT_USE_SIGNALFD
+fi
 
 # Every backend name libevent knows, as EVENT_NO* spells it.
 all="EPOLL POLL SELECT KQUEUE DEVPOLL EVPORT WIN32 IO_URING"
@@ -70,5 +81,11 @@ runner=${EVKIT_TEST_RUNNER:-${top_builddir:-$(dirname "$0")/..}/tests/check_evki
 if [ ! -x "$runner" ]; then
 	echo "$0: $runner not built" >&2
 	exit 99
+fi
+if [ -n "${EVKIT_TEST_SUITES:-}" ]; then
+	for suite in $EVKIT_TEST_SUITES; do
+		CK_RUN_SUITE=$suite "$runner" || exit $?
+	done
+	exit 0
 fi
 exec "$runner"

@@ -100,7 +100,10 @@ enum event_base_config_flag {
 	 * by the backend instead of the handler and self-pipe; the signals
 	 * are blocked with pthread_sigmask while the base watches them.  The
 	 * EVENT_USE_SIGNALFD variable asks for it too.  Where signalfd is
-	 * missing, the self-pipe is used.
+	 * missing, the self-pipe is used.  The mask is per thread: block the
+	 * signal in every thread, or a thread that does not block it takes
+	 * it by its disposition (the handler, or the default action) and the
+	 * base never sees it.
 	 */
 	EVENT_BASE_FLAG_USE_SIGNALFD = 0x80
 };
