@@ -1236,12 +1236,24 @@ event_add_nolock_(struct event *ev, const struct timeval *tv,
  * (every bufferevent timeout, every idle timer).  Returns -1 when the
  * general path must decide.
  */
+/* The quick path's deadline: now + tv, the interval kept to re-arm. */
+static inline void
+set_timer_deadline(struct event_base *base, struct event *ev,
+    const struct timeval *tv)
+{
+	struct timeval now;
+
+	if (ev->ev_closure == EV_CLOSURE_EVENT_PERSIST)
+		ev->ev_io_timeout = *tv;
+	gettime(base, &now);
+	deadline_add(&now, tv, &ev->ev_timeout);
+}
+
 static inline int
 event_add_timer_quick(struct event_base *base, struct event *ev,
     const struct timeval *tv)
 {
 	short flags = ev->ev_flags;
-	struct timeval now;
 
 	if ((flags &
 	        (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING |
@@ -1251,20 +1263,19 @@ event_add_timer_quick(struct event_base *base, struct event *ev,
 	    (tv->tv_usec & COMMON_TIMEOUT_MASK) == COMMON_TIMEOUT_MAGIC)
 		return -1;
 	if (flags & EVLIST_TIMEOUT) {
+		/* Pending: re-keyed where it sits in the heap. */
 		if (is_common_timeout(&ev->ev_timeout, base))
 			return -1;
-		min_heap_erase_(&base->timeheap, ev);
-	} else {
-		if (min_heap_reserve_(&base->timeheap, base->timeheap.n + 1))
-			return -1;
-		ev->ev_flags = flags | EVLIST_TIMEOUT;
-		if (++base->event_count > base->event_count_max)
-			base->event_count_max = base->event_count;
+		set_timer_deadline(base, ev, tv);
+		min_heap_adjust_(&base->timeheap, ev);
+		return 0;
 	}
-	if (ev->ev_closure == EV_CLOSURE_EVENT_PERSIST)
-		ev->ev_io_timeout = *tv;
-	gettime(base, &now);
-	deadline_add(&now, tv, &ev->ev_timeout);
+	if (min_heap_reserve_(&base->timeheap, base->timeheap.n + 1))
+		return -1;
+	ev->ev_flags = flags | EVLIST_TIMEOUT;
+	if (++base->event_count > base->event_count_max)
+		base->event_count_max = base->event_count;
+	set_timer_deadline(base, ev, tv);
 	min_heap_push_(&base->timeheap, ev);
 	return 0;
 }

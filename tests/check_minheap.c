@@ -36,7 +36,10 @@ set_deadline(struct event *ev, long usec)
 	ev->ev_timeout.tv_usec = usec % 1000000;
 }
 
-/* Every slot's key is no earlier than its parent's, and idx is right. */
+/*
+ * Every slot fires after its parent (a later key, or an equal key
+ * scheduled later), and idx is right.
+ */
 static void
 assert_heap_ok(const struct min_heap *h)
 {
@@ -48,7 +51,8 @@ assert_heap_ok(const struct min_heap *h)
 		ck_assert(h->slots[i].key ==
 		    min_heap_key_(&h->slots[i].ev->ev_timeout));
 		if (i > 0)
-			ck_assert(h->slots[(i - 1) / 2].key <= h->slots[i].key);
+			ck_assert(min_heap_before_(&h->slots[(i - 1) / 4],
+			    &h->slots[i]));
 	}
 }
 
@@ -117,29 +121,94 @@ START_TEST(test_heap_erase_middle)
 END_TEST
 
 /*
- * Equal deadlines leave the heap in libevent's order: the first pushed,
- * then the rest from the last pushed back.  Programs see this order when
- * several timers are added within one tick of the coarse clock.
+ * Equal deadlines leave the heap first in, first out (libevent's binary
+ * heap gives the first pushed, then the rest from the last back).
+ * Programs see this order when several timers are added within one tick
+ * of the coarse clock.
  */
 START_TEST(test_heap_equal_keys_order)
 {
-	enum { N = 10 };
+	enum { N = 100 };
 	struct min_heap h;
 	struct event *evs = make_events(N);
-	int expect[N], i;
+	int i;
 
-	expect[0] = 0;
-	for (i = 1; i < N; i++)
-		expect[i] = N - i;
 	min_heap_ctor_(&h);
 	ck_assert_int_eq(min_heap_reserve_(&h, N), 0);
 	for (i = 0; i < N; i++) {
 		set_deadline(&evs[i], 1000);
 		min_heap_push_(&h, &evs[i]);
 	}
-	for (i = 0; i < N; i++)
-		ck_assert_int_eq((int)(min_heap_pop_(&h) - evs), expect[i]);
+	/* Re-keying to the same deadline sends 0 and 7 to the back. */
+	min_heap_adjust_(&h, &evs[0]);
+	min_heap_adjust_(&h, &evs[7]);
+	assert_heap_ok(&h);
+	for (i = 1; i < N; i++)
+		if (i != 7)
+			ck_assert_int_eq((int)(min_heap_pop_(&h) - evs), i);
+	ck_assert_int_eq((int)(min_heap_pop_(&h) - evs), 0);
+	ck_assert_int_eq((int)(min_heap_pop_(&h) - evs), 7);
+	ck_assert(min_heap_empty_(&h));
 	min_heap_dtor_(&h);
+	free(evs);
+}
+END_TEST
+
+/*
+ * Random pushes, re-keyings and erases on 200,000 timers with few
+ * distinct deadlines (many ties): the heap stays ordered at every check
+ * and pops by deadline, then by the order of the last scheduling.
+ */
+START_TEST(test_heap_stress_fifo)
+{
+	enum { N = 200000 };
+	struct min_heap h;
+	struct event *evs = make_events(N);
+	unsigned *when = calloc(N, sizeof(*when)); /* scheduling order */
+	unsigned clock = 0, last_when = 0;
+	uint64_t last = 0;
+	int i, left = 0;
+
+	ck_assert_ptr_nonnull(when);
+	srand(13);
+	min_heap_ctor_(&h);
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(min_heap_reserve_(&h, h.n + 1), 0);
+		set_deadline(&evs[i], rand() % 5000);
+		min_heap_push_(&h, &evs[i]);
+		when[i] = clock++;
+	}
+	assert_heap_ok(&h);
+	for (i = 0; i < N / 2; i++) {
+		int k = rand() % N;
+		if (evs[k].ev_timeout_pos.min_heap_idx < 0)
+			continue;
+		if (rand() % 2) {
+			set_deadline(&evs[k], rand() % 5000);
+			min_heap_adjust_(&h, &evs[k]);
+			when[k] = clock++;
+		} else {
+			ck_assert_int_eq(min_heap_erase_(&h, &evs[k]), 0);
+			ck_assert_int_eq(evs[k].ev_timeout_pos.min_heap_idx,
+			    -1);
+		}
+	}
+	assert_heap_ok(&h);
+	while (!min_heap_empty_(&h)) {
+		struct event *ev = min_heap_pop_(&h);
+		uint64_t key = min_heap_key_(&ev->ev_timeout);
+		ck_assert(key >= last);
+		if (left > 0 && key == last)
+			ck_assert_uint_gt(when[ev - evs], last_when);
+		last = key;
+		last_when = when[ev - evs];
+		left++;
+	}
+	for (i = 0; i < N; i++)
+		ck_assert_int_eq(evs[i].ev_timeout_pos.min_heap_idx, -1);
+	ck_assert_int_gt(left, N / 2);
+	min_heap_dtor_(&h);
+	free(when);
 	free(evs);
 }
 END_TEST
@@ -525,6 +594,7 @@ minheap_suite(void)
 	tcase_add_test(tc, test_heap_pops_in_order);
 	tcase_add_test(tc, test_heap_erase_middle);
 	tcase_add_test(tc, test_heap_equal_keys_order);
+	tcase_add_test(tc, test_heap_stress_fifo);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(map, 10);
