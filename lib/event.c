@@ -149,7 +149,23 @@ evq_last(struct event_queue *q)
 /* ------------------------------------------------------------------ */
 /* Time.                                                               */
 
-/* Monotonic now: the cached value while callbacks run, else the clock. */
+/*
+ * Monotonic now: the cached value while callbacks run, else the clock.
+ * This one leaves the wall-clock offset alone: for timer adds, which
+ * never need it.  Everything that reads the offset goes through gettime()
+ * first (the loop's cache update, event_pending).
+ */
+static inline int
+gettime_monotonic(struct event_base *base, struct timeval *tp)
+{
+	if (base->tv_cache.tv_sec) {
+		*tp = base->tv_cache;
+		return 0;
+	}
+	return evutil_gettime_monotonic_(&base->monotonic_timer, tp);
+}
+
+/* Monotonic now, refreshing the wall-clock offset every few seconds. */
 static inline int
 gettime(struct event_base *base, struct timeval *tp)
 {
@@ -1030,7 +1046,9 @@ event_pending(const struct event *ev, short event, struct timeval *tv)
 	event &= EV_TIMEOUT | EV_READ | EV_WRITE | EV_CLOSED | EV_SIGNAL;
 	/* Report the deadline on the wall clock, as callers expect. */
 	if (tv != NULL && (flags & event & EV_TIMEOUT)) {
-		struct timeval deadline = ev->ev_timeout;
+		struct timeval deadline = ev->ev_timeout, now;
+		/* Refreshes the wall-clock offset if it is old. */
+		gettime(ev->ev_base, &now);
 		deadline.tv_usec &= MICROSECONDS_MASK;
 		evutil_timeradd(&ev->ev_base->tv_clock_diff, &deadline, tv);
 	}
@@ -1245,7 +1263,7 @@ set_timer_deadline(struct event_base *base, struct event *ev,
 
 	if (ev->ev_closure == EV_CLOSURE_EVENT_PERSIST)
 		ev->ev_io_timeout = *tv;
-	gettime(base, &now);
+	gettime_monotonic(base, &now);
 	deadline_add(&now, tv, &ev->ev_timeout);
 }
 

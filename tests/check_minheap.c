@@ -291,6 +291,41 @@ START_TEST(test_evmap_readd_costs_one_change)
 END_TEST
 
 /*
+ * The per-fd counts are 16 bits: the 65,536th reader of one fd is
+ * refused, a writer beside 65,535 readers is not, and deleting the
+ * readers lowers the interest only with the last one.
+ */
+START_TEST(test_evmap_count_limit)
+{
+	enum { N = 0xffff };
+	struct event_base *base = fake_base();
+	struct event *evs = calloc(N + 2, sizeof(*evs));
+	int i;
+
+	ck_assert_ptr_nonnull(evs);
+	for (i = 0; i < N + 2; i++) {
+		evs[i].ev_events = i == N + 1 ? EV_WRITE : EV_READ;
+		evs[i].ev_fd = 5;
+	}
+	for (i = 0; i < N; i++)
+		ck_assert_int_ge(evmap_io_add_(base, 5, &evs[i]), 0);
+	ck_assert_int_eq(n_changes, 1);
+	ck_assert_int_eq(evmap_io_add_(base, 5, &evs[N]), -1);
+	ck_assert_int_eq(evmap_io_add_(base, 5, &evs[N + 1]), 1);
+	ck_assert_int_eq(last_wanted, EV_READ | EV_WRITE);
+	ck_assert_int_eq(evmap_io_del_(base, 5, &evs[N + 1]), 0);
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(evmap_io_del_(base, 5, &evs[i]), 0);
+		evmap_flush_changes_(base);
+		ck_assert_int_eq(last_wanted, i < N - 1 ? EV_READ : 0);
+	}
+	ck_assert_int_eq(n_changes, 4);
+	free_fake_base(base);
+	free(evs);
+}
+END_TEST
+
+/*
  * EVMAP_MAYBE_NEW_FILE is set only when interest lowered this iteration
  * comes back: a writer added beside a reader that stayed cannot meet a new
  * file under the fd, so a backend may update its registration in place.
@@ -599,6 +634,7 @@ minheap_suite(void)
 
 	tcase_set_timeout(map, 10);
 	tcase_add_test(map, test_evmap_readd_costs_one_change);
+	tcase_add_test(map, test_evmap_count_limit);
 	tcase_add_test(map, test_evmap_readd_by_another_reader_costs_nothing);
 	tcase_add_test(map, test_evmap_new_file_hint);
 	tcase_add_test(map, test_evmap_pinned_delete_outside_loop);
