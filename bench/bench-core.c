@@ -3,16 +3,21 @@
  * name=value words on one line, for bench/vs-libevent.
  *
  *	bench-core WORKLOAD N [ACTIVE WRITES TIMEOUTS]
+ *	bench-core --methods
  *
  * The base is made by event_base_new(), so the EVENT_NO* variables choose
- * the backend, as they would for any libevent program.  The same file is
- * compiled against libevkit and against the system libevent.
+ * the backend, as they would for any libevent program.  --methods prints
+ * the library's event_get_supported_methods() on one line, so that the
+ * caller knows which backends it can ask for.  The same file is compiled
+ * against libevkit and against the system libevent.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "workloads.h"
 
@@ -40,10 +45,18 @@ main(int argc, char **argv)
 	struct wl_result r = { { 0 }, NULL, 0, { 0 } };
 	int k;
 
+	if (argc == 2 && strcmp(argv[1], "--methods") == 0) {
+		const char **m = event_get_supported_methods();
+		for (k = 0; m != NULL && m[k] != NULL; k++)
+			printf("%s%s", k ? " " : "", m[k]);
+		printf("\n");
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	if (argc != 3 && argc != 6) {
 		fprintf(stderr,
 		    "usage: bench-core workload n "
-		    "[active writes timeouts]\n");
+		    "[active writes timeouts]\n"
+		    "       bench-core --methods\n");
 		return 2;
 	}
 	if ((w = wl_find(argv[1])) == NULL) {

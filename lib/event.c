@@ -149,7 +149,23 @@ evq_last(struct event_queue *q)
 /* ------------------------------------------------------------------ */
 /* Time.                                                               */
 
-/* Monotonic now: the cached value while callbacks run, else the clock. */
+/*
+ * Monotonic now: the cached value while callbacks run, else the clock.
+ * This one leaves the wall-clock offset alone: for timer adds, which
+ * never need it.  Everything that reads the offset goes through gettime()
+ * first (the loop's cache update, event_pending).
+ */
+static inline int
+gettime_monotonic(struct event_base *base, struct timeval *tp)
+{
+	if (base->tv_cache.tv_sec) {
+		*tp = base->tv_cache;
+		return 0;
+	}
+	return evutil_gettime_monotonic_(&base->monotonic_timer, tp);
+}
+
+/* Monotonic now, refreshing the wall-clock offset every few seconds. */
 static inline int
 gettime(struct event_base *base, struct timeval *tp)
 {
@@ -1035,7 +1051,9 @@ event_pending(const struct event *ev, short event, struct timeval *tv)
 	event &= EV_TIMEOUT | EV_READ | EV_WRITE | EV_CLOSED | EV_SIGNAL;
 	/* Report the deadline on the wall clock, as callers expect. */
 	if (tv != NULL && (flags & event & EV_TIMEOUT)) {
-		struct timeval deadline = ev->ev_timeout;
+		struct timeval deadline = ev->ev_timeout, now;
+		/* Refreshes the wall-clock offset if it is old. */
+		gettime(ev->ev_base, &now);
 		deadline.tv_usec &= MICROSECONDS_MASK;
 		evutil_timeradd(&ev->ev_base->tv_clock_diff, &deadline, tv);
 	}
@@ -1241,12 +1259,24 @@ event_add_nolock_(struct event *ev, const struct timeval *tv,
  * (every bufferevent timeout, every idle timer).  Returns -1 when the
  * general path must decide.
  */
+/* The quick path's deadline: now + tv, the interval kept to re-arm. */
+static inline void
+set_timer_deadline(struct event_base *base, struct event *ev,
+    const struct timeval *tv)
+{
+	struct timeval now;
+
+	if (ev->ev_closure == EV_CLOSURE_EVENT_PERSIST)
+		ev->ev_io_timeout = *tv;
+	gettime_monotonic(base, &now);
+	deadline_add(&now, tv, &ev->ev_timeout);
+}
+
 static inline int
 event_add_timer_quick(struct event_base *base, struct event *ev,
     const struct timeval *tv)
 {
 	short flags = ev->ev_flags;
-	struct timeval now;
 
 	if ((flags &
 	        (EVLIST_ACTIVE | EVLIST_ACTIVE_LATER | EVLIST_FINALIZING |
@@ -1256,20 +1286,19 @@ event_add_timer_quick(struct event_base *base, struct event *ev,
 	    (tv->tv_usec & COMMON_TIMEOUT_MASK) == COMMON_TIMEOUT_MAGIC)
 		return -1;
 	if (flags & EVLIST_TIMEOUT) {
+		/* Pending: re-keyed where it sits in the heap. */
 		if (is_common_timeout(&ev->ev_timeout, base))
 			return -1;
-		min_heap_erase_(&base->timeheap, ev);
-	} else {
-		if (min_heap_reserve_(&base->timeheap, base->timeheap.n + 1))
-			return -1;
-		ev->ev_flags = flags | EVLIST_TIMEOUT;
-		if (++base->event_count > base->event_count_max)
-			base->event_count_max = base->event_count;
+		set_timer_deadline(base, ev, tv);
+		min_heap_adjust_(&base->timeheap, ev);
+		return 0;
 	}
-	if (ev->ev_closure == EV_CLOSURE_EVENT_PERSIST)
-		ev->ev_io_timeout = *tv;
-	gettime(base, &now);
-	deadline_add(&now, tv, &ev->ev_timeout);
+	if (min_heap_reserve_(&base->timeheap, base->timeheap.n + 1))
+		return -1;
+	ev->ev_flags = flags | EVLIST_TIMEOUT;
+	if (++base->event_count > base->event_count_max)
+		base->event_count_max = base->event_count;
+	set_timer_deadline(base, ev, tv);
 	min_heap_push_(&base->timeheap, ev);
 	return 0;
 }

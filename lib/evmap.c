@@ -129,27 +129,27 @@ signal_map_grow(struct event_signal_map *map, int sig)
 	return 0;
 }
 
-static short
-io_interest(int nread, int nwrite, int nclose)
+static int
+grow_changes(struct event_io_map *map)
 {
-	return (short)((nread ? EV_READ : 0) | (nwrite ? EV_WRITE : 0) |
-	    (nclose ? EV_CLOSED : 0));
+	int cap = map->changes_cap ? map->changes_cap * 2 : 16;
+	int *changes = mm_realloc(map->changes, (size_t)cap * sizeof(int));
+
+	if (changes == NULL)
+		return -1;
+	map->changes = changes;
+	map->changes_cap = cap;
+	return 0;
 }
 
-static int
+static inline int
 queue_change(struct event_io_map *map, struct evmap_io *ctx, int fd)
 {
 	if (ctx->queued)
 		return 0;
-	if (map->nchanges == map->changes_cap) {
-		int cap = map->changes_cap ? map->changes_cap * 2 : 16;
-		int *changes =
-		    mm_realloc(map->changes, (size_t)cap * sizeof(int));
-		if (changes == NULL)
-			return -1;
-		map->changes = changes;
-		map->changes_cap = cap;
-	}
+	if (EVUTIL_UNLIKELY(map->nchanges == map->changes_cap) &&
+	    grow_changes(map) == -1)
+		return -1;
 	map->changes[map->nchanges++] = fd;
 	ctx->queued = 1;
 	return 0;
@@ -189,7 +189,8 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 
 	if (fd < 0)
 		return 0;
-	if (evsel->max_fd >= 0 && fd > evsel->max_fd) {
+	/* max_fd -1 (no limit) is the largest unsigned value. */
+	if (EVUTIL_UNLIKELY((unsigned)fd > (unsigned)evsel->max_fd)) {
 		event_warnx("%s: fd %d is too large for the %s backend "
 		            "(limit %d)",
 		    __func__, (int)fd, evsel->name, evsel->max_fd);
@@ -201,7 +202,10 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	ctx = &map->entries[fd];
 
 	kinds = ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED);
-	if (EVUTIL_UNLIKELY(((kinds & EV_READ) && ctx->nread == 0xffff) ||
+	/* Counts are 16 bits: one test while none is near the limit. */
+	if (EVUTIL_UNLIKELY(
+	        (ctx->nread | ctx->nwrite | ctx->nclose) == 0xffff) &&
+	    (((kinds & EV_READ) && ctx->nread == 0xffff) ||
 	        ((kinds & EV_WRITE) && ctx->nwrite == 0xffff) ||
 	        ((kinds & EV_CLOSED) && ctx->nclose == 0xffff))) {
 		event_warnx("Too many events reading or writing on fd %d",
@@ -272,17 +276,18 @@ evmap_io_del_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 		return -1;
 	ctx = &map->entries[fd];
 
-	if (ev->ev_events & EV_READ)
-		ctx->nread--;
-	if (ev->ev_events & EV_WRITE)
-		ctx->nwrite--;
-	if (ev->ev_events & EV_CLOSED)
-		ctx->nclose--;
+	/* An interest goes when its last event does. */
+	wanted = ctx->wanted;
+	if ((ev->ev_events & EV_READ) && --ctx->nread == 0)
+		wanted &= ~EV_READ;
+	if ((ev->ev_events & EV_WRITE) && --ctx->nwrite == 0)
+		wanted &= ~EV_WRITE;
+	if ((ev->ev_events & EV_CLOSED) && --ctx->nclose == 0)
+		wanted &= ~EV_CLOSED;
 	EVENT_LIST_REMOVE(ev, io_next);
 
-	wanted = io_interest(ctx->nread, ctx->nwrite, ctx->nclose);
-	if (wanted)
-		wanted |= ctx->wanted & EV_ET;
+	if (!(wanted & (EV_READ | EV_WRITE | EV_CLOSED)))
+		wanted = 0;
 	if (wanted == ctx->wanted)
 		return 0;
 	ctx->wanted = (ev_uint8_t)wanted;

@@ -36,20 +36,24 @@ set_deadline(struct event *ev, long usec)
 	ev->ev_timeout.tv_usec = usec % 1000000;
 }
 
-/* Every slot's key is no earlier than its parent's, and idx is right. */
+/*
+ * Every slot fires after its parent (a later key, or an equal key
+ * scheduled later), and idx is right.
+ */
 static void
 assert_heap_ok(const struct min_heap *h)
 {
 	unsigned i;
 
+	/* One assertion at the end: each one is a write(2) in Check. */
 	for (i = 0; i < h->n; i++) {
-		ck_assert_int_eq(h->slots[i].ev->ev_timeout_pos.min_heap_idx,
-		    (int)i);
-		ck_assert(h->slots[i].key ==
-		    min_heap_key_(&h->slots[i].ev->ev_timeout));
-		if (i > 0)
-			ck_assert(h->slots[(i - 1) / 2].key <= h->slots[i].key);
+		const struct min_heap_slot *sl = &h->slots[i];
+		if (sl->ev->ev_timeout_pos.min_heap_idx != (int)i ||
+		    sl->key != min_heap_key_(&sl->ev->ev_timeout) ||
+		    (i > 0 && !min_heap_before_(&h->slots[(i - 1) / 4], sl)))
+			break;
 	}
+	ck_assert_msg(i == h->n, "heap broken at slot %u of %u", i, h->n);
 }
 
 START_TEST(test_heap_pops_in_order)
@@ -117,29 +121,96 @@ START_TEST(test_heap_erase_middle)
 END_TEST
 
 /*
- * Equal deadlines leave the heap in libevent's order: the first pushed,
- * then the rest from the last pushed back.  Programs see this order when
- * several timers are added within one tick of the coarse clock.
+ * Equal deadlines leave the heap first in, first out (libevent's binary
+ * heap gives the first pushed, then the rest from the last back).
+ * Programs see this order when several timers are added within one tick
+ * of the coarse clock.
  */
 START_TEST(test_heap_equal_keys_order)
 {
-	enum { N = 10 };
+	enum { N = 100 };
 	struct min_heap h;
 	struct event *evs = make_events(N);
-	int expect[N], i;
+	int i;
 
-	expect[0] = 0;
-	for (i = 1; i < N; i++)
-		expect[i] = N - i;
 	min_heap_ctor_(&h);
 	ck_assert_int_eq(min_heap_reserve_(&h, N), 0);
 	for (i = 0; i < N; i++) {
 		set_deadline(&evs[i], 1000);
 		min_heap_push_(&h, &evs[i]);
 	}
-	for (i = 0; i < N; i++)
-		ck_assert_int_eq((int)(min_heap_pop_(&h) - evs), expect[i]);
+	/* Re-keying to the same deadline sends 0 and 7 to the back. */
+	min_heap_adjust_(&h, &evs[0]);
+	min_heap_adjust_(&h, &evs[7]);
+	assert_heap_ok(&h);
+	for (i = 1; i < N; i++)
+		if (i != 7)
+			ck_assert_int_eq((int)(min_heap_pop_(&h) - evs), i);
+	ck_assert_int_eq((int)(min_heap_pop_(&h) - evs), 0);
+	ck_assert_int_eq((int)(min_heap_pop_(&h) - evs), 7);
+	ck_assert(min_heap_empty_(&h));
 	min_heap_dtor_(&h);
+	free(evs);
+}
+END_TEST
+
+/*
+ * Random pushes, re-keyings and erases on 200,000 timers with few
+ * distinct deadlines (many ties): the heap stays ordered at every check
+ * and pops by deadline, then by the order of the last scheduling.
+ */
+START_TEST(test_heap_stress_fifo)
+{
+	enum { N = 200000 };
+	struct min_heap h;
+	struct event *evs = make_events(N);
+	unsigned *when = calloc(N, sizeof(*when)); /* scheduling order */
+	unsigned clock = 0, last_when = 0;
+	uint64_t last = 0;
+	int i, left = 0, bad = 0;
+
+	ck_assert_ptr_nonnull(when);
+	srand(13);
+	min_heap_ctor_(&h);
+	ck_assert_int_eq(min_heap_reserve_(&h, N), 0);
+	for (i = 0; i < N; i++) {
+		set_deadline(&evs[i], rand() % 5000);
+		min_heap_push_(&h, &evs[i]);
+		when[i] = clock++;
+	}
+	assert_heap_ok(&h);
+	/* Counted, not asserted one by one: see assert_heap_ok. */
+	for (i = 0; i < N / 2; i++) {
+		int k = rand() % N;
+		if (evs[k].ev_timeout_pos.min_heap_idx < 0)
+			continue;
+		if (rand() % 2) {
+			set_deadline(&evs[k], rand() % 5000);
+			min_heap_adjust_(&h, &evs[k]);
+			when[k] = clock++;
+		} else {
+			bad += min_heap_erase_(&h, &evs[k]) != 0 ||
+			    evs[k].ev_timeout_pos.min_heap_idx != -1;
+		}
+	}
+	ck_assert_int_eq(bad, 0);
+	assert_heap_ok(&h);
+	while (!min_heap_empty_(&h)) {
+		struct event *ev = min_heap_pop_(&h);
+		uint64_t key = min_heap_key_(&ev->ev_timeout);
+		bad += key < last ||
+		    (left > 0 && key == last && when[ev - evs] <= last_when);
+		last = key;
+		last_when = when[ev - evs];
+		left++;
+	}
+	ck_assert_int_eq(bad, 0);
+	for (i = 0; i < N; i++)
+		bad += evs[i].ev_timeout_pos.min_heap_idx != -1;
+	ck_assert_int_eq(bad, 0);
+	ck_assert_int_gt(left, N / 2);
+	min_heap_dtor_(&h);
+	free(when);
 	free(evs);
 }
 END_TEST
@@ -218,6 +289,43 @@ START_TEST(test_evmap_readd_costs_one_change)
 	ck_assert_int_eq(last_old, EV_READ);
 	ck_assert_int_eq(last_wanted, 0);
 	free_fake_base(base);
+}
+END_TEST
+
+/*
+ * The per-fd counts are 16 bits: the 65,536th reader of one fd is
+ * refused, a writer beside 65,535 readers is not, and deleting the
+ * readers lowers the interest only with the last one.
+ */
+START_TEST(test_evmap_count_limit)
+{
+	enum { N = 0xffff };
+	struct event_base *base = fake_base();
+	struct event *evs = calloc(N + 2, sizeof(*evs));
+	int i, bad = 0;
+
+	ck_assert_ptr_nonnull(evs);
+	for (i = 0; i < N + 2; i++) {
+		evs[i].ev_events = i == N + 1 ? EV_WRITE : EV_READ;
+		evs[i].ev_fd = 5;
+	}
+	for (i = 0; i < N; i++)
+		bad += evmap_io_add_(base, 5, &evs[i]) < 0;
+	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(n_changes, 1);
+	ck_assert_int_eq(evmap_io_add_(base, 5, &evs[N]), -1);
+	ck_assert_int_eq(evmap_io_add_(base, 5, &evs[N + 1]), 1);
+	ck_assert_int_eq(last_wanted, EV_READ | EV_WRITE);
+	ck_assert_int_eq(evmap_io_del_(base, 5, &evs[N + 1]), 0);
+	for (i = 0; i < N; i++) {
+		bad += evmap_io_del_(base, 5, &evs[i]) != 0;
+		evmap_flush_changes_(base);
+		bad += last_wanted != (i < N - 1 ? EV_READ : 0);
+	}
+	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(n_changes, 4);
+	free_fake_base(base);
+	free(evs);
 }
 END_TEST
 
@@ -525,10 +633,12 @@ minheap_suite(void)
 	tcase_add_test(tc, test_heap_pops_in_order);
 	tcase_add_test(tc, test_heap_erase_middle);
 	tcase_add_test(tc, test_heap_equal_keys_order);
+	tcase_add_test(tc, test_heap_stress_fifo);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(map, 10);
 	tcase_add_test(map, test_evmap_readd_costs_one_change);
+	tcase_add_test(map, test_evmap_count_limit);
 	tcase_add_test(map, test_evmap_readd_by_another_reader_costs_nothing);
 	tcase_add_test(map, test_evmap_new_file_hint);
 	tcase_add_test(map, test_evmap_pinned_delete_outside_loop);
