@@ -45,6 +45,7 @@ TESTS += \
 	tests/backend-epoll-changelist.test \
 	tests/backend-poll.test \
 	tests/backend-select.test \
+	tests/backend-io_uring.test \
 	tests/backend-debug.test
 endif
 
@@ -75,6 +76,7 @@ EXTRA_DIST += \
 	tests/backend-epoll-changelist.test \
 	tests/backend-poll.test \
 	tests/backend-select.test \
+	tests/backend-io_uring.test \
 	tests/backend-debug.test \
 	tests/headers.sh \
 	tests/format.sh \
@@ -98,7 +100,8 @@ TSAN_TESTS = \
 	tests/tsan-epoll.test \
 	tests/tsan-epoll-changelist.test \
 	tests/tsan-poll.test \
-	tests/tsan-select.test
+	tests/tsan-select.test \
+	tests/tsan-io_uring.test
 EXTRA_DIST += $(TSAN_TESTS) tests/tsan-threads.sh tests/tsan.supp
 
 # Builds only the library and the runner, then runs TSAN_TESTS through the
