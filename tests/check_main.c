@@ -408,6 +408,7 @@ check_backend(void)
 #pragma weak ssl_suite
 #pragma weak tag_suite
 #pragma weak rpc_suite
+#pragma weak fork_suite
 
 static Suite *(*const optional[])(void) = {
 #ifndef EVKIT_REFERENCE
@@ -429,6 +430,7 @@ static Suite *(*const optional[])(void) = {
 	ssl_suite,
 	tag_suite,
 	rpc_suite,
+	fork_suite,
 #ifndef EVKIT_REFERENCE
 	http_parse_suite, /* the internal parser: evkit only */
 	ae_suite,
