@@ -8,6 +8,8 @@
  *                       another method, and skips (exit 77) when the
  *                       method is not compiled in.
  *   EVKIT_TEST_DEBUG=1  event_enable_debug_mode() before anything else.
+ *   EVKIT_TEST_ALL_SUITES=1  run the suites that need no backend (below)
+ *                       in this pass too.
  *   CK_FORK=no          run the tests in-process (for a debugger); each
  *                       test runs in its own child otherwise.
  *   CK_RUN_SUITE, CK_RUN_CASE, CK_TIMEOUT_MULTIPLIER: as in Check.
@@ -438,12 +440,65 @@ static Suite *(*const optional[])(void) = {
 #endif
 };
 
+/*
+ * Suites that make no event_base (pure parsers and codecs) cannot depend
+ * on the backend, but hold 768 of the runner's tests, each in a child of
+ * its own: the matrix runs them in one backend's pass only, the first of
+ * epoll, poll and select compiled in (not io_uring, which the kernel may
+ * refuse: that pass may skip; not debug mode, which checks only events).
+ * Without EVKIT_TEST_BACKEND, with EVKIT_TEST_ALL_SUITES=1 or with
+ * CK_RUN_SUITE set, every suite is added (Check then picks).
+ */
+static Suite *(*const backend_free_suites[])(void) = {
+	dns_wire_suite,
+	http_uri_suite,
+	tag_suite,
+#ifndef EVKIT_REFERENCE
+	http_parse_suite,
+#endif
+};
+
+static int
+is_backend_free(Suite *(*fn)(void))
+{
+	size_t i;
+
+	for (i = 0;
+	     i < sizeof(backend_free_suites) / sizeof(backend_free_suites[0]);
+	     i++)
+		if (fn == backend_free_suites[i])
+			return 1;
+	return 0;
+}
+
+/* 1 when this pass runs the backend-free suites. */
+static int
+runs_backend_free(void)
+{
+	static const char *const once[] = { "epoll", "poll", "select" };
+	const char *backend = evkit_test_backend();
+	const char *all = getenv("EVKIT_TEST_ALL_SUITES");
+	const char *only = getenv("CK_RUN_SUITE");
+	const char *m[16];
+	size_t i;
+	int j;
+
+	if (backend == NULL || (all && !strcmp(all, "1")) || (only && *only))
+		return 1;
+	evkit_methods(m, 16);
+	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++)
+		for (j = 0; m[j]; j++)
+			if (!strcmp(m[j], once[i]))
+				return !strcmp(backend, once[i]);
+	return 1;
+}
+
 int
 main(void)
 {
 	SRunner *sr;
 	const char *fork_env = getenv("CK_FORK");
-	int status, failed;
+	int status, failed, all_suites;
 	size_t i;
 
 	/* Debug mode must be on before any event or base exists. */
@@ -464,8 +519,13 @@ main(void)
 #ifndef EVKIT_REFERENCE
 	srunner_add_suite(sr, minheap_suite());
 #endif
+	all_suites = runs_backend_free();
+	if (!all_suites)
+		printf("check_evkit: dns_wire, http_parse, http_uri and tag "
+		       "need no backend: they run in another pass\n");
 	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
-		if (optional[i])
+		if (optional[i] &&
+		    (all_suites || !is_backend_free(optional[i])))
 			srunner_add_suite(sr, optional[i]());
 	srunner_set_fork_status(sr,
 	    fork_env && !strcmp(fork_env, "no") ? CK_NOFORK : CK_FORK);
