@@ -445,7 +445,8 @@ static Suite *(*const optional[])(void) = {
  * on the backend, but hold 768 of the runner's tests, each in a child of
  * its own: the matrix runs them in one backend's pass only, the first of
  * epoll, poll and select compiled in (not io_uring, which the kernel may
- * refuse: that pass may skip; not debug mode, which checks only events).
+ * refuse: that pass may skip; not debug mode, which checks only events;
+ * not a signalfd pass, EVENT_USE_SIGNALFD set, which repeats a backend).
  * Without EVKIT_TEST_BACKEND, with EVKIT_TEST_ALL_SUITES=1 or with
  * CK_RUN_SUITE set, every suite is added (Check then picks).
  */
@@ -485,6 +486,9 @@ runs_backend_free(void)
 
 	if (backend == NULL || (all && !strcmp(all, "1")) || (only && *only))
 		return 1;
+	/* The signalfd passes repeat a backend: not the one pass either. */
+	if (getenv("EVENT_USE_SIGNALFD"))
+		return 0;
 	evkit_methods(m, 16);
 	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++)
 		for (j = 0; m[j]; j++)
