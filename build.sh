@@ -11,6 +11,12 @@
 #                          tsan        the Check cases that start threads,
 #                                      per backend, under ThreadSanitizer,
 #                                      in build-tsan/ (make tsan-check)
+#                        make check runs the Check runner once per backend
+#                        (epoll, epoll-changelist, poll, select, io_uring,
+#                        debug mode; a backend not compiled in, or io_uring
+#                        refused by the kernel, is a skip); the suites that
+#                        make no event_base (dns_wire, http_parse, http_uri,
+#                        tag) run in the epoll pass only.
 #                          fuzz        each libFuzzer target for
 #                                      EVKIT_FUZZ_SECONDS, in build-fuzz/
 #                                      (make fuzz; a skip without clang)

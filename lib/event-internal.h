@@ -6,6 +6,7 @@
 #define EVENT_INTERNAL_H_INCLUDED_
 
 #include <sys/time.h>
+#include <sys/types.h>
 
 #include <event2/event.h>
 #include <event2/event_struct.h>
@@ -224,6 +225,14 @@ struct event_base {
 	struct event_once *once_events;
 
 	enum event_base_config_flag flags;
+
+	/*
+	 * The process whose backend objects these are (made by the base or
+	 * by event_reinit).  In a forked child that did not reinit, the
+	 * epoll set or io_uring ring is still the parent's: event_free.c
+	 * then keeps the child's deletes away from it.
+	 */
+	pid_t pid;
 };
 
 /* 1 when the caller is not the loop's thread and the loop may sleep. */

@@ -368,6 +368,7 @@ event_base_new_with_config(const struct event_config *cfg)
 		event_warn("%s: calloc", __func__);
 		return NULL;
 	}
+	base->pid = getpid();
 	if (cfg)
 		base->flags = cfg->flags;
 	check_env = !(base->flags & EVENT_BASE_FLAG_IGNORE_ENV);

@@ -123,9 +123,44 @@ free_notify(struct event_base *base)
 	event_debug_unassign(&base->th_notify);
 }
 
+/*
+ * The backend of a base inherited through fork() and not reinitialized:
+ * its kernel object (an epoll set, an io_uring ring) is shared with the
+ * parent, where the same fds are still wanted, so the child's deletes
+ * must not reach it.  Only the fd map's own bookkeeping changes.
+ */
+static int
+inherited_change(struct event_base *base, evutil_socket_t fd, short old,
+    short wanted, void *fdinfo)
+{
+	return 0;
+}
+
+static const struct eventop inherited_ops = {
+	.name = "inherited",
+	.change = inherited_change,
+};
+
+/*
+ * When base is used in another process than the one that set up its
+ * backend's shared kernel object, points its backend at inherited_ops
+ * and returns the real one, which the caller puts back; NULL otherwise.
+ */
+static const struct eventop *
+detach_inherited(struct event_base *base)
+{
+	const struct eventop *evsel = base->evsel;
+
+	if (evsel == NULL || !evsel->need_reinit || base->pid == getpid())
+		return NULL;
+	base->evsel = &inherited_ops;
+	return evsel;
+}
+
 static void
 event_base_free_(struct event_base *base, int run_finalizers)
 {
+	const struct eventop *inherited;
 	struct event *ev;
 	int n_deleted = 0, i;
 
@@ -135,6 +170,8 @@ event_base_free_(struct event_base *base, int run_finalizers)
 		event_warnx("%s: no base to free", __func__);
 		return;
 	}
+	/* Memory and this process's fds go; the parent's set stays. */
+	inherited = detach_inherited(base);
 	free_notify(base);
 	if (base->evsel)
 		evmap_delete_all_(base);
@@ -157,6 +194,8 @@ event_base_free_(struct event_base *base, int run_finalizers)
 	}
 	if (base->evsel) {
 		evsig_dealloc_(base);
+		if (inherited)
+			base->evsel = inherited;
 		if (base->evsel->dealloc)
 			base->evsel->dealloc(base);
 	} else if (base->sig.ev_signal_pair[0] != -1 || base->sig.sfd != -1) {
@@ -197,13 +236,16 @@ event_reinit(struct event_base *base)
 		return -1;
 	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
 	evsel = base->evsel;
+	/* Until the new backend object is made, the parent's is left alone. */
+	detach_inherited(base);
 
 	/*
 	 * The signal pipe and the notify fd are shared with the parent: a
-	 * byte written to them would wake either process.  A signalfd is
-	 * made new too, so that the child's backend watches its own.
-	 * Deleting their events only queues changes for the fd map, which
-	 * are dropped below, so the parent's epoll set is left alone.
+	 * byte written to them would wake either process.  Make new ones; a
+	 * signalfd is made new too, so that the child's backend watches its
+	 * own.  Deleting their events changes only the fd map (the backend
+	 * is detached, or its object is this process's own), and the map's
+	 * queued changes are dropped below.
 	 */
 	had_signal_added = evsig_fork_close_(base);
 	if (base->th_notify_fn != NULL) {
@@ -212,6 +254,7 @@ event_reinit(struct event_base *base)
 	}
 
 	if (evsel->need_reinit) {
+		base->evsel = evsel;
 		evsel->dealloc(base);
 		base->evbase = evsel->init(base);
 		if (base->evbase == NULL) {
@@ -223,6 +266,7 @@ event_reinit(struct event_base *base)
 			goto done;
 		}
 	}
+	base->pid = getpid();
 	if (evsig_fork_open_(base) == -1)
 		res = -1;
 	if (evsel->need_reinit && evmap_reinit_(base) < 0)

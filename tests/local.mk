@@ -35,7 +35,8 @@ tests_check_evkit_SOURCES = \
 	tests/check_http.c \
 	tests/check_ssl.c \
 	tests/check_tag.c \
-	tests/check_rpc.c
+	tests/check_rpc.c \
+	tests/check_fork.c
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit_openssl.a lib/libevkit.a \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
@@ -45,6 +46,7 @@ TESTS += \
 	tests/backend-epoll-changelist.test \
 	tests/backend-poll.test \
 	tests/backend-select.test \
+	tests/backend-io_uring.test \
 	tests/backend-debug.test \
 	tests/backend-epoll-signalfd.test \
 	tests/backend-poll-signalfd.test
@@ -77,6 +79,7 @@ EXTRA_DIST += \
 	tests/backend-epoll-changelist.test \
 	tests/backend-poll.test \
 	tests/backend-select.test \
+	tests/backend-io_uring.test \
 	tests/backend-debug.test \
 	tests/backend-epoll-signalfd.test \
 	tests/backend-poll-signalfd.test \
@@ -102,7 +105,8 @@ TSAN_TESTS = \
 	tests/tsan-epoll.test \
 	tests/tsan-epoll-changelist.test \
 	tests/tsan-poll.test \
-	tests/tsan-select.test
+	tests/tsan-select.test \
+	tests/tsan-io_uring.test
 EXTRA_DIST += $(TSAN_TESTS) tests/tsan-threads.sh tests/tsan.supp
 
 # Builds only the library and the runner, then runs TSAN_TESTS through the

@@ -1,10 +1,10 @@
 #!/bin/sh
 # run-backend.sh BACKEND: run the Check runner with one backend only.
 #
-# BACKEND is epoll, epoll-changelist, poll, select or debug (the default
-# backend with event_enable_debug_mode()).  Every other backend is disabled
-# through libevent's EVENT_NO<NAME> variables; whatever the caller's
-# environment held for them is dropped first.  The runner checks that a
+# BACKEND is epoll, epoll-changelist, poll, select, io_uring or debug (the
+# default backend with event_enable_debug_mode()).  Every other backend is
+# disabled through libevent's EVENT_NO<NAME> variables; whatever the
+# caller's environment held for them is dropped first.  The runner checks that a
 # new base really uses the backend asked for, and exits 77 (skip) when it
 # is not compiled in.
 #
@@ -18,9 +18,9 @@
 
 backend=$1
 case $backend in
-epoll | epoll-changelist | poll | select | debug) ;;
+epoll | epoll-changelist | poll | select | io_uring | debug) ;;
 *)
-	echo "usage: $0 epoll|epoll-changelist|poll|select|debug" >&2
+	echo "usage: $0 epoll|epoll-changelist|poll|select|io_uring|debug" >&2
 	exit 99
 	;;
 esac
