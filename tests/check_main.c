@@ -321,7 +321,7 @@ check_backend(void)
 		return -1;
 	if (strcmp(backend, "epoll") && strcmp(backend, "epoll-changelist") &&
 	    strcmp(backend, "poll") && strcmp(backend, "select") &&
-	    strcmp(backend, "debug")) {
+	    strcmp(backend, "io_uring") && strcmp(backend, "debug")) {
 		fprintf(stderr, "check_evkit: unknown EVKIT_TEST_BACKEND %s\n",
 		    backend);
 		return 99;

@@ -13,9 +13,9 @@
 
 backend=$1
 case $backend in
-epoll | epoll-changelist | poll | select | debug) ;;
+epoll | epoll-changelist | poll | select | io_uring | debug) ;;
 *)
-	echo "usage: $0 epoll|epoll-changelist|poll|select|debug" >&2
+	echo "usage: $0 epoll|epoll-changelist|poll|select|io_uring|debug" >&2
 	exit 99
 	;;
 esac
