@@ -408,6 +408,9 @@ check_backend(void)
 #pragma weak ssl_suite
 #pragma weak tag_suite
 #pragma weak rpc_suite
+/* tests/check_uring.c */
+Suite *uring_suite(void);
+#pragma weak uring_suite
 
 static Suite *(*const optional[])(void) = {
 #ifndef EVKIT_REFERENCE
@@ -429,6 +432,7 @@ static Suite *(*const optional[])(void) = {
 	ssl_suite,
 	tag_suite,
 	rpc_suite,
+	uring_suite,
 #ifndef EVKIT_REFERENCE
 	http_parse_suite, /* the internal parser: evkit only */
 	ae_suite,
