@@ -298,24 +298,31 @@ uring_submit(struct uringop *op, unsigned flags)
 	return res;
 }
 
+/* Makes room in a full submission ring; -1 when the kernel takes none. */
+static int
+uring_make_room(struct uringop *op)
+{
+	if (uring_submit(op, 0) < 0 && errno != EBUSY && errno != EAGAIN)
+		event_warn("io_uring_enter");
+	if (op->sq_local - __atomic_load_n(op->sq_head, __ATOMIC_ACQUIRE) >=
+	    op->sq_entries) {
+		errno = EBUSY;
+		return -1;
+	}
+	return 0;
+}
+
 /* A zeroed SQE at the tail; flushes the ring when it is full. */
-static struct io_uring_sqe *
+static inline struct io_uring_sqe *
 uring_get_sqe(struct uringop *op)
 {
 	struct io_uring_sqe *sqe;
 
-	if (op->sq_local - __atomic_load_n(op->sq_head, __ATOMIC_ACQUIRE) >=
-	    op->sq_entries) {
-		if (uring_submit(op, 0) < 0 && errno != EBUSY &&
-		    errno != EAGAIN)
-			event_warn("io_uring_enter");
-		if (op->sq_local -
-		        __atomic_load_n(op->sq_head, __ATOMIC_ACQUIRE) >=
-		    op->sq_entries) {
-			errno = EBUSY;
-			return NULL;
-		}
-	}
+	if (EVUTIL_UNLIKELY(
+	        op->sq_local - __atomic_load_n(op->sq_head, __ATOMIC_ACQUIRE) >=
+	        op->sq_entries) &&
+	    uring_make_room(op) == -1)
+		return NULL;
 	sqe = &op->sqes[op->sq_local & op->sq_mask];
 	memset(sqe, 0, sizeof(*sqe));
 	op->sq_local++;
@@ -337,7 +344,7 @@ uring_mask(short what)
 }
 
 /* Arms a new poll for fd with a new generation, stored in *info. */
-static int
+static inline int
 uring_poll_add(struct uringop *op, int fd, short wanted, int *info)
 {
 	struct io_uring_sqe *sqe = uring_get_sqe(op);
@@ -447,25 +454,36 @@ uring_leave(struct event_base *base)
 		event_warn("io_uring_enter");
 }
 
+/* Makes room on the re-arm list; -1 when memory runs out. */
+static int
+uring_grow_rearm(struct uringop *op)
+{
+	int cap = op->rearm_cap ? op->rearm_cap * 2 : 64;
+	int *list = mm_realloc(op->rearm, (size_t)cap * sizeof(int));
+
+	if (list == NULL)
+		return -1;
+	op->rearm = list;
+	op->rearm_cap = cap;
+	return 0;
+}
+
 /* Puts fd on the re-arm list; the poll it had has ended. */
-static void
+static inline void
 uring_list_rearm(struct uringop *op, int fd, int *slot)
 {
-	*slot &= ~ST_ARMED;
-	if (*slot & ST_LISTED)
-		return;
-	if (op->nrearm == op->rearm_cap) {
-		int cap = op->rearm_cap ? op->rearm_cap * 2 : 64;
-		int *list = mm_realloc(op->rearm, (size_t)cap * sizeof(int));
-		if (list == NULL) {
+	int info = *slot & ~ST_ARMED;
+
+	if (!(info & ST_LISTED)) {
+		if (EVUTIL_UNLIKELY(op->nrearm == op->rearm_cap) &&
+		    uring_grow_rearm(op) == -1) {
 			event_warn("io_uring: fd %d will not fire again", fd);
-			return;
+		} else {
+			op->rearm[op->nrearm++] = fd;
+			info |= ST_LISTED;
 		}
-		op->rearm = list;
-		op->rearm_cap = cap;
 	}
-	op->rearm[op->nrearm++] = fd;
-	*slot |= ST_LISTED;
+	*slot = info;
 }
 
 /* Arms a new poll for every listed fd that still wants one. */
