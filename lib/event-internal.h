@@ -453,6 +453,7 @@ extern const struct eventop epollops;
 extern const struct eventop epollops_changelist;
 extern const struct eventop pollops;
 extern const struct eventop selectops;
+extern const struct eventop io_uringops;
 
 /* evthread.c: called by libevent_global_shutdown. */
 void evthread_free_globals_(void);

@@ -47,6 +47,9 @@ static const struct eventop *const eventops[] = {
 #ifdef HAVE_SYS_SELECT_H
 	&selectops,
 #endif
+#ifdef HAVE_IO_URING
+	&io_uringops, /* opt-in for now: --method io_uring, EVENT_NO* */
+#endif
 	NULL,
 };
 

@@ -18,6 +18,7 @@ lib_libevkit_a_SOURCES = \
 	lib/evdns_server.c \
 	lib/evmap.c \
 	lib/epoll.c \
+	lib/io_uring.c \
 	lib/poll.c \
 	lib/select.c \
 	lib/signal.c \

@@ -54,6 +54,7 @@ Suite *ssl_suite(void);
 Suite *tag_suite(void);
 Suite *rpc_suite(void);
 Suite *fork_suite(void);
+Suite *uring_suite(void);
 Suite *watch_suite(void); /* libevent 2.2 API: not run with EVKIT_REFERENCE */
 Suite *ae_suite(void);    /* evkit's own API: not with EVKIT_REFERENCE */
 

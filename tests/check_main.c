@@ -451,6 +451,7 @@ check_backend(void)
 #pragma weak tag_suite
 #pragma weak rpc_suite
 #pragma weak fork_suite
+#pragma weak uring_suite
 
 static Suite *(*const optional[])(void) = {
 #ifndef EVKIT_REFERENCE
@@ -473,6 +474,7 @@ static Suite *(*const optional[])(void) = {
 	tag_suite,
 	rpc_suite,
 	fork_suite,
+	uring_suite,
 #ifndef EVKIT_REFERENCE
 	http_parse_suite, /* the internal parser: evkit only */
 	ae_suite,

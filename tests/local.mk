@@ -36,7 +36,8 @@ tests_check_evkit_SOURCES = \
 	tests/check_ssl.c \
 	tests/check_tag.c \
 	tests/check_rpc.c \
-	tests/check_fork.c
+	tests/check_fork.c \
+	tests/check_uring.c
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit_openssl.a lib/libevkit.a \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
