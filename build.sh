@@ -131,6 +131,20 @@ ensure_deps() {
 	[ -z "${missing// /}" ] || die "still missing after apt-get: $missing"
 }
 
+# evbench counts system calls through the raw_syscalls tracepoint, whose
+# id it reads from tracefs.  As root, mount tracefs where the kernel
+# offers it and nothing is mounted yet (a fresh machine often has the
+# empty directory only); otherwise evbench says why it cannot count.
+ensure_tracefs() {
+	local dir=/sys/kernel/tracing
+	[ "$(id -u)" -eq 0 ] || return 0
+	[ -d "$dir" ] && [ ! -e "$dir/events" ] || return 0
+	if mount -t tracefs tracefs "$dir" 2>/dev/null; then
+		say "mounted tracefs on $dir for evbench's system call counts"
+	fi
+	return 0
+}
+
 # Is $1 missing, or older than any of the files that follow?
 stale() {
 	local out=$1 f
@@ -321,6 +335,7 @@ bench)
 	ensure_configured "$top" "$top"
 	build "$top"
 	[ -x tools/evbench/evbench ] || die "tools/evbench/evbench was not built"
+	ensure_tracefs
 	./tools/evbench/evbench
 	;;
 test)
