@@ -44,6 +44,7 @@
 #include "evthread-internal.h"
 #include "log-internal.h"
 #include "mm-internal.h"
+#include "pollmask-internal.h"
 #include "time-internal.h"
 #include "util-internal.h"
 
@@ -54,6 +55,11 @@
 #define EPOLL_DATA_FD(u64) ((int)(ev_uint32_t)(u64))
 #define EPOLL_DATA_GEN(u64) ((ev_uint32_t)((u64) >> 32))
 #define TIMERFD_GEN 0xffffffffu
+
+/* pollmask-internal.h converts epoll's bits as poll's. */
+_Static_assert(EPOLLIN == POLLIN && EPOLLOUT == POLLOUT &&
+        EPOLLERR == POLLERR && EPOLLHUP == POLLHUP && EPOLLRDHUP == POLLRDHUP,
+    "epoll's readiness bits are poll's");
 
 #define INITIAL_NEVENT 32
 #define MAX_NEVENT 4096
@@ -126,22 +132,6 @@ epoll_init(struct event_base *base)
 	return op;
 }
 
-static ev_uint32_t
-epoll_mask(short what)
-{
-	ev_uint32_t mask = 0;
-
-	if (what & EV_READ)
-		mask |= EPOLLIN;
-	if (what & EV_WRITE)
-		mask |= EPOLLOUT;
-	if (what & EV_CLOSED)
-		mask |= EPOLLRDHUP;
-	if (what & EV_ET)
-		mask |= EPOLLET;
-	return mask;
-}
-
 static const char *
 op_name(int op)
 {
@@ -170,7 +160,8 @@ epoll_change(struct event_base *base, evutil_socket_t fd, short old,
     short wanted, void *fdinfo)
 {
 	struct epollop *op = base->evbase;
-	ev_uint32_t events = epoll_mask(wanted);
+	ev_uint32_t events =
+	    ev_to_pollmask_(wanted) | (wanted & EV_ET ? EPOLLET : 0);
 	int *gen = fdinfo;
 	int ctl;
 
@@ -286,27 +277,6 @@ epoll_wait_for(struct epollop *op, struct timeval *tv)
 	return epoll_wait(op->epfd, op->events, op->nevents, (int)msec);
 }
 
-static inline short
-epoll_to_ev(ev_uint32_t what)
-{
-	short ev = 0;
-
-	/* The common case, without branches: EPOLLIN is 1, EPOLLOUT 4. */
-	if (EVUTIL_LIKELY(!(what & (EPOLLERR | EPOLLHUP | EPOLLRDHUP))))
-		return (short)(((what & EPOLLIN) << 1) | (what & EPOLLOUT));
-	if (what & EPOLLERR)
-		return EV_READ | EV_WRITE;
-	if ((what & EPOLLHUP) && !(what & EPOLLRDHUP))
-		return EV_READ | EV_WRITE;
-	if (what & EPOLLIN)
-		ev |= EV_READ;
-	if (what & EPOLLOUT)
-		ev |= EV_WRITE;
-	if (what & EPOLLRDHUP)
-		ev |= EV_CLOSED;
-	return ev;
-}
-
 static int
 epoll_dispatch(struct event_base *base, struct timeval *tv)
 {
@@ -331,7 +301,7 @@ epoll_dispatch(struct event_base *base, struct timeval *tv)
 	evmap_ready_begin_(base, &ready);
 	ready_events = op->events;
 	for (i = 0; i < res; i++) {
-		short ev = epoll_to_ev(ready_events[i].events);
+		short ev = pollmask_to_ev_(ready_events[i].events);
 		ev_uint64_t data = ready_events[i].data.u64;
 		int fd = EPOLL_DATA_FD(data);
 

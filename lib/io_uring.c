@@ -56,11 +56,9 @@
 #include "evthread-internal.h"
 #include "log-internal.h"
 #include "mm-internal.h"
+#include "pollmask-internal.h"
 #include "util-internal.h"
 
-#ifndef POLLRDHUP
-#define POLLRDHUP 0x2000
-#endif
 
 /*
  * Ring sizes.  The submission ring is flushed when full, so its size only
@@ -331,20 +329,6 @@ uring_get_sqe(struct uringop *op)
 	return sqe;
 }
 
-static ev_uint32_t
-uring_mask(short what)
-{
-	ev_uint32_t mask = 0;
-
-	if (what & EV_READ)
-		mask |= POLLIN;
-	if (what & EV_WRITE)
-		mask |= POLLOUT;
-	if (what & EV_CLOSED)
-		mask |= POLLRDHUP;
-	return mask;
-}
-
 /* Arms a new poll for fd with a new generation, stored in *info. */
 static inline int
 uring_poll_add(struct uringop *op, int fd, short wanted, int *info)
@@ -356,7 +340,7 @@ uring_poll_add(struct uringop *op, int fd, short wanted, int *info)
 		return -1;
 	sqe->opcode = IORING_OP_POLL_ADD;
 	sqe->fd = fd;
-	sqe->poll32_events = uring_mask(wanted);
+	sqe->poll32_events = ev_to_pollmask_(wanted);
 	if (wanted & EV_ET)
 		sqe->len = IORING_POLL_ADD_MULTI;
 	sqe->user_data = UD(fd, gen);
@@ -384,7 +368,7 @@ uring_poll_remove(struct uringop *op, ev_uint64_t target, int update,
 		sqe->len = IORING_POLL_UPDATE_EVENTS;
 		if (wanted & EV_ET)
 			sqe->len |= IORING_POLL_ADD_MULTI;
-		sqe->poll32_events = uring_mask(wanted);
+		sqe->poll32_events = ev_to_pollmask_(wanted);
 	} else {
 		op->removals++;
 	}
@@ -513,26 +497,6 @@ uring_rearm(struct event_base *base, struct uringop *op)
 	}
 }
 
-static inline short
-poll_to_ev(ev_uint32_t what)
-{
-	short ev = 0;
-
-	if (EVUTIL_LIKELY(!(what & (POLLERR | POLLHUP | POLLRDHUP))))
-		return (short)(((what & POLLIN) << 1) | (what & POLLOUT));
-	if (what & POLLERR)
-		return EV_READ | EV_WRITE;
-	if ((what & POLLHUP) && !(what & POLLRDHUP))
-		return EV_READ | EV_WRITE;
-	if (what & POLLIN)
-		ev |= EV_READ;
-	if (what & POLLOUT)
-		ev |= EV_WRITE;
-	if (what & POLLRDHUP)
-		ev |= EV_CLOSED;
-	return ev;
-}
-
 /* One completion of a poll of ours. */
 static inline void
 uring_complete(struct uringop *op, struct evmap_ready_ctx *ready,
@@ -559,7 +523,7 @@ uring_complete(struct uringop *op, struct evmap_ready_ctx *ready,
 	}
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		uring_list_rearm(op, fd, slot);
-	evmap_io_ready_(ready, fd, poll_to_ev((ev_uint32_t)cqe->res) | EV_ET);
+	evmap_io_ready_(ready, fd, pollmask_to_ev_((unsigned)cqe->res) | EV_ET);
 }
 
 /* Handles every completion in the ring. */

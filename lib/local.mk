@@ -36,6 +36,7 @@ lib_libevkit_a_SOURCES = \
 noinst_HEADERS += \
 	lib/event-internal.h \
 	lib/evmap-internal.h \
+	lib/pollmask-internal.h \
 	lib/evsignal-internal.h \
 	lib/evthread-internal.h \
 	lib/minheap-internal.h \

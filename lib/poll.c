@@ -22,12 +22,10 @@
 #include "evthread-internal.h"
 #include "log-internal.h"
 #include "mm-internal.h"
+#include "pollmask-internal.h"
 #include "time-internal.h"
 #include "util-internal.h"
 
-#ifndef POLLRDHUP
-#define POLLRDHUP 0
-#endif
 
 struct pollop {
 	struct pollfd *fds;
@@ -42,20 +40,6 @@ static void *
 poll_init(struct event_base *base)
 {
 	return mm_calloc(1, sizeof(struct pollop));
-}
-
-static short
-poll_mask(short what)
-{
-	short mask = 0;
-
-	if (what & EV_READ)
-		mask |= POLLIN;
-	if (what & EV_WRITE)
-		mask |= POLLOUT;
-	if (what & EV_CLOSED)
-		mask |= POLLRDHUP;
-	return mask;
 }
 
 static int
@@ -96,7 +80,7 @@ poll_change(struct event_base *base, evutil_socket_t fd, short old,
 {
 	struct pollop *op = base->evbase;
 	int *slot = fdinfo;
-	short mask = poll_mask(wanted);
+	short mask = (short)ev_to_pollmask_(wanted);
 
 	if (!(wanted & (EV_READ | EV_WRITE | EV_CLOSED))) {
 		if (*slot >= 0)
