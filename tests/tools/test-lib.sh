@@ -71,9 +71,12 @@ need() {
 # bg CMD...: run CMD in the background, bounded by BG_LIMIT; $bgpid is
 # its PID.  Redirections given to bg apply to CMD; stdin goes through fd 3
 # because a background command of a non-interactive shell otherwise reads
-# /dev/null.
+# /dev/null.  $bgpid is timeout(1)'s, which passes a test's SIGTERM on to
+# CMD and then starts its -k clock: 5 s killed a correct but slow exit
+# (evhttpd under ASan on a loaded machine, status 137), so CMD gets 30 s,
+# more than finish() waits, and a real hang still shows as one.
 bg() {
-	{ timeout -k 5 "$BG_LIMIT" "$@" <&3 3<&- & } 3<&0
+	{ timeout -k 30 "$BG_LIMIT" "$@" <&3 3<&- & } 3<&0
 	bgpid=$!
 	pids="$pids $bgpid"
 }
