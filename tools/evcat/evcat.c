@@ -41,6 +41,16 @@ evcat_verbose(const char *fmt, ...)
 	cli_note("%s", buf);
 }
 
+struct timeval
+evcat_ms_tv(long long ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
 void
 evcat_exit(int status)
 {

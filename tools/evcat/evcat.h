@@ -52,6 +52,15 @@ enum evcat_action {
 	EVCAT_LIST_METHODS /* --list-methods */
 };
 
+/* --allow and --deny arguments kept, each (a list is split later). */
+#define EVCAT_ACL_MAX 32
+
+enum evcat_proxy_type {
+	EVCAT_PROXY_NONE,
+	EVCAT_PROXY_SOCKS5, /* --proxy-type socks5 (RFC 1928, 1929 auth) */
+	EVCAT_PROXY_HTTP    /* --proxy-type http (CONNECT, Basic auth) */
+};
+
 struct evcat_opts {
 	enum evcat_action action;
 	int verbosity;   /* -v: 1 more each, -q alone: -1 */
@@ -67,15 +76,36 @@ struct evcat_opts {
 	int hexdump;     /* -x */
 	int scan;        /* -z */
 	int splice;      /* 1 unless --no-splice */
-	long long quit;  /* -q seconds after stdin EOF; -1: never */
-	long long wait;  /* -w seconds: connect and idle timeout; -1: none */
-	long long rate;  /* --rate bytes per second and direction; 0: none */
-	const char *unix_path;   /* -U */
-	const char *source;      /* -s */
-	const char *source_port; /* -p */
-	const char *host;        /* destination, or address to listen on */
-	const char *port;        /* destination or listening port */
-	char **ports;            /* -z: the port arguments */
+	/* Times are in milliseconds ("500ms", "2s", "1m", plain: seconds). */
+	long long quit_ms; /* -q: quit after stdin EOF; -1: never */
+	long long wait_ms; /* -w: connect and idle timeout; -1: none */
+	long long rate;    /* --rate bytes per second and direction; 0: none */
+	int crlf;          /* -C: "\n" from stdin goes out as "\r\n" */
+	int send_only;     /* --send-only: ignore what the peer sends */
+	int recv_only;     /* --recv-only: do not read stdin */
+	long long sndbuf;  /* -O: SO_SNDBUF; 0: the kernel's default */
+	long long rcvbuf;  /* -I: SO_RCVBUF; 0: the kernel's default */
+	long long max_conns;      /* -m: clients at once with -l; 0: no limit */
+	const char *output_file;  /* -o: transcript of the data received */
+	const char *hexdump_file; /* --hex-dump FILE: -x, to a file */
+	/* -e CMD (run directly, split on blanks) or -c CMD (through /bin/sh) */
+	const char *exec_cmd;
+	int exec_shell; /* 1 for -c */
+	/* --allow / --deny: addresses or CIDR ranges, as given (one each) */
+	const char *allow[EVCAT_ACL_MAX];
+	int nallow;
+	const char *deny[EVCAT_ACL_MAX];
+	int ndeny;
+	const char *relay_listen; /* --relay LISTEN_ADDR:PORT; NULL: off */
+	const char *proxy;        /* --proxy HOST:PORT */
+	enum evcat_proxy_type proxy_type; /* --proxy-type */
+	const char *proxy_auth;           /* --proxy-auth USER:PASS */
+	const char *unix_path;            /* -U */
+	const char *source;               /* -s */
+	const char *source_port;          /* -p */
+	const char *host; /* destination, or address to listen on */
+	const char *port; /* destination or listening port */
+	char **ports;     /* -z: the port arguments */
 	int nports;
 	const char *method; /* --method */
 	int ssl;            /* --ssl, or any --ssl-* option */
@@ -117,6 +147,9 @@ void evcat_cleanup(void);
 void evcat_unlink_at_exit(const char *path);
 /* An accept succeeded: the next accept error is worth reporting. */
 void evcat_accept_ok(void);
+/* A time in milliseconds as a struct timeval. */
+struct timeval evcat_ms_tv(long long ms);
+
 /* A note printed with -v only. */
 void evcat_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -278,9 +278,8 @@ try_next(struct connector *c)
 		    event_new(ec.base, c->fd, EV_WRITE, connect_ready_cb, c);
 		if (c->ev == NULL)
 			cli_diex("event_new failed");
-		tv.tv_sec = ec.o.wait;
-		tv.tv_usec = 0;
-		if (event_add(c->ev, ec.o.wait >= 0 ? &tv : NULL) != 0)
+		tv = evcat_ms_tv(ec.o.wait_ms);
+		if (event_add(c->ev, ec.o.wait_ms >= 0 ? &tv : NULL) != 0)
 			cli_diex("event_add failed");
 		return;
 	}

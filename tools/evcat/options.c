@@ -84,6 +84,16 @@ enum {
 	OPT_SSL_SERVERNAME,
 	OPT_SSL_TRUSTFILE,
 	OPT_SSL_VERIFY,
+	OPT_ALLOW,
+	OPT_DENY,
+	OPT_HEX_DUMP,
+	OPT_PROXY,
+	OPT_PROXY_AUTH,
+	OPT_PROXY_TYPE,
+	OPT_QUIET,
+	OPT_RECV_ONLY,
+	OPT_RELAY,
+	OPT_SEND_ONLY,
 };
 
 static const struct option tool_options[] = {
@@ -101,7 +111,7 @@ static const struct option tool_options[] = {
 	{ "unix", no_argument, NULL, 'U' },
 	{ "udp", no_argument, NULL, 'u' },
 	{ "wait", required_argument, NULL, 'w' },
-	{ "hex-dump", no_argument, NULL, 'x' },
+	{ "hex-dump", required_argument, NULL, OPT_HEX_DUMP },
 	{ "zero-io", no_argument, NULL, 'z' },
 	{ "broker", no_argument, NULL, OPT_BROKER },
 	{ "no-shutdown", no_argument, NULL, OPT_NO_SHUTDOWN },
@@ -116,6 +126,22 @@ static const struct option tool_options[] = {
 	{ "ssl-servername", required_argument, NULL, OPT_SSL_SERVERNAME },
 	{ "ssl-trustfile", required_argument, NULL, OPT_SSL_TRUSTFILE },
 	{ "ssl-verify", no_argument, NULL, OPT_SSL_VERIFY },
+	{ "crlf", no_argument, NULL, 'C' },
+	{ "exec", required_argument, NULL, 'e' },
+	{ "sh-exec", required_argument, NULL, 'c' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "max-conns", required_argument, NULL, 'm' },
+	{ "recv-buf", required_argument, NULL, 'I' },
+	{ "send-buf", required_argument, NULL, 'O' },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "deny", required_argument, NULL, OPT_DENY },
+	{ "send-only", no_argument, NULL, OPT_SEND_ONLY },
+	{ "recv-only", no_argument, NULL, OPT_RECV_ONLY },
+	{ "relay", required_argument, NULL, OPT_RELAY },
+	{ "proxy", required_argument, NULL, OPT_PROXY },
+	{ "proxy-type", required_argument, NULL, OPT_PROXY_TYPE },
+	{ "proxy-auth", required_argument, NULL, OPT_PROXY_AUTH },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -154,6 +180,63 @@ bad:
 	return usage_error(m,
 	    "--rate: '%s' is not a number of bytes between 1 and %lld (16G)",
 	    arg, max);
+}
+
+/*
+ * A time: a number, fractions allowed, with "ms", "s", "m" or "h" after it
+ * (plain: seconds), into milliseconds in [min_ms, max_ms].  "-1" is kept
+ * as -1 when min_ms allows it (never).
+ */
+static int
+parse_duration(struct cli_msgbuf *m, const char *opt, const char *arg,
+    long long min_ms, long long max_ms, long long *ms)
+{
+	char *end;
+	double v, mult = 1000;
+
+	if (strcmp(arg, "-1") == 0 && min_ms < 0) {
+		*ms = -1;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*arg) && *arg != '.')
+		goto bad;
+	v = strtod(arg, &end);
+	if (end == arg)
+		goto bad;
+	if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mult = 1000;
+	else if (strcmp(end, "m") == 0)
+		mult = 60 * 1000;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600 * 1000;
+	else
+		goto bad;
+	v *= mult;
+	if (!(v >= (double)(min_ms < 0 ? 0 : min_ms) && v <= (double)max_ms))
+		goto bad;
+	*ms = (long long)(v + 0.5);
+	if (*ms == 0 && v > 0)
+		*ms = 1;
+	return 0;
+bad:
+	return usage_error(m,
+	    "%s: '%s' is not a time (a number of seconds, or with ms, s, m "
+	    "or h after it: 500ms, 2s, 1.5m)",
+	    opt, arg);
+}
+
+/* A repeatable list option kept in a fixed array. */
+static int
+add_acl(struct cli_msgbuf *m, const char *opt, const char **list, int *n,
+    const char *arg)
+{
+	if (*n >= EVCAT_ACL_MAX)
+		return usage_error(m, "%s: at most %d times", opt,
+		    EVCAT_ACL_MAX);
+	list[(*n)++] = arg;
+	return 0;
 }
 
 /* A port number (0 only when listening) or a service name. */
@@ -311,8 +394,62 @@ one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
 	case 'q':
 		/* -q SECS is nc's; --quiet (no argument) is the common -q. */
 		if (arg != NULL)
-			return number(m, "-q", arg, -1, 86400 * 365, &o->quit);
+			return parse_duration(m, "-q", arg, -1,
+			    86400LL * 365 * 1000, &o->quit_ms);
 		o->verbosity = -1;
+		return 0;
+	case OPT_QUIET:
+		o->verbosity = -1;
+		return 0;
+	case 'C':
+		o->crlf = 1;
+		return 0;
+	case 'e':
+	case 'c':
+		if (o->exec_cmd != NULL)
+			return usage_error(m, "-e and -c may be given once");
+		o->exec_cmd = arg;
+		o->exec_shell = ch == 'c';
+		return 0;
+	case 'o':
+		o->output_file = arg;
+		return 0;
+	case OPT_HEX_DUMP:
+		o->hexdump_file = arg;
+		return 0;
+	case 'm':
+		return number(m, "-m", arg, 1, 1000000, &o->max_conns);
+	case 'I':
+		return number(m, "-I", arg, 1, 1LL << 30, &o->rcvbuf);
+	case 'O':
+		return number(m, "-O", arg, 1, 1LL << 30, &o->sndbuf);
+	case OPT_ALLOW:
+		return add_acl(m, "--allow", o->allow, &o->nallow, arg);
+	case OPT_DENY:
+		return add_acl(m, "--deny", o->deny, &o->ndeny, arg);
+	case OPT_SEND_ONLY:
+		o->send_only = 1;
+		return 0;
+	case OPT_RECV_ONLY:
+		o->recv_only = 1;
+		return 0;
+	case OPT_RELAY:
+		o->relay_listen = arg;
+		return 0;
+	case OPT_PROXY:
+		o->proxy = arg;
+		return 0;
+	case OPT_PROXY_AUTH:
+		o->proxy_auth = arg;
+		return 0;
+	case OPT_PROXY_TYPE:
+		if (strcmp(arg, "socks5") == 0)
+			o->proxy_type = EVCAT_PROXY_SOCKS5;
+		else if (strcmp(arg, "http") == 0)
+			o->proxy_type = EVCAT_PROXY_HTTP;
+		else
+			return usage_error(m,
+			    "--proxy-type: '%s' is not socks5 or http", arg);
 		return 0;
 	case 'v':
 		if (o->verbosity >= 0)
@@ -325,7 +462,8 @@ one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
 		o->unix_path = "";
 		return 0;
 	case 'w':
-		return number(m, "-w", arg, 1, 86400 * 365, &o->wait);
+		return parse_duration(m, "-w", arg, 1, 86400LL * 365 * 1000,
+		    &o->wait_ms);
 	case OPT_RATE:
 		return parse_rate(m, arg, &o->rate);
 	case CLI_OPT_METHOD:
@@ -453,8 +591,8 @@ evcat_parse_options(struct evcat_opts *o, int argc, char **argv, char *msg,
 	o->family = AF_UNSPEC;
 	o->shutdown = 1;
 	o->splice = 1;
-	o->quit = -1;
-	o->wait = -1;
+	o->quit_ms = -1;
+	o->wait_ms = -1;
 	o->ssl_verify = -1;
 	if (msgsize > 0)
 		msg[0] = '\0';
@@ -464,7 +602,8 @@ evcat_parse_options(struct evcat_opts *o, int argc, char **argv, char *msg,
 	while (status == 0 && o->action == EVCAT_RUN) {
 		optarg = NULL;
 		ch = getopt_long(argc, argv,
-		    cli_optstring("46dikNlnp:q:s:Uuw:xz"), longopts, NULL);
+		    cli_optstring("46Cc:de:I:ikm:NlnO:o:p:q:s:Uuw:xz"),
+		    longopts, NULL);
 		if (ch == -1)
 			break;
 		status = one_option(&m, o, ch, optarg, argv);

@@ -343,8 +343,8 @@ quit_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct relay *r = arg;
 
-	evcat_verbose("%s: quitting %lld s after end of input", r->peer,
-	    ec.o.quit);
+	evcat_verbose("%s: quitting %g s after end of input", r->peer,
+	    ec.o.quit_ms / 1000.0);
 	relay_end(r, 0);
 }
 
@@ -369,13 +369,12 @@ up_finish(struct relay *r)
 		    r->peer);
 	}
 	/* Rule 5. */
-	if (ec.o.quit == 0) {
+	if (ec.o.quit_ms == 0) {
 		relay_end(r, 0);
 		return;
 	}
-	if (ec.o.quit > 0) {
-		tv.tv_sec = ec.o.quit;
-		tv.tv_usec = 0;
+	if (ec.o.quit_ms > 0) {
+		tv = evcat_ms_tv(ec.o.quit_ms);
 		r->quit_timer = evtimer_new(ec.base, quit_cb, r);
 		if (r->quit_timer == NULL || evtimer_add(r->quit_timer, &tv))
 			cli_diex("cannot arm the -q timer");
@@ -683,7 +682,7 @@ idle_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (++r->idle_checks < IDLE_CHECKS)
 		return;
-	evcat_verbose("%s: idle for %lld s", r->peer, ec.o.wait);
+	evcat_verbose("%s: idle for %g s", r->peer, ec.o.wait_ms / 1000.0);
 	relay_end(r, 0);
 }
 
@@ -973,11 +972,11 @@ relay_new(evutil_socket_t fd, const char *peer, relay_done_cb done, void *arg)
 	start_src(r);
 	start_sink(r);
 
-	if (ec.o.wait > 0 && !r->ended) {
+	if (ec.o.wait_ms > 0 && !r->ended) {
 		/* Rule 6. */
 		r->idle_timer = event_new(ec.base, -1, EV_PERSIST, idle_cb, r);
-		tv.tv_sec = ec.o.wait / IDLE_CHECKS;
-		tv.tv_usec = (ec.o.wait % IDLE_CHECKS) * 1000000 / IDLE_CHECKS;
+		tv =
+		    evcat_ms_tv((ec.o.wait_ms + IDLE_CHECKS - 1) / IDLE_CHECKS);
 		if (r->idle_timer == NULL || event_add(r->idle_timer, &tv))
 			cli_diex("cannot arm the -w timer");
 	}

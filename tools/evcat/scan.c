@@ -279,7 +279,10 @@ scan_start(void)
 	if (colon != NULL)
 		*colon = '\0';
 	snprintf(s.host, sizeof(s.host), "%s", buf);
-	s.tv.tv_sec = ec.o.wait > 0 ? ec.o.wait : SCAN_TIMEOUT;
+	if (ec.o.wait_ms > 0)
+		s.tv = evcat_ms_tv(ec.o.wait_ms);
+	else
+		s.tv.tv_sec = SCAN_TIMEOUT;
 	s.parallel = SCAN_PARALLEL;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < SCAN_PARALLEL + 32)

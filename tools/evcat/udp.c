@@ -114,7 +114,8 @@ send_pending(void)
 static void
 quit_cb(evutil_socket_t fd, short what, void *arg)
 {
-	evcat_verbose("quitting %lld s after end of input", ec.o.quit);
+	evcat_verbose("quitting %g s after end of input",
+	    ec.o.quit_ms / 1000.0);
 	evcat_exit(0);
 }
 
@@ -126,9 +127,9 @@ input_ended(void)
 	u.in_eof = 1;
 	stdin_wanted(0);
 	evcat_verbose("end of input");
-	if (ec.o.quit < 0)
+	if (ec.o.quit_ms < 0)
 		return;
-	tv.tv_sec = ec.o.quit;
+	tv = evcat_ms_tv(ec.o.quit_ms);
 	u.quit_timer = evtimer_new(ec.base, quit_cb, NULL);
 	if (u.quit_timer == NULL || evtimer_add(u.quit_timer, &tv) != 0)
 		cli_diex("cannot arm the -q timer");
@@ -276,7 +277,7 @@ idle_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (++u.idle_checks >= IDLE_CHECKS) {
-		evcat_verbose("idle for %lld s", ec.o.wait);
+		evcat_verbose("idle for %g s", ec.o.wait_ms / 1000.0);
 		evcat_exit(0);
 	}
 }
@@ -307,14 +308,14 @@ udp_start(evutil_socket_t fd)
 	    (u.in_pollable && !u.in_eof && u.in_rd == NULL))
 		cli_diex("out of memory");
 	event_add(u.sock_rd, NULL);
-	if (u.in_eof && ec.o.quit >= 0 && !ec.o.no_stdin)
+	if (u.in_eof && ec.o.quit_ms >= 0 && !ec.o.no_stdin)
 		input_ended();
 	stdin_wanted(1);
-	if (ec.o.wait > 0) {
+	if (ec.o.wait_ms > 0) {
 		u.idle_timer =
 		    event_new(ec.base, -1, EV_PERSIST, idle_cb, NULL);
-		tv.tv_sec = ec.o.wait / IDLE_CHECKS;
-		tv.tv_usec = (ec.o.wait % IDLE_CHECKS) * 1000000 / IDLE_CHECKS;
+		tv =
+		    evcat_ms_tv((ec.o.wait_ms + IDLE_CHECKS - 1) / IDLE_CHECKS);
 		if (u.idle_timer == NULL || event_add(u.idle_timer, &tv) != 0)
 			cli_diex("cannot arm the -w timer");
 	}
