@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -157,6 +158,34 @@ detach_inherited(struct event_base *base)
 	return evsel;
 }
 
+/*
+ * The backend of a base whose event_reinit could not make a new kernel
+ * object (the old one is gone): adding an fd event and running the loop
+ * fail with EBADF, and event_base_free works.  libevent exits the process
+ * there; a library must leave that choice to the program.
+ */
+static int
+failed_change(struct event_base *base, evutil_socket_t fd, short old,
+    short wanted, void *fdinfo)
+{
+	errno = EBADF;
+	return -1;
+}
+
+static int
+failed_dispatch(struct event_base *base, struct timeval *tv)
+{
+	errno = EBADF;
+	return -1;
+}
+
+static const struct eventop failed_ops = {
+	.name = "none",
+	.change = failed_change,
+	.dispatch = failed_dispatch,
+	.max_fd = -1,
+};
+
 static void
 event_base_free_(struct event_base *base, int run_finalizers)
 {
@@ -258,10 +287,10 @@ event_reinit(struct event_base *base)
 		evsel->dealloc(base);
 		base->evbase = evsel->init(base);
 		if (base->evbase == NULL) {
-			event_errx(1,
-			    "%s: could not reinitialize event "
-			    "mechanism",
-			    __func__);
+			event_warn("%s: could not make a new %s backend",
+			    __func__, evsel->name);
+			base->evsel = &failed_ops;
+			base->pid = getpid();
 			res = -1;
 			goto done;
 		}

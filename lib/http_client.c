@@ -451,6 +451,12 @@ evhttp_make_request(struct evhttp_connection *evcon, struct evhttp_request *req,
 {
 	char *copy;
 
+	if (req->evcon != NULL) {
+		/* Misuse; the request stays with the connection it was
+		 * made on, untouched (libevent asserts here). */
+		event_warnx("%s: request already made", __func__);
+		return -1;
+	}
 	if (evcon->base == NULL || !event_initialized(&evcon->retry_ev)) {
 		event_warnx("%s: the connection has no event base (see "
 		            "evhttp_connection_set_base)",
@@ -477,8 +483,6 @@ evhttp_make_request(struct evhttp_connection *evcon, struct evhttp_request *req,
 		req->major = 1;
 		req->minor = 1;
 	}
-	if (req->evcon != NULL)
-		event_errx(1, "%s: request already made", __func__);
 	req->evcon = evcon;
 	TAILQ_INSERT_TAIL(&evcon->requests, req, next);
 

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -336,6 +337,94 @@ END_TEST
 
 #endif
 
+/* ---- event_reinit that cannot make a new backend ---- */
+
+#ifndef EVKIT_REFERENCE
+static int reinit_warned;
+
+static void
+reinit_log_cb(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_WARN && strstr(msg, "event_reinit") != NULL)
+		reinit_warned = 1;
+}
+
+/*
+ * With no fd left to the child (RLIMIT_NOFILE 0), event_reinit can make
+ * neither a backend object (epoll, io_uring) nor a signal pipe (poll,
+ * select): it returns -1 instead of exiting, and the base can still be
+ * freed.  A backend that had to be made again warns, and its base then
+ * refuses fd events and loops.  The exit status names the failed step.
+ */
+static int
+reinit_failure_child(struct event_base *base, evutil_socket_t fd)
+{
+	const char *method = event_base_get_method(base);
+	struct rlimit old, none;
+	struct event *ev;
+	int r, remade;
+
+	remade =
+	    strcmp(method, "epoll") == 0 || strcmp(method, "io_uring") == 0;
+	event_set_log_callback(reinit_log_cb);
+	if (getrlimit(RLIMIT_NOFILE, &old) == -1)
+		return 2;
+	none = old;
+	none.rlim_cur = 0;
+	if (setrlimit(RLIMIT_NOFILE, &none) == -1)
+		return 3;
+	r = event_reinit(base);
+	if (setrlimit(RLIMIT_NOFILE, &old) == -1)
+		return 4;
+	if (r != -1)
+		return 5;
+	if (remade) {
+		if (!reinit_warned)
+			return 6;
+		ev = event_new(base, fd, EV_WRITE, set_flag_cb, NULL);
+		if (ev == NULL)
+			return 7;
+		if (event_add(ev, NULL) != -1)
+			return 8;
+		if (event_base_loop(base, EVLOOP_NONBLOCK) != -1)
+			return 9;
+		event_free(ev);
+	}
+	event_base_free(base);
+	return 0;
+}
+
+START_TEST(test_reinit_failure_returns)
+{
+	struct event_base *base;
+	struct event *rev;
+	evutil_socket_t pair[2];
+	int got = 0;
+	int *flags[] = { &got };
+	pid_t pid;
+
+	base = evkit_new_base();
+	evkit_socketpair(pair);
+	rev =
+	    event_new(base, pair[0], EV_READ | EV_PERSIST, read_byte_cb, &got);
+	ck_assert_ptr_nonnull(rev);
+	ck_assert_int_eq(event_add(rev, NULL), 0);
+	pid = fork_child();
+	if (pid == 0)
+		_exit(reinit_failure_child(base, pair[1]));
+	expect_child_ok(pid, "event_reinit without fds");
+	/* The parent's base still works. */
+	ck_assert_int_eq(send(pair[1], "x", 1, 0), 1);
+	ck_assert_int_eq(loop_until_all(base, flags, 1, 5000), 0);
+	ck_assert_int_eq(got, 'x');
+	event_free(rev);
+	evutil_closesocket(pair[0]);
+	evutil_closesocket(pair[1]);
+	evkit_free_base(base);
+}
+END_TEST
+#endif
+
 /* ---- io_uring refused by the kernel ---- */
 
 static int
@@ -529,6 +618,13 @@ fork_suite(void)
 	tc = tcase_create("free");
 	tcase_set_timeout(tc, 20);
 	tcase_add_loop_test(tc, test_free_in_child_keeps_parent, 0, V_COUNT);
+	suite_add_tcase(s, tc);
+#endif
+
+#ifndef EVKIT_REFERENCE
+	tc = tcase_create("reinit_failure");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_reinit_failure_returns);
 	suite_add_tcase(s, tc);
 #endif
 

@@ -40,7 +40,9 @@ EVENT2_EXPORT_SYMBOL void event_debug_unassign(struct event *);
 EVENT2_EXPORT_SYMBOL struct event_base *event_base_new(void);
 
 /* Re-creates the backend state in a child after fork(); -1 if some events
- * could not be re-added. */
+ * could not be re-added, or (with a warning) if the backend could not be
+ * made again: that base's loop and fd events then fail, and it can still
+ * be freed. */
 EVENT2_EXPORT_SYMBOL int event_reinit(struct event_base *base);
 
 /* Runs the loop until no events remain or it is told to stop: 0 on a
