@@ -16,7 +16,6 @@ EXTRA_DIST += \
 	bench/dns-bench.c \
 	bench/dns-vs-libevent \
 	bench/dns-wire-parse.c \
-	bench/http-parse.c \
 	bench/uring-syscalls \
 	bench/uring-syscalls.c
 

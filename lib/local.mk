@@ -1,6 +1,7 @@
 # libevkit.a: the library.  Included from the top Makefile.am.
 
 lib_LIBRARIES += lib/libevkit.a
+lib_libevkit_a_CPPFLAGS = $(LIB_CPPFLAGS)
 
 lib_libevkit_a_SOURCES = \
 	lib/ae.c \

@@ -6,6 +6,7 @@
 lib_LIBRARIES += lib/libevkit_openssl.a
 
 lib_libevkit_openssl_a_SOURCES = lib/bufferevent_openssl.c
+lib_libevkit_openssl_a_CPPFLAGS = $(LIB_CPPFLAGS)
 lib_libevkit_openssl_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 
 event2include_HEADERS += lib/include/event2/bufferevent_ssl.h

@@ -38,6 +38,7 @@ tests_check_evkit_SOURCES = \
 	tests/check_rpc.c \
 	tests/check_fork.c \
 	tests/check_uring.c
+tests_check_evkit_CPPFLAGS = $(LIB_CPPFLAGS)
 tests_check_evkit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_evkit_LDADD = lib/libevkit_openssl.a lib/libevkit.a \
 	$(CHECK_LIBS) $(OPENSSL_LIBS)
@@ -69,6 +70,7 @@ AM_TESTS_ENVIRONMENT = top_srcdir='$(top_srcdir)'; top_builddir='$(top_builddir)
 
 TESTS += \
 	tests/headers.sh \
+	tests/layering.sh \
 	tests/format.sh \
 	tests/no-system-libevent.sh \
 	tests/ae-hiredis.sh \
@@ -85,6 +87,8 @@ EXTRA_DIST += \
 	tests/backend-epoll-signalfd.test \
 	tests/backend-poll-signalfd.test \
 	tests/headers.sh \
+	tests/layering.sh \
+	tests/bench/http-parse.c \
 	tests/format.sh \
 	tests/no-system-libevent.sh \
 	tests/ae-hiredis.sh \

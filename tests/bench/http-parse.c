@@ -5,8 +5,12 @@
  * http_parse_request_head_ with a field callback (here one that only
  * counts, so the figure is the parser's alone).
  *
- *	cc -O2 -Ilib/include -Ilib bench/http-parse.c lib/libevkit.a \
- *	    -lpthread -o /tmp/http-parse
+ * The parser has no public entry point, so this bench lives under tests/
+ * (which may include lib/'s internal headers) rather than bench/ (public
+ * headers only, checked by tests/layering.sh).  From the top directory:
+ *
+ *	cc -O2 -Ilib/include -Ilib -Ibench tests/bench/http-parse.c \
+ *	    lib/libevkit.a -lpthread -o /tmp/http-parse
  *	/tmp/http-parse [parses]                  # ns per parse
  *	valgrind --tool=callgrind --toggle-collect=phase_parse \
  *	    /tmp/http-parse 1000                  # Ir / 1000 = per parse
