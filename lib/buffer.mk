@@ -2,7 +2,8 @@
 
 lib_libevkit_a_SOURCES += \
 	lib/buffer.c \
-	lib/buffer_file.c
+	lib/buffer_file.c \
+	lib/buffer_search.c
 
 event2include_HEADERS += \
 	lib/include/event2/buffer.h \

@@ -30,6 +30,7 @@
 #include <event2/buffer_compat.h>
 
 #include "evthread-internal.h"
+#include "util-internal.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -235,6 +236,44 @@ int evbuffer_read_setup_vecs_(struct evbuffer *buf, ev_ssize_t howmuch,
 /* buffer.c, for buffer_file.c: inserts a chain at the end (freeing
  * trailing empty chains).  Requires the lock. */
 void evbuffer_chain_insert_(struct evbuffer *buf, struct evbuffer_chain *chain);
+
+/*
+ * buffer.c, for buffer_search.c: drops len bytes (at most total_len, more
+ * than 0) from the front without running callbacks, freeing the chains
+ * drained exactly; and copies datlen bytes (all present) starting
+ * pos_in_chain bytes into chain.  Both require the lock.
+ */
+void evbuffer_drain_chains_(struct evbuffer *buf, size_t len);
+void evbuffer_copy_from_chains_(const struct evbuffer_chain *chain,
+    size_t pos_in_chain, unsigned char *data, size_t datlen);
+
+/*
+ * After a change that added or removed bytes: the common case, no
+ * callbacks, is a test and two stores.  Requires the lock.
+ */
+static inline void
+evbuffer_changed_(struct evbuffer *buffer)
+{
+	if (EVUTIL_LIKELY(buffer->callbacks == NULL)) {
+		buffer->n_add_for_cb = 0;
+		buffer->n_del_for_cb = 0;
+		return;
+	}
+	evbuffer_invoke_callbacks_(buffer);
+}
+
+/*
+ * Returns x, hiding from the compiler that it did.  Used where data move
+ * from the front of a chain ("misalign += n; off -= n"): GCC otherwise
+ * merges the two updates into SSE shuffles that cost more than they save
+ * (drain was measurably slower that way).
+ */
+static inline size_t
+evbuffer_opaque_(size_t x)
+{
+	__asm__("" : "+r"(x));
+	return x;
+}
 
 #ifdef __cplusplus
 }
