@@ -71,6 +71,7 @@ AM_TESTS_ENVIRONMENT = top_srcdir='$(top_srcdir)'; top_builddir='$(top_builddir)
 TESTS += \
 	tests/headers.sh \
 	tests/layering.sh \
+	tests/hacking-map.sh \
 	tests/format.sh \
 	tests/no-system-libevent.sh \
 	tests/ae-hiredis.sh \
@@ -88,6 +89,7 @@ EXTRA_DIST += \
 	tests/backend-poll-signalfd.test \
 	tests/headers.sh \
 	tests/layering.sh \
+	tests/hacking-map.sh \
 	tests/bench/http-parse.c \
 	tests/format.sh \
 	tests/no-system-libevent.sh \
