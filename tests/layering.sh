@@ -78,7 +78,9 @@ if [ -s "$tmp/bad-flags" ]; then
 	sed 's/^/	/' "$tmp/bad-flags"
 fi
 
-# 3. The flags the configured Makefile gives each target.
+# 3. The flags the configured Makefile gives each target (no globbing
+# of the words).
+set -f
 if [ -f "$top_builddir/Makefile" ] &&
     $MAKE --version 2>/dev/null | grep -q 'GNU Make'; then
 	cat >"$tmp/print.mk" <<'EOF'
