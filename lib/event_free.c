@@ -161,9 +161,22 @@ detach_inherited(struct event_base *base)
 /*
  * The backend of a base whose event_reinit could not make a new kernel
  * object (the old one is gone): adding an fd event and running the loop
- * fail with EBADF, and event_base_free works.  libevent exits the process
- * there; a library must leave that choice to the program.
+ * fail with EBADF, another event_reinit fails again, and event_base_free
+ * works.  libevent exits the process there; a library must leave that
+ * choice to the program.
  */
+static void *
+failed_init(struct event_base *base)
+{
+	errno = EBADF;
+	return NULL;
+}
+
+static void
+failed_dealloc(struct event_base *base)
+{
+}
+
 static int
 failed_change(struct event_base *base, evutil_socket_t fd, short old,
     short wanted, void *fdinfo)
@@ -181,8 +194,11 @@ failed_dispatch(struct event_base *base, struct timeval *tv)
 
 static const struct eventop failed_ops = {
 	.name = "none",
+	.init = failed_init,
 	.change = failed_change,
 	.dispatch = failed_dispatch,
+	.dealloc = failed_dealloc,
+	.need_reinit = 1,
 	.max_fd = -1,
 };
 
@@ -287,8 +303,14 @@ event_reinit(struct event_base *base)
 		evsel->dealloc(base);
 		base->evbase = evsel->init(base);
 		if (base->evbase == NULL) {
-			event_warn("%s: could not make a new %s backend",
-			    __func__, evsel->name);
+			if (evsel == &failed_ops)
+				event_warnx("%s: the base lost its backend in "
+				            "an earlier event_reinit",
+				    __func__);
+			else
+				event_warn("%s: could not make a new %s "
+				           "backend",
+				    __func__, evsel->name);
 			base->evsel = &failed_ops;
 			base->pid = getpid();
 			res = -1;

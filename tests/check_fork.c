@@ -354,7 +354,8 @@ reinit_log_cb(int severity, const char *msg)
  * neither a backend object (epoll, io_uring) nor a signal pipe (poll,
  * select): it returns -1 instead of exiting, and the base can still be
  * freed.  A backend that had to be made again warns, and its base then
- * refuses fd events and loops.  The exit status names the failed step.
+ * refuses fd events, loops and another event_reinit.  The exit status
+ * names the failed step.
  */
 static int
 reinit_failure_child(struct event_base *base, evutil_socket_t fd)
@@ -389,6 +390,11 @@ reinit_failure_child(struct event_base *base, evutil_socket_t fd)
 		if (event_base_loop(base, EVLOOP_NONBLOCK) != -1)
 			return 9;
 		event_free(ev);
+		/* The backend stays lost: fds are back, but the old
+		 * kernel object is gone for good. */
+		reinit_warned = 0;
+		if (event_reinit(base) != -1 || !reinit_warned)
+			return 10;
 	}
 	event_base_free(base);
 	return 0;
