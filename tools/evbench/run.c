@@ -27,16 +27,20 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static struct evb_cell
-reduce(double *v, int n)
+/* Median, min and max of the n samples at v, which stay in run order. */
+static void
+reduce(struct evb_cell *c, double *v, int n)
 {
-	struct evb_cell c;
+	double sorted[EVB_RUNS_MAX];
 
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	c.min = v[0];
-	c.max = v[n - 1];
-	c.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	return c;
+	memcpy(sorted, v, (size_t)n * sizeof(*v));
+	qsort(sorted, (size_t)n, sizeof(*v), cmp_double);
+	c->samples = v;
+	c->nsamples = n;
+	c->min = sorted[0];
+	c->max = sorted[n - 1];
+	c->median =
+	    n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 static size_t
@@ -126,6 +130,7 @@ count_once(struct evb_report *report, int j, int m, struct event_config *cfg)
 
 	if (cli_verbosity() > 0)
 		cli_note("%s on %s: counting run", job->label, method);
+	evb_progress("%s on %s: counting system calls", job->label, method);
 	if (evb_sc_attach() != 0)
 		cli_diex("%s on %s: cannot count system calls: %s", job->label,
 		    method, evb_sc_reason());
@@ -133,25 +138,32 @@ count_once(struct evb_report *report, int j, int m, struct event_config *cfg)
 	evb_sc_detach();
 	for (k = job->wl->nmetrics; k < job->nmetrics; k++) {
 		cell = &report->cells[cell_index(j, k, m)];
-		cell->median = cell->min = cell->max =
-		    figure(job, &job->metrics[k], &res, method);
+		cell->samples = report->samples +
+		    cell_index(j, k, m) * (size_t)report->opts->runs;
+		cell->samples[0] = figure(job, &job->metrics[k], &res, method);
+		reduce(cell, cell->samples, 1);
 	}
 }
 
-/* A timed run; the sample of figure k lands in samples[k * runs + run]. */
+/* A timed run of job j on method m, whose samples land in the report. */
 static void
-time_once(const struct evb_job *job, const char *method,
-    struct event_config *cfg, double *samples, int run, int runs)
+time_once(struct evb_report *report, int j, int m, struct event_config *cfg,
+    int run)
 {
+	const struct evb_job *job = &report->jobs[j];
+	const char *method = report->opts->methods[m];
+	int k, runs = report->opts->runs;
 	struct wl_result res;
-	int k;
 
 	if (cli_verbosity() > 0)
 		cli_note("%s on %s: run %d of %d", job->label, method, run + 1,
 		    runs);
+	evb_progress("%s on %s: run %d of %d", job->label, method, run + 1,
+	    runs);
 	run_once(job, method, cfg, NULL, &res);
 	for (k = 0; k < job->wl->nmetrics; k++)
-		samples[k * runs + run] = res.value[k];
+		report->samples[cell_index(j, k, m) * (size_t)runs +
+		    (size_t)run] = res.value[k];
 }
 
 void
@@ -159,49 +171,49 @@ evb_run(const struct evb_opts *o, const struct evb_job *jobs, int njobs,
     struct evb_report *report)
 {
 	struct event_config *cfg[EVB_METHODS_MAX];
-	double *samples;
-	int j, m, r, k, runs = o->runs;
+	int j, m, r, k, nm, runs = o->runs;
+	size_t c;
 
 	report->opts = o;
 	report->jobs = jobs;
 	report->njobs = njobs;
+	evb_host_read(&report->host);
 	report->cells =
 	    cli_xcalloc(cell_index(njobs, 0, 0), sizeof(struct evb_cell));
-	/* samples[(method * WL_METRICS_MAX + metric) * runs + run] */
-	samples =
-	    cli_xcalloc((size_t)o->nmethods * WL_METRICS_MAX * (size_t)runs,
-	        sizeof(*samples));
+	report->samples = cli_xcalloc(cell_index(njobs, 0, 0) * (size_t)runs,
+	    sizeof(*report->samples));
 	for (m = 0; m < o->nmethods; m++)
 		cfg[m] = method_config(o->methods[m]);
 
 	for (j = 0; j < njobs; j++) {
-		for (m = 0; m < o->nmethods; m++) {
+		/* A shared job runs on the first method only. */
+		nm = jobs[j].shared ? 1 : o->nmethods;
+		for (m = 0; m < nm; m++) {
 			cli_show_method(o->methods[m]);
 			if (jobs[j].nmetrics > jobs[j].wl->nmetrics)
 				count_once(report, j, m, cfg[m]);
 		}
 		for (r = 0; r < runs; r++)
-			for (m = 0; m < o->nmethods; m++)
-				time_once(&jobs[j], o->methods[m], cfg[m],
-				    samples + (size_t)m * WL_METRICS_MAX * runs,
-				    r, runs);
-		for (m = 0; m < o->nmethods; m++)
-			for (k = 0; k < jobs[j].wl->nmetrics; k++)
-				report->cells[cell_index(j, k, m)] =
-				    reduce(samples +
-				            ((size_t)m * WL_METRICS_MAX + k) *
-				                runs,
-				        runs);
+			for (m = 0; m < nm; m++)
+				time_once(report, j, m, cfg[m], r);
+		for (m = 0; m < nm; m++)
+			for (k = 0; k < jobs[j].wl->nmetrics; k++) {
+				c = cell_index(j, k, m);
+				reduce(&report->cells[c],
+				    report->samples + c * (size_t)runs, runs);
+			}
 	}
+	evb_progress_clear();
 
 	for (m = 0; m < o->nmethods; m++)
 		event_config_free(cfg[m]);
-	free(samples);
 }
 
 void
 evb_report_free(struct evb_report *report)
 {
 	free(report->cells);
+	free(report->samples);
 	report->cells = NULL;
+	report->samples = NULL;
 }
