@@ -332,6 +332,8 @@ value(struct parser *ps, struct json *j, int depth)
 	case 'n':
 		return literal(ps, "null", j, JSON_NULL);
 	default:
+		if (*ps->p != '-' && (*ps->p < '0' || *ps->p > '9'))
+			return fail(ps, "a value expected");
 		return number(ps, j);
 	}
 }

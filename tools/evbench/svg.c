@@ -17,7 +17,7 @@
 
 #include "evbench.h"
 
-#define SVG_WIDTH 800
+#define SVG_WIDTH 840
 #define LABEL_W 110 /* method names, left of the bars */
 #define PLOT_W 470  /* the bars */
 #define BAR_H 16
@@ -121,7 +121,7 @@ panel(FILE *fp, const struct evb_report *rep, int j, int k, int y)
 			snprintf(rank, sizeof(rank), " (%.2f)", r);
 		else
 			snprintf(rank, sizeof(rank), "%s",
-			    rk == EVB_RANK_NOISE ? " (~ within noise)" : "");
+			    rk == EVB_RANK_NOISE ? " (~)" : "");
 		evb_fmt_num(med, sizeof(med), c->median);
 		evb_fmt_num(min, sizeof(min), c->min);
 		evb_fmt_num(max, sizeof(max), c->max);
@@ -138,7 +138,7 @@ panel(FILE *fp, const struct evb_report *rep, int j, int k, int y)
 int
 evb_report_svg(FILE *fp, const struct evb_report *rep)
 {
-	int j, k, y, height = 60;
+	int j, k, y, height = 76;
 
 	for (j = 0; j < rep->njobs; j++)
 		height += rep->jobs[j].nmetrics *
@@ -159,14 +159,18 @@ evb_report_svg(FILE *fp, const struct evb_report *rep)
 	    "library ",
 	    cli_package_version());
 	xml_text(fp, event_get_version());
-	fprintf(fp, ": median of %d run%s, the line spans min..max</text>\n",
-	    rep->opts->runs, rep->opts->runs == 1 ? "" : "s");
-	fprintf(fp, "<text x=\"4\" y=\"36\">host: ");
+	fprintf(fp, ": median of %d run%s</text>\n", rep->opts->runs,
+	    rep->opts->runs == 1 ? "" : "s");
+	fprintf(fp,
+	    "<text x=\"4\" y=\"34\">Bar: median; line: min..max; (ratio) to "
+	    "the best; (~): within noise of it, the ranges overlap; "
+	    "any: no event loop, one for all</text>\n");
+	fprintf(fp, "<text x=\"4\" y=\"50\">host: ");
 	xml_text(fp, rep->host.kernel);
 	fputs(", ", fp);
 	xml_text(fp, rep->host.cpu);
 	fprintf(fp, ", %ld cores</text>\n", rep->host.cores);
-	y = 48;
+	y = 62;
 	for (j = 0; j < rep->njobs; j++)
 		for (k = 0; k < rep->jobs[j].nmetrics; k++)
 			y = panel(fp, rep, j, k, y);
