@@ -19,6 +19,13 @@
 
 static const struct wl_counter counter = { evb_sc_start, evb_sc_stop };
 
+/* cli_diex() on a line of its own, not after the progress line. */
+#define die_clean(...)                 \
+	do {                           \
+		evb_progress_clear();  \
+		cli_diex(__VA_ARGS__); \
+	} while (0)
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -90,7 +97,7 @@ figure(const struct evb_job *job, const struct evb_metric *m,
 	if (m->source == EVB_FROM_WORKLOAD)
 		return res->value[m->k];
 	if (sc < 0 || (m->source != EVB_SC_SETUP && per <= 0))
-		cli_diex("%s on %s: no system call count (%s)", job->label,
+		die_clean("%s on %s: no system call count (%s)", job->label,
 		    method, sc < 0 ? "the counter failed" : "no iteration");
 	return m->source == EVB_SC_SETUP ? (double)sc : (double)sc / per;
 }
@@ -105,12 +112,12 @@ run_once(const struct evb_job *job, const char *method,
 	memset(res, 0, sizeof(*res));
 	params.counter = c;
 	if (job->wl->run(cfg, &params, res) != 0)
-		cli_diex("%s on %s: %s", job->label, method, res->error);
+		die_clean("%s on %s: %s", job->label, method, res->error);
 	if (res->method == NULL ||
 	    !cli_method_matches(res->method, base_method(method)) ||
 	    (strcmp(method, EVB_EPOLL_CL) == 0 &&
 	        strstr(res->method, "changelist") == NULL))
-		cli_diex("%s: asked for method %s, the base uses %s",
+		die_clean("%s: asked for method %s, the base uses %s",
 		    job->label, method, res->method ? res->method : "none");
 }
 
@@ -132,7 +139,7 @@ count_once(struct evb_report *report, int j, int m, struct event_config *cfg)
 		cli_note("%s on %s: counting run", job->label, method);
 	evb_progress("%s on %s: counting system calls", job->label, method);
 	if (evb_sc_attach() != 0)
-		cli_diex("%s on %s: cannot count system calls: %s", job->label,
+		die_clean("%s on %s: cannot count system calls: %s", job->label,
 		    method, evb_sc_reason());
 	run_once(job, method, cfg, &counter, &res);
 	evb_sc_detach();
@@ -189,6 +196,7 @@ evb_run(const struct evb_opts *o, const struct evb_job *jobs, int njobs,
 		/* A shared job runs on the first method only. */
 		nm = jobs[j].shared ? 1 : o->nmethods;
 		for (m = 0; m < nm; m++) {
+			evb_progress_clear();
 			cli_show_method(o->methods[m]);
 			if (jobs[j].nmetrics > jobs[j].wl->nmetrics)
 				count_once(report, j, m, cfg[m]);
