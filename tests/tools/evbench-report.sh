@@ -221,6 +221,26 @@ compare_error "not JSON: offset [0-9]+: nested more than" "$tmp/deep.json" &&
 compare_error "not JSON: offset 0: unexpected end" "$tmp/empty.json" &&
 	ok "--compare: an empty file"
 
+# The reader is strict JSON: each of these is refused with its reason.
+strict_case() { # strict_case REASON TEXT (printf format)
+	printf "$2" >"$tmp/strict.json"
+	compare_error "not JSON: offset [0-9]+: $1" "$tmp/strict.json" ||
+		echo "  (the text was: $2)"
+}
+before=$failures
+strict_case "a value expected" '[1,]'
+strict_case "a name expected" '{"a": 1,}'
+strict_case "text after the value" '01'
+strict_case "a digit expected after" '[1.]'
+strict_case "number out of range" '[1e999]'
+strict_case "lone high surrogate" '["\\ud800"]'
+strict_case "not UTF-8" '["\300\257"]'
+strict_case "not UTF-8" '["\355\240\200"]'
+strict_case "control character in a string" '["a\tb"]'
+strict_case "bad escape" '["\\x"]'
+strict_case "unexpected character" '[tru]'
+[ "$failures" -eq "$before" ] && ok "--compare: strict JSON, 11 malformed texts"
+
 # Fuzz a little: every truncation of a saved run fails cleanly; random
 # edits either fail cleanly or are read as a run (status 0 or 1, never a
 # crash or a hang).

@@ -196,12 +196,48 @@ escape(struct parser *ps, char *out, size_t *n)
 	return 0;
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+ */
+static size_t
+utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (p[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (p[0] == 0xf4)
+		hi = 0x8f; /* past U+10FFFF */
+	if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 /* A string after its opening quote; *out is allocated. */
 static int
 string(struct parser *ps, char **out)
 {
 	const char *q;
-	size_t n = 0;
+	size_t n = 0, u;
 	char *s;
 
 	/* The decoded text is never longer than the encoded one. */
@@ -221,8 +257,14 @@ string(struct parser *ps, char **out)
 				free(s);
 				return -1;
 			}
+		} else if ((u = utf8_len((const unsigned char *)ps->p,
+		                (const unsigned char *)ps->end)) == 0) {
+			free(s);
+			return fail(ps, "not UTF-8");
 		} else {
-			s[n++] = *ps->p++;
+			memcpy(s + n, ps->p, u);
+			n += u;
+			ps->p += u;
 		}
 	}
 	if (ps->p >= ps->end) {
