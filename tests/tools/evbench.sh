@@ -293,7 +293,7 @@ if run 0 --method all --workload churn --workload setup --workload fire \
 		ok "$(grep '^syscalls: not counted' "$out")"
 		! has "$out" '^  syscalls ' || fail "syscall rows, yet not counted"
 		counted=0
-	elif has "$out" '^  syscalls +/iteration( +[0-9.]+ \([0-9.-]+\))+$' &&
+	elif has "$out" '^  syscalls +/iteration( +[0-9.]+ \(([0-9.-]+|~)\))+$' &&
 		has "$out" '^  syscalls +/callback ' &&
 		has "$out" '^  syscalls +total +[0-9.]+ '; then
 		ok "syscall rows: /iteration, /callback, total"
@@ -383,7 +383,7 @@ if echo " $methods " | grep -q ' epoll '; then
 		# method in every figure row.
 		bad=$(sed 1d "$out" | awk -v n="$nm" '
 			NR == 1 { w = length($0) }
-			NR > 1 && /^  / && (length($0) != w || gsub(/\([0-9.-]+\)/, "&") != n)')
+			NR > 1 && /^  / && (length($0) != w || gsub(/\(([0-9.-]+|~)\)/, "&") != n)')
 		if has "$out" "^ +$(echo "$five" | sed 's/ / +/g')\$" &&
 			[ -z "$bad" ]; then
 			ok "$nm methods: table"
