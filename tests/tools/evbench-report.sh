@@ -321,6 +321,35 @@ PY
 else
 	echo "skip: script(1) missing, no progress test on a terminal"
 fi
+# ^C on a terminal blanks the progress line before evbench dies of it.
+if have tmux; then
+	sock=$tmp/tmux.sock
+	# The shell catches SIGINT (a handler, reset by exec) to live on.
+	tmux -S "$sock" new-session -d -s evb -x 100 -y 5 \
+		"sh -c 'trap : INT; $EVBENCH --method poll --workload fire -n 200 \
+		--runs 1000 --no-syscalls >/dev/null; echo EXIT=\$?; sleep 60'"
+	pane() { tmux -S "$sock" capture-pane -p -t evb; }
+	# wait_pane PATTERN: up to 10 s for the pane to show it.
+	wait_pane() {
+		i=0
+		while [ $i -lt 100 ]; do
+			pane | grep -Eq "$1" && return 0
+			sleep 0.1
+			i=$((i + 1))
+		done
+		return 1
+	}
+	if wait_pane '^fire on poll: run [0-9]+ of 1000' &&
+		tmux -S "$sock" send-keys -t evb C-c && wait_pane '^EXIT=' &&
+		pane | grep -q '^EXIT=130$' && ! pane | grep -q 'run [0-9]* of'; then
+		ok "^C blanks the progress line"
+	else
+		fail "^C and the progress line: $(pane)"
+	fi
+	tmux -S "$sock" kill-server 2>/dev/null
+else
+	echo "skip: tmux missing, ^C not tested"
+fi
 if run 0 --method poll --method select --workload churn $tiny --runs 2 |
 	cat && [ ! -s "$err" ]; then
 	ok "no progress when stderr is not a terminal"
