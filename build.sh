@@ -58,6 +58,7 @@ packages=(
 	libhiredis-dev redis-server
 	nsd dnsperf knot-dnsutils adns-tools bind9-dnsutils jq bc
 	wrk chromium
+	python3 bsdutils
 	libssl-dev openssl
 )
 

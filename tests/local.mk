@@ -75,7 +75,8 @@ TESTS += \
 	tests/format.sh \
 	tests/no-system-libevent.sh \
 	tests/ae-hiredis.sh \
-	tests/tools/evbench.sh
+	tests/tools/evbench.sh \
+	tests/tools/evbench-report.sh
 
 EXTRA_DIST += \
 	tests/run-backend.sh \
@@ -95,6 +96,8 @@ EXTRA_DIST += \
 	tests/no-system-libevent.sh \
 	tests/ae-hiredis.sh \
 	tests/tools/evbench.sh \
+	tests/tools/evbench-report.sh \
+	tests/tools/evbench-lib.sh \
 	tests/summary.sh \
 	tests/libevent-reference.sh \
 	tests/dns-wire-oracle.py

@@ -29,9 +29,16 @@ bin_PROGRAMS += tools/evbench/evbench
 tools_evbench_evbench_SOURCES = \
 	tools/evbench/evbench.c \
 	tools/evbench/evbench.h \
+	tools/evbench/compare.c \
+	tools/evbench/host.c \
+	tools/evbench/json.c \
+	tools/evbench/json.h \
 	tools/evbench/options.c \
+	tools/evbench/progress.c \
+	tools/evbench/rank.c \
 	tools/evbench/run.c \
 	tools/evbench/report.c \
+	tools/evbench/svg.c \
 	tools/evbench/syscount.c \
 	tools/evbench/syscount.h \
 	tools/evbench/workloads.c \

@@ -1,6 +1,7 @@
 /*
  * evbench: measure the event loop with the workloads of workloads.c on
- * one or more backends, and print a table (or CSV, or JSON).
+ * one or more backends, and print a table (or CSV, or JSON, or a
+ * comparison with a saved run), and optionally draw it as an SVG chart.
  *
  * options.c reads the command line, run.c runs the jobs, report.c prints.
  */
@@ -13,6 +14,28 @@
 
 #include "cli.h"
 #include "evbench.h"
+
+/* The report on stdout in the format asked for. */
+static void
+print_report(const struct evb_opts *opts, const struct evb_report *report)
+{
+	if (opts->old != NULL) {
+		evb_report_compare(stdout, report, opts->old,
+		    opts->compare_path);
+		return;
+	}
+	switch (opts->format) {
+	case EVB_CSV:
+		evb_report_csv(stdout, report);
+		break;
+	case EVB_JSON:
+		evb_report_json(stdout, report);
+		break;
+	default:
+		evb_report_table(stdout, report);
+		break;
+	}
+}
 
 int
 main(int argc, char **argv)
@@ -29,18 +52,12 @@ main(int argc, char **argv)
 	njobs = evb_plan_jobs(&opts, jobs);
 	evb_run(&opts, jobs, njobs, &report);
 
-	switch (opts.format) {
-	case EVB_CSV:
-		evb_report_csv(stdout, &report);
-		break;
-	case EVB_JSON:
-		evb_report_json(stdout, &report);
-		break;
-	default:
-		evb_report_table(stdout, &report);
-		break;
-	}
+	if (opts.svg != NULL &&
+	    (evb_report_svg(opts.svg, &report) != 0 || fclose(opts.svg) != 0))
+		cli_die("--svg: %s", opts.svg_path);
+	print_report(&opts, &report);
 	evb_report_free(&report);
+	evb_old_free(opts.old);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		cli_die("stdout");
 	return CLI_EXIT_OK;

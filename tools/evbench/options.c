@@ -19,9 +19,9 @@
 /* Keep equal to SYNOPSIS in man/evbench.1. */
 static const char usage[] =
     "evbench [-hqVv] [-a active] [-n count] [-w writes] [--csv | --json]\n"
-    "               [--list-methods] [--method name] [--no-syscalls]\n"
-    "               [--runs runs] [--timeouts | --no-timeouts]\n"
-    "               [--workload name]";
+    "               [--compare old.json] [--list-methods] [--method name]\n"
+    "               [--no-syscalls] [--runs runs] [--svg file]\n"
+    "               [--timeouts | --no-timeouts] [--workload name]";
 
 static const char options_help[] =
     "options:\n"
@@ -30,12 +30,14 @@ static const char options_help[] =
     "  -w writes        pipes, ae: times each token is passed on (default "
     "100)\n"
     "  --csv, --json    machine-readable output instead of the table\n"
+    "  --compare old.json  print this run over a saved --json run\n"
     "  --list-methods   print the supported backends and exit\n"
     "  --method name    backend to measure; repeatable; 'all' for every\n"
     "                   one (default: those EVENT_NO* does not disable);\n"
     "                   'epoll-cl' for epoll with its changelist\n"
     "  --no-syscalls    skip the run that counts system calls\n"
     "  --runs runs      runs per figure; median, min, max (default 5)\n"
+    "  --svg file       also draw the figures as an SVG chart in file\n"
     "  --timeouts       pipes: only the run with a timeout on each event\n"
     "  --no-timeouts    pipes: only the run without (default: both)\n"
     "  --workload name  workload to run; repeatable; 'all' for every one\n"
@@ -44,9 +46,11 @@ static const char options_help[] =
 
 enum {
 	OPT_CSV = CLI_OPT_TOOL_FIRST,
+	OPT_COMPARE,
 	OPT_JSON,
 	OPT_NO_SYSCALLS,
 	OPT_RUNS,
+	OPT_SVG,
 	OPT_TIMEOUTS,
 	OPT_NO_TIMEOUTS,
 	OPT_WORKLOAD,
@@ -54,9 +58,11 @@ enum {
 
 static const struct option tool_options[] = {
 	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "compare", required_argument, NULL, OPT_COMPARE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
 	{ "runs", required_argument, NULL, OPT_RUNS },
+	{ "svg", required_argument, NULL, OPT_SVG },
 	{ "timeouts", no_argument, NULL, OPT_TIMEOUTS },
 	{ "no-timeouts", no_argument, NULL, OPT_NO_TIMEOUTS },
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
@@ -155,6 +161,19 @@ default_methods(struct evb_opts *o)
 		cli_diex("every method is disabled by EVENT_NO* variables");
 }
 
+/*
+ * Read --compare's file and create --svg's before the runs, so that a bad
+ * path fails at once rather than after minutes of measuring.
+ */
+static void
+open_files(struct evb_opts *o)
+{
+	if (o->compare_path != NULL)
+		o->old = evb_old_read(o->compare_path);
+	if (o->svg_path != NULL && (o->svg = fopen(o->svg_path, "w")) == NULL)
+		cli_die("--svg: %s", o->svg_path);
+}
+
 void
 evb_parse_options(struct evb_opts *o, int argc, char **argv)
 {
@@ -196,7 +215,14 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 			no_syscalls = 1;
 			break;
 		case OPT_RUNS:
-			o->runs = (int)cli_number("--runs", optarg, 1, 1000);
+			o->runs =
+			    (int)cli_number("--runs", optarg, 1, EVB_RUNS_MAX);
+			break;
+		case OPT_COMPARE:
+			o->compare_path = optarg;
+			break;
+		case OPT_SVG:
+			o->svg_path = optarg;
 			break;
 		case OPT_TIMEOUTS:
 		case OPT_NO_TIMEOUTS:
@@ -216,6 +242,10 @@ evb_parse_options(struct evb_opts *o, int argc, char **argv)
 	free(longopts);
 	if (optind != argc)
 		cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->compare_path != NULL && o->format != EVB_TABLE)
+		cli_usage_error("--compare and --%s conflict",
+		    o->format == EVB_CSV ? "csv" : "json");
+	open_files(o);
 	if (o->nworkloads == 0) {
 		add_workload(o, "pipes");
 		add_workload(o, "timers");
@@ -321,9 +351,12 @@ plan_metrics(const struct evb_opts *o, struct evb_job *j)
 	size_t i;
 	int k;
 
-	for (k = 0; k < j->wl->nmetrics; k++)
+	for (k = 0; k < j->wl->nmetrics; k++) {
 		add_metric(j, j->wl->metrics[k].name, j->wl->metrics[k].unit,
 		    EVB_FROM_WORKLOAD, k);
+		/* fire's lateness: a timer early is as wrong as one late. */
+		j->metrics[k].distance = strcmp(j->wl->name, "fire") == 0;
+	}
 	for (i = 0; o->syscalls && i < sizeof(sc) / sizeof(sc[0]); i++)
 		if (j->wl->counts & sc[i].counts)
 			add_metric(j, "syscalls", sc[i].unit, sc[i].source, 0);
@@ -351,6 +384,7 @@ evb_plan_jobs(const struct evb_opts *o, struct evb_job *jobs)
 			j->params.n = n;
 			j->params.active = o->active > 0 ? o->active : 100;
 			j->params.writes = o->writes >= 0 ? o->writes : 100;
+			j->shared = !wl_runs_loop(w);
 			j->params.timeouts = strcmp(w->name, "pipes") == 0 &&
 			    (o->timeouts == EVB_TIMEOUTS_ONLY || v == 1);
 			if (j->params.active > j->params.n) {

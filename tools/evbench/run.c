@@ -19,6 +19,13 @@
 
 static const struct wl_counter counter = { evb_sc_start, evb_sc_stop };
 
+/* cli_diex() on a line of its own, not after the progress line. */
+#define die_clean(...)                 \
+	do {                           \
+		evb_progress_clear();  \
+		cli_diex(__VA_ARGS__); \
+	} while (0)
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -27,16 +34,20 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static struct evb_cell
-reduce(double *v, int n)
+/* Median, min and max of the n samples at v, which stay in run order. */
+static void
+reduce(struct evb_cell *c, double *v, int n)
 {
-	struct evb_cell c;
+	double sorted[EVB_RUNS_MAX];
 
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	c.min = v[0];
-	c.max = v[n - 1];
-	c.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	return c;
+	memcpy(sorted, v, (size_t)n * sizeof(*v));
+	qsort(sorted, (size_t)n, sizeof(*v), cmp_double);
+	c->samples = v;
+	c->nsamples = n;
+	c->min = sorted[0];
+	c->max = sorted[n - 1];
+	c->median =
+	    n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 static size_t
@@ -86,7 +97,7 @@ figure(const struct evb_job *job, const struct evb_metric *m,
 	if (m->source == EVB_FROM_WORKLOAD)
 		return res->value[m->k];
 	if (sc < 0 || (m->source != EVB_SC_SETUP && per <= 0))
-		cli_diex("%s on %s: no system call count (%s)", job->label,
+		die_clean("%s on %s: no system call count (%s)", job->label,
 		    method, sc < 0 ? "the counter failed" : "no iteration");
 	return m->source == EVB_SC_SETUP ? (double)sc : (double)sc / per;
 }
@@ -101,12 +112,12 @@ run_once(const struct evb_job *job, const char *method,
 	memset(res, 0, sizeof(*res));
 	params.counter = c;
 	if (job->wl->run(cfg, &params, res) != 0)
-		cli_diex("%s on %s: %s", job->label, method, res->error);
+		die_clean("%s on %s: %s", job->label, method, res->error);
 	if (res->method == NULL ||
 	    !cli_method_matches(res->method, base_method(method)) ||
 	    (strcmp(method, EVB_EPOLL_CL) == 0 &&
 	        strstr(res->method, "changelist") == NULL))
-		cli_diex("%s: asked for method %s, the base uses %s",
+		die_clean("%s: asked for method %s, the base uses %s",
 		    job->label, method, res->method ? res->method : "none");
 }
 
@@ -126,32 +137,40 @@ count_once(struct evb_report *report, int j, int m, struct event_config *cfg)
 
 	if (cli_verbosity() > 0)
 		cli_note("%s on %s: counting run", job->label, method);
+	evb_progress("%s on %s: counting system calls", job->label, method);
 	if (evb_sc_attach() != 0)
-		cli_diex("%s on %s: cannot count system calls: %s", job->label,
+		die_clean("%s on %s: cannot count system calls: %s", job->label,
 		    method, evb_sc_reason());
 	run_once(job, method, cfg, &counter, &res);
 	evb_sc_detach();
 	for (k = job->wl->nmetrics; k < job->nmetrics; k++) {
 		cell = &report->cells[cell_index(j, k, m)];
-		cell->median = cell->min = cell->max =
-		    figure(job, &job->metrics[k], &res, method);
+		cell->samples = report->samples +
+		    cell_index(j, k, m) * (size_t)report->opts->runs;
+		cell->samples[0] = figure(job, &job->metrics[k], &res, method);
+		reduce(cell, cell->samples, 1);
 	}
 }
 
-/* A timed run; the sample of figure k lands in samples[k * runs + run]. */
+/* A timed run of job j on method m, whose samples land in the report. */
 static void
-time_once(const struct evb_job *job, const char *method,
-    struct event_config *cfg, double *samples, int run, int runs)
+time_once(struct evb_report *report, int j, int m, struct event_config *cfg,
+    int run)
 {
+	const struct evb_job *job = &report->jobs[j];
+	const char *method = report->opts->methods[m];
+	int k, runs = report->opts->runs;
 	struct wl_result res;
-	int k;
 
 	if (cli_verbosity() > 0)
 		cli_note("%s on %s: run %d of %d", job->label, method, run + 1,
 		    runs);
+	evb_progress("%s on %s: run %d of %d", job->label, method, run + 1,
+	    runs);
 	run_once(job, method, cfg, NULL, &res);
 	for (k = 0; k < job->wl->nmetrics; k++)
-		samples[k * runs + run] = res.value[k];
+		report->samples[cell_index(j, k, m) * (size_t)runs +
+		    (size_t)run] = res.value[k];
 }
 
 void
@@ -159,49 +178,50 @@ evb_run(const struct evb_opts *o, const struct evb_job *jobs, int njobs,
     struct evb_report *report)
 {
 	struct event_config *cfg[EVB_METHODS_MAX];
-	double *samples;
-	int j, m, r, k, runs = o->runs;
+	int j, m, r, k, nm, runs = o->runs;
+	size_t c;
 
 	report->opts = o;
 	report->jobs = jobs;
 	report->njobs = njobs;
+	evb_host_read(&report->host);
 	report->cells =
 	    cli_xcalloc(cell_index(njobs, 0, 0), sizeof(struct evb_cell));
-	/* samples[(method * WL_METRICS_MAX + metric) * runs + run] */
-	samples =
-	    cli_xcalloc((size_t)o->nmethods * WL_METRICS_MAX * (size_t)runs,
-	        sizeof(*samples));
+	report->samples = cli_xcalloc(cell_index(njobs, 0, 0) * (size_t)runs,
+	    sizeof(*report->samples));
 	for (m = 0; m < o->nmethods; m++)
 		cfg[m] = method_config(o->methods[m]);
 
 	for (j = 0; j < njobs; j++) {
-		for (m = 0; m < o->nmethods; m++) {
+		/* A shared job runs on the first method only. */
+		nm = jobs[j].shared ? 1 : o->nmethods;
+		for (m = 0; m < nm; m++) {
+			evb_progress_clear();
 			cli_show_method(o->methods[m]);
 			if (jobs[j].nmetrics > jobs[j].wl->nmetrics)
 				count_once(report, j, m, cfg[m]);
 		}
 		for (r = 0; r < runs; r++)
-			for (m = 0; m < o->nmethods; m++)
-				time_once(&jobs[j], o->methods[m], cfg[m],
-				    samples + (size_t)m * WL_METRICS_MAX * runs,
-				    r, runs);
-		for (m = 0; m < o->nmethods; m++)
-			for (k = 0; k < jobs[j].wl->nmetrics; k++)
-				report->cells[cell_index(j, k, m)] =
-				    reduce(samples +
-				            ((size_t)m * WL_METRICS_MAX + k) *
-				                runs,
-				        runs);
+			for (m = 0; m < nm; m++)
+				time_once(report, j, m, cfg[m], r);
+		for (m = 0; m < nm; m++)
+			for (k = 0; k < jobs[j].wl->nmetrics; k++) {
+				c = cell_index(j, k, m);
+				reduce(&report->cells[c],
+				    report->samples + c * (size_t)runs, runs);
+			}
 	}
+	evb_progress_clear();
 
 	for (m = 0; m < o->nmethods; m++)
 		event_config_free(cfg[m]);
-	free(samples);
 }
 
 void
 evb_report_free(struct evb_report *report)
 {
 	free(report->cells);
+	free(report->samples);
 	report->cells = NULL;
+	report->samples = NULL;
 }

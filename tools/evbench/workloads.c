@@ -854,6 +854,12 @@ wl_uses_tokens(const struct wl_workload *w)
 	return strcmp(w->name, "pipes") == 0 || strcmp(w->name, "ae") == 0;
 }
 
+int
+wl_runs_loop(const struct wl_workload *w)
+{
+	return strcmp(w->name, "timers") != 0;
+}
+
 const struct wl_workload *
 wl_find(const char *name)
 {

@@ -79,6 +79,12 @@ const struct wl_workload *wl_find(const char *name);
 int wl_uses_tokens(const struct wl_workload *w);
 
 /*
+ * Whether w runs the event loop.  One that does not (timers) only adds and
+ * deletes timers, which no backend sees: its figures cannot depend on it.
+ */
+int wl_runs_loop(const struct wl_workload *w);
+
+/*
  * The timed phases, kept out of line and non-static so that callgrind can
  * collect one phase alone (--toggle-collect=wl_dispatch_phase, ...).
  */
