@@ -14,6 +14,7 @@ tools_evcat_evcat_SOURCES = \
 	tools/evcat/splice.c \
 	tools/evcat/ssl.c \
 	tools/evcat/stdio.c \
+	tools/evcat/transcript.c \
 	tools/evcat/udp.c
 tools_evcat_evcat_CPPFLAGS = $(TOOLS_CPPFLAGS)
 tools_evcat_evcat_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS) $(OPENSSL_CFLAGS)
