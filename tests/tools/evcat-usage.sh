@@ -65,6 +65,9 @@ expect 2 -w abc h 1 &&
 expect 2 --send-only --recv-only h 1 &&
 	grep -q '^evcat: --send-only and --recv-only conflict$' "$err" ||
 	fail "--send-only --recv-only: message"
+expect 2 --recv-only -i h 1 &&
+	grep -q '^evcat: --recv-only and -i conflict$' "$err" ||
+	fail "--recv-only -i: message"
 expect 2 -l -p 1234 127.0.0.1 4321 &&
 	grep -q '^evcat: -l: two ports, -p 1234 and 4321' "$err" ||
 	fail "-l -p P Q: message"

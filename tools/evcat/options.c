@@ -537,8 +537,6 @@ check_io_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 {
 	if (o->send_only && o->recv_only)
 		return usage_error(m, "--send-only and --recv-only conflict");
-	if (o->recv_only && o->interactive)
-		return usage_error(m, "--recv-only and -i conflict");
 	if (o->send_only && o->no_stdin)
 		return usage_error(m,
 		    "--send-only and -d conflict (nothing to send)");
@@ -578,7 +576,8 @@ check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 		return usage_error(m,
 		    "-U cannot be used with -u, -4, -6, -s or -p");
 	if (o->interactive && o->no_stdin)
-		return usage_error(m, "-i and -d conflict");
+		return usage_error(m, "%s and -i conflict",
+		    o->recv_only ? "--recv-only" : "-d");
 	if (o->interactive && o->udp)
 		return usage_error(m, "-i and -u conflict");
 	if (o->rate > 0 && o->udp)
