@@ -65,7 +65,7 @@ enum evcat_proxy_type {
 
 struct evcat_opts {
 	enum evcat_action action;
-	int verbosity;   /* -v: 1 more each, -q alone: -1 */
+	int verbosity;   /* -v: 1 more each, --quiet: -1 */
 	int listen;      /* -l */
 	int keep;        /* -k */
 	int broker;      /* --broker */

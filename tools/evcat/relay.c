@@ -44,7 +44,7 @@
  *   3. Both of the above: done, exit 0.
  *   4. The peer is done and stdin is a terminal: nobody is going to type
  *      to a peer that left; done.
- *   5. -q SECS: quit SECS seconds after rule 1, whatever the peer does.
+ *   5. -q TIME: quit that long after rule 1, whatever the peer does.
  *   6. -w SECS: quit when nothing moved either way for SECS seconds.
  *   7. An error on the socket (reset, broken pipe) ends the connection
  *      with status 1; so does a write error on stdout (EPIPE silently).
