@@ -54,7 +54,7 @@ packages=(
 	check libsubunit-dev libedit-dev
 	mandoc clang-format libevent-dev
 	clang libclang-rt-14-dev
-	valgrind strace netcat-openbsd socat ncat tmux time curl
+	valgrind strace netcat-openbsd socat ncat tmux time curl iproute2
 	libhiredis-dev redis-server
 	nsd dnsperf knot-dnsutils adns-tools bind9-dnsutils jq bc
 	wrk chromium

@@ -35,6 +35,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* a connection needs a port */
 	if (status == 0 && o.action == EVCAT_RUN && o.ssl && (o.udp || o.scan))
 		abort(); /* TLS only on stream connections */
+	if (status == 0 && o.action == EVCAT_RUN && o.send_only && o.recv_only)
+		abort(); /* one direction or the other */
+	if (status == 0 && o.action == EVCAT_RUN && o.listen &&
+	    o.source_port != NULL)
+		abort(); /* -l -p PORT is the listening port, not a source */
+	if (status == 0 && o.rate < 0)
+		abort();
 	free(copy);
 	return 0;
 }

@@ -3,7 +3,10 @@
 # to the peer, Ctrl-R finds an earlier line in the history, data from the
 # peer shows up on the terminal while a line is being edited, ^D ends the
 # input, and the history is saved in ~/.evcat_history; a pasted line of
-# 100,000 characters reaches the peer intact.
+# 100,000 characters reaches the peer intact.  Against OpenBSD nc: the
+# "connected to" note (without -v), text typed but not sent when the peer
+# closes is reported, and the shell gets the terminal back at the start of
+# a line.
 # An automake test: exit 0 pass, 1 fail, 77 skip.
 
 . "${top_srcdir:-.}/tests/tools/evcat-lib.sh"
@@ -98,5 +101,85 @@ for m in $METHODS; do
 		show "$tmp/cerr"
 	fi
 done
+
+# The pane's text, trailing blank lines dropped.
+pane() {
+	$T capture-pane -p -S - -t t 2>/dev/null | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+}
+
+# start_plain METHOD: evcat -i (no -v) in a new tmux server, connected to
+# $port; after it exits the pane shows "EXIT=status".
+start_plain() {
+	nserver=$((nserver + 1))
+	T="tmux -L evcat-test-$$-$nserver -f /dev/null"
+	$T new-session -d -s t -x 120 -y 30 \
+	    "HOME=$home timeout --foreground 60 $EVCAT --method $1 -i \
+	    127.0.0.1 $port; echo EXIT=\$?" \; \
+	    set-option -t t remain-on-exit on
+}
+
+if have nc; then
+	for m in $METHODS; do
+		home=$tmp/home-$m
+		# The peer says "bye" without a newline and closes when
+		# told to (nc -N: its sending half at the end of its input).
+		rm -f "$tmp/go" "$tmp/n.err" "$tmp/got"
+		(wait_for "$tmp/go" . && printf bye) |
+		    timeout -k 5 20 nc -v -N -l 127.0.0.1 0 >"$tmp/got" \
+		    2>"$tmp/n.err" &
+		npid=$!
+		pids="$pids $npid"
+		port=$(port_from "$tmp/n.err")
+		start_plain $m
+		wait_pane "connected to 127.0.0.1:$port" ||
+			fail "$m: no 'connected to' note"
+		$T send-keys -t t -l sent1
+		$T send-keys -t t Enter
+		wait_size "$tmp/got" 6
+		$T send-keys -t t -l half
+		wait_pane half
+		echo go >"$tmp/go"
+		wait_pane "^EXIT="
+		finish $npid 5
+		pane >"$tmp/pane"
+		$T kill-server 2>/dev/null
+		if [ "$(cat "$tmp/got")" = sent1 ] &&
+		    grep -q "^evcat: connected to 127.0.0.1:$port" "$tmp/pane" &&
+		    grep -q "^evcat: unsent input discarded: 4 bytes" \
+		    "$tmp/pane" && grep -q '^EXIT=0$' "$tmp/pane"; then
+			ok "$m: -i: connected note, unsent input reported"
+		else
+			fail "$m: -i against nc: note, unsent input"
+			show "$tmp/pane" "$tmp/got"
+		fi
+
+		# Nothing typed; the peer's last words lack a newline: the
+		# shell's next output still starts a line of its own.
+		rm -f "$tmp/go" "$tmp/n.err" "$tmp/got"
+		(wait_for "$tmp/go" . && printf no-newline) |
+		    timeout -k 5 20 nc -v -N -l 127.0.0.1 0 >"$tmp/got" \
+		    2>"$tmp/n.err" &
+		npid=$!
+		pids="$pids $npid"
+		port=$(port_from "$tmp/n.err")
+		start_plain $m
+		wait_pane "connected to 127.0.0.1:$port"
+		echo go >"$tmp/go"
+		wait_pane "^EXIT="
+		finish $npid 5
+		pane >"$tmp/pane"
+		$T kill-server 2>/dev/null
+		if grep -q '^no-newline$' "$tmp/pane" &&
+		    grep -q '^EXIT=0$' "$tmp/pane" &&
+		    ! grep -q 'unsent' "$tmp/pane"; then
+			ok "$m: -i: the terminal is left at the start of a line"
+		else
+			fail "$m: -i: no newline at exit"
+			show "$tmp/pane"
+		fi
+	done
+else
+	echo "skip: no nc for the -i notes"
+fi
 
 done_tests

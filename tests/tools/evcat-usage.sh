@@ -33,7 +33,11 @@ for args in "" "-l" "onlyhost" "a b c" "-4 -6 h 1" "-l -s 127.0.0.1 0" \
     "-w x h 1" "-q x h 1" "-q -2 h 1" "-p 0 h 1" "h 65536" "h 0" \
     "-l 65536" "--rate 0 h 1" "--rate 1X h 1" "-u --rate 1K h 1" \
     "-i -d h 1" "-i h 1" "--bogus" "-Y" "-w" "--method nosuch h 1" \
-    "--method poll --method select h 1"; do
+    "--method poll --method select h 1" "-q" "-w 1x h 1" "-q 5 ms h 1" \
+    "--send-only --recv-only h 1" "--send-only -d h 1" "--recv-only -i h 1" \
+    "--send-only -u h 1" "-C -u h 1" "-z -C h 1" "-l -s 127.0.0.1 -p 1 0" \
+    "-l -p 1 2" "-l -p 1 a 2" "-l -p 1 a b c" "-I 0 h 1" "-O x h 1" \
+    "--rate 1.5MB h 1" "--hex-dump" "-o"; do
 	# shellcheck disable=SC2086
 	if expect 2 $args && ! grep -q '^evcat: ' "$err" &&
 	    ! grep -q '^usage: evcat ' "$err"; then
@@ -51,6 +55,36 @@ expect 2 --rate 99999999999G h 1 &&
 	fail "--rate 99999999999G: message"
 expect 2 --rate 17G h 1 && grep -q "17179869184" "$err" ||
 	fail "--rate 17G: message"
+
+# The messages of the defects fixed for issue 12.
+expect 2 --broker h 1 && grep -q '^evcat: --broker needs -l$' "$err" ||
+	fail "--broker without -l: message"
+expect 2 -w abc h 1 &&
+	grep -q "^evcat: -w: 'abc' is not a time (.*500ms, 2s" "$err" ||
+	fail "-w abc: message"
+expect 2 --send-only --recv-only h 1 &&
+	grep -q '^evcat: --send-only and --recv-only conflict$' "$err" ||
+	fail "--send-only --recv-only: message"
+expect 2 --recv-only -i h 1 &&
+	grep -q '^evcat: --recv-only and -i conflict$' "$err" ||
+	fail "--recv-only -i: message"
+expect 2 -l -p 1234 127.0.0.1 4321 &&
+	grep -q '^evcat: -l: two ports, -p 1234 and 4321' "$err" ||
+	fail "-l -p P Q: message"
+expect 2 --rate 0.1 h 1 &&
+	grep -q "between 1 and 17179869184 (16G) bytes per second" "$err" ||
+	fail "--rate 0.1: message"
+# --help: -q takes a time, quiet is --quiet (in the synopsis too).
+"$EVCAT" --help >"$tmp/help"
+if grep -q -- '^  -q time  *quit that long' "$tmp/help" &&
+    grep -q -- '^  --quiet  ' "$tmp/help" &&
+    grep -q -- '\[--quiet\]' "$tmp/help" &&
+    ! grep -q -- '-q alone' "$tmp/help"; then
+	ok "--help: -q time, --quiet"
+else
+	fail "--help: -q/--quiet lines"
+	show "$tmp/help"
+fi
 
 # Informational options.
 expect 0 --help && grep -q '^usage: evcat ' "$out" ||
@@ -75,7 +109,41 @@ expect 1 127.0.0.1 "$port" &&
 	grep -q "^evcat: connect to 127.0.0.1:$port (tcp): Connection refused" \
 	    "$err" || fail "refused: message"
 expect 1 -n not.an.address 80
-expect 1 -s 192.0.2.77 127.0.0.1 "$port"
+# --rate with a fraction is accepted: the refused connect says so.
+expect 1 --rate 1.5M 127.0.0.1 "$port" && grep -q refused "$err" ||
+	fail "--rate 1.5M: not accepted"
+# A name under -n, an unknown service, a source that cannot be bound:
+# each said as what it is.
+expect 1 -n localhost 80 &&
+	grep -q "^evcat: -n: 'localhost' is not a numeric address$" "$err" ||
+	fail "-n localhost: message"
+expect 1 127.0.0.1 abc &&
+	grep -q "^evcat: unknown port or service 'abc'$" "$err" ||
+	fail "port abc: message"
+if expect 1 -s 192.0.2.77 127.0.0.1 "$port"; then
+	if grep -q '^evcat: bind to 192.0.2.77: Cannot assign requested' \
+	    "$err" && ! grep -q 'connect to' "$err"; then
+		ok "-s 192.0.2.77: reported as the bind that failed"
+	else
+		fail "-s 192.0.2.77: message"
+		show "$err"
+	fi
+fi
+# Every backend disabled by EVENT_NO*: said, status 1 (as evbench).
+(
+	for mm in $("$EVCAT" --list-methods); do
+		export "EVENT_NO$(echo "$mm" | tr a-z A-Z)=1"
+	done
+	timeout -k 5 10 "$EVCAT" 127.0.0.1 "$port" </dev/null 2>"$err"
+	echo $? >"$tmp/st"
+)
+if [ "$(cat "$tmp/st")" = 1 ] &&
+    grep -q '^evcat: every event backend is disabled by EVENT_NO' "$err"; then
+	ok "every backend disabled: said, status 1"
+else
+	fail "every backend disabled (status $(cat "$tmp/st"))"
+	show "$err"
+fi
 # A source that does not resolve: that error only, no connect tried.
 if expect 1 -s 1.2.3.4.5 127.0.0.1 "$port"; then
 	if [ "$(grep -c . "$err")" -eq 1 ] &&

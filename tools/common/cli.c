@@ -546,10 +546,19 @@ cli_show_method(const char *name)
 struct event_base *
 cli_base_new(const char *method)
 {
-	struct event_config *cfg = cli_method_config(method);
+	struct event_config *cfg;
 	struct event_base *base;
+	const char **m;
 	const char *got;
 
+	/* The library would only say "no event mechanism available". */
+	for (m = cli_methods_supported(); method == NULL && *m != NULL; m++)
+		if (!cli_method_env_disabled(*m))
+			break;
+	if (method == NULL && *m == NULL)
+		cli_diex("every event backend is disabled by EVENT_NO* "
+		         "variables (unset one, or pick one with --method)");
+	cfg = cli_method_config(method);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (base == NULL)

@@ -55,9 +55,10 @@ static struct event *tty_ev;
 static int installed; /* the editor is set up and owns the terminal */
 static int paused;
 static char *history_path;
-static int starved;      /* read_key() had nothing to give */
-static int keys_started; /* characters read during this el_wgets() */
-static int tty_eof;      /* the terminal hung up */
+static int starved;        /* read_key() had nothing to give */
+static int keys_started;   /* characters read during this el_wgets() */
+static int tty_eof;        /* the terminal hung up */
+static int print_mid_line; /* lineedit_print() output ended without \n */
 
 /* libedit's character source: one character the terminal already has. */
 static int
@@ -336,11 +337,31 @@ lineedit_print(const char *data, size_t len)
 			continue;
 		if (n <= 0)
 			break;
+		print_mid_line = data[n - 1] != '\n';
 		data += n;
 		len -= (size_t)n;
 	}
 	if (installed)
 		el_set(el, EL_REFRESH);
+}
+
+size_t
+lineedit_pending(void)
+{
+	const LineInfo *li;
+
+	if (!installed)
+		return 0;
+	li = el_line(el);
+	return li != NULL ? (size_t)(li->lastchar - li->buffer) : 0;
+}
+
+int
+lineedit_mid_line(void)
+{
+	return lineedit_pending() > 0 ||
+	    (installed && conf.prompt != NULL && *conf.prompt != '\0') ||
+	    print_mid_line;
 }
 
 void
@@ -386,6 +407,18 @@ void
 lineedit_print(const char *data, size_t len)
 {
 	(void)!write(1, data, len);
+}
+
+size_t
+lineedit_pending(void)
+{
+	return 0;
+}
+
+int
+lineedit_mid_line(void)
+{
+	return 0;
 }
 
 void

@@ -35,6 +35,14 @@ void lineedit_start(const struct lineedit_config *cfg);
 void lineedit_pause(int pause);
 /* Print above the line being edited. */
 void lineedit_print(const char *data, size_t len);
+/*
+ * Bytes typed on the line being edited and not yet sent (no Enter yet);
+ * 0 when the editor is not running.
+ */
+size_t lineedit_pending(void);
+/* Whether the cursor is past the start of a line (text, or printed data
+ * that did not end in a newline): a newline is due before other output. */
+int lineedit_mid_line(void);
 /* Give the terminal back and save the history. */
 void lineedit_stop(void);
 

@@ -114,8 +114,7 @@ broadcast(struct client *from, struct evbuffer *buf)
 	data = evbuffer_pullup(buf, (ev_ssize_t)len);
 	if (data == NULL)
 		cli_diex("out of memory");
-	if (ec.o.hexdump)
-		hexdump_bytes(from != NULL ? '<' : '>', data, len);
+	trace_bytes(from != NULL ? '<' : '>', data, len);
 	for (c = clients; c != NULL; c = c->next)
 		if (c != from)
 			queue(c->bev, &c->full, data, len);

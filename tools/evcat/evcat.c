@@ -206,6 +206,8 @@ listen_mode(void)
 		net_local_str(evconnlistener_get_fd(listener), name,
 		    sizeof(name));
 	}
+	/* Accepted sockets inherit -I and -O. */
+	net_set_buffers(evconnlistener_get_fd(listener));
 	evconnlistener_set_error_cb(listener, listen_error_cb);
 	cli_note("listening on %s", name);
 	if (ec.o.broker)
@@ -317,6 +319,7 @@ main(int argc, char **argv)
 	atexit(evcat_cleanup);
 	watch_signals();
 	net_check_source();
+	trace_open();
 	ssl_init();
 
 	if (ec.o.scan)

@@ -11,13 +11,15 @@
  *   broker.c       --broker: every client's data to all the others
  *   scan.c         -z: many connects in flight, one line per port
  *   interactive.c  -i: libedit line editing driven by the event loop
- *   hexdump.c      -x: traffic as hex on stderr
+ *   hexdump.c      -x: traffic as hex on stderr (or --hex-dump FILE)
+ *   transcript.c   -o, --hex-dump FILE: where traffic is recorded; -C
  *   ssl.c          --ssl: TLS contexts and bufferevents (tools/common/tls.h)
  */
 #ifndef EVCAT_H_INCLUDED_
 #define EVCAT_H_INCLUDED_
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -63,7 +65,7 @@ enum evcat_proxy_type {
 
 struct evcat_opts {
 	enum evcat_action action;
-	int verbosity;   /* -v: 1 more each, -q alone: -1 */
+	int verbosity;   /* -v: 1 more each, --quiet: -1 */
 	int listen;      /* -l */
 	int keep;        /* -k */
 	int broker;      /* --broker */
@@ -171,9 +173,12 @@ void net_check_source(void);
 int net_self_connected(evutil_socket_t fd);
 /* The local address of fd, formatted. */
 const char *net_local_str(evutil_socket_t fd, char *buf, size_t size);
+/* Sets -I (SO_RCVBUF) and -O (SO_SNDBUF) on fd, when given. */
+void net_set_buffers(evutil_socket_t fd);
 /*
- * A nonblocking, close-on-exec socket for ai, bound to -s/-p when given.
- * Returns -1 with errno set.
+ * A nonblocking, close-on-exec socket for ai, with -I/-O, bound to -s/-p
+ * when given (a failed bind is reported here, "bind to ...").  Returns -1
+ * with errno set.
  */
 evutil_socket_t net_socket_for(const struct evutil_addrinfo *ai);
 /*
@@ -286,9 +291,12 @@ void scan_start(void);
 
 /* interactive.c (-i) */
 int interactive_available(void);
-/* Starts line editing; each line (with "\n") goes to line_cb, EOF as NULL. */
-void interactive_start(void (*line_cb)(const char *line, size_t len, void *arg),
-    void *arg);
+/*
+ * Starts line editing on the connection to peer (said on stderr); each
+ * line (with "\n") goes to line_cb, EOF as NULL.
+ */
+void interactive_start(const char *peer,
+    void (*line_cb)(const char *line, size_t len, void *arg), void *arg);
 void interactive_pause(int paused);
 /* Writes socket data to the terminal without mangling the edited line. */
 void interactive_print(const char *data, size_t len);
@@ -297,5 +305,18 @@ void interactive_stop(void);
 /* hexdump.c (-x): '>' for data sent, '<' for data received. */
 void hexdump_evbuffer(char dir, struct evbuffer *buf);
 void hexdump_bytes(char dir, const void *data, size_t len);
+/* Where the dump goes (--hex-dump FILE); stderr until then. */
+void hexdump_set_file(FILE *fp);
+
+/* transcript.c: '>' for data sent, '<' for data received. */
+/* Opens the -o and --hex-dump files; exits 1 when one cannot be. */
+void trace_open(void);
+/* Whether -o or -x need the bytes in user space (no zero copy). */
+int trace_active(void);
+/* Records data (-o, -x), which stays where it was. */
+void trace_evbuffer(char dir, struct evbuffer *buf);
+void trace_bytes(char dir, const void *data, size_t len);
+/* -C: "\n" to "\r\n" in buf (stdin's bytes, in order), in place. */
+void crlf_expand(struct evbuffer *buf);
 
 #endif /* EVCAT_H_INCLUDED_ */

@@ -1,5 +1,5 @@
 /*
- * hexdump.c: -x, the traffic as hex on stderr.
+ * hexdump.c: -x, the traffic as hex on stderr (or the --hex-dump file).
  *
  *   > 00000000  68 65 6c 6c 6f 0a                                |hello.|
  *
@@ -20,6 +20,13 @@
 #include "evcat.h"
 
 static unsigned long long offset_sent, offset_received;
+static FILE *dump_fp; /* NULL: stderr */
+
+void
+hexdump_set_file(FILE *fp)
+{
+	dump_fp = fp;
+}
 
 static void
 dump_line(char dir, unsigned long long off, const unsigned char *p, size_t n)
@@ -46,7 +53,7 @@ dump_line(char dir, unsigned long long off, const unsigned char *p, size_t n)
 		line[len++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.';
 	line[len++] = '|';
 	line[len++] = '\n';
-	fwrite(line, 1, len, stderr);
+	fwrite(line, 1, len, dump_fp != NULL ? dump_fp : stderr);
 }
 
 void

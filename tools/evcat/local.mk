@@ -14,6 +14,7 @@ tools_evcat_evcat_SOURCES = \
 	tools/evcat/splice.c \
 	tools/evcat/ssl.c \
 	tools/evcat/stdio.c \
+	tools/evcat/transcript.c \
 	tools/evcat/udp.c
 tools_evcat_evcat_CPPFLAGS = $(TOOLS_CPPFLAGS)
 tools_evcat_evcat_CFLAGS = $(AM_CFLAGS) $(LIBEDIT_CFLAGS) $(OPENSSL_CFLAGS)
@@ -35,6 +36,7 @@ TESTS += \
 	tests/tools/evcat-broker.sh \
 	tests/tools/evcat-interactive.sh \
 	tests/tools/evcat-options.sh \
+	tests/tools/evcat-ncopts.sh \
 	tests/tools/evcat-inherited.sh \
 	tests/tools/evcat-ssl.sh
 
@@ -52,6 +54,7 @@ EXTRA_DIST += \
 	tests/tools/evcat-broker.sh \
 	tests/tools/evcat-interactive.sh \
 	tests/tools/evcat-options.sh \
+	tests/tools/evcat-ncopts.sh \
 	tests/tools/evcat-inherited.sh \
 	tests/tools/evcat-ssl.sh \
 	tests/fuzz/fuzz_evcat_options.c \

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -27,12 +28,35 @@
 #include "cli.h"
 #include "evcat.h"
 
+/*
+ * Exits 1 with a message a user can act on when a lookup failed: a port
+ * name the services database lacks, a name under -n, or the resolver's
+ * own words.
+ */
+static void
+resolve_failed(const char *what, const char *host, const char *port, int err)
+{
+	if (ec.o.numeric && host != NULL && err == EVUTIL_EAI_NONAME)
+		cli_diex("-n: '%s' is not a numeric address", host);
+	if (err == EVUTIL_EAI_SERVICE && port != NULL)
+		cli_diex("unknown port or service '%s'", port);
+	if (host != NULL)
+		cli_diex("%s%s%s%s: %s", what, host,
+		    port != NULL ? " port " : "", port != NULL ? port : "",
+		    evutil_gai_strerror(err));
+	cli_diex("%sport %s: %s", what, port, evutil_gai_strerror(err));
+}
+
 struct evutil_addrinfo *
 net_resolve(const char *host, const char *port, int socktype, int passive)
 {
 	struct evutil_addrinfo hints, *ai = NULL;
 	int err;
 
+	/* A service name the system does not know, before any name lookup. */
+	if (port != NULL && strspn(port, "0123456789") != strlen(port) &&
+	    getservbyname(port, socktype == SOCK_DGRAM ? "udp" : "tcp") == NULL)
+		resolve_failed("", host, port, EVUTIL_EAI_SERVICE);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = ec.o.family;
 	hints.ai_socktype = socktype;
@@ -43,9 +67,7 @@ net_resolve(const char *host, const char *port, int socktype, int passive)
 		hints.ai_flags |= EVUTIL_AI_NUMERICHOST;
 	err = evutil_getaddrinfo(host, port, &hints, &ai);
 	if (err != 0)
-		cli_diex("%s%s%s: %s", host != NULL ? host : "",
-		    host != NULL ? " port " : "port ", port,
-		    evutil_gai_strerror(err));
+		resolve_failed("", host, port, err);
 	return ai;
 }
 
@@ -115,8 +137,7 @@ net_check_source(void)
 		hints.ai_flags |= EVUTIL_AI_NUMERICHOST;
 	err = evutil_getaddrinfo(ec.o.source, NULL, &hints, &src);
 	if (err != 0)
-		cli_diex("source %s: %s", ec.o.source,
-		    evutil_gai_strerror(err));
+		resolve_failed("source ", ec.o.source, NULL, err);
 	evutil_freeaddrinfo(src);
 }
 
@@ -132,6 +153,25 @@ net_self_connected(evutil_socket_t fd)
 	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
 		return 0;
 	return llen == plen && memcmp(&local, &peer, llen) == 0;
+}
+
+/* Whether the last net_socket_for() failure was its bind (reported). */
+static int bind_failed;
+
+/* "bind to ADDR port PORT: why", once: a scan would say it per port. */
+static void
+bind_warn(int err)
+{
+	static int warned;
+
+	bind_failed = 1;
+	if (warned++)
+		return;
+	cli_warnx("bind to %s%s%s%s: %s",
+	    ec.o.source != NULL ? ec.o.source : "",
+	    ec.o.source != NULL && ec.o.source_port != NULL ? " " : "",
+	    ec.o.source_port != NULL ? "port " : "",
+	    ec.o.source_port != NULL ? ec.o.source_port : "", strerror(err));
 }
 
 /* Binds fd to -s ADDR and/or -p PORT. */
@@ -151,9 +191,8 @@ bind_source(evutil_socket_t fd, const struct evutil_addrinfo *ai)
 	err = evutil_getaddrinfo(ec.o.source,
 	    ec.o.source_port != NULL ? ec.o.source_port : "0", &hints, &src);
 	if (err != 0) {
-		cli_warnx("source %s: %s",
-		    ec.o.source != NULL ? ec.o.source : ec.o.source_port,
-		    evutil_gai_strerror(err));
+		/* No source of this address family (-s 127.0.0.1 to ::1). */
+		bind_warn(EADDRNOTAVAIL);
 		errno = EADDRNOTAVAIL;
 		return -1;
 	}
@@ -165,10 +204,42 @@ bind_source(evutil_socket_t fd, const struct evutil_addrinfo *ai)
 	err = errno;
 	evutil_freeaddrinfo(src);
 	if (a == NULL) {
+		bind_warn(err);
 		errno = err;
 		return -1;
 	}
 	return 0;
+}
+
+/* -I and -O on fd; says under -v what the kernel made of them. */
+void
+net_set_buffers(evutil_socket_t fd)
+{
+	const struct {
+		const char *opt, *name;
+		int optname;
+		long long size;
+	} bufs[] = {
+		{ "-I", "SO_RCVBUF", SO_RCVBUF, ec.o.rcvbuf },
+		{ "-O", "SO_SNDBUF", SO_SNDBUF, ec.o.sndbuf },
+	};
+	socklen_t len;
+	size_t i;
+	int v, got;
+
+	for (i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+		if (bufs[i].size <= 0)
+			continue;
+		v = (int)bufs[i].size;
+		len = sizeof(got);
+		if (setsockopt(fd, SOL_SOCKET, bufs[i].optname, &v,
+		        sizeof(v)) != 0)
+			cli_warn("%s %d: %s", bufs[i].opt, v, bufs[i].name);
+		else if (getsockopt(fd, SOL_SOCKET, bufs[i].optname, &got,
+		             &len) == 0)
+			evcat_verbose("%s %d (asked for %d)", bufs[i].name, got,
+			    v);
+	}
 }
 
 evutil_socket_t
@@ -177,10 +248,13 @@ net_socket_for(const struct evutil_addrinfo *ai)
 	evutil_socket_t fd;
 	int err;
 
+	bind_failed = 0;
 	fd = socket(ai->ai_family,
 	    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd < 0)
 		return -1;
+	/* Before connect: the receive buffer sets the window scale. */
+	net_set_buffers(fd);
 	if ((ec.o.source != NULL || ec.o.source_port != NULL) &&
 	    bind_source(fd, ai) != 0) {
 		err = errno;
@@ -208,9 +282,14 @@ attempt_failed(struct connector *c, int err)
 	char buf[128];
 
 	c->err = err;
-	cli_warnx("connect to %s (%s): %s",
-	    net_addr_str(c->cur->ai_addr, c->cur->ai_addrlen, buf, sizeof(buf)),
-	    c->cur->ai_socktype == SOCK_DGRAM ? "udp" : "tcp", strerror(err));
+	/* A failed bind was reported as such. */
+	if (!bind_failed)
+		cli_warnx("connect to %s (%s): %s",
+		    net_addr_str(c->cur->ai_addr, c->cur->ai_addrlen, buf,
+		        sizeof(buf)),
+		    c->cur->ai_socktype == SOCK_DGRAM ? "udp" : "tcp",
+		    strerror(err));
+	bind_failed = 0;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;

@@ -24,32 +24,45 @@
 
 /* Keep equal to SYNOPSIS in man/evcat.1. */
 const char evcat_usage[] =
-    "evcat [-46dhiklNnUuVvxz] [-p source_port] [-q seconds] [-s source]\n"
-    "             [-w timeout] [--broker] [--list-methods] [--method name]\n"
-    "             [--no-shutdown] [--no-splice] [--rate bytes] [--ssl]\n"
-    "             [--ssl-alpn list] [--ssl-cert file] [--ssl-ciphers list]\n"
-    "             [--ssl-key file] [--ssl-no-verify] [--ssl-servername name]\n"
+    "evcat [-46CdhiklNnUuVvxz] [-I size] [-O size] [-o file] [-p port]\n"
+    "             [-q time] [-s source] [-w time] [--broker]\n"
+    "             [--hex-dump file] [--list-methods] [--method name]\n"
+    "             [--no-shutdown] [--no-splice] [--quiet] [--rate bytes]\n"
+    "             [--recv-only] [--send-only] [--ssl] [--ssl-alpn list]\n"
+    "             [--ssl-cert file] [--ssl-ciphers list] [--ssl-key file]\n"
+    "             [--ssl-no-verify] [--ssl-servername name]\n"
     "             [--ssl-trustfile file] [--ssl-verify]\n"
     "             [destination] [port ...]";
 
 const char evcat_help[] =
     "  -4, -6           IPv4 or IPv6 only\n"
+    "  -C, --crlf       send each \"\\n\" of standard input as \"\\r\\n\"\n"
     "  -d               do not read standard input\n"
+    "  -I size, -O size receive and send socket buffer (SO_RCVBUF, SO_SNDBUF)\n"
     "  -i               edit lines with history (stdin a terminal)\n"
     "  -k               with -l: accept the next client after one leaves\n"
-    "  -l               listen: evcat -l [address] port (port 0: any)\n"
+    "  -l               listen: evcat -l [address] port (port 0: any),\n"
+    "                   or evcat -l -p port [address] as in nc\n"
     "  -N               shut down the sending half after end of input\n"
     "                   (the default; --no-shutdown keeps it open)\n"
     "  -n               numeric addresses only, no name lookups\n"
+    "  -o file          write the data sent and received to file\n"
     "  -p port, -s addr local port and address to connect from\n"
-    "  -q seconds       quit that long after end of input (-1: never)\n"
+    "  -q time          quit that long after end of input (-1: never)\n"
     "  -U               unix-domain stream socket: destination is a path\n"
     "  -u               UDP\n"
-    "  -w seconds       connect timeout and idle timeout\n"
+    "  -w time          connect timeout and idle timeout\n"
+    "                   (times: 500ms, 2s, 1.5m, 1h; a bare number is "
+    "seconds)\n"
     "  -x               hex dump of the traffic on stderr\n"
     "  -z               scan: report open ports (lists, ranges: 20-25,80)\n"
     "  --broker         with -l: relay every client's data to all others\n"
-    "  --rate bytes     limit each direction to bytes per second (K, M, G)\n"
+    "  --hex-dump file  the -x hex dump, to file instead of stderr\n"
+    "  --rate bytes     limit each direction to bytes per second\n"
+    "                   (K, M, G: powers of 1024; 1.5M; at most 16G)\n"
+    "  --recv-only      only receive: do not read standard input\n"
+    "  --send-only      only send: discard what the peer sends, and close\n"
+    "                   once standard input is sent\n"
     "  --no-splice      always copy through user space\n"
     "  --ssl            TLS (any --ssl-* option implies it)\n"
     "  --ssl-cert file  certificate chain (PEM); with -l, a throw-away\n"
@@ -67,7 +80,8 @@ const char evcat_help[] =
     "  --ssl-ciphers list\n"
     "                   OpenSSL cipher list (TLS_* names: TLS 1.3 suites)\n"
     "  --method name    event backend; --list-methods lists them\n"
-    "  -v, -q           more verbose (-vv: data paths); -q alone: quiet\n"
+    "  -v               more verbose (-vv: data paths)\n"
+    "  --quiet          no notes on stderr, errors only (-q takes a time)\n"
     "  -h, -V           print this help; print the version\n";
 
 enum {
@@ -150,35 +164,41 @@ static const struct option tool_options[] = {
 /* An option's number in [min, max], or the usage status. */
 #define number(m, ...) cli_number_msg((m), CLI_EXIT_USAGE, __VA_ARGS__)
 
-/* "1M" and friends, powers of 1024, up to 16G. */
+/*
+ * Bytes per second: a number, fractions allowed, with K, M or G (powers
+ * of 1024) after it: "100K", "1.5M"; from 1 byte to 16G.
+ */
 static int
 parse_rate(struct cli_msgbuf *m, const char *arg, long long *rate)
 {
 	static const long long max = 1LL << 34;
-	const char *suffixes = "kKmMgG";
+	static const char suffixes[] = "kKmMgG";
 	const char *s;
-	char num[32];
-	size_t len = strlen(arg);
-	long long mult = 1, v;
+	char *end;
+	double v, mult = 1;
 
-	s = len > 0 ? strchr(suffixes, arg[len - 1]) : NULL;
-	if (s != NULL && *s != '\0')
-		mult = 1LL << (10 * (1 + (s - suffixes) / 2));
-	if (mult == 1)
-		return number(m, "--rate", arg, 1, max, rate);
-	if (len >= sizeof(num))
+	if (!isdigit((unsigned char)*arg) && *arg != '.')
 		goto bad;
-	memcpy(num, arg, len - 1);
-	num[len - 1] = '\0';
-	if (cli_number_parse("--rate", num, 1, max / mult, &v, m->buf,
-	        m->size) != 0)
+	v = strtod(arg, &end);
+	if (end == arg)
 		goto bad;
-	*rate = v * mult;
+	if (*end != '\0') {
+		s = strchr(suffixes, *end);
+		if (s == NULL || end[1] != '\0')
+			goto bad;
+		mult = (double)(1LL << (10 * (1 + (s - suffixes) / 2)));
+	}
+	v = v * mult + 0.5;
+	if (!(v >= 1 && v <= (double)max))
+		goto bad;
+	*rate = (long long)v;
 	return 0;
 bad:
 	/* Name the bound in bytes, whatever unit the argument used. */
 	return usage_error(m,
-	    "--rate: '%s' is not a number of bytes between 1 and %lld (16G)",
+	    "--rate: '%s' is not a rate between 1 and %lld (16G) bytes per "
+	    "second (a number, fractions allowed, with K, M or G after it: "
+	    "100K, 1.5M)",
 	    arg, max);
 }
 
@@ -389,15 +409,13 @@ one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
 		o->family = fam;
 		return 0;
 	case 'p':
+		/* Port 0 is fine with -l only (check_conflicts). */
 		o->source_port = arg;
-		return check_port(m, arg, 0);
+		return check_port(m, arg, 1);
 	case 'q':
-		/* -q SECS is nc's; --quiet (no argument) is the common -q. */
-		if (arg != NULL)
-			return parse_duration(m, "-q", arg, -1,
-			    86400LL * 365 * 1000, &o->quit_ms);
-		o->verbosity = -1;
-		return 0;
+		/* -q TIME as in nc; quiet is --quiet. */
+		return parse_duration(m, "-q", arg, -1, 86400LL * 365 * 1000,
+		    &o->quit_ms);
 	case OPT_QUIET:
 		o->verbosity = -1;
 		return 0;
@@ -416,6 +434,7 @@ one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
 		return 0;
 	case OPT_HEX_DUMP:
 		o->hexdump_file = arg;
+		o->hexdump = 1;
 		return 0;
 	case 'm':
 		return number(m, "-m", arg, 1, 1000000, &o->max_conns);
@@ -431,7 +450,8 @@ one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
 		o->send_only = 1;
 		return 0;
 	case OPT_RECV_ONLY:
-		o->recv_only = 1;
+		/* Standard input left alone: -d under ncat's name. */
+		o->recv_only = o->no_stdin = 1;
 		return 0;
 	case OPT_RELAY:
 		o->relay_listen = arg;
@@ -511,18 +531,41 @@ check_ssl_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 	return 0;
 }
 
+/* Which way data flows: --send-only, --recv-only, -C. */
+static int
+check_io_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
+{
+	if (o->send_only && o->recv_only)
+		return usage_error(m, "--send-only and --recv-only conflict");
+	if (o->send_only && o->no_stdin)
+		return usage_error(m,
+		    "--send-only and -d conflict (nothing to send)");
+	if (o->send_only && (o->udp || o->broker || o->scan))
+		return usage_error(m,
+		    "--send-only cannot be used with -u, --broker or -z");
+	if (o->scan && (o->crlf || o->output_file != NULL || o->hexdump))
+		return usage_error(m, "-z cannot be used with -C, -o or -x");
+	if (o->crlf && (o->udp || o->broker))
+		return usage_error(m, "-C cannot be used with -u or --broker");
+	return check_ssl_conflicts(m, o);
+}
+
 /* Conflicting flags are rejected right after parsing, as nc does. */
 static int
 check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 {
-	if (o->listen && (o->source != NULL || o->source_port != NULL))
-		return usage_error(m, "-l cannot be used with -s or -p");
+	if (o->listen && o->source != NULL)
+		return usage_error(m, "-l cannot be used with -s");
 	if (o->listen && o->scan)
 		return usage_error(m, "-l and -z conflict");
-	if (o->keep && !o->listen)
-		return usage_error(m, "-k needs -l");
+	if (!o->listen && o->source_port != NULL &&
+	    check_port(m, o->source_port, 0) != 0)
+		return CLI_EXIT_USAGE;
+	/* Before -k's check: --broker sets keep. */
 	if (o->broker && !o->listen)
 		return usage_error(m, "--broker needs -l");
+	if (o->keep && !o->listen)
+		return usage_error(m, "-k needs -l");
 	if (o->broker && (o->udp || o->interactive))
 		return usage_error(m, "--broker cannot be used with -u or -i");
 	if (o->scan && (o->unix_path != NULL || o->udp || o->interactive))
@@ -533,12 +576,40 @@ check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 		return usage_error(m,
 		    "-U cannot be used with -u, -4, -6, -s or -p");
 	if (o->interactive && o->no_stdin)
-		return usage_error(m, "-i and -d conflict");
+		return usage_error(m, "%s and -i conflict",
+		    o->recv_only ? "--recv-only" : "-d");
 	if (o->interactive && o->udp)
 		return usage_error(m, "-i and -u conflict");
 	if (o->rate > 0 && o->udp)
 		return usage_error(m, "--rate and -u conflict");
-	return check_ssl_conflicts(m, o);
+	return check_io_conflicts(m, o);
+}
+
+/*
+ * nc's and ncat's "-l -p PORT [address]": -p is the port to listen on.
+ * A port operand as well must be the same port.
+ */
+static int
+listen_port_option(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
+    char **args)
+{
+	const char *last = nargs > 0 ? args[nargs - 1] : NULL;
+	int last_is_port;
+
+	if (nargs > 2)
+		return usage_error(m, "-l takes [address] port");
+	/* One operand: a port when it is a number, else the address. */
+	last_is_port = nargs == 2 ||
+	    (nargs == 1 && strspn(last, "0123456789") == strlen(last));
+	if (last_is_port && strcmp(last, o->source_port) != 0)
+		return usage_error(m,
+		    "-l: two ports, -p %s and %s (give one of them)",
+		    o->source_port, last);
+	o->host = nargs == 2 || (nargs == 1 && !last_is_port) ? args[0] : NULL;
+	o->port = o->source_port;
+	/* It is the listening port, not a source port to bind. */
+	o->source_port = NULL;
+	return check_port(m, o->port, 1);
 }
 
 /* The operands: [destination] [port ...], or a path with -U. */
@@ -563,6 +634,8 @@ take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
 		o->nports = nargs - 1;
 		return 0;
 	}
+	if (o->listen && o->source_port != NULL)
+		return listen_port_option(m, o, nargs, args);
 	if (o->listen) {
 		if (nargs < 1 || nargs > 2)
 			return usage_error(m, "-l takes [address] port");

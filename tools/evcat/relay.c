@@ -44,7 +44,7 @@
  *   3. Both of the above: done, exit 0.
  *   4. The peer is done and stdin is a terminal: nobody is going to type
  *      to a peer that left; done.
- *   5. -q SECS: quit SECS seconds after rule 1, whatever the peer does.
+ *   5. -q TIME: quit that long after rule 1, whatever the peer does.
  *   6. -w SECS: quit when nothing moved either way for SECS seconds.
  *   7. An error on the socket (reset, broken pipe) ends the connection
  *      with status 1; so does a write error on stdout (EPIPE silently).
@@ -228,9 +228,10 @@ push(struct bufferevent *bev, struct evbuffer *data, int direct)
 static void
 send_up(struct relay *r, struct evbuffer *buf)
 {
+	if (ec.o.crlf)
+		crlf_expand(buf);
 	r->sent += evbuffer_get_length(buf);
-	if (ec.o.hexdump)
-		hexdump_evbuffer('>', buf);
+	trace_evbuffer('>', buf);
 	push(r->bev, buf, !r->tls);
 	if (evbuffer_get_length(bufferevent_get_output(r->bev)) >=
 	    EVCAT_HIGH_WATER)
@@ -368,6 +369,11 @@ up_finish(struct relay *r)
 		evcat_verbose("%s: end of input, sending half shut down",
 		    r->peer);
 	}
+	/* --send-only: input sent, nothing else to wait for (as ncat). */
+	if (ec.o.send_only) {
+		relay_end(r, r->status);
+		return;
+	}
 	/* Rule 5. */
 	if (ec.o.quit_ms == 0) {
 		relay_end(r, 0);
@@ -485,8 +491,12 @@ deliver_down(struct relay *r, struct evbuffer *in)
 	int i, n;
 
 	r->received += evbuffer_get_length(in);
-	if (ec.o.hexdump)
-		hexdump_evbuffer('<', in);
+	if (ec.o.send_only) {
+		/* --send-only: what the peer says goes nowhere. */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	trace_evbuffer('<', in);
 	switch (r->sink) {
 	case SINK_BEV:
 		out = bufferevent_get_output(io.out_bev);
@@ -748,7 +758,7 @@ choose_sink(struct relay *r, int zero_copy)
 {
 	int out_fd = 1;
 
-	if (stdio_kind(1) == STDIO_CLOSED) {
+	if (stdio_kind(1) == STDIO_CLOSED || ec.o.send_only) {
 		r->sink = SINK_NONE;
 		return;
 	}
@@ -880,7 +890,7 @@ start_src(struct relay *r)
 		event_active(r->feed, 0, 0);
 		break;
 	case SRC_LINE:
-		interactive_start(line_cb, r);
+		interactive_start(r->peer, line_cb, r);
 		break;
 	case SRC_PUMP:
 		pump_start(r->up);
@@ -942,7 +952,7 @@ relay_new(evutil_socket_t fd, const char *peer, relay_done_cb done, void *arg)
 {
 	struct relay *r = cli_xcalloc(1, sizeof(*r));
 	int zero_copy =
-	    ec.o.splice && !ec.o.hexdump && ec.o.rate == 0 && !ec.o.ssl;
+	    ec.o.splice && !trace_active() && ec.o.rate == 0 && !ec.o.ssl;
 	struct timeval tv;
 
 	io_init();
@@ -952,7 +962,8 @@ relay_new(evutil_socket_t fd, const char *peer, relay_done_cb done, void *arg)
 	r->done = done;
 	r->arg = arg;
 	io.owner = r;
-	choose_src(r, zero_copy);
+	/* -C rewrites what stdin says: no pump for it. */
+	choose_src(r, zero_copy && !ec.o.crlf);
 	choose_sink(r, zero_copy);
 	if (cli_verbosity() >= 2) {
 		evcat_verbose("stdin (%s) -> %s: %s",

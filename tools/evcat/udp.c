@@ -103,8 +103,7 @@ send_pending(void)
 			return -1;
 		}
 	} else {
-		if (ec.o.hexdump)
-			hexdump_bytes('>', u.dgram, u.dgram_len);
+		trace_bytes('>', u.dgram, u.dgram_len);
 		u.moved += (size_t)n;
 	}
 	u.dgram_len = 0;
@@ -257,8 +256,7 @@ sock_rd_cb(evutil_socket_t fd, short what, void *arg)
 				got_peer();
 			}
 		}
-		if (ec.o.hexdump)
-			hexdump_bytes('<', buf, (size_t)n);
+		trace_bytes('<', buf, (size_t)n);
 		u.moved += (size_t)n;
 		if (evbuffer_add(u.outq, buf, (size_t)n) != 0)
 			cli_diex("out of memory");
@@ -376,6 +374,7 @@ udp_listen_mode(void)
 		cli_die("listen on %s port %s (udp)",
 		    ec.o.host != NULL ? ec.o.host : "*", ec.o.port);
 	}
+	net_set_buffers(fd);
 	u.listening = 1;
 	snprintf(u.peer_name, sizeof(u.peer_name), "udp");
 	cli_note("listening on %s (udp)",
