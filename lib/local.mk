@@ -12,6 +12,7 @@ lib_libevkit_a_SOURCES = \
 	lib/event_debug.c \
 	lib/event_free.c \
 	lib/event_inspect.c \
+	lib/event_timer.c \
 	lib/evdns_compat.c \
 	lib/evdns_conf.c \
 	lib/evdns_gai.c \
