@@ -446,16 +446,13 @@ void event_queue_remove_active_(struct event_base *base,
 
 /*
  * Timers (event_timer.c): the heap, common-timeout queues, deadlines.
- * event_add_timeout_ expects heap space reserved; event_add_timer_quick_
- * is event_add's path for a base without locks or debug mode and returns
- * -1 when the general path must decide.
+ * event_add_timeout_ expects heap space reserved.  event_add's quick
+ * path for timers is inline in timer-internal.h.
  */
 void event_queue_remove_timeout_(struct event_base *base, struct event *ev);
 void event_add_timeout_(struct event_base *base, struct event *ev,
     const struct timeval *tv, int tv_is_absolute);
 int event_timeout_needs_wakeup_(struct event_base *base, struct event *ev);
-int event_add_timer_quick_(struct event_base *base, struct event *ev,
-    const struct timeval *tv);
 void event_rearm_persistent_timeout_(struct event_base *base, struct event *ev);
 void event_timeout_process_(struct event_base *base);
 int event_timeout_next_(struct event_base *base, struct timeval **tv_p);

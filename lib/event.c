@@ -34,6 +34,7 @@
 #include "minheap-internal.h"
 #include "mm-internal.h"
 #include "time-internal.h"
+#include "timer-internal.h"
 #include "util-internal.h"
 
 /* Backends in order of preference. */
@@ -888,7 +889,7 @@ event_add(struct event *ev, const struct timeval *tv)
 	}
 	base = ev->ev_base;
 	if (base->th_base_lock == NULL && !EVENT_DEBUG_MODE_ON_()) {
-		if (tv && event_add_timer_quick_(base, ev, tv) == 0)
+		if (tv && event_add_timer_quick(base, ev, tv) == 0)
 			return 0;
 		if (!tv && ev->ev_flags == EVLIST_INIT &&
 		    (ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED)))
@@ -1666,11 +1667,14 @@ event_base_loop(struct event_base *base, int flags)
 		if (base->event_gotterm || base->event_break)
 			break;
 
+		/* The timer calls are out of line: skip them without timers. */
 		tv_p = &tv;
-		if (!N_ACTIVE_CALLBACKS(base) && !(flags & EVLOOP_NONBLOCK))
-			event_timeout_next_(base, &tv_p);
-		else
+		if (N_ACTIVE_CALLBACKS(base) || (flags & EVLOOP_NONBLOCK))
 			evutil_timerclear(&tv);
+		else if (min_heap_empty_(&base->timeheap))
+			tv_p = NULL;
+		else
+			event_timeout_next_(base, &tv_p);
 
 		if (!(flags & EVLOOP_NO_EXIT_ON_EMPTY) &&
 		    !event_haveevents(base) && !N_ACTIVE_CALLBACKS(base)) {
@@ -1696,7 +1700,8 @@ event_base_loop(struct event_base *base, int flags)
 			goto done;
 		}
 		update_time_cache(base);
-		event_timeout_process_(base);
+		if (!min_heap_empty_(&base->timeheap))
+			event_timeout_process_(base);
 
 		if (N_ACTIVE_CALLBACKS(base)) {
 			int n = event_process_active(base);

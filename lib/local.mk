@@ -45,6 +45,7 @@ noinst_HEADERS += \
 	lib/log-internal.h \
 	lib/util-internal.h \
 	lib/time-internal.h \
+	lib/timer-internal.h \
 	lib/watch-internal.h \
 	lib/dns-wire-internal.h \
 	lib/dns-wire-text-internal.h \
