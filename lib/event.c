@@ -862,11 +862,40 @@ event_add_nolock_(struct event *ev, const struct timeval *tv,
 }
 
 /*
+ * event_add and event_del only choose a path and jump to it.  Their quick
+ * paths are functions of their own (noinline) so that each keeps only the
+ * registers it needs: with both inlined, every event_add and event_del
+ * saved and restored six registers for the heap code, 15 to 20
+ * instructions more per call on the fd paths (bench/vs-libevent -s ir,
+ * churn).
+ */
+static int
+event_add_locked(struct event *ev, const struct timeval *tv)
+{
+	struct event_base *base = ev->ev_base;
+	int res;
+
+	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
+	res = event_add_nolock_(ev, tv, 0);
+	EVBASE_RELEASE_LOCK(base, th_base_lock);
+	return res;
+}
+
+static __attribute__((noinline)) int
+event_add_timer(struct event_base *base, struct event *ev,
+    const struct timeval *tv)
+{
+	if (event_add_timer_quick(base, ev, tv) == 0)
+		return 0;
+	return event_add_locked(ev, tv);
+}
+
+/*
  * Adding an fd event with no timeout that is on no list at all, on a base
  * without locks or debug mode: the fd map and the count are all there is
  * to update.  A bufferevent's enable does this on every read.
  */
-static inline int
+static __attribute__((noinline)) int
 event_add_io_quick(struct event_base *base, struct event *ev)
 {
 	if (evmap_io_add_(base, ev->ev_fd, ev) == -1)
@@ -881,7 +910,6 @@ int
 event_add(struct event *ev, const struct timeval *tv)
 {
 	struct event_base *base;
-	int res;
 
 	if (EVUTIL_UNLIKELY(ev == NULL || ev->ev_base == NULL)) {
 		event_warnx("%s: event has no event_base set.", __func__);
@@ -889,16 +917,13 @@ event_add(struct event *ev, const struct timeval *tv)
 	}
 	base = ev->ev_base;
 	if (base->th_base_lock == NULL && !EVENT_DEBUG_MODE_ON_()) {
-		if (tv && event_add_timer_quick(base, ev, tv) == 0)
-			return 0;
-		if (!tv && ev->ev_flags == EVLIST_INIT &&
+		if (tv)
+			return event_add_timer(base, ev, tv);
+		if (ev->ev_flags == EVLIST_INIT &&
 		    (ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED)))
 			return event_add_io_quick(base, ev);
 	}
-	EVBASE_ACQUIRE_LOCK(base, th_base_lock);
-	res = event_add_nolock_(ev, tv, 0);
-	EVBASE_RELEASE_LOCK(base, th_base_lock);
-	return res;
+	return event_add_locked(ev, tv);
 }
 
 static inline int
@@ -978,35 +1003,41 @@ event_del_(struct event *ev, int blocking)
 /*
  * The counterpart of the quick adds: deleting a plain timer that is only
  * in the heap, or an fd event without a timeout that is not active, on a
- * base without locks or debug mode.  Returns -1 when the general path
- * must decide.
+ * base without locks or debug mode.
  */
-static inline int
-event_del_quick(struct event_base *base, struct event *ev)
+static __attribute__((noinline)) int
+event_del_timer_quick(struct event_base *base, struct event *ev)
 {
-	if (ev->ev_flags == (EVLIST_INIT | EVLIST_TIMEOUT)) {
-		if (is_common_timeout(&ev->ev_timeout, base))
-			return -1;
-		min_heap_erase_(&base->timeheap, ev);
-	} else if (ev->ev_flags == (EVLIST_INIT | EVLIST_INSERTED) &&
-	    (ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED))) {
-		/* Deferred by the fd map: it cannot fail. */
-		evmap_io_del_(base, ev->ev_fd, ev);
-	} else {
-		return -1;
-	}
+	min_heap_erase_(&base->timeheap, ev);
 	ev->ev_flags = EVLIST_INIT;
 	base->event_count--;
+	return 0;
+}
+
+static __attribute__((noinline)) int
+event_del_io_quick(struct event_base *base, struct event *ev)
+{
+	ev->ev_flags = EVLIST_INIT;
+	base->event_count--;
+	/* Deferred by the fd map: it cannot fail. */
+	evmap_io_del_(base, ev->ev_fd, ev);
 	return 0;
 }
 
 int
 event_del(struct event *ev)
 {
-	if (EVUTIL_LIKELY(ev != NULL && ev->ev_base != NULL &&
-	        ev->ev_base->th_base_lock == NULL && !EVENT_DEBUG_MODE_ON_()) &&
-	    event_del_quick(ev->ev_base, ev) == 0)
-		return 0;
+	struct event_base *base;
+
+	if (EVUTIL_LIKELY(ev != NULL && (base = ev->ev_base) != NULL &&
+	        base->th_base_lock == NULL && !EVENT_DEBUG_MODE_ON_())) {
+		if (ev->ev_flags == (EVLIST_INIT | EVLIST_TIMEOUT) &&
+		    !is_common_timeout(&ev->ev_timeout, base))
+			return event_del_timer_quick(base, ev);
+		if (ev->ev_flags == (EVLIST_INIT | EVLIST_INSERTED) &&
+		    (ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED)))
+			return event_del_io_quick(base, ev);
+	}
 	return event_del_(ev, EVENT_DEL_AUTOBLOCK);
 }
 
