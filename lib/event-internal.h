@@ -388,14 +388,16 @@ evmap_ready_begin_(struct event_base *base, struct evmap_ready_ctx *ctx)
 	ctx->queued = 0;
 }
 
-/* fd is ready for events (EV_READ, EV_WRITE, EV_CLOSED, EV_ET). */
+/*
+ * fd, known to be below ctx->nentries, is ready for events (EV_READ,
+ * EV_WRITE, EV_CLOSED, EV_ET).
+ */
 static inline void
-evmap_io_ready_(struct evmap_ready_ctx *ctx, evutil_socket_t fd, short events)
+evmap_io_ready_in_map_(struct evmap_ready_ctx *ctx, evutil_socket_t fd,
+    short events)
 {
 	struct event *ev;
 
-	if (__builtin_expect((unsigned)fd >= ctx->nentries, 0))
-		return;
 	for (ev = ctx->entries[fd].events; ev;
 	     ev = ev->ev_.ev_io.ev_io_next.le_next) {
 		short res = ev->ev_events & events;
@@ -403,6 +405,14 @@ evmap_io_ready_(struct evmap_ready_ctx *ctx, evutil_socket_t fd, short events)
 			ctx->queued +=
 			    event_active_from_backend_(ctx->queues, ev, res);
 	}
+}
+
+/* fd is ready for events; an fd the map has never seen is ignored. */
+static inline void
+evmap_io_ready_(struct evmap_ready_ctx *ctx, evutil_socket_t fd, short events)
+{
+	if (__builtin_expect((unsigned)fd < ctx->nentries, 1))
+		evmap_io_ready_in_map_(ctx, fd, events);
 }
 
 /* Adds the counts of what evmap_io_ready_ queued; once per wait. */
