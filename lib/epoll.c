@@ -312,15 +312,16 @@ epoll_dispatch(struct event_base *base, struct timeval *tv)
 				event_warn("read(timerfd)");
 			continue;
 		}
+		if (EVUTIL_UNLIKELY((unsigned)fd >= ready.nentries))
+			continue;
 		/* A report from an orphaned registration: see the top. */
-		if (EVUTIL_UNLIKELY((unsigned)fd < ready.nentries &&
-		        (ev_uint32_t)ready.entries[fd].backend !=
-		            EPOLL_DATA_GEN(data))) {
+		if (EVUTIL_UNLIKELY((ev_uint32_t)ready.entries[fd].backend !=
+		        EPOLL_DATA_GEN(data))) {
 			orphans = 1;
 			continue;
 		}
 		if (ev)
-			evmap_io_ready_(&ready, fd, ev | EV_ET);
+			evmap_io_ready_in_map_(&ready, fd, ev | EV_ET);
 	}
 	evmap_ready_end_(base, &ready);
 	if (EVUTIL_UNLIKELY(orphans))

@@ -15,6 +15,7 @@
 #include "evsignal-internal.h"
 #include "minheap-internal.h"
 #include "time-internal.h"
+#include "util-internal.h"
 #include "watch-internal.h"
 
 /* Short names for the fields of struct event that the core uses a lot. */
@@ -257,6 +258,81 @@ event_callback_to_event(struct event_callback *evcb)
 	return (struct event *)evcb;
 }
 
+/* The wall-clock offset is refreshed this often (seconds). */
+#define CLOCK_SYNC_INTERVAL 5
+
+/*
+ * Monotonic now: the cached value while callbacks run, else the clock.
+ * This one leaves the wall-clock offset alone: for timer adds, which
+ * never need it.  Everything that reads the offset goes through
+ * event_base_gettime_() first (the loop's cache update, event_pending).
+ */
+static inline int
+event_base_gettime_monotonic_(struct event_base *base, struct timeval *tp)
+{
+	if (base->tv_cache.tv_sec) {
+		*tp = base->tv_cache;
+		return 0;
+	}
+	return evutil_gettime_monotonic_(&base->monotonic_timer, tp);
+}
+
+/* Monotonic now, refreshing the wall-clock offset every few seconds. */
+static inline int
+event_base_gettime_(struct event_base *base, struct timeval *tp)
+{
+	if (base->tv_cache.tv_sec) {
+		*tp = base->tv_cache;
+		return 0;
+	}
+	if (evutil_gettime_monotonic_(&base->monotonic_timer, tp) == -1)
+		return -1;
+	if (EVUTIL_UNLIKELY(
+	        base->last_updated_clock_diff + CLOCK_SYNC_INTERVAL <
+	        tp->tv_sec)) {
+		struct timeval wall;
+		evutil_gettimeofday(&wall, NULL);
+		evutil_timersub(&wall, tp, &base->tv_clock_diff);
+		base->last_updated_clock_diff = tp->tv_sec;
+	}
+	return 0;
+}
+
+/* The count of events a base has, which internal events stay out of. */
+static inline void
+event_count_in_(struct event_base *base, short flags)
+{
+	if (!(flags & EVLIST_INTERNAL)) {
+		if (++base->event_count > base->event_count_max)
+			base->event_count_max = base->event_count;
+	}
+}
+
+static inline void
+event_count_out_(struct event_base *base, short flags)
+{
+	if (!(flags & EVLIST_INTERNAL))
+		base->event_count--;
+}
+
+/* Common timeouts (event_timer.c): a queue per duration. */
+#define COMMON_TIMEOUT_IDX(tv) \
+	(((tv)->tv_usec & COMMON_TIMEOUT_IDX_MASK) >> COMMON_TIMEOUT_IDX_SHIFT)
+
+static inline int
+is_common_timeout(const struct timeval *tv, const struct event_base *base)
+{
+	if ((tv->tv_usec & COMMON_TIMEOUT_MASK) != COMMON_TIMEOUT_MAGIC)
+		return 0;
+	return COMMON_TIMEOUT_IDX(tv) < base->n_common_timeouts;
+}
+
+static inline struct common_timeout_list *
+get_common_timeout_list(struct event_base *base, const struct timeval *tv)
+{
+	return base->common_timeout_queues[COMMON_TIMEOUT_IDX(tv)];
+}
+
 /*
  * The backends' hot path: an fd is ready, activate its events.  This runs
  * in the loop's own thread with no callback running, so the checks of
@@ -312,14 +388,16 @@ evmap_ready_begin_(struct event_base *base, struct evmap_ready_ctx *ctx)
 	ctx->queued = 0;
 }
 
-/* fd is ready for events (EV_READ, EV_WRITE, EV_CLOSED, EV_ET). */
+/*
+ * fd, known to be below ctx->nentries, is ready for events (EV_READ,
+ * EV_WRITE, EV_CLOSED, EV_ET).
+ */
 static inline void
-evmap_io_ready_(struct evmap_ready_ctx *ctx, evutil_socket_t fd, short events)
+evmap_io_ready_in_map_(struct evmap_ready_ctx *ctx, evutil_socket_t fd,
+    short events)
 {
 	struct event *ev;
 
-	if (__builtin_expect((unsigned)fd >= ctx->nentries, 0))
-		return;
 	for (ev = ctx->entries[fd].events; ev;
 	     ev = ev->ev_.ev_io.ev_io_next.le_next) {
 		short res = ev->ev_events & events;
@@ -327,6 +405,14 @@ evmap_io_ready_(struct evmap_ready_ctx *ctx, evutil_socket_t fd, short events)
 			ctx->queued +=
 			    event_active_from_backend_(ctx->queues, ev, res);
 	}
+}
+
+/* fd is ready for events; an fd the map has never seen is ignored. */
+static inline void
+evmap_io_ready_(struct evmap_ready_ctx *ctx, evutil_socket_t fd, short events)
+{
+	if (__builtin_expect((unsigned)fd < ctx->nentries, 1))
+		evmap_io_ready_in_map_(ctx, fd, events);
 }
 
 /* Adds the counts of what evmap_io_ready_ queued; once per wait. */
@@ -365,6 +451,21 @@ int event_callback_finalize_many_(struct event_base *base, int n_cbs,
 void event_active_later_(struct event *ev, int res);
 void event_active_later_nolock_(struct event *ev, int res);
 int event_remove_timer_nolock_(struct event *ev);
+void event_queue_remove_active_(struct event_base *base,
+    struct event_callback *evcb);
+
+/*
+ * Timers (event_timer.c): the heap, common-timeout queues, deadlines.
+ * event_add_timeout_ expects heap space reserved.  event_add's quick
+ * path for timers is inline in timer-internal.h.
+ */
+void event_queue_remove_timeout_(struct event_base *base, struct event *ev);
+void event_add_timeout_(struct event_base *base, struct event *ev,
+    const struct timeval *tv, int tv_is_absolute);
+int event_timeout_needs_wakeup_(struct event_base *base, struct event *ev);
+void event_rearm_persistent_timeout_(struct event_base *base, struct event *ev);
+void event_timeout_process_(struct event_base *base);
+int event_timeout_next_(struct event_base *base, struct timeval **tv_p);
 
 /* Deferred callbacks: the later layers (buffers) run their work there. */
 void event_deferred_cb_init_(struct event_callback *cb, ev_uint8_t priority,
@@ -394,8 +495,6 @@ struct event_fired_ {
 int event_base_wait_fired_(struct event_base *base, const struct timeval *tv,
     event_callback_fn cb, struct event_fired_ *fired, int max);
 
-/* The monotonic "now" of the base, cached while callbacks run. */
-int event_base_gettime_(struct event_base *base, struct timeval *tv);
 
 /*
  * Debug mode (event_debug.c).  The checks are inline tests of one flag, so

@@ -178,8 +178,76 @@ io_add_needs_backend(const struct evmap_io *ctx, short wanted)
 	return 0;
 }
 
-int
-evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
+/*
+ * Tells the backend that fd now wants `wanted` (or queues it, in
+ * changelist mode).  Returns 1, or -1 when the backend refused.
+ */
+static inline int
+io_add_to_backend(struct event_base *base, struct evmap_io *ctx,
+    evutil_socket_t fd, short wanted)
+{
+	const struct eventop *evsel = base->evsel;
+	/* Interest the kernel has but no added event wants: lowered
+	 * earlier and not passed on yet, so the file may be new. */
+	int maybe_new = (ctx->kernel & ~ctx->wanted &
+	                    (EV_READ | EV_WRITE | EV_CLOSED)) != 0;
+
+	if (EVUTIL_UNLIKELY(evsel->defer_all)) {
+		/* libevent's changelist mode: even additions wait for the
+		 * next iteration, and their errors are only logged then. */
+		if (queue_change(&base->io, ctx, fd) == -1)
+			return -1;
+		if (ctx->force < 2)
+			ctx->force = maybe_new ? 2 : 1;
+	} else {
+		short old = ctx->kernel;
+		if (maybe_new)
+			old |= EVMAP_MAYBE_NEW_FILE;
+		if (evsel->change(base, fd, old, wanted, &ctx->backend) == -1)
+			return -1;
+		ctx->kernel = (ev_uint8_t)wanted;
+	}
+	return 1; /* a sleeping loop must wake to see it */
+}
+
+/*
+ * Adding the fd's only event, the usual case, on a backend told at once:
+ * no count near its limit, no edge-trigger mode to match, and always a
+ * word to the backend (ctx->wanted is 0, so the kernel either lacks the
+ * interest or has it from before a delete, when the file may be new).
+ * The map is updated before the backend call and undone if it fails, so
+ * that only ctx and wanted live across the call.
+ */
+static inline int
+io_add_only_event(struct event_base *base, struct evmap_io *ctx,
+    evutil_socket_t fd, struct event *ev, short kinds)
+{
+	short wanted = kinds | (ev->ev_events & EV_ET);
+	short old = ctx->kernel;
+
+	if (old & (EV_READ | EV_WRITE | EV_CLOSED))
+		old |= EVMAP_MAYBE_NEW_FILE;
+	ctx->nread = (kinds & EV_READ) != 0;
+	ctx->nwrite = (kinds & EV_WRITE) != 0;
+	ctx->nclose = (kinds & EV_CLOSED) != 0;
+	ctx->wanted = (ev_uint8_t)wanted;
+	ev->ev_.ev_io.ev_io_next.le_next = NULL;
+	ev->ev_.ev_io.ev_io_next.le_prev = &ctx->events;
+	ctx->events = ev;
+	if (EVUTIL_UNLIKELY(base->evsel->change(base, fd, old, wanted,
+	                        &ctx->backend) == -1)) {
+		ctx->events = NULL;
+		ctx->nread = ctx->nwrite = ctx->nclose = 0;
+		ctx->wanted = 0;
+		return -1;
+	}
+	ctx->kernel = (ev_uint8_t)wanted;
+	return 1; /* a sleeping loop must wake to see it */
+}
+
+/* evmap_io_add_ for everything but its quick case. */
+static __attribute__((noinline)) int
+io_add_slow(struct event_base *base, evutil_socket_t fd, struct event *ev)
 {
 	struct event_io_map *map = &base->io;
 	const struct eventop *evsel = base->evsel;
@@ -191,9 +259,9 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 		return 0;
 	/* max_fd -1 (no limit) is the largest unsigned value. */
 	if (EVUTIL_UNLIKELY((unsigned)fd > (unsigned)evsel->max_fd)) {
-		event_warnx("%s: fd %d is too large for the %s backend "
-		            "(limit %d)",
-		    __func__, (int)fd, evsel->name, evsel->max_fd);
+		event_warnx("evmap_io_add_: fd %d is too large for the %s "
+		            "backend (limit %d)",
+		    (int)fd, evsel->name, evsel->max_fd);
 		errno = EINVAL;
 		return -1;
 	}
@@ -232,28 +300,9 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	wanted |= et;
 
 	if (io_add_needs_backend(ctx, wanted)) {
-		/* Interest the kernel has but no added event wants: lowered
-		 * earlier and not passed on yet, so the file may be new. */
-		int maybe_new = (ctx->kernel & ~ctx->wanted &
-		                    (EV_READ | EV_WRITE | EV_CLOSED)) != 0;
-		if (EVUTIL_UNLIKELY(evsel->defer_all)) {
-			/* libevent's changelist mode: even additions wait
-			 * for the next iteration, and their errors are only
-			 * logged then. */
-			if (queue_change(map, ctx, fd) == -1)
-				return -1;
-			if (ctx->force < 2)
-				ctx->force = maybe_new ? 2 : 1;
-		} else {
-			short old = ctx->kernel;
-			if (maybe_new)
-				old |= EVMAP_MAYBE_NEW_FILE;
-			if (evsel->change(base, fd, old, wanted,
-			        &ctx->backend) == -1)
-				return -1;
-			ctx->kernel = (ev_uint8_t)wanted;
-		}
-		retval = 1; /* a sleeping loop must wake to see it */
+		if (io_add_to_backend(base, ctx, fd, wanted) == -1)
+			return -1;
+		retval = 1;
 	}
 	ctx->nread += !!(kinds & EV_READ);
 	ctx->nwrite += !!(kinds & EV_WRITE);
@@ -261,6 +310,41 @@ evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	ctx->wanted = (ev_uint8_t)wanted;
 	EVENT_LIST_PUSH(&ctx->events, ev, io_next);
 	return retval;
+}
+
+int
+evmap_io_add_(struct event_base *base, evutil_socket_t fd, struct event *ev)
+{
+	struct event_io_map *map = &base->io;
+	short kinds = ev->ev_events & (EV_READ | EV_WRITE | EV_CLOSED);
+
+	/* The conditions of io_add_only_event, and a valid fd in the map. */
+	if (EVUTIL_LIKELY(fd >= 0 && fd < map->nentries &&
+	        (unsigned)fd <= (unsigned)base->evsel->max_fd &&
+	        map->entries[fd].events == NULL && kinds != 0 &&
+	        !base->evsel->defer_all))
+		return io_add_only_event(base, &map->entries[fd], fd, ev,
+		    kinds);
+	return io_add_slow(base, fd, ev);
+}
+
+/*
+ * The rest of evmap_io_del_, out of line so that the usual delete (the
+ * loop's thread, a backend that does not pin files, room in the change
+ * queue) saves no registers for the calls made here.
+ */
+static __attribute__((noinline)) int
+io_del_slow(struct event_base *base, struct evmap_io *ctx, evutil_socket_t fd)
+{
+	if ((base->th_base_lock != NULL && !EVBASE_IN_THREAD(base)) ||
+	    (base->evsel->pins_files && !base->running_loop) ||
+	    queue_change(&base->io, ctx, fd) == -1) {
+		base->evsel->change(base, fd, ctx->kernel, ctx->wanted,
+		    &ctx->backend);
+		ctx->kernel = ctx->wanted;
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -276,18 +360,27 @@ evmap_io_del_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 		return -1;
 	ctx = &map->entries[fd];
 
-	/* An interest goes when its last event does. */
-	wanted = ctx->wanted;
-	if ((ev->ev_events & EV_READ) && --ctx->nread == 0)
-		wanted &= ~EV_READ;
-	if ((ev->ev_events & EV_WRITE) && --ctx->nwrite == 0)
-		wanted &= ~EV_WRITE;
-	if ((ev->ev_events & EV_CLOSED) && --ctx->nclose == 0)
-		wanted &= ~EV_CLOSED;
-	EVENT_LIST_REMOVE(ev, io_next);
-
-	if (!(wanted & (EV_READ | EV_WRITE | EV_CLOSED)))
+	if (EVUTIL_LIKELY(ctx->events == ev &&
+	        ev->ev_.ev_io.ev_io_next.le_next == NULL)) {
+		/* The fd's only event: every count goes to 0 with it. */
+		ctx->events = NULL;
+		ctx->nread = 0;
+		ctx->nwrite = 0;
+		ctx->nclose = 0;
 		wanted = 0;
+	} else {
+		/* An interest goes when its last event does. */
+		wanted = ctx->wanted;
+		if ((ev->ev_events & EV_READ) && --ctx->nread == 0)
+			wanted &= ~EV_READ;
+		if ((ev->ev_events & EV_WRITE) && --ctx->nwrite == 0)
+			wanted &= ~EV_WRITE;
+		if ((ev->ev_events & EV_CLOSED) && --ctx->nclose == 0)
+			wanted &= ~EV_CLOSED;
+		EVENT_LIST_REMOVE(ev, io_next);
+		if (!(wanted & (EV_READ | EV_WRITE | EV_CLOSED)))
+			wanted = 0;
+	}
 	if (wanted == ctx->wanted)
 		return 0;
 	ctx->wanted = (ev_uint8_t)wanted;
@@ -301,16 +394,17 @@ evmap_io_del_(struct event_base *base, evutil_socket_t fd, struct event *ev)
 	 * their files (pins_files) hears of a delete made outside a running
 	 * loop at once too, or the file would stay open after close().
 	 */
-	if ((EVUTIL_UNLIKELY(base->th_base_lock != NULL) &&
-	        !EVBASE_IN_THREAD(base)) ||
-	    (EVUTIL_UNLIKELY(base->evsel->pins_files) && !base->running_loop) ||
-	    queue_change(map, ctx, fd) == -1) {
-		base->evsel->change(base, fd, ctx->kernel, wanted,
-		    &ctx->backend);
-		ctx->kernel = (ev_uint8_t)wanted;
-		return 1;
+	if (EVUTIL_LIKELY(
+	        base->th_base_lock == NULL && !base->evsel->pins_files)) {
+		if (ctx->queued)
+			return 0;
+		if (map->nchanges < map->changes_cap) {
+			map->changes[map->nchanges++] = fd;
+			ctx->queued = 1;
+			return 0;
+		}
 	}
-	return 0;
+	return io_del_slow(base, ctx, fd);
 }
 
 void

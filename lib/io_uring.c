@@ -523,7 +523,8 @@ uring_complete(struct uringop *op, struct evmap_ready_ctx *ready,
 	}
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		uring_list_rearm(op, fd, slot);
-	evmap_io_ready_(ready, fd, pollmask_to_ev_((unsigned)cqe->res) | EV_ET);
+	evmap_io_ready_in_map_(ready, fd,
+	    pollmask_to_ev_((unsigned)cqe->res) | EV_ET);
 }
 
 /* Handles every completion in the ring. */

@@ -13,6 +13,7 @@ lib_libevkit_a_SOURCES = \
 	lib/event_debug.c \
 	lib/event_free.c \
 	lib/event_inspect.c \
+	lib/event_timer.c \
 	lib/evdns_compat.c \
 	lib/evdns_conf.c \
 	lib/evdns_gai.c \
@@ -45,6 +46,7 @@ noinst_HEADERS += \
 	lib/log-internal.h \
 	lib/util-internal.h \
 	lib/time-internal.h \
+	lib/timer-internal.h \
 	lib/watch-internal.h \
 	lib/dns-wire-internal.h \
 	lib/dns-wire-text-internal.h \

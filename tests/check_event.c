@@ -413,6 +413,58 @@ START_TEST(test_negative_fd)
 }
 END_TEST
 
+/*
+ * An add the backend refuses (epoll: EBADF for a closed fd) must leave
+ * the fd map as it was: the next event on that number, once a new file
+ * has it, is registered and reported.  Backends that learn of the bad fd
+ * later (poll, select, io_uring) accept the add; then it is deleted.
+ */
+START_TEST(test_refused_add_leaves_map_clean)
+{
+	struct probe p = PROBE('r'), q = PROBE('s');
+	evutil_socket_t pair[2], fd;
+	struct event *bad, *good;
+
+	evkit_socketpair(pair);
+	fd = pair[0];
+	/* Once added and deleted, the fd has its entry in the map. */
+	good = event_new(evkit_base, fd, EV_READ, evkit_probe_cb, &q);
+	ck_assert_ptr_nonnull(good);
+	ck_assert_int_eq(event_add(good, NULL), 0);
+	ck_assert_int_eq(event_del(good), 0);
+	event_free(good);
+	ck_assert_int_ge(event_base_loop(evkit_base, EVLOOP_NONBLOCK), 0);
+	evkit_close(&pair[0]);
+	bad = event_new(evkit_base, fd, EV_READ, evkit_probe_cb, &p);
+	ck_assert_ptr_nonnull(bad);
+	if (event_add(bad, NULL) == 0) {
+		ck_assert_int_eq(event_del(bad), 0);
+	} else {
+		ck_assert_int_eq(event_pending(bad, EV_READ, NULL), 0);
+		ck_assert_int_eq(event_base_get_num_events(evkit_base,
+		                     EVENT_BASE_COUNT_ADDED),
+		    0);
+	}
+
+	/* A new socketpair takes the lowest free number: the closed one. */
+	evkit_close(&pair[1]);
+	evkit_socketpair(pair);
+	ck_assert_int_eq(pair[0], fd);
+	good = event_new(evkit_base, fd, EV_READ, evkit_probe_cb, &q);
+	ck_assert_ptr_nonnull(good);
+	ck_assert_int_eq(event_add(good, NULL), 0);
+	evkit_write(pair[1], "x");
+	ck_assert_int_eq(evkit_loop_until(evkit_base, &q.calls, 0, 5000), 0);
+	ck_assert_int_eq(q.calls, 1);
+	/* A refused event kept in the map would be run here too. */
+	ck_assert_int_eq(p.calls, 0);
+	event_free(good);
+	event_free(bad);
+	evkit_close(&pair[0]);
+	evkit_close(&pair[1]);
+}
+END_TEST
+
 START_TEST(test_mix_edge_and_level)
 {
 	struct event *et, *lt, *wr;
@@ -1361,6 +1413,7 @@ event_suite(void)
 	tcase_add_test(tc, test_closed);
 	tcase_add_test(tc, test_closed_by_close);
 	tcase_add_test(tc, test_negative_fd);
+	tcase_add_test(tc, test_refused_add_leaves_map_clean);
 	tcase_add_test(tc, test_mix_edge_and_level);
 	suite_add_tcase(s, tc);
 

@@ -478,6 +478,7 @@ START_TEST(test_many_timers)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE /* FIFO among equal deadlines: evkit only */
 struct same {
 	struct event *evs[20];
 	struct tprobe p[20];
@@ -527,6 +528,7 @@ START_TEST(test_equal_timeouts)
 	event_free(start);
 }
 END_TEST
+#endif
 
 /* ---- add, re-add, del ---- */
 
@@ -947,6 +949,74 @@ START_TEST(test_io_timeout_persistent)
 }
 END_TEST
 
+#ifndef EVKIT_REFERENCE /* FIFO among equal deadlines: evkit only */
+/*
+ * A persistent event woken by I/O re-arms its timeout in place; it must
+ * land where a fresh add would: after a timer given the same deadline
+ * earlier in the same pass, before one given it later.
+ */
+struct rekey {
+	struct event *x, *w, *y, *a;
+	int x_reads;
+};
+
+static void
+rekey_a_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rekey *r = arg;
+	struct timeval tv;
+
+	/* Runs first in the pass (added last on the fd): W before X. */
+	evkit_order_note('a');
+	ck_assert_int_eq(event_add(r->w, evkit_ms_tv(&tv, 50)), 0);
+	ck_assert_int_eq(event_del(r->a), 0);
+}
+
+static void
+rekey_x_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rekey *r = arg;
+	struct timeval tv;
+
+	evkit_order_note(what & EV_TIMEOUT ? 'X' : 'x');
+	if (what & EV_READ) {
+		evkit_drain(fd);
+		ck_assert_int_eq(event_add(r->y, evkit_ms_tv(&tv, 50)), 0);
+	} else {
+		ck_assert_int_eq(event_del(r->x), 0);
+	}
+}
+
+START_TEST(test_io_timeout_rekey_fifo)
+{
+	struct tprobe w = TPROBE('W'), y = TPROBE('Y');
+	struct rekey r;
+	struct timeval tv;
+
+	memset(&r, 0, sizeof(r));
+	r.x = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
+	    rekey_x_cb, &r);
+	r.a = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
+	    rekey_a_cb, &r);
+	r.w = evtimer_new(evkit_base, tprobe_cb, &w);
+	r.y = evtimer_new(evkit_base, tprobe_cb, &y);
+	/* X first, with its timeout: its sequence is older than W's. */
+	ck_assert_int_eq(event_add(r.x, evkit_ms_tv(&tv, 50)), 0);
+	ck_assert_int_eq(event_add(r.a, NULL), 0);
+	evkit_write(evkit_pair[1], "x");
+	/* One pass runs a, then x; the three deadlines are then equal. */
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_str_eq(evkit_order, "ax");
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_str_eq(evkit_order, "axWXY");
+	event_free(r.x);
+	event_free(r.a);
+	event_free(r.w);
+	event_free(r.y);
+}
+END_TEST
+#endif
+
 START_TEST(test_io_timeout_coincide)
 {
 	struct tprobe p = TPROBE('o'), q = TPROBE('p');
@@ -1002,7 +1072,9 @@ timer_suite(void)
 	tcase_add_test(tc, test_persistent_overrun);
 	tcase_add_test(tc, test_lateness);
 	tcase_add_test(tc, test_deadline_order);
+#ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_equal_timeouts);
+#endif
 	tcase_add_test(tc, test_null_timeout);
 	tcase_add_test(tc, test_readd_reschedules);
 	tcase_add_test(tc, test_del_pending);
@@ -1036,6 +1108,9 @@ timer_suite(void)
 	tcase_add_test(tc, test_io_timeout);
 	tcase_add_test(tc, test_io_timeout_persistent);
 	tcase_add_test(tc, test_io_timeout_coincide);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tc, test_io_timeout_rekey_fifo);
+#endif
 	suite_add_tcase(s, tc);
 
 	return s;
