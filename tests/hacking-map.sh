@@ -16,9 +16,9 @@ top_srcdir=${top_srcdir:-$(dirname "$0")/..}
 top_builddir=${top_builddir:-.}
 map=$top_srcdir/HACKING.md
 
-# Files another branch adds (the timer split out of event.c): named in
-# the map before they reach this tree.  Empty this list once they exist.
-optional="lib/event_timer.c lib/timer-internal.h"
+# Files named in the map before they reach this tree (another branch adds
+# them); normally empty.
+optional=""
 
 if [ ! -f "$map" ]; then
 	echo "hacking-map: $map is missing"
