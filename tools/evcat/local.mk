@@ -36,6 +36,7 @@ TESTS += \
 	tests/tools/evcat-interactive.sh \
 	tests/tools/evcat-options.sh \
 	tests/tools/evcat-inherited.sh \
+	tests/tools/evcat-zerocopy.sh \
 	tests/tools/evcat-ssl.sh
 
 EXTRA_DIST += \
@@ -53,6 +54,7 @@ EXTRA_DIST += \
 	tests/tools/evcat-interactive.sh \
 	tests/tools/evcat-options.sh \
 	tests/tools/evcat-inherited.sh \
+	tests/tools/evcat-zerocopy.sh \
 	tests/tools/evcat-ssl.sh \
 	tests/fuzz/fuzz_evcat_options.c \
 	bench/evcat-throughput \

@@ -102,8 +102,9 @@ struct pump {
 	struct event *again; /* to continue after yielding */
 	enum pump_wait waiting;
 	int src_is_socket;
-	int batch; /* pump_batch_reads() was called and src is TCP */
-	int lowat; /* SO_RCVLOWAT is PUMP_LOWAT on src now */
+	int batch;      /* pump_batch_reads() was called and src is TCP */
+	int lowat;      /* SO_RCVLOWAT is PUMP_LOWAT on src now */
+	int lowat_told; /* -vv said so once */
 	int error_on_dst;
 	unsigned long long bytes;
 	pump_cb cb;
@@ -174,6 +175,11 @@ set_lowat(struct pump *p, int on)
 			return;
 	}
 	p->lowat = on;
+	if (on && !p->lowat_told && cli_verbosity() >= 2) {
+		p->lowat_told = 1;
+		evcat_verbose("socket reads batched: SO_RCVLOWAT %d KiB",
+		    PUMP_LOWAT / 1024);
+	}
 	if (p->waiting == WAIT_SRC) {
 		p->waiting = WAIT_NONE;
 		wait_for(p, WAIT_SRC);
