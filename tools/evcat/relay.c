@@ -914,11 +914,16 @@ up_fallback(struct relay *r, int err)
 	evcat_verbose("stdin -> %s: %s (%s); copying instead", r->peer,
 	    pump_kind(r->up), strerror(err));
 	r->sent += pump_bytes(r->up);
+	need_bev(r);
+	/* Bytes already taken from stdin (stdin a socket) go first. */
+	if (pump_take_pending(r->up, r->scratch) != 0)
+		cli_diex("cannot take the data back from the pipe");
 	pump_free(r->up);
 	r->up = NULL;
 	choose_src(r, 0);
-	need_bev(r);
 	start_src(r);
+	if (evbuffer_get_length(r->scratch) > 0)
+		send_up(r, r->scratch);
 }
 
 static void
