@@ -249,6 +249,13 @@ typedef void (*pump_cb)(struct pump *, enum pump_result, int err, void *arg);
  */
 struct pump *pump_new(int src, enum stdio_kind src_kind, int dst,
     enum stdio_kind dst_kind, pump_cb cb, void *arg);
+/*
+ * src is a TCP socket of our own: while it streams in bulk, wake up only
+ * for larger batches (SO_RCVLOWAT), at the cost of at most a few
+ * milliseconds' delay for the last bytes before a pause.  Call before
+ * pump_start(); the mark is put back by pump_stop().
+ */
+void pump_batch_reads(struct pump *p);
 void pump_start(struct pump *p);
 void pump_stop(struct pump *p);
 void pump_free(struct pump *p);

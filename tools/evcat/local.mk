@@ -38,6 +38,7 @@ TESTS += \
 	tests/tools/evcat-options.sh \
 	tests/tools/evcat-ncopts.sh \
 	tests/tools/evcat-inherited.sh \
+	tests/tools/evcat-zerocopy.sh \
 	tests/tools/evcat-ssl.sh
 
 EXTRA_DIST += \
@@ -56,6 +57,7 @@ EXTRA_DIST += \
 	tests/tools/evcat-options.sh \
 	tests/tools/evcat-ncopts.sh \
 	tests/tools/evcat-inherited.sh \
+	tests/tools/evcat-zerocopy.sh \
 	tests/tools/evcat-ssl.sh \
 	tests/fuzz/fuzz_evcat_options.c \
 	bench/evcat-throughput \

@@ -4,10 +4,11 @@
  *
  * Two directions, each with its own path:
  *
- *   up    stdin -> socket: a zero-copy pump (splice.c) when stdin is a pipe
- *         or a regular file; otherwise reads on an EV_READ event (pipes,
- *         terminals, sockets), reads on demand (other files, devices), or
- *         libedit lines (-i).  Data goes into the socket bufferevent.
+ *   up    stdin -> socket: a zero-copy pump (splice.c) when stdin is a
+ *         regular file or a socket; otherwise reads on an EV_READ event
+ *         (pipes, where copying beats splicing: see splice.c;
+ *         terminals), reads on demand (other files, devices), or libedit
+ *         lines (-i).  Data goes into the socket bufferevent.
  *   down  socket -> stdout: a pump when stdout is a pipe, a file,
  *         /dev/null or a socket; otherwise reads on an EV_READ event into
  *         a bufferevent on stdout, plain writes, or the terminal under
@@ -771,9 +772,10 @@ choose_sink(struct relay *r, int zero_copy)
 	if (zero_copy)
 		r->down = pump_new(r->fd, STDIO_SOCKET, out_fd, io.out_kind,
 		    down_pump_cb, r);
-	if (r->down != NULL)
+	if (r->down != NULL) {
 		r->sink = SINK_PUMP;
-	else if (stdio_pollable(io.out_kind))
+		pump_batch_reads(r->down);
+	} else if (stdio_pollable(io.out_kind))
 		r->sink = SINK_BEV;
 	else
 		r->sink = SINK_WRITE;
@@ -922,11 +924,16 @@ up_fallback(struct relay *r, int err)
 	evcat_verbose("stdin -> %s: %s (%s); copying instead", r->peer,
 	    pump_kind(r->up), strerror(err));
 	r->sent += pump_bytes(r->up);
+	need_bev(r);
+	/* Bytes already taken from stdin (stdin a socket) go first. */
+	if (pump_take_pending(r->up, r->scratch) != 0)
+		cli_diex("cannot take the data back from the pipe");
 	pump_free(r->up);
 	r->up = NULL;
 	choose_src(r, 0);
-	need_bev(r);
 	start_src(r);
+	if (evbuffer_get_length(r->scratch) > 0)
+		send_up(r, r->scratch);
 }
 
 static void
