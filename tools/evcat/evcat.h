@@ -2,6 +2,7 @@
  * evcat: a netcat for people who pipe data, on bufferevents.
  *
  *   evcat.c        main, connect and listen modes
+ *   state.c        shared state: struct evcat, exit status, -v, signals
  *   options.c      the command line, parsed without printing or exiting
  *   net.c          resolving, sockets, asynchronous connect, addresses
  *   stdio.c        what standard input and output are, nonblocking views
@@ -130,7 +131,7 @@ extern const char evcat_help[];
 int evcat_parse_options(struct evcat_opts *o, int argc, char **argv, char *msg,
     size_t msgsize);
 
-/* Process-wide state. */
+/* state.c: process-wide state. */
 struct evcat {
 	struct evcat_opts o;
 	struct event_base *base;
@@ -147,6 +148,15 @@ void evcat_cleanup(void);
 void evcat_unlink_at_exit(const char *path);
 /* An accept succeeded: the next accept error is worth reporting. */
 void evcat_accept_ok(void);
+/*
+ * The error callback of every listener: reports an accept error once,
+ * ends evcat on any but a shortage of descriptors or memory.
+ */
+void evcat_listen_error_cb(struct evconnlistener *lev, void *arg);
+/* SIGINT, SIGTERM, SIGHUP: the exit hooks, then death by the signal. */
+void watch_signals(void);
+/* /dev/null in place of a closed fd 0, 1 or 2. */
+void open_std_fds(void);
 /* A time in milliseconds as a struct timeval. */
 struct timeval evcat_ms_tv(long long ms);
 

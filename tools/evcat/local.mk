@@ -13,6 +13,7 @@ tools_evcat_evcat_SOURCES = \
 	tools/evcat/scan.c \
 	tools/evcat/splice.c \
 	tools/evcat/ssl.c \
+	tools/evcat/state.c \
 	tools/evcat/stdio.c \
 	tools/evcat/udp.c
 tools_evcat_evcat_CPPFLAGS = $(TOOLS_CPPFLAGS)
