@@ -57,11 +57,6 @@ static void
 relay_done(struct relay *r, int status, void *arg)
 {
 	relay_free(r);
-	if (ec.o.keep && listener != NULL) {
-		/* -k: the next client, with the same stdin and stdout. */
-		evconnlistener_enable(listener);
-		return;
-	}
 	evcat_exit(status);
 }
 
@@ -75,16 +70,21 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	net_addr_str(sa, (socklen_t)socklen, peer, sizeof(peer));
 	if (sa->sa_family == AF_UNIX)
 		snprintf(peer, sizeof(peer), "%s", ec.o.unix_path);
+	if (!evcat_admit(fd, sa, peer))
+		return; /* refused: wait for the next one */
 	evcat_verbose("connection from %s", peer);
-	if (ec.o.keep) {
-		/* One client at a time; the next waits in the backlog. */
-		evconnlistener_disable(lev);
+	if (ec.o.exec_cmd != NULL) {
+		/* -e: a child per connection; -k: concurrently. */
+		exec_start(fd, peer);
+		if (ec.o.keep)
+			return;
 	} else {
-		/* As nc: later clients are refused. */
-		evconnlistener_free(lev);
-		listener = NULL;
+		/* -k is the hub's (broker.c): only one client here. */
+		relay_new(fd, peer, relay_done, NULL);
 	}
-	relay_new(fd, peer, relay_done, NULL);
+	/* As nc: later clients are refused. */
+	evconnlistener_free(lev);
+	listener = NULL;
 }
 
 static void
@@ -129,8 +129,8 @@ listen_mode(void)
 	}
 	evconnlistener_set_error_cb(listener, evcat_listen_error_cb);
 	cli_note("listening on %s", name);
-	if (ec.o.broker)
-		broker_start(listener);
+	if (ec.o.keep && ec.o.exec_cmd == NULL)
+		broker_start(listener); /* -k, --broker: clients at once */
 }
 
 static void
@@ -148,7 +148,10 @@ connected_cb(evutil_socket_t fd, int err, const struct sockaddr *sa,
 	net_addr_str(sa, len, peer, sizeof(peer));
 	evutil_freeaddrinfo(ai);
 	evcat_verbose("connected to %s", peer);
-	relay_new(fd, peer, relay_done, NULL);
+	if (ec.o.exec_cmd != NULL)
+		exec_start(fd, peer);
+	else
+		relay_new(fd, peer, relay_done, NULL);
 }
 
 static void
@@ -162,7 +165,10 @@ connect_mode(void)
 		if (fd < 0)
 			cli_die("connect to %s", ec.o.unix_path);
 		evcat_verbose("connected to %s", ec.o.unix_path);
-		relay_new(fd, ec.o.unix_path, relay_done, NULL);
+		if (ec.o.exec_cmd != NULL)
+			exec_start(fd, ec.o.unix_path);
+		else
+			relay_new(fd, ec.o.unix_path, relay_done, NULL);
 		return;
 	}
 	ai = net_resolve(ec.o.host, ec.o.port, SOCK_STREAM, 0);

@@ -13,6 +13,10 @@
  *   scan.c         -z: many connects in flight, one line per port
  *   interactive.c  -i: libedit line editing driven by the event loop
  *   hexdump.c      -x: traffic as hex on stderr
+ *   acl.c          --allow, --deny: ranges parsed and matched; HOST:PORT
+ *   exec.c         -e, -c: a program on the connection
+ *   forward.c      --relay: port forwarding, socket to socket
+ *   proxy.c        --proxy: SOCKS5 and HTTP CONNECT handshakes
  *   ssl.c          --ssl: TLS contexts and bufferevents (tools/common/tls.h)
  */
 #ifndef EVCAT_H_INCLUDED_
@@ -22,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <event2/event.h>
 #include <event2/util.h>
 
 struct event_base;
@@ -157,11 +162,51 @@ void evcat_listen_error_cb(struct evconnlistener *lev, void *arg);
 void watch_signals(void);
 /* /dev/null in place of a closed fd 0, 1 or 2. */
 void open_std_fds(void);
+/*
+ * Rule 5 once input has ended: 1 when -q 0 ends the connection now;
+ * otherwise arms *timer (cb, arg) for -q SECS, or nothing without -q.
+ */
+int evcat_arm_quit(struct event **timer, event_callback_fn cb, void *arg);
 /* A time in milliseconds as a struct timeval. */
 struct timeval evcat_ms_tv(long long ms);
 
+/*
+ * Every accepted connection passes here first: a peer that --allow and
+ * --deny refuse, or one over the -m limit, is closed at once (and logged
+ * with -v); returns 0 then.  Otherwise counts it as open and returns 1;
+ * evcat_conn_closed() counts it out.
+ */
+int evcat_admit(evutil_socket_t fd, const struct sockaddr *sa,
+    const char *peer);
+void evcat_conn_closed(void);
+
 /* A note printed with -v only. */
 void evcat_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* acl.c */
+/* Ranges kept from all --allow (or all --deny) options together. */
+#define EVCAT_ACL_RANGES 256
+struct acl_entry {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int bits; /* prefix length */
+};
+/*
+ * Appends the ranges of one comma-separated --allow/--deny argument (opt
+ * names it in messages) to out[*n...max-1]; -1 with a message in msg.
+ */
+int acl_parse_list(const char *opt, const char *arg, struct acl_entry *out,
+    int max, int *n, char *msg, size_t size);
+/* Whether sa (IPv4, IPv6, v4-mapped IPv6) is in one of the ranges. */
+int acl_match(const struct acl_entry *list, int n, const struct sockaddr *sa);
+/* Checks every --allow and --deny of o; -1 with a message. */
+int acl_check_options(const struct evcat_opts *o, char *msg, size_t size);
+/*
+ * Splits "HOST:PORT" or "[IPV6]:PORT" (HOST may be empty); port points
+ * into arg.  -1 when arg has no such form or HOST does not fit.
+ */
+int hostport_split(const char *arg, char *host, size_t hostsize,
+    const char **port);
 
 /* net.c */
 struct evutil_addrinfo *net_resolve(const char *host, const char *port,
@@ -290,6 +335,14 @@ void udp_listen_mode(void);
 
 /* broker.c */
 void broker_start(struct evconnlistener *lev);
+
+/* exec.c (-e, -c) */
+/*
+ * Runs the program on the connected socket fd (its stdin and stdout; fd
+ * is closed here).  Without -k evcat ends when the program has exited,
+ * with its exit status (127: it could not be run).
+ */
+void exec_start(evutil_socket_t fd, const char *peer);
 
 /* scan.c */
 void scan_start(void);

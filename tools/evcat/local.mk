@@ -4,7 +4,9 @@ bin_PROGRAMS += tools/evcat/evcat
 tools_evcat_evcat_SOURCES = \
 	tools/evcat/evcat.c \
 	tools/evcat/evcat.h \
+	tools/evcat/acl.c \
 	tools/evcat/broker.c \
+	tools/evcat/exec.c \
 	tools/evcat/hexdump.c \
 	tools/evcat/interactive.c \
 	tools/evcat/net.c \
@@ -37,7 +39,10 @@ TESTS += \
 	tests/tools/evcat-interactive.sh \
 	tests/tools/evcat-options.sh \
 	tests/tools/evcat-inherited.sh \
-	tests/tools/evcat-ssl.sh
+	tests/tools/evcat-ssl.sh \
+	tests/tools/evcat-keep.sh \
+	tests/tools/evcat-exec.sh \
+	tests/tools/evcat-acl.sh
 
 EXTRA_DIST += \
 	tests/tools/evcat-lib.sh \
@@ -55,6 +60,9 @@ EXTRA_DIST += \
 	tests/tools/evcat-options.sh \
 	tests/tools/evcat-inherited.sh \
 	tests/tools/evcat-ssl.sh \
+	tests/tools/evcat-keep.sh \
+	tests/tools/evcat-exec.sh \
+	tests/tools/evcat-acl.sh \
 	tests/fuzz/fuzz_evcat_options.c \
 	bench/evcat-throughput \
 	bench/tls-throughput

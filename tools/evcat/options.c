@@ -36,7 +36,7 @@ const char evcat_help[] =
     "  -4, -6           IPv4 or IPv6 only\n"
     "  -d               do not read standard input\n"
     "  -i               edit lines with history (stdin a terminal)\n"
-    "  -k               with -l: accept the next client after one leaves\n"
+    "  -k               with -l: serve clients at once, stdin to each\n"
     "  -l               listen: evcat -l [address] port (port 0: any)\n"
     "  -N               shut down the sending half after end of input\n"
     "                   (the default; --no-shutdown keeps it open)\n"
@@ -511,6 +511,67 @@ check_ssl_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 	return 0;
 }
 
+/* -e/-c, --relay, --proxy, --allow/--deny and -m (exec.c, forward.c ...) */
+static int
+check_mode_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
+{
+	char host[256];
+	const char *port;
+	int relay = o->relay_listen != NULL;
+
+	if (o->exec_cmd != NULL &&
+	    (o->broker || o->udp || o->scan || o->interactive || o->ssl ||
+	        o->hexdump || o->rate > 0 || relay))
+		return usage_error(m,
+		    "-e and -c cannot be used with --broker, -u, -z, -i, "
+		    "--ssl, -x, --rate or --relay");
+	if (o->exec_cmd != NULL &&
+	    o->exec_cmd[strspn(o->exec_cmd, " \t")] == '\0')
+		return usage_error(m, "%s: empty command",
+		    o->exec_shell ? "-c" : "-e");
+	if (relay &&
+	    (o->listen || o->udp || o->unix_path != NULL || o->scan ||
+	        o->interactive || o->ssl || o->proxy != NULL))
+		return usage_error(m,
+		    "--relay cannot be used with -l, -u, -U, -z, -i, --ssl or "
+		    "--proxy");
+	if (relay &&
+	    (hostport_split(o->relay_listen, host, sizeof(host), &port) != 0 ||
+	        check_port(m, port, 1) != 0))
+		return usage_error(m,
+		    "--relay: '%s' is not ADDRESS:PORT (an IPv6 address in "
+		    "brackets: [::1]:8080; port 0: any)",
+		    o->relay_listen);
+	if ((o->nallow > 0 || o->ndeny > 0 || o->max_conns > 0) && !o->listen &&
+	    !relay)
+		return usage_error(m,
+		    "--allow, --deny and -m need -l or --relay");
+	if ((o->nallow > 0 || o->ndeny > 0) && o->udp)
+		return usage_error(m,
+		    "--allow and --deny cannot be used with -u");
+	if (acl_check_options(o, m->buf, m->size) != 0)
+		return CLI_EXIT_USAGE;
+	if ((o->proxy_auth != NULL || o->proxy_type != EVCAT_PROXY_NONE) &&
+	    o->proxy == NULL)
+		return usage_error(m,
+		    "--proxy-type and --proxy-auth need --proxy");
+	if (o->proxy == NULL)
+		return 0;
+	if (o->listen || o->udp || o->unix_path != NULL || o->scan)
+		return usage_error(m,
+		    "--proxy cannot be used with -l, -u, -U or -z");
+	if (hostport_split(o->proxy, host, sizeof(host), &port) != 0 ||
+	    host[0] == '\0' || check_port(m, port, 0) != 0)
+		return usage_error(m,
+		    "--proxy: '%s' is not HOST:PORT (an IPv6 address in "
+		    "brackets: [::1]:1080)",
+		    o->proxy);
+	if (o->proxy_auth != NULL && strchr(o->proxy_auth, ':') == NULL)
+		return usage_error(m, "--proxy-auth: '%s' is not USER:PASSWORD",
+		    o->proxy_auth);
+	return 0;
+}
+
 /* Conflicting flags are rejected right after parsing, as nc does. */
 static int
 check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
@@ -538,7 +599,31 @@ check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 		return usage_error(m, "-i and -u conflict");
 	if (o->rate > 0 && o->udp)
 		return usage_error(m, "--rate and -u conflict");
+	if (check_mode_conflicts(m, o) != 0)
+		return CLI_EXIT_USAGE;
 	return check_ssl_conflicts(m, o);
+}
+
+/* --relay LISTEN TARGET:PORT, or LISTEN TARGET PORT. */
+static int
+relay_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
+    char **args)
+{
+	static char host[256];
+
+	if (nargs == 2) {
+		o->host = args[0];
+		o->port = args[1];
+	} else if (nargs == 1 &&
+	    hostport_split(args[0], host, sizeof(host), &o->port) == 0 &&
+	    host[0] != '\0') {
+		o->host = host;
+	} else {
+		return usage_error(m,
+		    "--relay needs a target: HOST:PORT, [IPV6]:PORT or HOST "
+		    "PORT");
+	}
+	return check_port(m, o->port, 0);
 }
 
 /* The operands: [destination] [port ...], or a path with -U. */
@@ -563,6 +648,10 @@ take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
 		o->nports = nargs - 1;
 		return 0;
 	}
+	if (o->relay_listen != NULL)
+		return relay_operands(m, o, nargs, args);
+	if (o->proxy != NULL && o->proxy_type == EVCAT_PROXY_NONE)
+		o->proxy_type = EVCAT_PROXY_HTTP; /* as ncat */
 	if (o->listen) {
 		if (nargs < 1 || nargs > 2)
 			return usage_error(m, "-l takes [address] port");

@@ -32,8 +32,9 @@
  * The pumps keep nothing in user space: they wait for the side that is
  * not ready.
  *
- * Standard input outlives a connection under -k: it is set up once and
- * lent to the connection in progress (io.owner).
+ * Standard input and output are set up once (io) and lent to the
+ * connection (io.owner).  A relay is evcat's only connection: -l -k and
+ * --broker serve many clients at once in broker.c instead.
  *
  * End of transfer, after OpenBSD nc's rules (numbered as in evcat.1):
  *   1. stdin reached EOF and all of it was sent: shut down the socket's
@@ -352,8 +353,6 @@ quit_cb(evutil_socket_t fd, short what, void *arg)
 static void
 up_finish(struct relay *r)
 {
-	struct timeval tv;
-
 	if (r->up_done)
 		return;
 	r->up_done = 1;
@@ -369,15 +368,9 @@ up_finish(struct relay *r)
 		    r->peer);
 	}
 	/* Rule 5. */
-	if (ec.o.quit_ms == 0) {
+	if (evcat_arm_quit(&r->quit_timer, quit_cb, r)) {
 		relay_end(r, 0);
 		return;
-	}
-	if (ec.o.quit_ms > 0) {
-		tv = evcat_ms_tv(ec.o.quit_ms);
-		r->quit_timer = evtimer_new(ec.base, quit_cb, r);
-		if (r->quit_timer == NULL || evtimer_add(r->quit_timer, &tv))
-			cli_diex("cannot arm the -q timer");
 	}
 	check_end(r);
 }

@@ -51,6 +51,22 @@ evcat_ms_tv(long long ms)
 	return tv;
 }
 
+int
+evcat_arm_quit(struct event **timer, event_callback_fn cb, void *arg)
+{
+	struct timeval tv;
+
+	if (ec.o.quit_ms == 0)
+		return 1;
+	if (ec.o.quit_ms > 0) {
+		tv = evcat_ms_tv(ec.o.quit_ms);
+		*timer = evtimer_new(ec.base, cb, arg);
+		if (*timer == NULL || evtimer_add(*timer, &tv))
+			cli_diex("cannot arm the -q timer");
+	}
+	return 0;
+}
+
 void
 evcat_exit(int status)
 {
@@ -159,4 +175,65 @@ open_std_fds(void)
 		/* Keep it open past exec, as a standard descriptor is. */
 		fcntl(fd, F_SETFD, 0);
 	}
+}
+
+/* ---- accepted connections: --allow, --deny, -m ---- */
+
+static long long nconns; /* open now */
+
+static struct {
+	int init;
+	struct acl_entry allow[EVCAT_ACL_RANGES], deny[EVCAT_ACL_RANGES];
+	int nallow, ndeny;
+} acl;
+
+static int
+acl_permits(const struct sockaddr *sa)
+{
+	char msg[256];
+	int i;
+
+	if (!acl.init) {
+		/* acl_check_options() passed: these cannot fail. */
+		acl.init = 1;
+		for (i = 0; i < ec.o.nallow; i++)
+			acl_parse_list("--allow", ec.o.allow[i], acl.allow,
+			    EVCAT_ACL_RANGES, &acl.nallow, msg, sizeof(msg));
+		for (i = 0; i < ec.o.ndeny; i++)
+			acl_parse_list("--deny", ec.o.deny[i], acl.deny,
+			    EVCAT_ACL_RANGES, &acl.ndeny, msg, sizeof(msg));
+	}
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
+		return 1; /* unix-domain peers have no address */
+	if (acl_match(acl.deny, acl.ndeny, sa))
+		return 0;
+	if (ec.o.nallow > 0 && !acl_match(acl.allow, acl.nallow, sa))
+		return 0;
+	return 1;
+}
+
+
+int
+evcat_admit(evutil_socket_t fd, const struct sockaddr *sa, const char *peer)
+{
+	if (!acl_permits(sa)) {
+		evcat_verbose("%s: refused by --allow/--deny", peer);
+		evutil_closesocket(fd);
+		return 0;
+	}
+	if (ec.o.max_conns > 0 && nconns >= ec.o.max_conns) {
+		evcat_verbose("%s: refused, %lld connection(s) already (-m)",
+		    peer, nconns);
+		evutil_closesocket(fd);
+		return 0;
+	}
+	nconns++;
+	return 1;
+}
+
+void
+evcat_conn_closed(void)
+{
+	if (nconns > 0)
+		nconns--;
 }
