@@ -90,12 +90,8 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 static void
 listen_mode(void)
 {
-	unsigned flags =
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
-	struct evutil_addrinfo *ai, *a;
 	evutil_socket_t fd;
 	char name[128];
-	int err = 0;
 
 	if (ec.o.unix_path != NULL) {
 		fd = net_unix_bind(ec.o.unix_path, SOCK_STREAM);
@@ -108,24 +104,8 @@ listen_mode(void)
 			cli_die("listen on %s", ec.o.unix_path);
 		snprintf(name, sizeof(name), "%s", ec.o.unix_path);
 	} else {
-		/* -6 means IPv6 only: no IPv4 clients on a [::] listener. */
-		if (ec.o.family == AF_INET6)
-			flags |= LEV_OPT_BIND_IPV6ONLY;
-		ai = net_resolve(ec.o.host, ec.o.port, SOCK_STREAM, 1);
-		for (a = ai; a != NULL && listener == NULL; a = a->ai_next) {
-			listener = evconnlistener_new_bind(ec.base, accept_cb,
-			    NULL, flags, -1, a->ai_addr, (int)a->ai_addrlen);
-			if (listener == NULL)
-				err = errno;
-		}
-		if (listener == NULL) {
-			errno = err;
-			cli_die("listen on %s port %s",
-			    ec.o.host != NULL ? ec.o.host : "*", ec.o.port);
-		}
-		evutil_freeaddrinfo(ai);
-		net_local_str(evconnlistener_get_fd(listener), name,
-		    sizeof(name));
+		listener = net_listen(ec.o.host, ec.o.port, accept_cb, NULL,
+		    name, sizeof(name));
 	}
 	evconnlistener_set_error_cb(listener, evcat_listen_error_cb);
 	cli_note("listening on %s", name);
@@ -160,6 +140,10 @@ connect_mode(void)
 	struct evutil_addrinfo *ai;
 	evutil_socket_t fd;
 
+	if (ec.o.relay_listen != NULL) {
+		forward_start(); /* --relay: listens, then connects */
+		return;
+	}
 	if (ec.o.unix_path != NULL) {
 		fd = net_unix_connect(ec.o.unix_path);
 		if (fd < 0)

@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include <event2/event.h>
+#include <event2/listener.h>
 #include <event2/util.h>
 
 struct event_base;
@@ -238,6 +239,12 @@ evutil_socket_t net_socket_for(const struct evutil_addrinfo *ai);
 typedef void (*net_connect_cb)(evutil_socket_t fd, int err,
     const struct sockaddr *sa, socklen_t len, void *arg);
 void net_connect(struct evutil_addrinfo *ai, net_connect_cb cb, void *arg);
+/*
+ * A listener on host (NULL: any) and port, calling cb for each client,
+ * its address formatted into name; exits 1 when it cannot listen.
+ */
+struct evconnlistener *net_listen(const char *host, const char *port,
+    evconnlistener_cb cb, void *arg, char *name, size_t size);
 /* Connects a unix-domain stream socket to path; -1 with errno set. */
 evutil_socket_t net_unix_connect(const char *path);
 /* A bound, unlistened unix-domain socket at path; -1 with errno set. */
@@ -343,6 +350,9 @@ void broker_start(struct evconnlistener *lev);
  * with its exit status (127: it could not be run).
  */
 void exec_start(evutil_socket_t fd, const char *peer);
+
+/* forward.c (--relay): listens, each client relayed to the target. */
+void forward_start(void);
 
 /* scan.c */
 void scan_start(void);

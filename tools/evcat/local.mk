@@ -7,6 +7,7 @@ tools_evcat_evcat_SOURCES = \
 	tools/evcat/acl.c \
 	tools/evcat/broker.c \
 	tools/evcat/exec.c \
+	tools/evcat/forward.c \
 	tools/evcat/hexdump.c \
 	tools/evcat/interactive.c \
 	tools/evcat/net.c \
@@ -42,7 +43,8 @@ TESTS += \
 	tests/tools/evcat-ssl.sh \
 	tests/tools/evcat-keep.sh \
 	tests/tools/evcat-exec.sh \
-	tests/tools/evcat-acl.sh
+	tests/tools/evcat-acl.sh \
+	tests/tools/evcat-relay.sh
 
 EXTRA_DIST += \
 	tests/tools/evcat-lib.sh \
@@ -63,6 +65,7 @@ EXTRA_DIST += \
 	tests/tools/evcat-keep.sh \
 	tests/tools/evcat-exec.sh \
 	tests/tools/evcat-acl.sh \
+	tests/tools/evcat-relay.sh \
 	tests/fuzz/fuzz_evcat_options.c \
 	bench/evcat-throughput \
 	bench/tls-throughput

@@ -580,7 +580,7 @@ check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 		return usage_error(m, "-l cannot be used with -s or -p");
 	if (o->listen && o->scan)
 		return usage_error(m, "-l and -z conflict");
-	if (o->keep && !o->listen)
+	if (o->keep && !o->listen && o->relay_listen == NULL)
 		return usage_error(m, "-k needs -l");
 	if (o->broker && !o->listen)
 		return usage_error(m, "--broker needs -l");
