@@ -60,18 +60,9 @@ else
 fi
 
 # Bad ranges: usage errors, status 2, before anything listens.
-for bad in "--allow 10.0.0.0/33" "--deny ::1/129" "--allow host.example" \
-    "--allow 1.2.3.4/" "--deny 1.2.3.4,"; do
-	timeout 5 $EVCAT -l $bad 127.0.0.1 0 </dev/null >/dev/null \
-	    2>"$tmp/bad"
-	st=$?
-	if [ $st -eq 2 ] && grep -q "^evcat: --" "$tmp/bad" &&
-	    ! grep -q listening "$tmp/bad"; then
-		ok "'$bad': usage error ($(head -n 1 "$tmp/bad"))"
-	else
-		fail "'$bad' gave $st"
-		show "$tmp/bad"
-	fi
-done
+usage_errors "-l --allow 10.0.0.0/33 127.0.0.1 0" \
+    "-l --deny ::1/129 127.0.0.1 0" "-l --allow host.example 127.0.0.1 0" \
+    "-l --allow 1.2.3.4/ 127.0.0.1 0" "-l --deny 1.2.3.4, 127.0.0.1 0" \
+    "--allow 127.0.0.1 127.0.0.1 80"
 
 done_tests

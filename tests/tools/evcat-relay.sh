@@ -147,16 +147,7 @@ else
 fi
 
 # Usage errors.
-for bad in "--relay 127.0.0.1 127.0.0.1:80" "--relay :0" \
-    "--relay :0 host" "--relay :0 -l 80"; do
-	timeout 5 $EVCAT $bad </dev/null >/dev/null 2>"$tmp/bad"
-	st=$?
-	if [ $st -eq 2 ] && grep -q "^evcat: " "$tmp/bad"; then
-		ok "'$bad': usage error"
-	else
-		fail "'$bad' gave $st"
-		show "$tmp/bad"
-	fi
-done
+usage_errors "--relay 127.0.0.1 127.0.0.1:80" "--relay :0" \
+    "--relay :0 host" "--relay :0 -l 80" "--relay 127.0.0.1:0 [::1:80"
 
 done_tests

@@ -113,6 +113,16 @@ listen_mode(void)
 		broker_start(listener); /* -k, --broker: clients at once */
 }
 
+/* A connection is up: the program (-e, -c) or the relay takes it. */
+static void
+start_stream(evutil_socket_t fd, const char *peer)
+{
+	if (ec.o.exec_cmd != NULL)
+		exec_start(fd, peer);
+	else
+		relay_new(fd, peer, relay_done, NULL);
+}
+
 static void
 connected_cb(evutil_socket_t fd, int err, const struct sockaddr *sa,
     socklen_t len, void *arg)
@@ -128,10 +138,7 @@ connected_cb(evutil_socket_t fd, int err, const struct sockaddr *sa,
 	net_addr_str(sa, len, peer, sizeof(peer));
 	evutil_freeaddrinfo(ai);
 	evcat_verbose("connected to %s", peer);
-	if (ec.o.exec_cmd != NULL)
-		exec_start(fd, peer);
-	else
-		relay_new(fd, peer, relay_done, NULL);
+	start_stream(fd, peer);
 }
 
 static void
@@ -144,15 +151,16 @@ connect_mode(void)
 		forward_start(); /* --relay: listens, then connects */
 		return;
 	}
+	if (ec.o.proxy != NULL) {
+		proxy_start(start_stream);
+		return;
+	}
 	if (ec.o.unix_path != NULL) {
 		fd = net_unix_connect(ec.o.unix_path);
 		if (fd < 0)
 			cli_die("connect to %s", ec.o.unix_path);
 		evcat_verbose("connected to %s", ec.o.unix_path);
-		if (ec.o.exec_cmd != NULL)
-			exec_start(fd, ec.o.unix_path);
-		else
-			relay_new(fd, ec.o.unix_path, relay_done, NULL);
+		start_stream(fd, ec.o.unix_path);
 		return;
 	}
 	ai = net_resolve(ec.o.host, ec.o.port, SOCK_STREAM, 0);

@@ -354,6 +354,33 @@ void exec_start(evutil_socket_t fd, const char *peer);
 /* forward.c (--relay): listens, each client relayed to the target. */
 void forward_start(void);
 
+/* proxy.c (--proxy): pure builders and parsers, then the handshake. */
+#define PROXY_REPLY_MAX 8192 /* longest HTTP reply header taken */
+/*
+ * The parsers return the length of the complete reply in buf, 0 when
+ * more bytes are needed, -1 with a message for the user in msg.
+ */
+int proxy_http_request(char *buf, size_t size, const char *host,
+    const char *port, const char *auth);
+int proxy_http_reply(const char *buf, size_t len, char *msg, size_t size);
+size_t proxy_socks5_greeting(unsigned char *buf, int auth);
+/* The method the proxy chose (0: none, 2: user and password). */
+int proxy_socks5_method(const unsigned char *buf, size_t len, int *method,
+    char *msg, size_t size);
+int proxy_socks5_auth(unsigned char *buf, size_t size, const char *auth);
+int proxy_socks5_auth_reply(const unsigned char *buf, size_t len, char *msg,
+    size_t size);
+int proxy_socks5_connect(unsigned char *buf, size_t size, const char *host,
+    unsigned port);
+int proxy_socks5_reply(const unsigned char *buf, size_t len, char *msg,
+    size_t size);
+/*
+ * Connects to --proxy, opens the tunnel to the destination, then calls
+ * done with the socket; on failure says why and ends evcat with status 1.
+ */
+typedef void (*proxy_done_cb)(evutil_socket_t fd, const char *peer);
+void proxy_start(proxy_done_cb done);
+
 /* scan.c */
 void scan_start(void);
 

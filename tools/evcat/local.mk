@@ -12,6 +12,7 @@ tools_evcat_evcat_SOURCES = \
 	tools/evcat/interactive.c \
 	tools/evcat/net.c \
 	tools/evcat/options.c \
+	tools/evcat/proxy.c \
 	tools/evcat/relay.c \
 	tools/evcat/scan.c \
 	tools/evcat/splice.c \
@@ -44,7 +45,8 @@ TESTS += \
 	tests/tools/evcat-keep.sh \
 	tests/tools/evcat-exec.sh \
 	tests/tools/evcat-acl.sh \
-	tests/tools/evcat-relay.sh
+	tests/tools/evcat-relay.sh \
+	tests/tools/evcat-proxy.sh
 
 EXTRA_DIST += \
 	tests/tools/evcat-lib.sh \
@@ -66,6 +68,7 @@ EXTRA_DIST += \
 	tests/tools/evcat-exec.sh \
 	tests/tools/evcat-acl.sh \
 	tests/tools/evcat-relay.sh \
+	tests/tools/evcat-proxy.sh \
 	tests/fuzz/fuzz_evcat_options.c \
 	bench/evcat-throughput \
 	bench/tls-throughput
