@@ -17,6 +17,7 @@
  *   exec.c         -e, -c: a program on the connection
  *   forward.c      --relay: port forwarding, socket to socket
  *   proxy.c        --proxy: SOCKS5 and HTTP CONNECT handshakes
+ *   proxy_msg.c    --proxy: their messages, built and parsed (pure)
  *   ssl.c          --ssl: TLS contexts and bufferevents (tools/common/tls.h)
  */
 #ifndef EVCAT_H_INCLUDED_

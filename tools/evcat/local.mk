@@ -13,6 +13,7 @@ tools_evcat_evcat_SOURCES = \
 	tools/evcat/net.c \
 	tools/evcat/options.c \
 	tools/evcat/proxy.c \
+	tools/evcat/proxy_msg.c \
 	tools/evcat/relay.c \
 	tools/evcat/scan.c \
 	tools/evcat/splice.c \
@@ -70,5 +71,6 @@ EXTRA_DIST += \
 	tests/tools/evcat-relay.sh \
 	tests/tools/evcat-proxy.sh \
 	tests/fuzz/fuzz_evcat_options.c \
+	tests/fuzz/fuzz_evcat_proxy.c \
 	bench/evcat-throughput \
 	bench/tls-throughput
