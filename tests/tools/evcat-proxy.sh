@@ -32,7 +32,7 @@ through() {
 	shift
 	start_dest
 	(echo "hello through $name" && wait_for "$tmp/got" banner) |
-	    timeout -k 5 $LIMIT $EVCAT "$@" 127.0.0.1 "$dport" \
+	    timeout -k 5 $LIMIT $EVCAT "$@" "${dest:-127.0.0.1}" "$dport" \
 	    >"$tmp/got" 2>"$tmp/e.err"
 	st=$?
 	finish $dpid 10
@@ -69,6 +69,19 @@ sport=$(free_port)
 bg microsocks -i 127.0.0.1 -p "$sport" >"$tmp/ms.log" 2>&1
 poll_until 50 nc -z 127.0.0.1 "$sport"
 through "socks5" --proxy 127.0.0.1:"$sport" --proxy-type socks5
+# A name goes to the proxy as a name (address type 3): microsocks says
+# whom it connected to.  Only where localhost is 127.0.0.1 alone.
+if [ "$(getent ahosts localhost | awk '{print $1}' | sort -u)" = 127.0.0.1 ]
+then
+	dest=localhost through "socks5 by name" --proxy 127.0.0.1:"$sport" \
+	    --proxy-type socks5
+	if grep -q "connected to localhost:" "$tmp/ms.log"; then
+		ok "socks5: the name went to the proxy"
+	else
+		fail "socks5: name not passed as a name"
+		show "$tmp/ms.log"
+	fi
+fi
 refused "socks5, destination refused" \
     "SOCKS5: connection refused by destination" \
     --proxy 127.0.0.1:"$sport" --proxy-type socks5 127.0.0.1 "$closed"
