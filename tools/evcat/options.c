@@ -531,10 +531,11 @@ check_mode_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 		    o->exec_shell ? "-c" : "-e");
 	if (relay &&
 	    (o->listen || o->udp || o->unix_path != NULL || o->scan ||
-	        o->interactive || o->ssl || o->proxy != NULL))
+	        o->interactive || o->ssl || o->proxy != NULL || o->hexdump ||
+	        o->rate > 0))
 		return usage_error(m,
-		    "--relay cannot be used with -l, -u, -U, -z, -i, --ssl or "
-		    "--proxy");
+		    "--relay cannot be used with -l, -u, -U, -z, -i, -x, "
+		    "--rate, --ssl or --proxy");
 	if (relay &&
 	    (hostport_split(o->relay_listen, host, sizeof(host), &port) != 0 ||
 	        check_port(m, port, 1) != 0))
@@ -546,9 +547,9 @@ check_mode_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 	    !relay)
 		return usage_error(m,
 		    "--allow, --deny and -m need -l or --relay");
-	if ((o->nallow > 0 || o->ndeny > 0) && o->udp)
+	if ((o->nallow > 0 || o->ndeny > 0 || o->max_conns > 0) && o->udp)
 		return usage_error(m,
-		    "--allow and --deny cannot be used with -u");
+		    "--allow, --deny and -m cannot be used with -u");
 	if (acl_check_options(o, m->buf, m->size) != 0)
 		return CLI_EXIT_USAGE;
 	if ((o->proxy_auth != NULL || o->proxy_type != EVCAT_PROXY_NONE) &&
