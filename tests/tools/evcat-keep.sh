@@ -108,4 +108,24 @@ fi
 kill $hub
 finish $hub 10
 
+# --rate holds for each client of -k: 300 KiB at 100 KiB/s takes 2 s or
+# more (the first tick's burst aside), and arrives whole.
+rm -f "$err"
+head -c 307200 /dev/urandom >"$tmp/big"
+bg $EVCAT -l -k --rate 100K 127.0.0.1 0 </dev/null >"$tmp/hub" 2>"$err"
+hub=$bgpid
+port=$(port_from "$err")
+t0=$(now_ms)
+timeout -k 5 $LIMIT nc -N 127.0.0.1 "$port" <"$tmp/big" >/dev/null 2>&1
+wait_size "$tmp/hub" 307200
+t1=$(now_ms)
+if cmp -s "$tmp/big" "$tmp/hub" && [ $((t1 - t0)) -ge 1800 ]; then
+	ok "-k --rate: $((t1 - t0)) ms for 300 KiB at 100 KiB/s"
+else
+	fail "-k --rate: $((t1 - t0)) ms"
+	ls -l "$tmp/hub"
+fi
+kill $hub
+finish $hub 10
+
 done_tests

@@ -333,6 +333,8 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
+	if (ec.o.rate > 0)
+		evcat_rate_limit(c->bev);
 	if (!paused)
 		bufferevent_enable(c->bev, EV_READ);
 	if (ec.o.wait_ms > 0 && !ec.o.broker) {

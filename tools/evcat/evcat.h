@@ -169,6 +169,8 @@ void open_std_fds(void);
  * otherwise arms *timer (cb, arg) for -q SECS, or nothing without -q.
  */
 int evcat_arm_quit(struct event **timer, event_callback_fn cb, void *arg);
+/* --rate on bev (each direction), one configuration shared by all. */
+void evcat_rate_limit(struct bufferevent *bev);
 /* A time in milliseconds as a struct timeval. */
 struct timeval evcat_ms_tv(long long ms);
 

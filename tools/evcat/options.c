@@ -585,6 +585,9 @@ check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 		return usage_error(m, "-k needs -l");
 	if (o->broker && !o->listen)
 		return usage_error(m, "--broker needs -l");
+	if (o->keep && o->listen && o->interactive)
+		return usage_error(m,
+		    "-k and -i conflict (-k serves clients at once)");
 	if (o->broker && (o->udp || o->interactive))
 		return usage_error(m, "--broker cannot be used with -u or -i");
 	if (o->scan && (o->unix_path != NULL || o->udp || o->interactive))

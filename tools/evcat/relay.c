@@ -98,7 +98,6 @@ struct relay {
 	int tls_shut_wait; /* rule 1 came during the handshake */
 	int idle_checks;
 	unsigned long long sent, received, last_total;
-	struct ev_token_bucket_cfg *rate;
 	relay_done_cb done;
 	void *arg;
 };
@@ -792,26 +791,6 @@ new_bev(evutil_socket_t fd)
 	return bev;
 }
 
-static void
-setup_rate(struct relay *r)
-{
-	struct timeval tick = { 0, 100000 };
-	size_t per_tick;
-
-	/* Ten ticks a second keep the flow smooth; slower rates use one. */
-	if (ec.o.rate < 1000) {
-		tick.tv_sec = 1;
-		tick.tv_usec = 0;
-		per_tick = (size_t)ec.o.rate;
-	} else {
-		per_tick = (size_t)(ec.o.rate / 10);
-	}
-	r->rate = ev_token_bucket_cfg_new(per_tick, per_tick, per_tick,
-	    per_tick, &tick);
-	if (r->rate == NULL || bufferevent_set_rate_limit(r->bev, r->rate))
-		cli_diex("cannot set the rate limit");
-}
-
 /* The socket's bufferevent, for the buffered directions and errors. */
 static void
 need_bev(struct relay *r)
@@ -823,7 +802,7 @@ need_bev(struct relay *r)
 	    r);
 	bufferevent_setwatermark(r->bev, EV_WRITE, EVCAT_LOW_WATER, 0);
 	if (ec.o.rate > 0)
-		setup_rate(r);
+		evcat_rate_limit(r->bev);
 }
 
 /* Reads the socket in user space (every sink but a pump). */
@@ -993,8 +972,6 @@ relay_free(struct relay *r)
 		event_free(r->sock_rd);
 	pump_free(r->up);
 	pump_free(r->down);
-	if (r->rate != NULL)
-		ev_token_bucket_cfg_free(r->rate);
 	if (r->scratch != NULL)
 		evbuffer_free(r->scratch);
 	if (r->feed != NULL)

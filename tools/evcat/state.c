@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
@@ -49,6 +50,29 @@ evcat_ms_tv(long long ms)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	return tv;
+}
+
+void
+evcat_rate_limit(struct bufferevent *bev)
+{
+	static struct ev_token_bucket_cfg *cfg;
+	struct timeval tick = { 0, 100000 };
+	size_t per_tick;
+
+	if (cfg == NULL) {
+		/* Ten ticks a second keep the flow smooth; slow rates: one. */
+		if (ec.o.rate < 1000) {
+			tick.tv_sec = 1;
+			tick.tv_usec = 0;
+			per_tick = (size_t)ec.o.rate;
+		} else {
+			per_tick = (size_t)(ec.o.rate / 10);
+		}
+		cfg = ev_token_bucket_cfg_new(per_tick, per_tick, per_tick,
+		    per_tick, &tick);
+	}
+	if (cfg == NULL || bufferevent_set_rate_limit(bev, cfg) != 0)
+		cli_diex("cannot set the rate limit");
 }
 
 int
