@@ -40,13 +40,15 @@ for mode in splice no-splice; do
 	    SYSTEM:"cat $tmp/a & cat >$tmp/got_b; wait" 2>"$tmp/so.err"
 	ncpid=$bgpid
 	wait_for "$tmp/so.err" "listening on"
-	start_relay $opt --relay 127.0.0.1:0 127.0.0.1:"$tport"
+	start_relay -v $opt --relay 127.0.0.1:0 127.0.0.1:"$tport"
 	timeout -k 5 60 socat -t 60 TCP:127.0.0.1:"$rport" - \
 	    <"$tmp/b" >"$tmp/got_a" 2>"$tmp/socat.err"
 	st=$?
 	finish $ncpid 30
 	finish $relay 30
-	if [ $st -eq 0 ] && [ $fstatus -eq 0 ] &&
+	want="splice through a pipe both ways"
+	[ $mode = splice ] || want="copying both ways"
+	if [ $st -eq 0 ] && [ $fstatus -eq 0 ] && grep -q "$want" "$err" &&
 	    [ "$(sum "$tmp/a")" = "$(sum "$tmp/got_a")" ] &&
 	    [ "$(sum "$tmp/b")" = "$(sum "$tmp/got_b")" ]; then
 		ok "$mode: $mb MB each way, both intact; one client, exit 0"
@@ -144,6 +146,27 @@ if [ $fstatus -eq 1 ] && grep -q "Connection refused" "$err" &&
 else
 	fail "unreachable target (status $fstatus)"
 	show "$err"
+fi
+
+# --deny applies to the relay's clients: 127.0.0.2 is closed at once and
+# never reaches the target; 127.0.0.1 gets through.
+rm -f "$tmp/nc.err"
+bg nc -N -v -l 127.0.0.1 0 </dev/null >"$tmp/got_d" 2>"$tmp/nc.err"
+ncpid=$bgpid
+tport=$(port_from "$tmp/nc.err")
+start_relay --deny 127.0.0.2 --relay 127.0.0.1:0 127.0.0.1:"$tport"
+echo denied | timeout -k 5 10 nc -N -s 127.0.0.2 127.0.0.1 "$rport" \
+    >/dev/null 2>&1
+wait_for "$err" "127.0.0.2.*refused by --allow/--deny"
+echo allowed | timeout -k 5 10 nc -N 127.0.0.1 "$rport" >/dev/null 2>&1
+finish $ncpid 10
+finish $relay 10
+if [ "$(cat "$tmp/got_d")" = allowed ] && [ $fstatus -eq 0 ] &&
+    grep -q "127.0.0.2.*refused" "$err"; then
+	ok "--deny: refused client closed, the next one relayed"
+else
+	fail "--deny with --relay (relay $fstatus)"
+	show "$tmp/got_d" "$err"
 fi
 
 # Usage errors.

@@ -230,6 +230,9 @@ connected_cb(evutil_socket_t fd, int err, const struct sockaddr *sa,
 		    STDIO_SOCKET, way_pump_cb, &f->down);
 	}
 	if (f->up.pump != NULL && f->down.pump != NULL) {
+		if (cli_verbosity() >= 2)
+			evcat_verbose("%s: %s both ways", f->peer,
+			    pump_kind(f->up.pump));
 		pump_start(f->up.pump);
 		pump_start(f->down.pump);
 		return;
@@ -237,6 +240,8 @@ connected_cb(evutil_socket_t fd, int err, const struct sockaddr *sa,
 	pump_free(f->up.pump);
 	pump_free(f->down.pump);
 	f->up.pump = f->down.pump = NULL;
+	if (cli_verbosity() >= 2)
+		evcat_verbose("%s: copying both ways", f->peer);
 	start_copying(f);
 }
 
