@@ -55,6 +55,7 @@ packages=(
 	mandoc clang-format libevent-dev
 	clang libclang-rt-14-dev
 	valgrind strace netcat-openbsd socat ncat tmux time curl iproute2
+	microsocks tinyproxy
 	libhiredis-dev redis-server
 	nsd dnsperf knot-dnsutils adns-tools bind9-dnsutils jq bc
 	wrk chromium

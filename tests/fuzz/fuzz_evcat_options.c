@@ -1,4 +1,4 @@
-/* fuzz-sources: tools/evcat/options.c tools/common/cli.c */
+/* fuzz-sources: tools/evcat/options.c tools/evcat/acl.c tools/common/cli.c */
 /*
  * libFuzzer harness for evcat's command line: the input, split on NUL
  * bytes, is the argument list after "evcat".  evcat_parse_options() must

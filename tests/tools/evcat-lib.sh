@@ -116,3 +116,19 @@ now_ms() {
 sum() {
 	cksum <"$1" | cut -d' ' -f1,2
 }
+
+# usage_errors "ARGS"...: each ARGS (split on blanks) makes evcat exit 2
+# with an "evcat: ..." message and without listening.
+usage_errors() {
+	for ue in "$@"; do
+		timeout 5 $EVCAT $ue </dev/null >/dev/null 2>"$tmp/usage.err"
+		ue_st=$?
+		if [ $ue_st -eq 2 ] && grep -q "^evcat: " "$tmp/usage.err" &&
+		    ! grep -q listening "$tmp/usage.err"; then
+			ok "'$ue': usage error ($(head -n 1 "$tmp/usage.err"))"
+		else
+			fail "'$ue' gave status $ue_st"
+			show "$tmp/usage.err"
+		fi
+	done
+}

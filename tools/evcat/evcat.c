@@ -1,16 +1,14 @@
 /*
- * evcat: main, the command line, and the stream connect and listen modes.
- * See evcat.h for the map of the other files and man/evcat.1 for the
- * behaviour.
+ * evcat: main and the stream connect and listen modes; the state they
+ * share with the other modes is in state.c.  See evcat.h for the map of
+ * the other files and man/evcat.1 for the behaviour.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,59 +20,7 @@
 #include "cli.h"
 #include "evcat.h"
 
-struct evcat ec;
-
-static const char *unlink_path;
 static struct evconnlistener *listener;
-
-void
-evcat_verbose(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	if (cli_verbosity() < 1)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	cli_note("%s", buf);
-}
-
-struct timeval
-evcat_ms_tv(long long ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	return tv;
-}
-
-void
-evcat_exit(int status)
-{
-	if (status > ec.status)
-		ec.status = status;
-	event_base_loopexit(ec.base, NULL);
-}
-
-void
-evcat_unlink_at_exit(const char *path)
-{
-	unlink_path = path;
-}
-
-void
-evcat_cleanup(void)
-{
-	interactive_stop();
-	stdio_restore();
-	if (unlink_path != NULL) {
-		unlink(unlink_path);
-		unlink_path = NULL;
-	}
-}
 
 /*
  * The command line, then what it asks for that is not a connection, and
@@ -111,11 +57,6 @@ static void
 relay_done(struct relay *r, int status, void *arg)
 {
 	relay_free(r);
-	if (ec.o.keep && listener != NULL) {
-		/* -k: the next client, with the same stdin and stdout. */
-		evconnlistener_enable(listener);
-		return;
-	}
 	evcat_exit(status);
 }
 
@@ -129,52 +70,28 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	net_addr_str(sa, (socklen_t)socklen, peer, sizeof(peer));
 	if (sa->sa_family == AF_UNIX)
 		snprintf(peer, sizeof(peer), "%s", ec.o.unix_path);
+	if (!evcat_admit(fd, sa, peer))
+		return; /* refused: wait for the next one */
 	evcat_verbose("connection from %s", peer);
-	if (ec.o.keep) {
-		/* One client at a time; the next waits in the backlog. */
-		evconnlistener_disable(lev);
+	if (ec.o.exec_cmd != NULL) {
+		/* -e: a child per connection; -k: concurrently. */
+		exec_start(fd, peer);
+		if (ec.o.keep)
+			return;
 	} else {
-		/* As nc: later clients are refused. */
-		evconnlistener_free(lev);
-		listener = NULL;
+		/* -k is the hub's (broker.c): only one client here. */
+		relay_new(fd, peer, relay_done, NULL);
 	}
-	relay_new(fd, peer, relay_done, NULL);
-}
-
-/* The accept error last reported; 0 once an accept succeeded. */
-static int accept_errno;
-
-void
-evcat_accept_ok(void)
-{
-	accept_errno = 0;
-}
-
-static void
-listen_error_cb(struct evconnlistener *lev, void *arg)
-{
-	int err = EVUTIL_SOCKET_ERROR();
-
-	/*
-	 * Out of descriptors or memory: the listener pauses and retries by
-	 * itself, reporting each retry; say it once per shortage.
-	 */
-	if (err != accept_errno)
-		cli_warnx("accept: %s", strerror(err));
-	accept_errno = err;
-	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
-		evcat_exit(1);
+	/* As nc: later clients are refused. */
+	evconnlistener_free(lev);
+	listener = NULL;
 }
 
 static void
 listen_mode(void)
 {
-	unsigned flags =
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
-	struct evutil_addrinfo *ai, *a;
 	evutil_socket_t fd;
 	char name[128];
-	int err = 0;
 
 	if (ec.o.unix_path != NULL) {
 		fd = net_unix_bind(ec.o.unix_path, SOCK_STREAM);
@@ -187,31 +104,25 @@ listen_mode(void)
 			cli_die("listen on %s", ec.o.unix_path);
 		snprintf(name, sizeof(name), "%s", ec.o.unix_path);
 	} else {
-		/* -6 means IPv6 only: no IPv4 clients on a [::] listener. */
-		if (ec.o.family == AF_INET6)
-			flags |= LEV_OPT_BIND_IPV6ONLY;
-		ai = net_resolve(ec.o.host, ec.o.port, SOCK_STREAM, 1);
-		for (a = ai; a != NULL && listener == NULL; a = a->ai_next) {
-			listener = evconnlistener_new_bind(ec.base, accept_cb,
-			    NULL, flags, -1, a->ai_addr, (int)a->ai_addrlen);
-			if (listener == NULL)
-				err = errno;
-		}
-		if (listener == NULL) {
-			errno = err;
-			cli_die("listen on %s port %s",
-			    ec.o.host != NULL ? ec.o.host : "*", ec.o.port);
-		}
-		evutil_freeaddrinfo(ai);
-		net_local_str(evconnlistener_get_fd(listener), name,
-		    sizeof(name));
+		listener = net_listen(ec.o.host, ec.o.port, accept_cb, NULL,
+		    name, sizeof(name));
 	}
 	/* Accepted sockets inherit -I and -O. */
 	net_set_buffers(evconnlistener_get_fd(listener));
-	evconnlistener_set_error_cb(listener, listen_error_cb);
+	evconnlistener_set_error_cb(listener, evcat_listen_error_cb);
 	cli_note("listening on %s", name);
-	if (ec.o.broker)
-		broker_start(listener);
+	if (ec.o.keep && ec.o.exec_cmd == NULL)
+		broker_start(listener); /* -k, --broker: clients at once */
+}
+
+/* A connection is up: the program (-e, -c) or the relay takes it. */
+static void
+start_stream(evutil_socket_t fd, const char *peer)
+{
+	if (ec.o.exec_cmd != NULL)
+		exec_start(fd, peer);
+	else
+		relay_new(fd, peer, relay_done, NULL);
 }
 
 static void
@@ -229,7 +140,7 @@ connected_cb(evutil_socket_t fd, int err, const struct sockaddr *sa,
 	net_addr_str(sa, len, peer, sizeof(peer));
 	evutil_freeaddrinfo(ai);
 	evcat_verbose("connected to %s", peer);
-	relay_new(fd, peer, relay_done, NULL);
+	start_stream(fd, peer);
 }
 
 static void
@@ -238,74 +149,24 @@ connect_mode(void)
 	struct evutil_addrinfo *ai;
 	evutil_socket_t fd;
 
+	if (ec.o.relay_listen != NULL) {
+		forward_start(); /* --relay: listens, then connects */
+		return;
+	}
+	if (ec.o.proxy != NULL) {
+		proxy_start(start_stream);
+		return;
+	}
 	if (ec.o.unix_path != NULL) {
 		fd = net_unix_connect(ec.o.unix_path);
 		if (fd < 0)
 			cli_die("connect to %s", ec.o.unix_path);
 		evcat_verbose("connected to %s", ec.o.unix_path);
-		relay_new(fd, ec.o.unix_path, relay_done, NULL);
+		start_stream(fd, ec.o.unix_path);
 		return;
 	}
 	ai = net_resolve(ec.o.host, ec.o.port, SOCK_STREAM, 0);
 	net_connect(ai, connected_cb, ai);
-}
-
-/* ---- signals ---- */
-
-static void
-signal_cb(evutil_socket_t sig, short what, void *arg)
-{
-	/* Put the terminal and files back, then die of the signal. */
-	evcat_cleanup();
-	signal((int)sig, SIG_DFL);
-	raise((int)sig);
-	_exit(128 + (int)sig);
-}
-
-static void
-watch_signals(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction old;
-	struct event *ev;
-	size_t i;
-
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		/*
-		 * A signal ignored when we started (nohup, a background job
-		 * of a non-interactive shell) stays ignored, as in nc.
-		 */
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			continue;
-		ev = evsignal_new(ec.base, sigs[i], signal_cb, NULL);
-		if (ev == NULL || evsignal_add(ev, NULL) != 0)
-			cli_diex("cannot watch signal %d", sigs[i]);
-	}
-}
-
-/*
- * A closed fd 0, 1 or 2 would be taken by the first socket evcat opens,
- * which would then be relayed to itself or get our messages: /dev/null
- * stands in for it, so that a closed stdin reads as empty and a closed
- * stdout takes the data away.
- */
-static void
-open_std_fds(void)
-{
-	int fd;
-
-	for (;;) {
-		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			_exit(CLI_EXIT_FAILURE); /* nowhere to say it */
-		if (fd > 2) {
-			close(fd);
-			return;
-		}
-		/* Keep it open past exec, as a standard descriptor is. */
-		fcntl(fd, F_SETFD, 0);
-	}
 }
 
 int

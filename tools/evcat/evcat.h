@@ -2,6 +2,7 @@
  * evcat: a netcat for people who pipe data, on bufferevents.
  *
  *   evcat.c        main, connect and listen modes
+ *   state.c        shared state: struct evcat, exit status, -v, signals
  *   options.c      the command line, parsed without printing or exiting
  *   net.c          resolving, sockets, asynchronous connect, addresses
  *   stdio.c        what standard input and output are, nonblocking views
@@ -13,6 +14,11 @@
  *   interactive.c  -i: libedit line editing driven by the event loop
  *   hexdump.c      -x: traffic as hex on stderr (or --hex-dump FILE)
  *   transcript.c   -o, --hex-dump FILE: where traffic is recorded; -C
+ *   acl.c          --allow, --deny: ranges parsed and matched; HOST:PORT
+ *   exec.c         -e, -c: a program on the connection
+ *   forward.c      --relay: port forwarding, socket to socket
+ *   proxy.c        --proxy: SOCKS5 and HTTP CONNECT handshakes
+ *   proxy_msg.c    --proxy: their messages, built and parsed (pure)
  *   ssl.c          --ssl: TLS contexts and bufferevents (tools/common/tls.h)
  */
 #ifndef EVCAT_H_INCLUDED_
@@ -23,6 +29,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <event2/event.h>
+#include <event2/listener.h>
 #include <event2/util.h>
 
 struct event_base;
@@ -132,7 +140,7 @@ extern const char evcat_help[];
 int evcat_parse_options(struct evcat_opts *o, int argc, char **argv, char *msg,
     size_t msgsize);
 
-/* Process-wide state. */
+/* state.c: process-wide state. */
 struct evcat {
 	struct evcat_opts o;
 	struct event_base *base;
@@ -149,11 +157,62 @@ void evcat_cleanup(void);
 void evcat_unlink_at_exit(const char *path);
 /* An accept succeeded: the next accept error is worth reporting. */
 void evcat_accept_ok(void);
+/*
+ * The error callback of every listener: reports an accept error once,
+ * ends evcat on any but a shortage of descriptors or memory.
+ */
+void evcat_listen_error_cb(struct evconnlistener *lev, void *arg);
+/* SIGINT, SIGTERM, SIGHUP: the exit hooks, then death by the signal. */
+void watch_signals(void);
+/* /dev/null in place of a closed fd 0, 1 or 2. */
+void open_std_fds(void);
+/*
+ * Rule 5 once input has ended: 1 when -q 0 ends the connection now;
+ * otherwise arms *timer (cb, arg) for -q SECS, or nothing without -q.
+ */
+int evcat_arm_quit(struct event **timer, event_callback_fn cb, void *arg);
+/* --rate on bev (each direction), one configuration shared by all. */
+void evcat_rate_limit(struct bufferevent *bev);
 /* A time in milliseconds as a struct timeval. */
 struct timeval evcat_ms_tv(long long ms);
 
+/*
+ * Every accepted connection passes here first: a peer that --allow and
+ * --deny refuse, or one over the -m limit, is closed at once (and logged
+ * with -v); returns 0 then.  Otherwise counts it as open and returns 1;
+ * evcat_conn_closed() counts it out.
+ */
+int evcat_admit(evutil_socket_t fd, const struct sockaddr *sa,
+    const char *peer);
+void evcat_conn_closed(void);
+
 /* A note printed with -v only. */
 void evcat_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* acl.c */
+/* Ranges kept from all --allow (or all --deny) options together. */
+#define EVCAT_ACL_RANGES 256
+struct acl_entry {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int bits; /* prefix length */
+};
+/*
+ * Appends the ranges of one comma-separated --allow/--deny argument (opt
+ * names it in messages) to out[*n...max-1]; -1 with a message in msg.
+ */
+int acl_parse_list(const char *opt, const char *arg, struct acl_entry *out,
+    int max, int *n, char *msg, size_t size);
+/* Whether sa (IPv4, IPv6, v4-mapped IPv6) is in one of the ranges. */
+int acl_match(const struct acl_entry *list, int n, const struct sockaddr *sa);
+/* Checks every --allow and --deny of o; -1 with a message. */
+int acl_check_options(const struct evcat_opts *o, char *msg, size_t size);
+/*
+ * Splits "HOST:PORT" or "[IPV6]:PORT" (HOST may be empty); port points
+ * into arg.  -1 when arg has no such form or HOST does not fit.
+ */
+int hostport_split(const char *arg, char *host, size_t hostsize,
+    const char **port);
 
 /* net.c */
 struct evutil_addrinfo *net_resolve(const char *host, const char *port,
@@ -188,6 +247,12 @@ evutil_socket_t net_socket_for(const struct evutil_addrinfo *ai);
 typedef void (*net_connect_cb)(evutil_socket_t fd, int err,
     const struct sockaddr *sa, socklen_t len, void *arg);
 void net_connect(struct evutil_addrinfo *ai, net_connect_cb cb, void *arg);
+/*
+ * A listener on host (NULL: any) and port, calling cb for each client,
+ * its address formatted into name; exits 1 when it cannot listen.
+ */
+struct evconnlistener *net_listen(const char *host, const char *port,
+    evconnlistener_cb cb, void *arg, char *name, size_t size);
 /* Connects a unix-domain stream socket to path; -1 with errno set. */
 evutil_socket_t net_unix_connect(const char *path);
 /* A bound, unlistened unix-domain socket at path; -1 with errno set. */
@@ -292,6 +357,44 @@ void udp_listen_mode(void);
 
 /* broker.c */
 void broker_start(struct evconnlistener *lev);
+
+/* exec.c (-e, -c) */
+/*
+ * Runs the program on the connected socket fd (its stdin and stdout; fd
+ * is closed here).  Without -k evcat ends when the program has exited,
+ * with its exit status (127: it could not be run).
+ */
+void exec_start(evutil_socket_t fd, const char *peer);
+
+/* forward.c (--relay): listens, each client relayed to the target. */
+void forward_start(void);
+
+/* proxy.c (--proxy): pure builders and parsers, then the handshake. */
+#define PROXY_REPLY_MAX 8192 /* longest HTTP reply header taken */
+/*
+ * The parsers return the length of the complete reply in buf, 0 when
+ * more bytes are needed, -1 with a message for the user in msg.
+ */
+int proxy_http_request(char *buf, size_t size, const char *host,
+    const char *port, const char *auth);
+int proxy_http_reply(const char *buf, size_t len, char *msg, size_t size);
+size_t proxy_socks5_greeting(unsigned char *buf, int auth);
+/* The method the proxy chose (0: none, 2: user and password). */
+int proxy_socks5_method(const unsigned char *buf, size_t len, int *method,
+    char *msg, size_t size);
+int proxy_socks5_auth(unsigned char *buf, size_t size, const char *auth);
+int proxy_socks5_auth_reply(const unsigned char *buf, size_t len, char *msg,
+    size_t size);
+int proxy_socks5_connect(unsigned char *buf, size_t size, const char *host,
+    unsigned port);
+int proxy_socks5_reply(const unsigned char *buf, size_t len, char *msg,
+    size_t size);
+/*
+ * Connects to --proxy, opens the tunnel to the destination, then calls
+ * done with the socket; on failure says why and ends evcat with status 1.
+ */
+typedef void (*proxy_done_cb)(evutil_socket_t fd, const char *peer);
+void proxy_start(proxy_done_cb done);
 
 /* scan.c */
 void scan_start(void);

@@ -4,15 +4,21 @@ bin_PROGRAMS += tools/evcat/evcat
 tools_evcat_evcat_SOURCES = \
 	tools/evcat/evcat.c \
 	tools/evcat/evcat.h \
+	tools/evcat/acl.c \
 	tools/evcat/broker.c \
+	tools/evcat/exec.c \
+	tools/evcat/forward.c \
 	tools/evcat/hexdump.c \
 	tools/evcat/interactive.c \
 	tools/evcat/net.c \
 	tools/evcat/options.c \
+	tools/evcat/proxy.c \
+	tools/evcat/proxy_msg.c \
 	tools/evcat/relay.c \
 	tools/evcat/scan.c \
 	tools/evcat/splice.c \
 	tools/evcat/ssl.c \
+	tools/evcat/state.c \
 	tools/evcat/stdio.c \
 	tools/evcat/transcript.c \
 	tools/evcat/udp.c
@@ -39,7 +45,12 @@ TESTS += \
 	tests/tools/evcat-ncopts.sh \
 	tests/tools/evcat-inherited.sh \
 	tests/tools/evcat-zerocopy.sh \
-	tests/tools/evcat-ssl.sh
+	tests/tools/evcat-ssl.sh \
+	tests/tools/evcat-keep.sh \
+	tests/tools/evcat-exec.sh \
+	tests/tools/evcat-acl.sh \
+	tests/tools/evcat-relay.sh \
+	tests/tools/evcat-proxy.sh
 
 EXTRA_DIST += \
 	tests/tools/evcat-lib.sh \
@@ -59,6 +70,12 @@ EXTRA_DIST += \
 	tests/tools/evcat-inherited.sh \
 	tests/tools/evcat-zerocopy.sh \
 	tests/tools/evcat-ssl.sh \
+	tests/tools/evcat-keep.sh \
+	tests/tools/evcat-exec.sh \
+	tests/tools/evcat-acl.sh \
+	tests/tools/evcat-relay.sh \
+	tests/tools/evcat-proxy.sh \
 	tests/fuzz/fuzz_evcat_options.c \
+	tests/fuzz/fuzz_evcat_proxy.c \
 	bench/evcat-throughput \
 	bench/tls-throughput

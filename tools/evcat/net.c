@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/listener.h>
 #include <event2/util.h>
 
 #include "cli.h"
@@ -438,4 +439,35 @@ net_unix_bind(const char *path, int type)
 		return -1;
 	}
 	return fd;
+}
+
+struct evconnlistener *
+net_listen(const char *host, const char *port, evconnlistener_cb cb, void *arg,
+    char *name, size_t size)
+{
+	unsigned flags =
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
+	struct evconnlistener *lev = NULL;
+	struct evutil_addrinfo *ai, *a;
+	int err = 0;
+
+	/* -6 means IPv6 only: no IPv4 clients on a [::] listener. */
+	if (ec.o.family == AF_INET6)
+		flags |= LEV_OPT_BIND_IPV6ONLY;
+	ai = net_resolve(host, port, SOCK_STREAM, 1);
+	for (a = ai; a != NULL && lev == NULL; a = a->ai_next) {
+		lev = evconnlistener_new_bind(ec.base, cb, arg, flags, -1,
+		    a->ai_addr, (int)a->ai_addrlen);
+		if (lev == NULL)
+			err = errno;
+	}
+	if (lev == NULL) {
+		errno = err;
+		cli_die("listen on %s port %s", host != NULL ? host : "*",
+		    port);
+	}
+	evutil_freeaddrinfo(ai);
+	net_local_str(evconnlistener_get_fd(lev), name, size);
+	evconnlistener_set_error_cb(lev, evcat_listen_error_cb);
+	return lev;
 }

@@ -24,25 +24,32 @@
 
 /* Keep equal to SYNOPSIS in man/evcat.1. */
 const char evcat_usage[] =
-    "evcat [-46CdhiklNnUuVvxz] [-I size] [-O size] [-o file] [-p port]\n"
-    "             [-q time] [-s source] [-w time] [--broker]\n"
-    "             [--hex-dump file] [--list-methods] [--method name]\n"
-    "             [--no-shutdown] [--no-splice] [--quiet] [--rate bytes]\n"
-    "             [--recv-only] [--send-only] [--ssl] [--ssl-alpn list]\n"
+    "evcat [-46CdhiklNnUuVvxz] [-c command] [-e command] [-I size] [-m count]\n"
+    "             [-O size] [-o file] [-p port] [-q time] [-s source] [-w "
+    "time]\n"
+    "             [--allow list] [--broker] [--deny list] [--hex-dump file]\n"
+    "             [--list-methods] [--method name] [--no-shutdown] "
+    "[--no-splice]\n"
+    "             [--proxy host:port] [--proxy-auth user:password]\n"
+    "             [--proxy-type type] [--quiet] [--rate bytes] [--recv-only]\n"
+    "             [--relay address:port] [--send-only] [--ssl] [--ssl-alpn "
+    "list]\n"
     "             [--ssl-cert file] [--ssl-ciphers list] [--ssl-key file]\n"
-    "             [--ssl-no-verify] [--ssl-servername name]\n"
-    "             [--ssl-trustfile file] [--ssl-verify]\n"
-    "             [destination] [port ...]";
+    "             [--ssl-no-verify] [--ssl-servername name] [--ssl-trustfile "
+    "file]\n"
+    "             [--ssl-verify] [destination] [port ...]";
 
 const char evcat_help[] =
     "  -4, -6           IPv4 or IPv6 only\n"
     "  -C, --crlf       send each \"\\n\" of standard input as \"\\r\\n\"\n"
+    "  -c cmd, -e cmd   run cmd (through /bin/sh; directly) on the socket\n"
     "  -d               do not read standard input\n"
     "  -I size, -O size receive and send socket buffer (SO_RCVBUF, SO_SNDBUF)\n"
     "  -i               edit lines with history (stdin a terminal)\n"
-    "  -k               with -l: accept the next client after one leaves\n"
+    "  -k               with -l: serve clients at once, stdin to each\n"
     "  -l               listen: evcat -l [address] port (port 0: any),\n"
     "                   or evcat -l -p port [address] as in nc\n"
+    "  -m count         with -l or --relay: at most count clients at once\n"
     "  -N               shut down the sending half after end of input\n"
     "                   (the default; --no-shutdown keeps it open)\n"
     "  -n               numeric addresses only, no name lookups\n"
@@ -56,6 +63,9 @@ const char evcat_help[] =
     "seconds)\n"
     "  -x               hex dump of the traffic on stderr\n"
     "  -z               scan: report open ports (lists, ranges: 20-25,80)\n"
+    "  --allow list, --deny list\n"
+    "                   with -l or --relay: admit or refuse clients by\n"
+    "                   address or range (10.0.0.0/8,::1); deny wins\n"
     "  --broker         with -l: relay every client's data to all others\n"
     "  --hex-dump file  the -x hex dump, to file instead of stderr\n"
     "  --rate bytes     limit each direction to bytes per second\n"
@@ -64,6 +74,12 @@ const char evcat_help[] =
     "  --send-only      only send: discard what the peer sends, and close\n"
     "                   once standard input is sent\n"
     "  --no-splice      always copy through user space\n"
+    "  --relay address:port\n"
+    "                   forward clients accepted there to the destination\n"
+    "                   (evcat --relay :8080 host:80; -k: many clients)\n"
+    "  --proxy host:port\n"
+    "                   connect through a proxy; --proxy-type http (CONNECT,\n"
+    "                   the default) or socks5; --proxy-auth user:password\n"
     "  --ssl            TLS (any --ssl-* option implies it)\n"
     "  --ssl-cert file  certificate chain (PEM); with -l, a throw-away\n"
     "                   self-signed one when not given\n"
@@ -547,7 +563,75 @@ check_io_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 		return usage_error(m, "-z cannot be used with -C, -o or -x");
 	if (o->crlf && (o->udp || o->broker))
 		return usage_error(m, "-C cannot be used with -u or --broker");
-	return check_ssl_conflicts(m, o);
+	return 0;
+}
+
+/* -e/-c, --relay, --proxy, --allow/--deny and -m (exec.c, forward.c ...) */
+static int
+check_mode_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
+{
+	char host[256];
+	const char *port;
+	int relay = o->relay_listen != NULL;
+
+	if (o->exec_cmd != NULL &&
+	    (o->broker || o->udp || o->scan || o->interactive || o->ssl ||
+	        o->hexdump || o->rate > 0 || relay))
+		return usage_error(m,
+		    "-e and -c cannot be used with --broker, -u, -z, -i, "
+		    "--ssl, -x, --rate or --relay");
+	/* No byte passes through evcat there: nothing to rewrite or record. */
+	if ((o->exec_cmd != NULL || relay) &&
+	    (o->crlf || o->output_file != NULL || o->send_only || o->recv_only))
+		return usage_error(m,
+		    "%s cannot be used with -C, -o, --send-only or --recv-only",
+		    o->exec_cmd != NULL ? "-e and -c" : "--relay");
+	if (o->exec_cmd != NULL &&
+	    o->exec_cmd[strspn(o->exec_cmd, " \t")] == '\0')
+		return usage_error(m, "%s: empty command",
+		    o->exec_shell ? "-c" : "-e");
+	if (relay &&
+	    (o->listen || o->udp || o->unix_path != NULL || o->scan ||
+	        o->interactive || o->ssl || o->proxy != NULL || o->hexdump ||
+	        o->rate > 0))
+		return usage_error(m,
+		    "--relay cannot be used with -l, -u, -U, -z, -i, -x, "
+		    "--rate, --ssl or --proxy");
+	if (relay &&
+	    (hostport_split(o->relay_listen, host, sizeof(host), &port) != 0 ||
+	        check_port(m, port, 1) != 0))
+		return usage_error(m,
+		    "--relay: '%s' is not ADDRESS:PORT (an IPv6 address in "
+		    "brackets: [::1]:8080; port 0: any)",
+		    o->relay_listen);
+	if ((o->nallow > 0 || o->ndeny > 0 || o->max_conns > 0) && !o->listen &&
+	    !relay)
+		return usage_error(m,
+		    "--allow, --deny and -m need -l or --relay");
+	if ((o->nallow > 0 || o->ndeny > 0 || o->max_conns > 0) && o->udp)
+		return usage_error(m,
+		    "--allow, --deny and -m cannot be used with -u");
+	if (acl_check_options(o, m->buf, m->size) != 0)
+		return CLI_EXIT_USAGE;
+	if ((o->proxy_auth != NULL || o->proxy_type != EVCAT_PROXY_NONE) &&
+	    o->proxy == NULL)
+		return usage_error(m,
+		    "--proxy-type and --proxy-auth need --proxy");
+	if (o->proxy == NULL)
+		return 0;
+	if (o->listen || o->udp || o->unix_path != NULL || o->scan)
+		return usage_error(m,
+		    "--proxy cannot be used with -l, -u, -U or -z");
+	if (hostport_split(o->proxy, host, sizeof(host), &port) != 0 ||
+	    host[0] == '\0' || check_port(m, port, 0) != 0)
+		return usage_error(m,
+		    "--proxy: '%s' is not HOST:PORT (an IPv6 address in "
+		    "brackets: [::1]:1080)",
+		    o->proxy);
+	if (o->proxy_auth != NULL && strchr(o->proxy_auth, ':') == NULL)
+		return usage_error(m, "--proxy-auth: '%s' is not USER:PASSWORD",
+		    o->proxy_auth);
+	return 0;
 }
 
 /* Conflicting flags are rejected right after parsing, as nc does. */
@@ -564,8 +648,11 @@ check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 	/* Before -k's check: --broker sets keep. */
 	if (o->broker && !o->listen)
 		return usage_error(m, "--broker needs -l");
-	if (o->keep && !o->listen)
+	if (o->keep && !o->listen && o->relay_listen == NULL)
 		return usage_error(m, "-k needs -l");
+	if (o->keep && o->listen && o->interactive)
+		return usage_error(m,
+		    "-k and -i conflict (-k serves clients at once)");
 	if (o->broker && (o->udp || o->interactive))
 		return usage_error(m, "--broker cannot be used with -u or -i");
 	if (o->scan && (o->unix_path != NULL || o->udp || o->interactive))
@@ -582,7 +669,9 @@ check_conflicts(struct cli_msgbuf *m, const struct evcat_opts *o)
 		return usage_error(m, "-i and -u conflict");
 	if (o->rate > 0 && o->udp)
 		return usage_error(m, "--rate and -u conflict");
-	return check_io_conflicts(m, o);
+	if (check_io_conflicts(m, o) != 0 || check_mode_conflicts(m, o) != 0)
+		return CLI_EXIT_USAGE;
+	return check_ssl_conflicts(m, o);
 }
 
 /*
@@ -612,6 +701,28 @@ listen_port_option(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
 	return check_port(m, o->port, 1);
 }
 
+/* --relay LISTEN TARGET:PORT, or LISTEN TARGET PORT. */
+static int
+relay_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
+    char **args)
+{
+	static char host[256];
+
+	if (nargs == 2) {
+		o->host = args[0];
+		o->port = args[1];
+	} else if (nargs == 1 &&
+	    hostport_split(args[0], host, sizeof(host), &o->port) == 0 &&
+	    host[0] != '\0') {
+		o->host = host;
+	} else {
+		return usage_error(m,
+		    "--relay needs a target: HOST:PORT, [IPV6]:PORT or HOST "
+		    "PORT");
+	}
+	return check_port(m, o->port, 0);
+}
+
 /* The operands: [destination] [port ...], or a path with -U. */
 static int
 take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
@@ -634,6 +745,10 @@ take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
 		o->nports = nargs - 1;
 		return 0;
 	}
+	if (o->relay_listen != NULL)
+		return relay_operands(m, o, nargs, args);
+	if (o->proxy != NULL && o->proxy_type == EVCAT_PROXY_NONE)
+		o->proxy_type = EVCAT_PROXY_HTTP; /* as ncat */
 	if (o->listen && o->source_port != NULL)
 		return listen_port_option(m, o, nargs, args);
 	if (o->listen) {

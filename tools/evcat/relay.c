@@ -33,8 +33,9 @@
  * The pumps keep nothing in user space: they wait for the side that is
  * not ready.
  *
- * Standard input outlives a connection under -k: it is set up once and
- * lent to the connection in progress (io.owner).
+ * Standard input and output are set up once (io) and lent to the
+ * connection (io.owner).  A relay is evcat's only connection: -l -k and
+ * --broker serve many clients at once in broker.c instead.
  *
  * End of transfer, after OpenBSD nc's rules (numbered as in evcat.1):
  *   1. stdin reached EOF and all of it was sent: shut down the socket's
@@ -98,7 +99,6 @@ struct relay {
 	int tls_shut_wait; /* rule 1 came during the handshake */
 	int idle_checks;
 	unsigned long long sent, received, last_total;
-	struct ev_token_bucket_cfg *rate;
 	relay_done_cb done;
 	void *arg;
 };
@@ -354,8 +354,6 @@ quit_cb(evutil_socket_t fd, short what, void *arg)
 static void
 up_finish(struct relay *r)
 {
-	struct timeval tv;
-
 	if (r->up_done)
 		return;
 	r->up_done = 1;
@@ -376,15 +374,9 @@ up_finish(struct relay *r)
 		return;
 	}
 	/* Rule 5. */
-	if (ec.o.quit_ms == 0) {
+	if (evcat_arm_quit(&r->quit_timer, quit_cb, r)) {
 		relay_end(r, 0);
 		return;
-	}
-	if (ec.o.quit_ms > 0) {
-		tv = evcat_ms_tv(ec.o.quit_ms);
-		r->quit_timer = evtimer_new(ec.base, quit_cb, r);
-		if (r->quit_timer == NULL || evtimer_add(r->quit_timer, &tv))
-			cli_diex("cannot arm the -q timer");
 	}
 	check_end(r);
 }
@@ -811,26 +803,6 @@ new_bev(evutil_socket_t fd)
 	return bev;
 }
 
-static void
-setup_rate(struct relay *r)
-{
-	struct timeval tick = { 0, 100000 };
-	size_t per_tick;
-
-	/* Ten ticks a second keep the flow smooth; slower rates use one. */
-	if (ec.o.rate < 1000) {
-		tick.tv_sec = 1;
-		tick.tv_usec = 0;
-		per_tick = (size_t)ec.o.rate;
-	} else {
-		per_tick = (size_t)(ec.o.rate / 10);
-	}
-	r->rate = ev_token_bucket_cfg_new(per_tick, per_tick, per_tick,
-	    per_tick, &tick);
-	if (r->rate == NULL || bufferevent_set_rate_limit(r->bev, r->rate))
-		cli_diex("cannot set the rate limit");
-}
-
 /* The socket's bufferevent, for the buffered directions and errors. */
 static void
 need_bev(struct relay *r)
@@ -842,7 +814,7 @@ need_bev(struct relay *r)
 	    r);
 	bufferevent_setwatermark(r->bev, EV_WRITE, EVCAT_LOW_WATER, 0);
 	if (ec.o.rate > 0)
-		setup_rate(r);
+		evcat_rate_limit(r->bev);
 }
 
 /* Reads the socket in user space (every sink but a pump). */
@@ -1018,8 +990,6 @@ relay_free(struct relay *r)
 		event_free(r->sock_rd);
 	pump_free(r->up);
 	pump_free(r->down);
-	if (r->rate != NULL)
-		ev_token_bucket_cfg_free(r->rate);
 	if (r->scratch != NULL)
 		evbuffer_free(r->scratch);
 	if (r->feed != NULL)

@@ -150,8 +150,10 @@ crlf_expand(struct evbuffer *buf)
 	if (start > 0) {
 		if (evbuffer_add(tmp, p + start, len - start) != 0)
 			cli_diex("out of memory");
-		evbuffer_drain(buf, len);
-		evbuffer_add_buffer(buf, tmp);
+		if (evbuffer_drain(buf, len) != 0 ||
+		    evbuffer_add_buffer(buf, tmp) != 0)
+			cli_diex(
+			    "-C: cannot rewrite the data (a frozen buffer)");
 	}
 	evbuffer_free(tmp);
 }
