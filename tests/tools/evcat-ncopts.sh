@@ -107,6 +107,37 @@ else
 	fail "-o into a missing directory (status $st)"
 	show "$err"
 fi
+# A transcript that fails while the data flows (/dev/full): said once,
+# the data still goes through, and the status is 1 (the record asked for
+# is incomplete).  Same for the --hex-dump file.
+if [ -w /dev/full ]; then
+	for opt in -o --hex-dump; do
+		rm -f "$tmp/got"
+		peer "exec cat >$tmp/got"
+		printf 'ping\n' | timeout -k 5 10 "$EVCAT" $opt /dev/full \
+		    127.0.0.1 "$port" >"$out" 2>"$err"
+		st=$?
+		finish $ppid 5
+		if [ $st -eq 1 ] && [ "$(cat "$tmp/got")" = ping ] &&
+		    [ "$(grep -c "^evcat: $opt /dev/full: " "$err")" = 1 ]; then
+			ok "$opt /dev/full: data sent, error said once, status 1"
+		else
+			fail "$opt /dev/full (status $st)"
+			show "$err" "$tmp/got"
+		fi
+	done
+fi
+# -o naming standard input's own file: refused before it is truncated.
+printf 'keep me' >"$tmp/in"
+timeout -k 5 10 "$EVCAT" -o "$tmp/in" 127.0.0.1 1 <"$tmp/in" >"$out" 2>"$err"
+st=$?
+if [ $st -eq 1 ] && [ "$(cat "$tmp/in")" = "keep me" ] &&
+    grep -q "^evcat: -o $tmp/in: is standard input" "$err"; then
+	ok "-o FILE <FILE: refused, FILE intact"
+else
+	fail "-o FILE <FILE (status $st)"
+	show "$err" "$tmp/in"
+fi
 
 # --send-only: the peer's data is dropped and evcat leaves once its input
 # is sent, while the peer still holds the connection open (8 s).  Without
