@@ -39,5 +39,7 @@ void json_free(struct json *j);
 
 /* The member named key of an object, or NULL (also when j is none). */
 const struct json *json_get(const struct json *j, const char *key);
+/* How many members of object j are named key (0 when j is none). */
+size_t json_count(const struct json *j, const char *key);
 
 #endif /* EVBENCH_JSON_H_INCLUDED_ */
