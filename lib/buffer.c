@@ -1339,7 +1339,8 @@ copyout_from_nolock(struct evbuffer *buf, const struct evbuffer_ptr *pos,
 	}
 	if (datlen == 0)
 		return 0;
-	if (buf->freeze_start)
+	if (buf->freeze_start ||
+	    evbuffer_chains_to_memory_(chain, pos_in_chain, datlen) < 0)
 		return -1;
 	evbuffer_copy_from_chains_(chain, pos_in_chain, data_out, datlen);
 	return (ev_ssize_t)datlen;
@@ -1377,7 +1378,8 @@ remove_locked(struct evbuffer *buf, void *data_out, size_t datlen)
 		EVBUFFER_UNLOCK(buf);
 		return 0;
 	}
-	if (buf->freeze_start) {
+	if (buf->freeze_start ||
+	    evbuffer_chains_to_memory_(buf->first, 0, n) < 0) {
 		EVBUFFER_UNLOCK(buf);
 		return -1;
 	}
@@ -1396,8 +1398,8 @@ evbuffer_remove(struct evbuffer *buf, void *data_out, size_t datlen)
 	const unsigned char *src;
 	size_t n;
 
-	if (EVUTIL_UNLIKELY(
-	        !PLAIN_BUFFER(buf) || buf->freeze_start || chain == NULL))
+	if (EVUTIL_UNLIKELY(!PLAIN_BUFFER(buf) || buf->freeze_start ||
+	        chain == NULL || (chain->flags & EVBUFFER_SENDFILE)))
 		return remove_locked(buf, data_out, datlen);
 	src = chain->buffer + chain->misalign;
 	if (datlen < chain->off) {
@@ -1475,7 +1477,8 @@ evbuffer_remove_buffer(struct evbuffer *src, struct evbuffer *dst,
 	/* Copy the head of the next one; this runs dst's callbacks.  Out of
 	 * memory, only the whole chains moved: a short count, or -1 when
 	 * nothing did. */
-	if (evbuffer_add(dst, chain->buffer + chain->misalign, datlen) == -1) {
+	if ((datlen && !EVBUFFER_CHAIN_IN_MEMORY(chain)) ||
+	    evbuffer_add(dst, chain->buffer + chain->misalign, datlen) == -1) {
 		if (nread == 0) {
 			result = -1;
 			goto done;
@@ -1510,7 +1513,8 @@ evbuffer_pullup(struct evbuffer *buf, ev_ssize_t size)
 	chain = buf->first;
 	if (size < 0)
 		size = (ev_ssize_t)buf->total_len;
-	if (size == 0 || (size_t)size > buf->total_len)
+	if (size == 0 || (size_t)size > buf->total_len ||
+	    evbuffer_chains_to_memory_(chain, 0, (size_t)size) < 0)
 		goto done;
 
 	if (chain->off >= (size_t)size) {
