@@ -138,6 +138,28 @@ else
 	fail "-o FILE <FILE (status $st)"
 	show "$err" "$tmp/in"
 fi
+# Nor standard output's file, nor --hex-dump into the -o file.
+printf 'keep me' >"$tmp/o"
+timeout -k 5 10 "$EVCAT" -o "$tmp/o" 127.0.0.1 1 </dev/null >>"$tmp/o" \
+    2>"$err"
+st=$?
+if [ $st -eq 1 ] && [ "$(cat "$tmp/o")" = "keep me" ] &&
+    grep -q "^evcat: -o $tmp/o: is standard output" "$err"; then
+	ok "-o FILE >>FILE: refused, FILE intact"
+else
+	fail "-o FILE >>FILE (status $st)"
+	show "$err" "$tmp/o"
+fi
+timeout -k 5 10 "$EVCAT" -o "$tmp/o" --hex-dump "$tmp/o" 127.0.0.1 1 \
+    </dev/null >"$out" 2>"$err"
+st=$?
+if [ $st -eq 1 ] && grep -q "^evcat: --hex-dump $tmp/o: is the -o file" \
+    "$err"; then
+	ok "-o FILE --hex-dump FILE: refused"
+else
+	fail "-o FILE --hex-dump FILE (status $st)"
+	show "$err"
+fi
 
 # --send-only: the peer's data is dropped and evcat leaves once its input
 # is sent, while the peer still holds the connection open (8 s).  Without

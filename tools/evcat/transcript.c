@@ -33,21 +33,34 @@
 
 static int output_fd = -1; /* -o */
 
+/* Whether the regular file at path is the one open on fd. */
+static int
+same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && S_ISREG(a.st_mode) &&
+	    stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /*
  * A file for writing, created or truncated; exits 1 when it cannot be.
- * Standard input itself is refused before truncating it (evcat -o f <f
- * would read an empty file and record nothing).
+ * A file evcat already uses is refused before it is truncated: standard
+ * input (evcat -o f <f would read an empty file and record nothing),
+ * standard output (the data and the record would overwrite each other)
+ * and, for --hex-dump, the -o file.
  */
 static int
 open_out(const char *opt, const char *path)
 {
-	struct stat in, out;
 	int fd;
 
-	if (fstat(0, &in) == 0 && S_ISREG(in.st_mode) &&
-	    stat(path, &out) == 0 && in.st_dev == out.st_dev &&
-	    in.st_ino == out.st_ino)
+	if (same_file(0, path))
 		cli_diex("%s %s: is standard input", opt, path);
+	if (same_file(1, path))
+		cli_diex("%s %s: is standard output", opt, path);
+	if (output_fd >= 0 && same_file(output_fd, path))
+		cli_diex("%s %s: is the -o file", opt, path);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		cli_die("%s %s", opt, path);
