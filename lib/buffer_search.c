@@ -174,13 +174,13 @@ evbuffer_peek(struct evbuffer *buffer, ev_ssize_t len,
 
 /*
  * Compares the len bytes at pos (which must lie inside the buffer) with
- * mem, across chains.
+ * mem, across chains (brought into memory if need be).
  */
 static int
 ptr_memcmp(const struct evbuffer *buf, const struct evbuffer_ptr *pos,
     const char *mem, size_t len)
 {
-	const struct evbuffer_chain *chain;
+	struct evbuffer_chain *chain;
 	size_t position;
 	int r;
 

@@ -127,29 +127,30 @@ if [ -w /dev/full ]; then
 		fi
 	done
 fi
-# -o naming standard input's own file: refused before it is truncated.
-printf 'keep me' >"$tmp/in"
-timeout -k 5 10 "$EVCAT" -o "$tmp/in" 127.0.0.1 1 <"$tmp/in" >"$out" 2>"$err"
-st=$?
-if [ $st -eq 1 ] && [ "$(cat "$tmp/in")" = "keep me" ] &&
-    grep -q "^evcat: -o $tmp/in: is standard input" "$err"; then
-	ok "-o FILE <FILE: refused, FILE intact"
-else
-	fail "-o FILE <FILE (status $st)"
-	show "$err" "$tmp/in"
-fi
-# Nor standard output's file, nor --hex-dump into the -o file.
-printf 'keep me' >"$tmp/o"
-timeout -k 5 10 "$EVCAT" -o "$tmp/o" 127.0.0.1 1 </dev/null >>"$tmp/o" \
-    2>"$err"
-st=$?
-if [ $st -eq 1 ] && [ "$(cat "$tmp/o")" = "keep me" ] &&
-    grep -q "^evcat: -o $tmp/o: is standard output" "$err"; then
-	ok "-o FILE >>FILE: refused, FILE intact"
-else
-	fail "-o FILE >>FILE (status $st)"
-	show "$err" "$tmp/o"
-fi
+# -o naming a file evcat already uses (standard input's, standard
+# output's): refused before it is truncated.  kept_file WHAT REDIR: the
+# file $tmp/k, given as -o while also REDIR ("<" or ">>").
+kept_file() {
+	printf 'keep me' >"$tmp/k"
+	if [ "$2" = "<" ]; then
+		timeout -k 5 10 "$EVCAT" -o "$tmp/k" 127.0.0.1 1 <"$tmp/k" \
+		    >"$out" 2>"$err"
+	else
+		timeout -k 5 10 "$EVCAT" -o "$tmp/k" 127.0.0.1 1 </dev/null \
+		    >>"$tmp/k" 2>"$err"
+	fi
+	st=$?
+	if [ $st -eq 1 ] && [ "$(cat "$tmp/k")" = "keep me" ] &&
+	    grep -q "^evcat: -o $tmp/k: is $1" "$err"; then
+		ok "-o FILE ${2}FILE: refused, FILE intact"
+	else
+		fail "-o FILE ${2}FILE (status $st)"
+		show "$err" "$tmp/k"
+	fi
+}
+kept_file "standard input" "<"
+kept_file "standard output" ">>"
+# Nor --hex-dump into the -o file.
 timeout -k 5 10 "$EVCAT" -o "$tmp/o" --hex-dump "$tmp/o" 127.0.0.1 1 \
     </dev/null >"$out" 2>"$err"
 st=$?
