@@ -84,6 +84,16 @@ for t in 0x10 1e3 inf nan infinity 0x1p4 -0 ' 1' +1; do
 	    grep -q "^evcat: --rate: '$t' is not a rate " "$err" ||
 	    fail "--rate '$t': message"
 done
+# An empty destination or address is a usage error, not a resolver's.
+expect 2 "" 80 && grep -q '^evcat: empty destination$' "$err" ||
+	fail "'' 80: message"
+expect 2 -l "" 80 && grep -q '^evcat: empty address$' "$err" ||
+	fail "-l '' 80: message"
+# An IPv6 address in brackets (as socat and URLs write it) is taken.
+if expect 1 "[::1]" 1; then
+	grep -q '^evcat: connect to \[::1\]:1 ' "$err" ||
+	    fail "[::1] 1: not taken as ::1: $(cat "$err")"
+fi
 # A time that is a time but too short or too long says the range.
 expect 2 -w 0 h 1 &&
 	grep -q "^evcat: -w: '0' is out of range: from 1ms to 365 days$" \

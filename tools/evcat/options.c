@@ -639,9 +639,9 @@ listen_port_option(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
 	return check_port(m, o->port, 1);
 }
 
-/* The operands: [destination] [port ...], or a path with -U. */
+/* The operands, as given. */
 static int
-take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
+take_operands_raw(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
     char **args)
 {
 	if (o->unix_path != NULL) {
@@ -677,6 +677,41 @@ take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
 	o->host = args[0];
 	o->port = args[1];
 	return check_port(m, o->port, 0);
+}
+
+/*
+ * The host operand, when there is one: not empty, and an IPv6 address in
+ * brackets as URLs and socat write it ("[::1]") taken without them.
+ */
+static int
+check_host(struct cli_msgbuf *m, struct evcat_opts *o)
+{
+	static char unbracketed[128];
+	size_t len;
+
+	if (o->host == NULL)
+		return 0;
+	len = strlen(o->host);
+	if (len == 0)
+		return usage_error(m, "empty %s",
+		    o->listen ? "address" : "destination");
+	if (o->host[0] == '[' && o->host[len - 1] == ']' && len > 2 &&
+	    len - 2 < sizeof(unbracketed) && memchr(o->host, ':', len)) {
+		memcpy(unbracketed, o->host + 1, len - 2);
+		unbracketed[len - 2] = '\0';
+		o->host = unbracketed;
+	}
+	return 0;
+}
+
+/* The operands: [destination] [port ...], or a path with -U. */
+static int
+take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
+    char **args)
+{
+	int r = take_operands_raw(m, o, nargs, args);
+
+	return r != 0 ? r : check_host(m, o);
 }
 
 int
