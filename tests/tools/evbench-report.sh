@@ -250,6 +250,16 @@ compare_error 'results\[0\]: "median" given twice' "$tmp/dup.json" &&
 printf '{"tool": "evbench", "results": [], "tool": "x"}' >"$tmp/dup2.json"
 compare_error '"tool" or "results" given twice' "$tmp/dup2.json" &&
 	ok "--compare: \"tool\" given twice"
+# --svg naming the --compare file: refused, the saved run left whole.
+cp "$tmp/old.json" "$tmp/keep.json"
+if run 1 --method poll --workload churn $tiny --runs 1 \
+	--compare "$tmp/keep.json" --svg "$tmp/keep.json" &&
+	has "$err" "^evbench: --svg $tmp/keep.json: is the --compare file" &&
+	cmp -s "$tmp/old.json" "$tmp/keep.json"; then
+	ok "--svg over the --compare file: refused"
+else
+	fail "--svg over the --compare file"
+fi
 # A FIFO nobody writes to reads as empty instead of hanging evbench.
 if mkfifo "$tmp/fifo.json" 2>/dev/null; then
 	compare_error "not JSON: offset 0: unexpected end" "$tmp/fifo.json" &&
