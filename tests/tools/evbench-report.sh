@@ -250,6 +250,10 @@ compare_error 'results\[0\]: "median" given twice' "$tmp/dup.json" &&
 printf '{"tool": "evbench", "results": [], "tool": "x"}' >"$tmp/dup2.json"
 compare_error '"tool" or "results" given twice' "$tmp/dup2.json" &&
 	ok "--compare: \"tool\" given twice"
+# Many small values would take 20 times the file's size in memory: capped.
+python3 -c 'print("[" + "0," * 2200000 + "0]")' >"$tmp/many.json"
+compare_error "not JSON: offset [0-9]+: more than 2097152 values" \
+	"$tmp/many.json" && ok "--compare: at most 2097152 values"
 # --svg naming the --compare file: refused, the saved run left whole.
 cp "$tmp/old.json" "$tmp/keep.json"
 if run 1 --method poll --workload churn $tiny --runs 1 \

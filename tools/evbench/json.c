@@ -22,6 +22,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	int failed;
+	long values; /* read so far, at most JSON_VALUES_MAX */
 };
 
 static int
@@ -359,6 +360,8 @@ value(struct parser *ps, struct json *j, int depth)
 {
 	if (depth > JSON_DEPTH_MAX)
 		return fail(ps, "nested more than %d deep", JSON_DEPTH_MAX);
+	if (++ps->values > JSON_VALUES_MAX)
+		return fail(ps, "more than %ld values", JSON_VALUES_MAX);
 	skip_space(ps);
 	if (ps->p >= ps->end)
 		return fail(ps, "unexpected end");
@@ -411,7 +414,7 @@ json_free(struct json *j)
 struct json *
 json_parse(const char *text, size_t len, char *err, size_t errlen)
 {
-	struct parser ps = { text, text, text + len, err, errlen, 0 };
+	struct parser ps = { text, text, text + len, err, errlen, 0, 0 };
 	struct json *j = calloc(1, sizeof(*j));
 
 	if (j == NULL) {
