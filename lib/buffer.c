@@ -1301,8 +1301,11 @@ evbuffer_copy_from_chains_(const struct evbuffer_chain *chain,
 {
 	while (datlen && datlen >= chain->off - pos_in_chain) {
 		size_t copylen = chain->off - pos_in_chain;
-		memcpy(data, chain->buffer + chain->misalign + pos_in_chain,
-		    copylen);
+		/* An empty chain may have no memory at all (sendfile). */
+		if (copylen)
+			memcpy(data,
+			    chain->buffer + chain->misalign + pos_in_chain,
+			    copylen);
 		data += copylen;
 		datlen -= copylen;
 		chain = chain->next;
@@ -1477,8 +1480,10 @@ evbuffer_remove_buffer(struct evbuffer *src, struct evbuffer *dst,
 	/* Copy the head of the next one; this runs dst's callbacks.  Out of
 	 * memory, only the whole chains moved: a short count, or -1 when
 	 * nothing did. */
-	if ((datlen && !EVBUFFER_CHAIN_IN_MEMORY(chain)) ||
-	    evbuffer_add(dst, chain->buffer + chain->misalign, datlen) == -1) {
+	if (datlen &&
+	    (!EVBUFFER_CHAIN_IN_MEMORY(chain) ||
+	        evbuffer_add(dst, chain->buffer + chain->misalign, datlen) ==
+	            -1)) {
 		if (nread == 0) {
 			result = -1;
 			goto done;
@@ -1559,12 +1564,12 @@ evbuffer_pullup(struct evbuffer *buf, ev_ssize_t size)
 			removed_last_with_datap = 1;
 		chain_free(buf, chain);
 	}
-	if (chain != NULL) {
+	if (chain == NULL) {
+		buf->last = tmp;
+	} else if (size > 0) {
 		memcpy(buffer, chain->buffer + chain->misalign, (size_t)size);
 		chain->misalign += (size_t)size;
 		chain->off -= (size_t)size;
-	} else {
-		buf->last = tmp;
 	}
 	tmp->next = chain;
 
@@ -1849,6 +1854,17 @@ done:
 	return n;
 }
 
+/*
+ * Whether p is where chain's free room starts.  A sendfile chain has no
+ * memory (buffer NULL), and no room to commit.
+ */
+static inline int
+is_space_of(const struct evbuffer_chain *chain, const void *p)
+{
+	return chain->buffer != NULL &&
+	    p == (const void *)CHAIN_SPACE_PTR(chain);
+}
+
 int
 evbuffer_commit_space(struct evbuffer *buf, struct evbuffer_iovec *vec,
     int n_vecs)
@@ -1864,16 +1880,26 @@ evbuffer_commit_space(struct evbuffer *buf, struct evbuffer_iovec *vec,
 	if (n_vecs == 0) {
 		result = 0;
 		goto done;
-	} else if (n_vecs == 1 && buf->last &&
-	    vec[0].iov_base == (void *)CHAIN_SPACE_PTR(buf->last)) {
-		/* One extent, in the last chain. */
-		if (vec[0].iov_len > CHAIN_SPACE_LEN(buf->last))
-			goto done;
-		buf->last->off += vec[0].iov_len;
-		added = vec[0].iov_len;
-		if (added)
-			advance_last_with_data(buf);
-		goto okay;
+	} else if (n_vecs == 1) {
+		/*
+		 * One extent: in the last chain, or in the one after the
+		 * last with data, which reserve hands out when the latter's
+		 * room is too small to be worth growing (the first chain
+		 * with room is then not where the extent is).
+		 */
+		chain = buf->last;
+		if (chain != NULL && !is_space_of(chain, vec[0].iov_base) &&
+		    *buf->last_with_datap != NULL)
+			chain = (*buf->last_with_datap)->next;
+		if (chain != NULL && is_space_of(chain, vec[0].iov_base)) {
+			if (vec[0].iov_len > CHAIN_SPACE_LEN(chain))
+				goto done;
+			chain->off += vec[0].iov_len;
+			added = vec[0].iov_len;
+			if (added)
+				advance_last_with_data(buf);
+			goto okay;
+		}
 	}
 
 	firstchainp = buf->last_with_datap;
@@ -1887,7 +1913,7 @@ evbuffer_commit_space(struct evbuffer *buf, struct evbuffer_iovec *vec,
 	for (i = 0; i < n_vecs; ++i) {
 		if (!chain)
 			goto done;
-		if (vec[i].iov_base != (void *)CHAIN_SPACE_PTR(chain) ||
+		if (!is_space_of(chain, vec[i].iov_base) ||
 		    vec[i].iov_len > CHAIN_SPACE_LEN(chain))
 			goto done;
 		chain = chain->next;
