@@ -1185,6 +1185,61 @@ END_TEST
 
 /* ---- reserve and commit ---- */
 
+/* Reserve n bytes in nvec vectors and commit none of them. */
+static void
+reserve_nothing(struct evbuffer *buf, size_t n, int nvec)
+{
+	struct evbuffer_iovec v[2];
+	int k = evbuffer_reserve_space(buf, (ev_ssize_t)n, v, nvec), i;
+
+	ck_assert_int_ge(k, 1);
+	for (i = 0; i < k; i++)
+		v[i].iov_len = 0;
+	ck_assert_int_eq(evbuffer_commit_space(buf, v, k), 0);
+}
+
+/*
+ * A one-vector reservation that reserve hands out in the chain after the
+ * last one with data (whose own room is too small to be worth growing),
+ * with another empty chain after it: commit must take it.  The sequence
+ * is the one fuzz_evbuffer found (corpus/evbuffer/commit-space-1).
+ */
+START_TEST(test_reserve_commit_after_small_room)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct evbuffer_iovec v[1];
+	unsigned char data[600], out[1200];
+	size_t len;
+
+	memset(data, 'd', sizeof(data));
+	/* Adds of nothing count: the first one makes a chain. */
+	ck_assert_int_eq(evbuffer_add(buf, data, 0), 0);
+	ck_assert_int_eq(evbuffer_add(buf, data, 0), 0);
+	reserve_nothing(buf, 1548, 2);
+	ck_assert_int_eq(evbuffer_prepend(buf, data, 1), 0);
+	reserve_nothing(buf, 20, 1);
+	ck_assert_int_eq(evbuffer_add(buf, data, 0), 0);
+	ck_assert_int_eq(evbuffer_prepend(buf, data, 252), 0);
+	reserve_nothing(buf, 1736, 2);
+	ck_assert_int_eq(evbuffer_add(buf, data, 518), 0);
+	ck_assert_int_eq(evbuffer_add(buf, data, 1), 0);
+	ck_assert_int_eq(evbuffer_add(buf, data, 8), 0);
+	ck_assert_int_eq(evbuffer_add(buf, data, 98), 0);
+	len = evbuffer_get_length(buf);
+	ck_assert_uint_eq(len, 878);
+	ck_assert_int_eq(evbuffer_reserve_space(buf, 165, v, 1), 1);
+	memset(v[0].iov_base, 'r', 50);
+	v[0].iov_len = 50;
+	ck_assert_int_eq(evbuffer_commit_space(buf, v, 1), 0);
+	ck_assert_uint_eq(evbuffer_get_length(buf), 928);
+	ck_assert_int_eq(evbuffer_copyout(buf, out, sizeof(out)), 928);
+	ck_assert_int_eq(out[877], 'd');
+	ck_assert_int_eq(out[878], 'r');
+	ck_assert_int_eq(out[927], 'r');
+	evbuffer_free(buf);
+}
+END_TEST
+
 START_TEST(test_reserve_commit_one)
 {
 	struct evbuffer *buf = evbuffer_new();
@@ -2503,6 +2558,7 @@ buffer_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_reserve_commit_one);
 	tcase_add_test(tc, test_reserve_commit_two);
+	tcase_add_test(tc, test_reserve_commit_after_small_room);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("callbacks");
