@@ -1185,6 +1185,7 @@ END_TEST
 
 /* ---- reserve and commit ---- */
 
+#ifndef EVKIT_REFERENCE /* libevent 2.1 refuses this commit */
 /* Reserve n bytes in nvec vectors and commit none of them. */
 static void
 reserve_nothing(struct evbuffer *buf, size_t n, int nvec)
@@ -1239,6 +1240,7 @@ START_TEST(test_reserve_commit_after_small_room)
 	evbuffer_free(buf);
 }
 END_TEST
+#endif
 
 START_TEST(test_reserve_commit_one)
 {
@@ -2558,7 +2560,9 @@ buffer_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_reserve_commit_one);
 	tcase_add_test(tc, test_reserve_commit_two);
+#ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_reserve_commit_after_small_room);
+#endif
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("callbacks");
