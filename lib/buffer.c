@@ -1301,8 +1301,11 @@ evbuffer_copy_from_chains_(const struct evbuffer_chain *chain,
 {
 	while (datlen && datlen >= chain->off - pos_in_chain) {
 		size_t copylen = chain->off - pos_in_chain;
-		memcpy(data, chain->buffer + chain->misalign + pos_in_chain,
-		    copylen);
+		/* An empty chain may have no memory at all (sendfile). */
+		if (copylen)
+			memcpy(data,
+			    chain->buffer + chain->misalign + pos_in_chain,
+			    copylen);
 		data += copylen;
 		datlen -= copylen;
 		chain = chain->next;
@@ -1339,7 +1342,8 @@ copyout_from_nolock(struct evbuffer *buf, const struct evbuffer_ptr *pos,
 	}
 	if (datlen == 0)
 		return 0;
-	if (buf->freeze_start)
+	if (buf->freeze_start ||
+	    evbuffer_chains_to_memory_(chain, pos_in_chain, datlen) < 0)
 		return -1;
 	evbuffer_copy_from_chains_(chain, pos_in_chain, data_out, datlen);
 	return (ev_ssize_t)datlen;
@@ -1377,7 +1381,8 @@ remove_locked(struct evbuffer *buf, void *data_out, size_t datlen)
 		EVBUFFER_UNLOCK(buf);
 		return 0;
 	}
-	if (buf->freeze_start) {
+	if (buf->freeze_start ||
+	    evbuffer_chains_to_memory_(buf->first, 0, n) < 0) {
 		EVBUFFER_UNLOCK(buf);
 		return -1;
 	}
@@ -1396,8 +1401,8 @@ evbuffer_remove(struct evbuffer *buf, void *data_out, size_t datlen)
 	const unsigned char *src;
 	size_t n;
 
-	if (EVUTIL_UNLIKELY(
-	        !PLAIN_BUFFER(buf) || buf->freeze_start || chain == NULL))
+	if (EVUTIL_UNLIKELY(!PLAIN_BUFFER(buf) || buf->freeze_start ||
+	        chain == NULL || (chain->flags & EVBUFFER_SENDFILE)))
 		return remove_locked(buf, data_out, datlen);
 	src = chain->buffer + chain->misalign;
 	if (datlen < chain->off) {
@@ -1475,7 +1480,10 @@ evbuffer_remove_buffer(struct evbuffer *src, struct evbuffer *dst,
 	/* Copy the head of the next one; this runs dst's callbacks.  Out of
 	 * memory, only the whole chains moved: a short count, or -1 when
 	 * nothing did. */
-	if (evbuffer_add(dst, chain->buffer + chain->misalign, datlen) == -1) {
+	if (datlen &&
+	    (!EVBUFFER_CHAIN_IN_MEMORY(chain) ||
+	        evbuffer_add(dst, chain->buffer + chain->misalign, datlen) ==
+	            -1)) {
 		if (nread == 0) {
 			result = -1;
 			goto done;
@@ -1510,7 +1518,8 @@ evbuffer_pullup(struct evbuffer *buf, ev_ssize_t size)
 	chain = buf->first;
 	if (size < 0)
 		size = (ev_ssize_t)buf->total_len;
-	if (size == 0 || (size_t)size > buf->total_len)
+	if (size == 0 || (size_t)size > buf->total_len ||
+	    evbuffer_chains_to_memory_(chain, 0, (size_t)size) < 0)
 		goto done;
 
 	if (chain->off >= (size_t)size) {
@@ -1555,12 +1564,12 @@ evbuffer_pullup(struct evbuffer *buf, ev_ssize_t size)
 			removed_last_with_datap = 1;
 		chain_free(buf, chain);
 	}
-	if (chain != NULL) {
+	if (chain == NULL) {
+		buf->last = tmp;
+	} else if (size > 0) {
 		memcpy(buffer, chain->buffer + chain->misalign, (size_t)size);
 		chain->misalign += (size_t)size;
 		chain->off -= (size_t)size;
-	} else {
-		buf->last = tmp;
 	}
 	tmp->next = chain;
 
@@ -1845,6 +1854,17 @@ done:
 	return n;
 }
 
+/*
+ * Whether p is where chain's free room starts.  A sendfile chain has no
+ * memory (buffer NULL), and no room to commit.
+ */
+static inline int
+is_space_of(const struct evbuffer_chain *chain, const void *p)
+{
+	return chain->buffer != NULL &&
+	    p == (const void *)CHAIN_SPACE_PTR(chain);
+}
+
 int
 evbuffer_commit_space(struct evbuffer *buf, struct evbuffer_iovec *vec,
     int n_vecs)
@@ -1860,16 +1880,26 @@ evbuffer_commit_space(struct evbuffer *buf, struct evbuffer_iovec *vec,
 	if (n_vecs == 0) {
 		result = 0;
 		goto done;
-	} else if (n_vecs == 1 && buf->last &&
-	    vec[0].iov_base == (void *)CHAIN_SPACE_PTR(buf->last)) {
-		/* One extent, in the last chain. */
-		if (vec[0].iov_len > CHAIN_SPACE_LEN(buf->last))
-			goto done;
-		buf->last->off += vec[0].iov_len;
-		added = vec[0].iov_len;
-		if (added)
-			advance_last_with_data(buf);
-		goto okay;
+	} else if (n_vecs == 1) {
+		/*
+		 * One extent: in the last chain, or in the one after the
+		 * last with data, which reserve hands out when the latter's
+		 * room is too small to be worth growing (the first chain
+		 * with room is then not where the extent is).
+		 */
+		chain = buf->last;
+		if (chain != NULL && !is_space_of(chain, vec[0].iov_base) &&
+		    *buf->last_with_datap != NULL)
+			chain = (*buf->last_with_datap)->next;
+		if (chain != NULL && is_space_of(chain, vec[0].iov_base)) {
+			if (vec[0].iov_len > CHAIN_SPACE_LEN(chain))
+				goto done;
+			chain->off += vec[0].iov_len;
+			added = vec[0].iov_len;
+			if (added)
+				advance_last_with_data(buf);
+			goto okay;
+		}
 	}
 
 	firstchainp = buf->last_with_datap;
@@ -1883,7 +1913,7 @@ evbuffer_commit_space(struct evbuffer *buf, struct evbuffer_iovec *vec,
 	for (i = 0; i < n_vecs; ++i) {
 		if (!chain)
 			goto done;
-		if (vec[i].iov_base != (void *)CHAIN_SPACE_PTR(chain) ||
+		if (!is_space_of(chain, vec[i].iov_base) ||
 		    vec[i].iov_len > CHAIN_SPACE_LEN(chain))
 			goto done;
 		chain = chain->next;

@@ -99,6 +99,50 @@ evbuffer_file_segment_materialize(struct evbuffer_file_segment *seg)
 	return 0;
 }
 
+int
+evbuffer_chain_to_memory_(struct evbuffer_chain *chain)
+{
+	static const unsigned char none[1];
+	struct evbuffer_chain_file_segment *extra =
+	    EVBUFFER_CHAIN_EXTRA(struct evbuffer_chain_file_segment, chain);
+	struct evbuffer_file_segment *seg = extra->segment;
+	int r = 0;
+
+	if (!(chain->flags & EVBUFFER_SENDFILE))
+		return 0;
+	if (chain->off == 0) {
+		/* Nothing to read (and an empty segment cannot be). */
+		chain->buffer = (unsigned char *)none;
+		chain->misalign = 0;
+		chain->buffer_len = 0;
+	} else {
+		EVLOCK_LOCK(seg->lock, 0);
+		r = evbuffer_file_segment_materialize(seg);
+		EVLOCK_UNLOCK(seg->lock, 0);
+		if (r < 0)
+			return -1;
+		chain->buffer = (unsigned char *)seg->contents +
+		    (extra->file_offset - seg->file_offset);
+	}
+	chain->flags &= ~(unsigned)EVBUFFER_SENDFILE;
+	return 0;
+}
+
+int
+evbuffer_chains_to_memory_(struct evbuffer_chain *chain, size_t pos_in_chain,
+    size_t len)
+{
+	for (; chain != NULL && len > 0; chain = chain->next) {
+		size_t here = chain->off - pos_in_chain;
+
+		if (!EVBUFFER_CHAIN_IN_MEMORY(chain))
+			return -1;
+		len -= here < len ? here : len;
+		pos_in_chain = 0;
+	}
+	return 0;
+}
+
 struct evbuffer_file_segment *
 evbuffer_file_segment_new(int fd, ev_off_t offset, ev_off_t length,
     unsigned flags)

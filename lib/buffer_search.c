@@ -128,6 +128,10 @@ evbuffer_peek(struct evbuffer *buffer, ev_ssize_t len,
 	EVBUFFER_LOCK(buffer);
 	if (start_at) {
 		chain = start_at->internal_.chain;
+		if (!EVBUFFER_CHAIN_IN_MEMORY(chain)) {
+			EVBUFFER_UNLOCK(buffer);
+			return 0;
+		}
 		len_so_far =
 		    (ev_ssize_t)(chain->off - start_at->internal_.pos_in_chain);
 		idx = 1;
@@ -151,6 +155,9 @@ evbuffer_peek(struct evbuffer *buffer, ev_ssize_t len,
 	while (chain) {
 		if (len >= 0 && len_so_far >= len)
 			break;
+		if (idx < n_vec && !EVBUFFER_CHAIN_IN_MEMORY(chain))
+			break; /* a file that cannot be read: what comes before
+			        */
 		if (idx < n_vec) {
 			vec[idx].iov_base = chain->buffer + chain->misalign;
 			vec[idx].iov_len = chain->off;
@@ -167,13 +174,13 @@ evbuffer_peek(struct evbuffer *buffer, ev_ssize_t len,
 
 /*
  * Compares the len bytes at pos (which must lie inside the buffer) with
- * mem, across chains.
+ * mem, across chains (brought into memory if need be).
  */
 static int
 ptr_memcmp(const struct evbuffer *buf, const struct evbuffer_ptr *pos,
     const char *mem, size_t len)
 {
-	const struct evbuffer_chain *chain;
+	struct evbuffer_chain *chain;
 	size_t position;
 	int r;
 
@@ -185,6 +192,8 @@ ptr_memcmp(const struct evbuffer *buf, const struct evbuffer_ptr *pos,
 	while (len && chain) {
 		size_t n_comparable =
 		    len + position > chain->off ? chain->off - position : len;
+		if (!EVBUFFER_CHAIN_IN_MEMORY(chain))
+			return -1;
 		r = memcmp(chain->buffer + chain->misalign + position, mem,
 		    n_comparable);
 		if (r)
@@ -231,10 +240,13 @@ search_range_nolock(struct evbuffer *buffer, const char *what, size_t len,
 	last = (unsigned char)what[len - 1];
 	chain_pos = pos.pos - (ev_ssize_t)in_chain;
 	for (; chain != NULL; chain = chain->next, in_chain = 0) {
-		const unsigned char *base = chain->buffer + chain->misalign;
-		const unsigned char *cur = base + in_chain;
-		const unsigned char *stop = base + chain->off;
-		const unsigned char *p;
+		const unsigned char *base, *cur, *stop, *p;
+
+		if (!EVBUFFER_CHAIN_IN_MEMORY(chain))
+			break;
+		base = chain->buffer + chain->misalign;
+		cur = base + in_chain;
+		stop = base + chain->off;
 
 		while (cur < stop &&
 		    (p = memchr(cur, first, (size_t)(stop - cur))) != NULL) {
@@ -381,11 +393,14 @@ find_eol(struct evbuffer *buffer, struct evbuffer_ptr *it, size_t *eol_len,
 	}
 
 	for (; chain != NULL; chain = chain->next, i = 0) {
-		const unsigned char *data = chain->buffer + chain->misalign;
+		const unsigned char *data;
 		const unsigned char *p;
 
 		if (i >= chain->off)
 			continue;
+		if (!EVBUFFER_CHAIN_IN_MEMORY(chain))
+			return -1;
+		data = chain->buffer + chain->misalign;
 		p = c >= 0 ? memchr(data + i, c, chain->off - i)
 		           : find_eol_char(data + i, chain->off - i);
 		if (p == NULL) {
@@ -411,7 +426,8 @@ find_eol(struct evbuffer *buffer, struct evbuffer_ptr *it, size_t *eol_len,
 					++j;
 					++n;
 				}
-				if (j < ch->off || ch->next == NULL)
+				if (j < ch->off || ch->next == NULL ||
+				    !EVBUFFER_CHAIN_IN_MEMORY(ch->next))
 					break;
 				ch = ch->next;
 				j = 0;
@@ -482,7 +498,7 @@ evbuffer_readln(struct evbuffer *buffer, size_t *n_read_out,
 
 	if (EVUTIL_LIKELY(eol_style == EVBUFFER_EOL_CRLF ||
 	        eol_style == EVBUFFER_EOL_LF) &&
-	    chain->off != 0) {
+	    chain->off != 0 && EVBUFFER_CHAIN_IN_MEMORY(chain)) {
 		/* Fast path: the line ends in the first chain. */
 		const unsigned char *data = chain->buffer + chain->misalign;
 		const unsigned char *p = memchr(data, '\n', chain->off);

@@ -248,6 +248,23 @@ void evbuffer_copy_from_chains_(const struct evbuffer_chain *chain,
     size_t pos_in_chain, unsigned char *data, size_t datlen);
 
 /*
+ * buffer_file.c: a sendfile chain (EVBUFFER_SENDFILE, its bytes still on
+ * disk) made an ordinary immutable chain in memory, its segment
+ * materialized.  libevent forbids reading a buffer that drains to an fd
+ * and crashes when one is read anyway; evkit's readers (search, readln,
+ * peek, copyout, remove, pullup) bring the chains they reach into memory
+ * instead.  0, or -1 when the file cannot be read or mapped.
+ */
+int evbuffer_chain_to_memory_(struct evbuffer_chain *chain);
+/* The same for the chains holding len bytes from pos_in_chain of chain. */
+int evbuffer_chains_to_memory_(struct evbuffer_chain *chain,
+    size_t pos_in_chain, size_t len);
+/* Whether chain's bytes may be read in place (made so if need be). */
+#define EVBUFFER_CHAIN_IN_MEMORY(ch)                          \
+	(EVUTIL_LIKELY(!((ch)->flags & EVBUFFER_SENDFILE)) || \
+	    evbuffer_chain_to_memory_(ch) == 0)
+
+/*
  * After a change that added or removed bytes: the common case, no
  * callbacks, is a test and two stores.  Requires the lock.
  */

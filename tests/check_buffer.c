@@ -1185,6 +1185,63 @@ END_TEST
 
 /* ---- reserve and commit ---- */
 
+#ifndef EVKIT_REFERENCE /* libevent 2.1 refuses this commit */
+/* Reserve n bytes in nvec vectors and commit none of them. */
+static void
+reserve_nothing(struct evbuffer *buf, size_t n, int nvec)
+{
+	struct evbuffer_iovec v[2];
+	int k = evbuffer_reserve_space(buf, (ev_ssize_t)n, v, nvec), i;
+
+	ck_assert_int_ge(k, 1);
+	for (i = 0; i < k; i++)
+		v[i].iov_len = 0;
+	ck_assert_int_eq(evbuffer_commit_space(buf, v, k), 0);
+}
+
+/*
+ * A one-vector reservation that reserve hands out in the chain after the
+ * last one with data (whose own room is too small to be worth growing),
+ * with another empty chain after it: commit must take it.  The sequence
+ * is the one fuzz_evbuffer found (corpus/evbuffer/commit-space-1).
+ */
+START_TEST(test_reserve_commit_after_small_room)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct evbuffer_iovec v[1];
+	unsigned char data[600], out[1200];
+	size_t len;
+
+	memset(data, 'd', sizeof(data));
+	/* Adds of nothing count: the first one makes a chain. */
+	ck_assert_int_eq(evbuffer_add(buf, data, 0), 0);
+	ck_assert_int_eq(evbuffer_add(buf, data, 0), 0);
+	reserve_nothing(buf, 1548, 2);
+	ck_assert_int_eq(evbuffer_prepend(buf, data, 1), 0);
+	reserve_nothing(buf, 20, 1);
+	ck_assert_int_eq(evbuffer_add(buf, data, 0), 0);
+	ck_assert_int_eq(evbuffer_prepend(buf, data, 252), 0);
+	reserve_nothing(buf, 1736, 2);
+	ck_assert_int_eq(evbuffer_add(buf, data, 518), 0);
+	ck_assert_int_eq(evbuffer_add(buf, data, 1), 0);
+	ck_assert_int_eq(evbuffer_add(buf, data, 8), 0);
+	ck_assert_int_eq(evbuffer_add(buf, data, 98), 0);
+	len = evbuffer_get_length(buf);
+	ck_assert_uint_eq(len, 878);
+	ck_assert_int_eq(evbuffer_reserve_space(buf, 165, v, 1), 1);
+	memset(v[0].iov_base, 'r', 50);
+	v[0].iov_len = 50;
+	ck_assert_int_eq(evbuffer_commit_space(buf, v, 1), 0);
+	ck_assert_uint_eq(evbuffer_get_length(buf), 928);
+	ck_assert_int_eq(evbuffer_copyout(buf, out, sizeof(out)), 928);
+	ck_assert_int_eq(out[877], 'd');
+	ck_assert_int_eq(out[878], 'r');
+	ck_assert_int_eq(out[927], 'r');
+	evbuffer_free(buf);
+}
+END_TEST
+#endif
+
 START_TEST(test_reserve_commit_one)
 {
 	struct evbuffer *buf = evbuffer_new();
@@ -1929,6 +1986,137 @@ START_TEST(test_sendfile)
 END_TEST
 
 #ifndef EVKIT_REFERENCE
+/*
+ * A buffer that drains to an fd holds its file chains on disk.  libevent
+ * forbids reading such a buffer and crashes when one is read anyway;
+ * evkit's readers bring the chains into memory and give the file's bytes.
+ * Each reader is tried on a fresh buffer (memory, a file chain partly
+ * drained, memory), also after the chains moved to a plain buffer; what
+ * is left is then still written out whole.
+ */
+static struct evbuffer *
+sendfile_buffer(int fd)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	ck_assert_int_eq(evbuffer_set_flags(buf, EVBUFFER_FLAG_DRAINS_TO_FD),
+	    0);
+	ck_assert_int_eq(evbuffer_add(buf, "ab", 2), 0);
+	ck_assert_int_eq(evbuffer_add_file(buf, dup(fd), 0, -1), 0);
+	ck_assert_int_eq(evbuffer_add(buf, "\nzz", 3), 0);
+	/* "ab" and the first 3 bytes of the file go: it starts "lo\r". */
+	ck_assert_int_eq(evbuffer_drain(buf, 5), 0);
+	return buf;
+}
+
+START_TEST(test_sendfile_read_anyway)
+{
+	static const char file[] = "hello\r\nworld\r\n";
+	const char *rest = "lo\r\nworld\r\n\nzz";
+	size_t rest_len = strlen(rest), n;
+	struct evbuffer *buf, *moved;
+	struct evbuffer_ptr p, q;
+	struct evbuffer_iovec v[4];
+	evutil_socket_t pair[2];
+	unsigned char out[64];
+	char *line;
+	int fd = temp_file((const unsigned char *)file, strlen(file));
+	int op, k;
+
+	for (op = 0; op < 9; op++) {
+		buf = sendfile_buffer(fd);
+		ck_assert_uint_eq(evbuffer_get_length(buf), rest_len);
+		switch (op) {
+		case 0:
+			p = evbuffer_search(buf, "world", 5, NULL);
+			ck_assert_int_eq(p.pos, 4);
+			/* Across the end of the file chain. */
+			p = evbuffer_search(buf, "\r\n\nz", 4, NULL);
+			ck_assert_int_eq(p.pos, 9);
+			break;
+		case 1:
+			line = evbuffer_readln(buf, &n, EVBUFFER_EOL_CRLF);
+			ck_assert_str_eq(line, "lo");
+			free(line);
+			line = evbuffer_readln(buf, &n, EVBUFFER_EOL_CRLF);
+			ck_assert_str_eq(line, "world");
+			free(line);
+			rest += 11;
+			rest_len -= 11;
+			break;
+		case 2:
+			p = evbuffer_search_eol(buf, NULL, &n,
+			    EVBUFFER_EOL_ANY);
+			ck_assert_int_eq(p.pos, 2);
+			ck_assert_uint_eq(n, 2);
+			break;
+		case 3:
+			ck_assert_ptr_nonnull(evbuffer_pullup(buf, 6));
+			ck_assert(memcmp(evbuffer_pullup(buf, -1), rest,
+			              rest_len) == 0);
+			break;
+		case 4:
+			ck_assert_int_eq(evbuffer_copyout(buf, out, rest_len),
+			    (ev_ssize_t)rest_len);
+			ck_assert(memcmp(out, rest, rest_len) == 0);
+			break;
+		case 5:
+			ck_assert_int_eq(evbuffer_remove(buf, out, 3), 3);
+			ck_assert(memcmp(out, "lo\r", 3) == 0);
+			rest += 3;
+			rest_len -= 3;
+			break;
+		case 6:
+			k = evbuffer_peek(buf, -1, NULL, v, 4);
+			ck_assert_int_eq(k, 2);
+			ck_assert_uint_eq(v[0].iov_len, 11);
+			ck_assert(memcmp(v[0].iov_base, rest, 11) == 0);
+			ck_assert(memcmp(v[1].iov_base, "\nzz", 3) == 0);
+			break;
+		case 7:
+			ck_assert_int_eq(evbuffer_ptr_set(buf, &p, 3,
+			                     EVBUFFER_PTR_SET),
+			    0);
+			ck_assert_int_eq(evbuffer_ptr_set(buf, &q, 11,
+			                     EVBUFFER_PTR_SET),
+			    0);
+			p = evbuffer_search_range(buf, "\r\n", 2, &p, &q);
+			ck_assert_int_eq(p.pos, 9);
+			break;
+		case 8:
+			/* Moved whole to a buffer that does not drain to
+			 * an fd: its chains still read. */
+			moved = evbuffer_new();
+			ck_assert_int_eq(evbuffer_add_buffer(moved, buf), 0);
+			line = evbuffer_readln(moved, &n, EVBUFFER_EOL_ANY);
+			ck_assert_str_eq(line, "lo");
+			free(line);
+			ck_assert_int_eq(evbuffer_remove_buffer(moved, buf, 3),
+			    3);
+			evbuffer_free(moved);
+			rest = "wor";
+			rest_len = 3;
+			break;
+		}
+		/* What is left goes out whole and in order. */
+		evkit_socketpair(pair);
+		while (evbuffer_get_length(buf) > 0)
+			ck_assert_int_gt(evbuffer_write(buf, pair[0]), 0);
+		ck_assert_uint_eq(read_all(pair[1], out, sizeof(out)),
+		    rest_len);
+		ck_assert(memcmp(out, rest, rest_len) == 0);
+		evkit_close(&pair[0]);
+		evkit_close(&pair[1]);
+		evbuffer_free(buf);
+		rest = "lo\r\nworld\r\n\nzz";
+		rest_len = strlen(rest);
+	}
+	close(fd);
+}
+END_TEST
+#endif
+
+#ifndef EVKIT_REFERENCE
 /* libevent sends the whole file chain whatever write_atmost's limit. */
 START_TEST(test_sendfile_atmost)
 {
@@ -2372,6 +2560,9 @@ buffer_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_reserve_commit_one);
 	tcase_add_test(tc, test_reserve_commit_two);
+#ifndef EVKIT_REFERENCE
+	tcase_add_test(tc, test_reserve_commit_after_small_room);
+#endif
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("callbacks");
@@ -2408,6 +2599,7 @@ buffer_suite(void)
 	tcase_add_test(tc, test_add_file_rest);
 	tcase_add_test(tc, test_sendfile_atmost);
 	tcase_add_test(tc, test_sendfile_fallback);
+	tcase_add_test(tc, test_sendfile_read_anyway);
 	tcase_add_test(tc, test_copyout_from_bad_ptr);
 #endif
 	tcase_add_test(tc, test_sendfile);

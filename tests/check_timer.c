@@ -1057,6 +1057,173 @@ START_TEST(test_io_timeout_coincide)
 }
 END_TEST
 
+/*
+ * A persistent event with a timeout, woken by I/O, whose callback changes
+ * its own timeout: the re-arm done before the callback must not win over
+ * what the callback asked for (a delete, a delete and a new add, a new
+ * add while it runs).
+ */
+struct selfmod {
+	struct event *ev;
+	int mode; /* 0: del; 1: del, add 300 ms; 2: add 30 ms */
+	int calls;
+	short what[4];
+	double at[4];
+};
+
+static void
+selfmod_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct selfmod *m = arg;
+	struct timeval tv;
+
+	m->what[m->calls] = what;
+	m->at[m->calls] = evkit_now_ms();
+	if (++m->calls > 1) {
+		ck_assert_int_eq(event_del(m->ev), 0);
+		return;
+	}
+	evkit_drain(fd);
+	if (m->mode <= 1)
+		ck_assert_int_eq(event_del(m->ev), 0);
+	if (m->mode == 1)
+		ck_assert_int_eq(event_add(m->ev, evkit_ms_tv(&tv, 300)), 0);
+	if (m->mode == 2)
+		ck_assert_int_eq(event_add(m->ev, evkit_ms_tv(&tv, 30)), 0);
+}
+
+START_TEST(test_io_timeout_self_change)
+{
+	struct selfmod m;
+	struct timeval tv;
+	double t0, w0;
+	int mode;
+
+	for (mode = 0; mode < 3; mode++) {
+		memset(&m, 0, sizeof(m));
+		m.mode = mode;
+		m.ev = event_new(evkit_base, evkit_pair[0],
+		    EV_READ | EV_PERSIST, selfmod_cb, &m);
+		ck_assert_int_eq(event_add(m.ev, evkit_ms_tv(&tv, 5000)), 0);
+		evkit_write(evkit_pair[1], "x");
+		t0 = evkit_coarse_ms();
+		w0 = evkit_wall_ms();
+		ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+		ck_assert_int_eq(m.calls, 1);
+		ck_assert_int_eq(m.what[0], EV_READ);
+		if (mode == 0) {
+			ck_assert_int_eq(event_pending(m.ev,
+			                     EV_READ | EV_TIMEOUT, NULL),
+			    0);
+			ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+			ck_assert_int_eq(m.calls, 1);
+			event_free(m.ev);
+			continue;
+		}
+		ck_assert_int_eq(event_pending(m.ev, EV_TIMEOUT, &tv),
+		    EV_TIMEOUT);
+		/* The deadline the callback asked for, not 5 s. */
+		ck_assert_double_le(evkit_tv_ms(&tv) - w0, 1000);
+		ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+		ck_assert_int_eq(m.calls, 2);
+		ck_assert_int_eq(m.what[1], EV_TIMEOUT);
+		ck_assert_double_ge(m.at[1] - t0, mode == 1 ? 300 : 30);
+		ck_assert_double_lt(m.at[1] - t0, 3000);
+		event_free(m.ev);
+	}
+}
+END_TEST
+
+/*
+ * The same with a common timeout: woken by I/O it is re-armed in its
+ * common queue (never re-keyed in the heap it is not in), fires once the
+ * duration has passed from the read, and keeps FIFO with a timer added to
+ * the same queue after the read.
+ */
+struct ciot {
+	struct event *ev;
+	int calls;
+	short what[3];
+	double at[3];
+};
+
+static void
+ciot_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ciot *c = arg;
+
+	c->what[c->calls] = what;
+	c->at[c->calls] = evkit_now_ms();
+	evkit_order_note(what & EV_TIMEOUT ? 'T' : 'r');
+	if (what & EV_READ)
+		evkit_drain(fd);
+	if (++c->calls == 2)
+		ck_assert_int_eq(event_del(c->ev), 0);
+}
+
+START_TEST(test_io_timeout_common)
+{
+	struct timeval d = { 0, 80000 }, when;
+	const struct timeval *common;
+	struct tprobe q = TPROBE('q');
+	struct ciot c;
+	double t1;
+
+	common = event_base_init_common_timeout(evkit_base, &d);
+	ck_assert_ptr_nonnull(common);
+	memset(&c, 0, sizeof(c));
+	c.ev = event_new(evkit_base, evkit_pair[0], EV_READ | EV_PERSIST,
+	    ciot_cb, &c);
+	q.ev = evtimer_new(evkit_base, tprobe_cb, &q);
+	ck_assert_int_eq(event_add(c.ev, common), 0);
+	evkit_write(evkit_pair[1], "x");
+	ck_assert_int_eq(event_base_loop(evkit_base, EVLOOP_ONCE), 0);
+	ck_assert_int_eq(c.calls, 1);
+	ck_assert_int_eq(c.what[0], EV_READ);
+	t1 = c.at[0];
+	/* Still pending, with a plain absolute deadline about 80 ms on. */
+	ck_assert_int_eq(event_pending(c.ev, EV_TIMEOUT, &when), EV_TIMEOUT);
+	ck_assert_int_lt(when.tv_usec, 1000000);
+	ck_assert_double_le(evkit_tv_ms(&when) - evkit_wall_ms(), 80 + 50);
+	ck_assert_int_eq(evtimer_add(q.ev, common), 0);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	ck_assert_int_eq(c.calls, 2);
+	ck_assert_int_eq(c.what[1], EV_TIMEOUT);
+	ck_assert_double_ge(c.at[1] - t1, 80);
+	ck_assert_int_eq(q.calls, 1);
+	ck_assert_str_eq(evkit_order, "rTq");
+	event_free(c.ev);
+	event_free(q.ev);
+}
+END_TEST
+
+/*
+ * Counts stay right across the quick and general paths: an fd event given
+ * a timeout, then deleted; a timer re-added; all gone, nothing counted.
+ */
+START_TEST(test_event_count_quick_paths)
+{
+	struct event *io, *t;
+	struct timeval tv;
+
+	io = event_new(evkit_base, evkit_pair[0], EV_READ, evkit_noop_cb, NULL);
+	t = evtimer_new(evkit_base, evkit_noop_cb, NULL);
+	ck_assert_int_eq(event_add(io, NULL), 0);
+	ck_assert_int_eq(event_add(io, evkit_ms_tv(&tv, 1000)), 0);
+	ck_assert_int_eq(event_add(t, evkit_ms_tv(&tv, 1000)), 0);
+	ck_assert_int_eq(event_add(t, evkit_ms_tv(&tv, 2000)), 0);
+	ck_assert_int_eq(event_del(io), 0);
+	ck_assert_int_eq(event_del(t), 0);
+	ck_assert_int_eq(event_del(t), 0);
+	ck_assert_int_eq(event_base_get_num_events(evkit_base,
+	                     EVENT_BASE_COUNT_ADDED),
+	    0);
+	ck_assert_int_eq(event_base_dispatch(evkit_base), 1);
+	event_free(io);
+	event_free(t);
+}
+END_TEST
+
 Suite *
 timer_suite(void)
 {
@@ -1108,6 +1275,9 @@ timer_suite(void)
 	tcase_add_test(tc, test_io_timeout);
 	tcase_add_test(tc, test_io_timeout_persistent);
 	tcase_add_test(tc, test_io_timeout_coincide);
+	tcase_add_test(tc, test_io_timeout_self_change);
+	tcase_add_test(tc, test_io_timeout_common);
+	tcase_add_test(tc, test_event_count_quick_paths);
 #ifndef EVKIT_REFERENCE
 	tcase_add_test(tc, test_io_timeout_rekey_fifo);
 #endif

@@ -3,13 +3,18 @@
  * fuzz_evbuffer: sequences of evbuffer operations on two buffers, each
  * checked against a model that is a plain byte array.  The input is read
  * as a program: one byte picks the operation, the following bytes give
- * its sizes and data.  Any difference from the model aborts.
+ * its sizes and data.  Any difference from the model aborts.  File
+ * segments go in as sendfile chains (the buffer drains to an fd), which
+ * every reader must still read.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 
@@ -387,6 +392,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    (ev_ssize_t)want);
 				CHECK(
 				    want == 0 || !memcmp(tmp, m->b + n, want));
+			}
+			break;
+		case 15: /* a file segment, left on disk (sendfile) */
+			n = next_data(&in, next_size(&in), &d);
+			{
+				struct evbuffer_file_segment *seg;
+				int fd = memfd_create("fuzz", MFD_CLOEXEC);
+				CHECK(fd >= 0);
+				CHECK(write(fd, d, n) == (ssize_t)n);
+				seg = evbuffer_file_segment_new(fd, 0,
+				    (ev_off_t)n, EVBUF_FS_CLOSE_ON_FREE);
+				CHECK(seg != NULL);
+				CHECK(evbuffer_set_flags(buf,
+				          EVBUFFER_FLAG_DRAINS_TO_FD) == 0);
+				CHECK(evbuffer_add_file_segment(buf, seg, 0,
+				          (ev_off_t)n) == 0);
+				evbuffer_file_segment_free(seg);
+				model_insert(m, m->len, d, n);
 			}
 			break;
 		default:

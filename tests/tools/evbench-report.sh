@@ -240,6 +240,35 @@ strict_case "control character in a string" '["a\tb"]'
 strict_case "bad escape" '["\\x"]'
 strict_case "unexpected character" '[tru]'
 [ "$failures" -eq "$before" ] && ok "--compare: strict JSON, 11 malformed texts"
+# Names are C strings here: "\u0000" would cut one short unseen.
+strict_case "\\\\u0000 in a string" '["a\\u0000b"]' &&
+	ok "--compare: \\u0000 refused"
+# A field given twice is ambiguous: refused, not first-wins.
+sed 's/"median": /"median": 0, "median": /' "$tmp/old.json" >"$tmp/dup.json"
+compare_error 'results\[0\]: "median" given twice' "$tmp/dup.json" &&
+	ok "--compare: a result field given twice"
+printf '{"tool": "evbench", "results": [], "tool": "x"}' >"$tmp/dup2.json"
+compare_error '"tool" or "results" given twice' "$tmp/dup2.json" &&
+	ok "--compare: \"tool\" given twice"
+# Many small values would take 20 times the file's size in memory: capped.
+python3 -c 'print("[" + "0," * 2200000 + "0]")' >"$tmp/many.json"
+compare_error "not JSON: offset [0-9]+: more than 2097152 values" \
+	"$tmp/many.json" && ok "--compare: at most 2097152 values"
+# --svg naming the --compare file: refused, the saved run left whole.
+cp "$tmp/old.json" "$tmp/keep.json"
+if run 1 --method poll --workload churn $tiny --runs 1 \
+	--compare "$tmp/keep.json" --svg "$tmp/keep.json" &&
+	has "$err" "^evbench: --svg $tmp/keep.json: is the --compare file" &&
+	cmp -s "$tmp/old.json" "$tmp/keep.json"; then
+	ok "--svg over the --compare file: refused"
+else
+	fail "--svg over the --compare file"
+fi
+# A FIFO nobody writes to reads as empty instead of hanging evbench.
+if mkfifo "$tmp/fifo.json" 2>/dev/null; then
+	compare_error "not JSON: offset 0: unexpected end" "$tmp/fifo.json" &&
+		ok "--compare: a FIFO without a writer"
+fi
 
 # Fuzz a little: every truncation of a saved run fails cleanly; random
 # edits either fail cleanly or are read as a run (status 0 or 1, never a

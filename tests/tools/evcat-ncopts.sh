@@ -107,6 +107,60 @@ else
 	fail "-o into a missing directory (status $st)"
 	show "$err"
 fi
+# A transcript that fails while the data flows (/dev/full): said once,
+# the data still goes through, and the status is 1 (the record asked for
+# is incomplete).  Same for the --hex-dump file.
+if [ -w /dev/full ]; then
+	for opt in -o --hex-dump; do
+		rm -f "$tmp/got"
+		peer "exec cat >$tmp/got"
+		printf 'ping\n' | timeout -k 5 10 "$EVCAT" $opt /dev/full \
+		    127.0.0.1 "$port" >"$out" 2>"$err"
+		st=$?
+		finish $ppid 5
+		if [ $st -eq 1 ] && [ "$(cat "$tmp/got")" = ping ] &&
+		    [ "$(grep -c "^evcat: $opt /dev/full: " "$err")" = 1 ]; then
+			ok "$opt /dev/full: data sent, error said once, status 1"
+		else
+			fail "$opt /dev/full (status $st)"
+			show "$err" "$tmp/got"
+		fi
+	done
+fi
+# -o naming a file evcat already uses (standard input's, standard
+# output's): refused before it is truncated.  kept_file WHAT REDIR: the
+# file $tmp/k, given as -o while also REDIR ("<" or ">>").
+kept_file() {
+	printf 'keep me' >"$tmp/k"
+	if [ "$2" = "<" ]; then
+		timeout -k 5 10 "$EVCAT" -o "$tmp/k" 127.0.0.1 1 <"$tmp/k" \
+		    >"$out" 2>"$err"
+	else
+		timeout -k 5 10 "$EVCAT" -o "$tmp/k" 127.0.0.1 1 </dev/null \
+		    >>"$tmp/k" 2>"$err"
+	fi
+	st=$?
+	if [ $st -eq 1 ] && [ "$(cat "$tmp/k")" = "keep me" ] &&
+	    grep -q "^evcat: -o $tmp/k: is $1" "$err"; then
+		ok "-o FILE ${2}FILE: refused, FILE intact"
+	else
+		fail "-o FILE ${2}FILE (status $st)"
+		show "$err" "$tmp/k"
+	fi
+}
+kept_file "standard input" "<"
+kept_file "standard output" ">>"
+# Nor --hex-dump into the -o file.
+timeout -k 5 10 "$EVCAT" -o "$tmp/o" --hex-dump "$tmp/o" 127.0.0.1 1 \
+    </dev/null >"$out" 2>"$err"
+st=$?
+if [ $st -eq 1 ] && grep -q "^evcat: --hex-dump $tmp/o: is the -o file" \
+    "$err"; then
+	ok "-o FILE --hex-dump FILE: refused"
+else
+	fail "-o FILE --hex-dump FILE (status $st)"
+	show "$err"
+fi
 
 # --send-only: the peer's data is dropped and evcat leaves once its input
 # is sent, while the peer still holds the connection open (8 s).  Without

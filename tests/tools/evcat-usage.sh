@@ -74,6 +74,37 @@ expect 2 -l -p 1234 127.0.0.1 4321 &&
 expect 2 --rate 0.1 h 1 &&
 	grep -q "between 1 and 17179869184 (16G) bytes per second" "$err" ||
 	fail "--rate 0.1: message"
+# Numbers are plain decimals, as nc takes them: strtod's hex, exponents,
+# inf and nan are not times or rates.
+for t in 0x10 1e3 inf nan infinity 0x1p4 -0 ' 1' +1; do
+	expect 2 -q "$t" h 1 &&
+	    grep -q "^evcat: -q: '$t' is not a time (" "$err" ||
+	    fail "-q '$t': message"
+	expect 2 --rate "$t" h 1 &&
+	    grep -q "^evcat: --rate: '$t' is not a rate " "$err" ||
+	    fail "--rate '$t': message"
+done
+# An empty destination or address is a usage error, not a resolver's.
+expect 2 "" 80 && grep -q '^evcat: empty destination$' "$err" ||
+	fail "'' 80: message"
+expect 2 -l "" 80 && grep -q '^evcat: empty address$' "$err" ||
+	fail "-l '' 80: message"
+# An IPv6 address in brackets (as socat and URLs write it) is taken.
+if expect 1 "[::1]" 1; then
+	grep -q '^evcat: connect to \[::1\]:1 ' "$err" ||
+	    fail "[::1] 1: not taken as ::1: $(cat "$err")"
+fi
+# A time that is a time but too short or too long says the range.
+expect 2 -w 0 h 1 &&
+	grep -q "^evcat: -w: '0' is out of range: from 1ms to 365 days$" \
+	    "$err" || fail "-w 0: message"
+expect 2 -w 0.0001 h 1 && grep -q "'0.0001' is out of range" "$err" ||
+	fail "-w 0.0001: message"
+expect 2 -q 9000h h 1 &&
+	grep -q "^evcat: -q: '9000h' is out of range: .*, or -1 for never$" \
+	    "$err" || fail "-q 9000h: message"
+expect 2 -q 99999999999999999999 h 1 && grep -q "out of range" "$err" ||
+	fail "-q 99999999999999999999: message"
 # --help: -q takes a time, quiet is --quiet (in the synopsis too).
 "$EVCAT" --help >"$tmp/help"
 if grep -q -- '^  -q time  *quit that long' "$tmp/help" &&

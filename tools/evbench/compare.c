@@ -9,9 +9,11 @@
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evbench.h"
 #include "json.h"
@@ -31,14 +33,21 @@ struct evb_old {
 	struct old_result *results;
 };
 
+/*
+ * The whole file.  A FIFO is opened without waiting for a writer (with
+ * none, it reads as empty) and then read as a pipe: --compare <(...) works
+ * and a FIFO nobody writes to does not hang evbench.
+ */
 static char *
 read_file(const char *path, size_t *len)
 {
-	FILE *fp = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	size_t cap = 0, n = 0, got;
 	char *buf = NULL;
+	FILE *fp;
 
-	if (fp == NULL)
+	if (fd < 0 || fcntl(fd, F_SETFL, 0) != 0 ||
+	    (fp = fdopen(fd, "rb")) == NULL)
 		cli_die("--compare: %s", path);
 	do {
 		if (n == cap) {
@@ -72,6 +81,10 @@ member(const char *path, size_t i, const struct json *r, const char *key,
 	const struct json *v = json_get(r, key);
 	char what[64];
 
+	if (json_count(r, key) > 1) {
+		snprintf(what, sizeof(what), "\"%s\" given twice", key);
+		bad(path, i, what);
+	}
 	if (null_ok && (v == NULL || v->type == JSON_NULL))
 		return NULL;
 	if (v == NULL || v->type != type) {
@@ -127,6 +140,10 @@ evb_old_read(const char *path)
 	if (old->root == NULL)
 		cli_diex("--compare: %s: not JSON: %s", path, err);
 	tool = json_get(old->root, "tool");
+	if (json_count(old->root, "tool") > 1 ||
+	    json_count(old->root, "results") > 1)
+		cli_diex("--compare: %s: \"tool\" or \"results\" given twice",
+		    path);
 	if (tool == NULL || tool->type != JSON_STRING ||
 	    strcmp(tool->string, "evbench") != 0)
 		cli_diex("--compare: %s: not a run of evbench --json", path);

@@ -1,7 +1,9 @@
 /*
  * A small strict JSON reader: recursive descent over the grammar of
  * RFC 8259, with a bound on nesting so that a hostile file cannot exhaust
- * the stack.  Duplicate names are kept; json_get() returns the first.
+ * the stack.  Duplicate names are kept; json_get() returns the first and
+ * json_count() tells a caller that wants one.  Strings are C strings, so
+ * "\u0000" is refused rather than cutting one short unseen.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -20,6 +22,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	int failed;
+	long values; /* read so far, at most JSON_VALUES_MAX */
 };
 
 static int
@@ -180,6 +183,8 @@ escape(struct parser *ps, char *out, size_t *n)
 	ps->p++;
 	if (hex4(ps, &u) != 0)
 		return -1;
+	if (u == 0)
+		return fail(ps, "\\u0000 in a string");
 	if (u >= 0xdc00 && u <= 0xdfff)
 		return fail(ps, "lone low surrogate");
 	if (u >= 0xd800 && u <= 0xdbff) {
@@ -355,6 +360,8 @@ value(struct parser *ps, struct json *j, int depth)
 {
 	if (depth > JSON_DEPTH_MAX)
 		return fail(ps, "nested more than %d deep", JSON_DEPTH_MAX);
+	if (++ps->values > JSON_VALUES_MAX)
+		return fail(ps, "more than %ld values", JSON_VALUES_MAX);
 	skip_space(ps);
 	if (ps->p >= ps->end)
 		return fail(ps, "unexpected end");
@@ -407,7 +414,7 @@ json_free(struct json *j)
 struct json *
 json_parse(const char *text, size_t len, char *err, size_t errlen)
 {
-	struct parser ps = { text, text, text + len, err, errlen, 0 };
+	struct parser ps = { text, text, text + len, err, errlen, 0, 0 };
 	struct json *j = calloc(1, sizeof(*j));
 
 	if (j == NULL) {
@@ -435,4 +442,16 @@ json_get(const struct json *j, const char *key)
 		if (strcmp(j->keys[i], key) == 0)
 			return &j->items[i];
 	return NULL;
+}
+
+size_t
+json_count(const struct json *j, const char *key)
+{
+	size_t i, n = 0;
+
+	if (j == NULL || j->type != JSON_OBJECT)
+		return 0;
+	for (i = 0; i < j->len; i++)
+		n += strcmp(j->keys[i], key) == 0;
+	return n;
 }

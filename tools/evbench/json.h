@@ -1,7 +1,9 @@
 /*
  * A small strict JSON reader (RFC 8259) for evbench --compare: the whole
  * text into a tree, or an error with the byte offset where it went wrong.
- * Pure and bounded: no I/O, nesting at most JSON_DEPTH_MAX deep, and
+ * Pure and bounded: no I/O, nesting at most JSON_DEPTH_MAX deep, at most
+ * JSON_VALUES_MAX values (a tree takes some 50 bytes a value, so a text
+ * of small values would otherwise need 20 times its size in memory), and
  * every allocation checked.
  */
 #ifndef EVBENCH_JSON_H_INCLUDED_
@@ -10,6 +12,8 @@
 #include <stddef.h>
 
 #define JSON_DEPTH_MAX 64
+/* evbench's largest runs: 1,280 results of 1,000 samples each. */
+#define JSON_VALUES_MAX (1L << 21)
 
 enum json_type {
 	JSON_NULL,
@@ -39,5 +43,7 @@ void json_free(struct json *j);
 
 /* The member named key of an object, or NULL (also when j is none). */
 const struct json *json_get(const struct json *j, const char *key);
+/* How many members of object j are named key (0 when j is none). */
+size_t json_count(const struct json *j, const char *key);
 
 #endif /* EVBENCH_JSON_H_INCLUDED_ */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "evbench.h"
@@ -163,11 +164,18 @@ default_methods(struct evb_opts *o)
 
 /*
  * Read --compare's file and create --svg's before the runs, so that a bad
- * path fails at once rather than after minutes of measuring.
+ * path fails at once rather than after minutes of measuring.  The saved
+ * run is never truncated to draw the chart over it.
  */
 static void
 open_files(struct evb_opts *o)
 {
+	struct stat a, b;
+
+	if (o->compare_path != NULL && o->svg_path != NULL &&
+	    stat(o->compare_path, &a) == 0 && stat(o->svg_path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		cli_diex("--svg %s: is the --compare file", o->svg_path);
 	if (o->compare_path != NULL)
 		o->old = evb_old_read(o->compare_path);
 	if (o->svg_path != NULL && (o->svg = fopen(o->svg_path, "w")) == NULL)

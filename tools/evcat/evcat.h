@@ -426,6 +426,8 @@ int trace_active(void);
 /* Records data (-o, -x), which stays where it was. */
 void trace_evbuffer(char dir, struct evbuffer *buf);
 void trace_bytes(char dir, const void *data, size_t len);
+/* Says that writing the transcript OPT PATH failed (errno); exit 1 later. */
+void trace_write_failed(const char *opt, const char *path);
 /* -C: "\n" to "\r\n" in buf (stdin's bytes, in order), in place. */
 void crlf_expand(struct evbuffer *buf);
 

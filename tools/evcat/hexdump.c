@@ -11,6 +11,7 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,7 +21,8 @@
 #include "evcat.h"
 
 static unsigned long long offset_sent, offset_received;
-static FILE *dump_fp; /* NULL: stderr */
+static FILE *dump_fp;   /* NULL: stderr */
+static int dump_failed; /* the --hex-dump file could not be written */
 
 void
 hexdump_set_file(FILE *fp)
@@ -53,7 +55,19 @@ dump_line(char dir, unsigned long long off, const unsigned char *p, size_t n)
 		line[len++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.';
 	line[len++] = '|';
 	line[len++] = '\n';
-	fwrite(line, 1, len, dump_fp != NULL ? dump_fp : stderr);
+	if (dump_fp == NULL) {
+		fwrite(line, 1, len, stderr);
+		return;
+	}
+	/* Line buffered: an error shows on this very line.  Said once. */
+	if (fwrite(line, 1, len, dump_fp) != len || fflush(dump_fp) != 0) {
+		if (errno == 0)
+			errno = EIO;
+		trace_write_failed("--hex-dump", ec.o.hexdump_file);
+		fclose(dump_fp);
+		dump_fp = NULL;
+		dump_failed = 1;
+	}
 }
 
 void
@@ -63,7 +77,7 @@ hexdump_bytes(char dir, const void *data, size_t len)
 	const unsigned char *p = data;
 	size_t n;
 
-	while (len > 0) {
+	while (len > 0 && !dump_failed) {
 		n = len < 16 ? len : 16;
 		dump_line(dir, *off, p, n);
 		*off += n;

@@ -181,6 +181,34 @@ static const struct option tool_options[] = {
 #define number(m, ...) cli_number_msg((m), CLI_EXIT_USAGE, __VA_ARGS__)
 
 /*
+ * A plain decimal number at the start of arg: digits, a '.' and digits
+ * (either side may be empty, not both), as nc takes numbers: no sign, no
+ * exponent, no hex, no "inf" or "nan" (all of which strtod would take).
+ * Returns its value and sets *end past it, or returns -1.
+ */
+static double
+decimal_prefix(const char *arg, const char **end)
+{
+	const char *p = arg;
+	char *e;
+	int digits = 0;
+	double v;
+
+	for (; isdigit((unsigned char)*p); p++)
+		digits++;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits++;
+	if (digits == 0)
+		return -1;
+	v = strtod(arg, &e);
+	if (e != p) /* "1e5", "0x10": strtod went on where we stopped */
+		return -1;
+	*end = p;
+	return v;
+}
+
+/*
  * Bytes per second: a number, fractions allowed, with K, M or G (powers
  * of 1024) after it: "100K", "1.5M"; from 1 byte to 16G.
  */
@@ -189,14 +217,11 @@ parse_rate(struct cli_msgbuf *m, const char *arg, long long *rate)
 {
 	static const long long max = 1LL << 34;
 	static const char suffixes[] = "kKmMgG";
-	const char *s;
-	char *end;
+	const char *s, *end;
 	double v, mult = 1;
 
-	if (!isdigit((unsigned char)*arg) && *arg != '.')
-		goto bad;
-	v = strtod(arg, &end);
-	if (end == arg)
+	v = decimal_prefix(arg, &end);
+	if (v < 0)
 		goto bad;
 	if (*end != '\0') {
 		s = strchr(suffixes, *end);
@@ -221,23 +246,22 @@ bad:
 /*
  * A time: a number, fractions allowed, with "ms", "s", "m" or "h" after it
  * (plain: seconds), into milliseconds in [min_ms, max_ms].  "-1" is kept
- * as -1 when min_ms allows it (never).
+ * as -1 when min_ms allows it (never).  A time outside the range is told
+ * apart from something that is not a time at all.
  */
 static int
 parse_duration(struct cli_msgbuf *m, const char *opt, const char *arg,
     long long min_ms, long long max_ms, long long *ms)
 {
-	char *end;
+	const char *end;
 	double v, mult = 1000;
 
 	if (strcmp(arg, "-1") == 0 && min_ms < 0) {
 		*ms = -1;
 		return 0;
 	}
-	if (!isdigit((unsigned char)*arg) && *arg != '.')
-		goto bad;
-	v = strtod(arg, &end);
-	if (end == arg)
+	v = decimal_prefix(arg, &end);
+	if (v < 0)
 		goto bad;
 	if (strcmp(end, "ms") == 0)
 		mult = 1;
@@ -251,7 +275,10 @@ parse_duration(struct cli_msgbuf *m, const char *opt, const char *arg,
 		goto bad;
 	v *= mult;
 	if (!(v >= (double)(min_ms < 0 ? 0 : min_ms) && v <= (double)max_ms))
-		goto bad;
+		return usage_error(m,
+		    "%s: '%s' is out of range: from %lldms to %lld days%s", opt,
+		    arg, min_ms < 0 ? 0 : min_ms, max_ms / 86400000,
+		    min_ms < 0 ? ", or -1 for never" : "");
 	*ms = (long long)(v + 0.5);
 	if (*ms == 0 && v > 0)
 		*ms = 1;
@@ -723,9 +750,9 @@ relay_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
 	return check_port(m, o->port, 0);
 }
 
-/* The operands: [destination] [port ...], or a path with -U. */
+/* The operands, as given. */
 static int
-take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
+take_operands_raw(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
     char **args)
 {
 	if (o->unix_path != NULL) {
@@ -765,6 +792,41 @@ take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
 	o->host = args[0];
 	o->port = args[1];
 	return check_port(m, o->port, 0);
+}
+
+/*
+ * The host operand, when there is one: not empty, and an IPv6 address in
+ * brackets as URLs and socat write it ("[::1]") taken without them.
+ */
+static int
+check_host(struct cli_msgbuf *m, struct evcat_opts *o)
+{
+	static char unbracketed[128];
+	size_t len;
+
+	if (o->host == NULL)
+		return 0;
+	len = strlen(o->host);
+	if (len == 0)
+		return usage_error(m, "empty %s",
+		    o->listen ? "address" : "destination");
+	if (o->host[0] == '[' && o->host[len - 1] == ']' && len > 2 &&
+	    len - 2 < sizeof(unbracketed) && memchr(o->host, ':', len)) {
+		memcpy(unbracketed, o->host + 1, len - 2);
+		unbracketed[len - 2] = '\0';
+		o->host = unbracketed;
+	}
+	return 0;
+}
+
+/* The operands: [destination] [port ...], or a path with -U. */
+static int
+take_operands(struct cli_msgbuf *m, struct evcat_opts *o, int nargs,
+    char **args)
+{
+	int r = take_operands_raw(m, o, nargs, args);
+
+	return r != 0 ? r : check_host(m, o);
 }
 
 int

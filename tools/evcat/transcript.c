@@ -9,7 +9,8 @@
  *
  * Both need the bytes in user space, so they turn the zero-copy pumps off
  * (trace_active()).  A write error on a transcript is reported once and
- * the transcript dropped; the connection goes on.
+ * the transcript dropped; the connection goes on, and evcat exits 1 at
+ * the end: the record asked for is incomplete.
  *
  * -C (crlf_expand) is here too: it is the other thing done to the bytes of
  * standard input on their way out.
@@ -22,6 +23,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -31,15 +33,46 @@
 
 static int output_fd = -1; /* -o */
 
-/* A file for writing, created or truncated; exits 1 when it cannot be. */
+/* Whether the regular file at path is the one open on fd. */
+static int
+same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && S_ISREG(a.st_mode) &&
+	    stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * A file for writing, created or truncated; exits 1 when it cannot be.
+ * A file evcat already uses is refused before it is truncated: standard
+ * input (evcat -o f <f would read an empty file and record nothing),
+ * standard output (the data and the record would overwrite each other)
+ * and, for --hex-dump, the -o file.
+ */
 static int
 open_out(const char *opt, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd;
 
+	if (same_file(0, path))
+		cli_diex("%s %s: is standard input", opt, path);
+	if (same_file(1, path))
+		cli_diex("%s %s: is standard output", opt, path);
+	if (output_fd >= 0 && same_file(output_fd, path))
+		cli_diex("%s %s: is the -o file", opt, path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		cli_die("%s %s", opt, path);
 	return fd;
+}
+
+void
+trace_write_failed(const char *opt, const char *path)
+{
+	cli_warn("%s %s", opt, path);
+	if (ec.status < CLI_EXIT_FAILURE)
+		ec.status = CLI_EXIT_FAILURE;
 }
 
 void
@@ -78,7 +111,9 @@ output_bytes(const void *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			cli_warn("-o %s", ec.o.output_file);
+			if (n == 0)
+				errno = ENOSPC;
+			trace_write_failed("-o", ec.o.output_file);
 			close(output_fd);
 			output_fd = -1;
 			return;
