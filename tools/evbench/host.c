@@ -44,6 +44,19 @@ cpuinfo(const char *key, char *buf, size_t len)
 	return found;
 }
 
+/*
+ * Only printable ASCII goes into the record: a CPU name with control bytes
+ * or broken UTF-8 would otherwise spoil the SVG and the JSON (which our
+ * own strict reader refuses).
+ */
+static void
+printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
 void
 evb_host_read(struct evb_host *h)
 {
@@ -61,6 +74,8 @@ evb_host_read(struct evb_host *h)
 	    !cpuinfo("cpu model", h->cpu, sizeof(h->cpu)))
 		snprintf(h->cpu, sizeof(h->cpu), "%s",
 		    uname(&u) == 0 ? u.machine : "unknown");
+	printable(h->kernel);
+	printable(h->cpu);
 	h->cores = sysconf(_SC_NPROCESSORS_ONLN);
 	for (i = 0; i < 3; i++)
 		h->load[i] = -1;
