@@ -420,6 +420,19 @@ flag_option(struct evcat_opts *o, int ch)
 	case OPT_NO_SHUTDOWN:
 		o->shutdown = 0;
 		return 1;
+	case 'C':
+		o->crlf = 1;
+		return 1;
+	case OPT_QUIET:
+		o->verbosity = -1;
+		return 1;
+	case OPT_SEND_ONLY:
+		o->send_only = 1;
+		return 1;
+	case OPT_RECV_ONLY:
+		/* Standard input left alone: -d under ncat's name. */
+		o->recv_only = o->no_stdin = 1;
+		return 1;
 	case OPT_NO_SPLICE:
 		o->splice = 0;
 		return 1;
@@ -428,12 +441,78 @@ flag_option(struct evcat_opts *o, int ch)
 	}
 }
 
+/*
+ * The options with a value that pick a mode or shape the data: -e, -c,
+ * -o, --hex-dump, -m, -I, -O, --allow, --deny, --relay and --proxy*.
+ * Returns 1 with *status set when ch was one of them, else 0.
+ */
+static int
+mode_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
+    int *status)
+{
+	*status = 0;
+	switch (ch) {
+	case 'e':
+	case 'c':
+		if (o->exec_cmd != NULL) {
+			*status = usage_error(m, "-e and -c may be given once");
+			break;
+		}
+		o->exec_cmd = arg;
+		o->exec_shell = ch == 'c';
+		break;
+	case 'o':
+		o->output_file = arg;
+		break;
+	case OPT_HEX_DUMP:
+		o->hexdump_file = arg;
+		o->hexdump = 1;
+		break;
+	case 'm':
+		*status = number(m, "-m", arg, 1, 1000000, &o->max_conns);
+		break;
+	case 'I':
+		*status = number(m, "-I", arg, 1, 1LL << 30, &o->rcvbuf);
+		break;
+	case 'O':
+		*status = number(m, "-O", arg, 1, 1LL << 30, &o->sndbuf);
+		break;
+	case OPT_ALLOW:
+		*status = add_acl(m, "--allow", o->allow, &o->nallow, arg);
+		break;
+	case OPT_DENY:
+		*status = add_acl(m, "--deny", o->deny, &o->ndeny, arg);
+		break;
+	case OPT_RELAY:
+		o->relay_listen = arg;
+		break;
+	case OPT_PROXY:
+		o->proxy = arg;
+		break;
+	case OPT_PROXY_AUTH:
+		o->proxy_auth = arg;
+		break;
+	case OPT_PROXY_TYPE:
+		if (strcmp(arg, "socks5") == 0)
+			o->proxy_type = EVCAT_PROXY_SOCKS5;
+		else if (strcmp(arg, "http") == 0)
+			o->proxy_type = EVCAT_PROXY_HTTP;
+		else
+			*status = usage_error(m,
+			    "--proxy-type: '%s' is not socks5 or http", arg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
 /* One getopt result; 0, or CLI_EXIT_USAGE with the message. */
 static int
 one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
     char **argv)
 {
-	int fam;
+	int fam, status;
 
 	if (flag_option(o, ch))
 		return 0;
@@ -443,6 +522,8 @@ one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
 	case -1:
 		return CLI_EXIT_USAGE;
 	}
+	if (mode_option(m, o, ch, arg, &status))
+		return status;
 	switch (ch) {
 	case '4':
 	case '6':
@@ -459,61 +540,6 @@ one_option(struct cli_msgbuf *m, struct evcat_opts *o, int ch, const char *arg,
 		/* -q TIME as in nc; quiet is --quiet. */
 		return parse_duration(m, "-q", arg, -1, 86400LL * 365 * 1000,
 		    &o->quit_ms);
-	case OPT_QUIET:
-		o->verbosity = -1;
-		return 0;
-	case 'C':
-		o->crlf = 1;
-		return 0;
-	case 'e':
-	case 'c':
-		if (o->exec_cmd != NULL)
-			return usage_error(m, "-e and -c may be given once");
-		o->exec_cmd = arg;
-		o->exec_shell = ch == 'c';
-		return 0;
-	case 'o':
-		o->output_file = arg;
-		return 0;
-	case OPT_HEX_DUMP:
-		o->hexdump_file = arg;
-		o->hexdump = 1;
-		return 0;
-	case 'm':
-		return number(m, "-m", arg, 1, 1000000, &o->max_conns);
-	case 'I':
-		return number(m, "-I", arg, 1, 1LL << 30, &o->rcvbuf);
-	case 'O':
-		return number(m, "-O", arg, 1, 1LL << 30, &o->sndbuf);
-	case OPT_ALLOW:
-		return add_acl(m, "--allow", o->allow, &o->nallow, arg);
-	case OPT_DENY:
-		return add_acl(m, "--deny", o->deny, &o->ndeny, arg);
-	case OPT_SEND_ONLY:
-		o->send_only = 1;
-		return 0;
-	case OPT_RECV_ONLY:
-		/* Standard input left alone: -d under ncat's name. */
-		o->recv_only = o->no_stdin = 1;
-		return 0;
-	case OPT_RELAY:
-		o->relay_listen = arg;
-		return 0;
-	case OPT_PROXY:
-		o->proxy = arg;
-		return 0;
-	case OPT_PROXY_AUTH:
-		o->proxy_auth = arg;
-		return 0;
-	case OPT_PROXY_TYPE:
-		if (strcmp(arg, "socks5") == 0)
-			o->proxy_type = EVCAT_PROXY_SOCKS5;
-		else if (strcmp(arg, "http") == 0)
-			o->proxy_type = EVCAT_PROXY_HTTP;
-		else
-			return usage_error(m,
-			    "--proxy-type: '%s' is not socks5 or http", arg);
-		return 0;
 	case 'v':
 		if (o->verbosity >= 0)
 			o->verbosity++;
