@@ -358,16 +358,9 @@ if have tmux; then
 		"sh -c 'trap : INT; $EVBENCH --method poll --workload fire -n 200 \
 		--runs 1000 --no-syscalls >/dev/null; echo EXIT=\$?; sleep 60'"
 	pane() { tmux -S "$sock" capture-pane -p -t evb; }
+	pane_shows() { pane | grep -Eq "$1"; }
 	# wait_pane PATTERN: up to 10 s for the pane to show it.
-	wait_pane() {
-		i=0
-		while [ $i -lt 100 ]; do
-			pane | grep -Eq "$1" && return 0
-			sleep 0.1
-			i=$((i + 1))
-		done
-		return 1
-	}
+	wait_pane() { poll_until 100 pane_shows "$1"; }
 	if wait_pane '^fire on poll: run [0-9]+ of 1000' &&
 		tmux -S "$sock" send-keys -t evb C-c && wait_pane '^EXIT=' &&
 		pane | grep -q '^EXIT=130$' && ! pane | grep -q 'run [0-9]* of'; then

@@ -103,13 +103,13 @@ listen_mode(void)
 		if (listener == NULL)
 			cli_die("listen on %s", ec.o.unix_path);
 		snprintf(name, sizeof(name), "%s", ec.o.unix_path);
+		/* Accepted sockets inherit -I and -O. */
+		net_set_buffers(fd);
+		evconnlistener_set_error_cb(listener, evcat_listen_error_cb);
 	} else {
 		listener = net_listen(ec.o.host, ec.o.port, accept_cb, NULL,
 		    name, sizeof(name));
 	}
-	/* Accepted sockets inherit -I and -O. */
-	net_set_buffers(evconnlistener_get_fd(listener));
-	evconnlistener_set_error_cb(listener, evcat_listen_error_cb);
 	cli_note("listening on %s", name);
 	if (ec.o.keep && ec.o.exec_cmd == NULL)
 		broker_start(listener); /* -k, --broker: clients at once */

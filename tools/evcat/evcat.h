@@ -249,7 +249,7 @@ typedef void (*net_connect_cb)(evutil_socket_t fd, int err,
 void net_connect(struct evutil_addrinfo *ai, net_connect_cb cb, void *arg);
 /*
  * A listener on host (NULL: any) and port, calling cb for each client,
- * its address formatted into name; exits 1 when it cannot listen.
+ * its address formatted into name, -I/-O set; exits 1 when it cannot listen.
  */
 struct evconnlistener *net_listen(const char *host, const char *port,
     evconnlistener_cb cb, void *arg, char *name, size_t size);

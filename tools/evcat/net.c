@@ -467,6 +467,9 @@ net_listen(const char *host, const char *port, evconnlistener_cb cb, void *arg,
 		    port);
 	}
 	evutil_freeaddrinfo(ai);
+	/* Accepted sockets inherit -I and -O (every TCP listener: -l, --relay).
+	 */
+	net_set_buffers(evconnlistener_get_fd(lev));
 	net_local_str(evconnlistener_get_fd(lev), name, size);
 	evconnlistener_set_error_cb(lev, evcat_listen_error_cb);
 	return lev;
